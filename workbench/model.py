@@ -1,0 +1,183 @@
+"""The data model that ties the pipeline stages together.
+
+Every stage takes and returns these plain, frozen dataclasses. Offsets are Python
+string indices (Unicode code points): ``Statement.start/end`` index into
+``Article.text``; ``Quantity``/``Attribution``/``Hedge`` offsets index into
+``Statement.text``. Vectors never live on these objects: they are float32 arrays
+aligned with statement row ids (see :mod:`workbench.embed` and :mod:`workbench.index`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Tier = Literal["suggested", "confirmed"]
+RelationKind = Literal["corroborates", "conflicts", "underspecified", "unrelated"]
+DecisionKind = Literal[
+    "accept_link", "reject_link", "move", "split", "merge", "set_verdict", "note"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article, as decoded and cleaned from its source file or row."""
+
+    article_id: str  # "a" + 16 hex of sha1(normalised text): same text -> same id
+    text: str  # decoded text (newlines normalised); statement offsets refer to it
+    title: str = ""
+    source: str = ""  # file name or url, what exports show as "source"
+    url: str = ""
+    published: str = ""  # as given by the input (ISO 8601 when it parses)
+    language: str = "und"  # ISO 639-1 of the body, "und" if unknown
+    origin: str = ""  # where it came from: path, or path:line for JSONL/CSV rows
+    encoding: str = "utf-8"  # how the bytes were decoded
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One sentence-like unit of an article, with its provenance."""
+
+    statement_id: str  # stable: derived from article id and the statement's own text
+    article_id: str
+    position: int  # 0-based order within the article
+    start: int  # offsets into Article.text
+    end: int
+    text: str  # cleaned text used for analysis (may differ from the raw span)
+    language: str = "und"
+    language_source: Literal["detected", "article", "given"] = "detected"
+    boilerplate: bool = False
+    boilerplate_reason: str = ""  # machine-readable reason code(s), "" when content
+    is_title: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number found in a statement, read as an interval with what it counts.
+
+    ``low``/``high`` are the interval the wording allows (``None`` = unbounded on
+    that side); ``value`` is the figure as reported (``None`` when vague, e.g.
+    "millions of shells").
+    """
+
+    text: str  # the surface span, e.g. "близо пет милиона артилерийски снаряда"
+    start: int  # offsets into Statement.text
+    end: int
+    value: float | None
+    low: float | None
+    high: float | None
+    approximator: str = ""  # "", more_than, at_least, less_than, at_most, about,
+    #                          nearly, up_to, range, vague
+    unit: str = ""  # surface of the counted noun or unit: "артилерийски снаряда"
+    unit_key: str = ""  # cross-lingual key: "shell", "month", "percent", "mm", ...
+    kind: str = "count"  # count, percent, measure, money, duration, date, year, ordinal
+    language: str = "und"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Who a statement says said it: "potrivit publicației", "повідомляє Reuters"."""
+
+    text: str  # the source as written, e.g. "Bloomberg, citing the South Korean defence ministry"
+    start: int  # offsets into Statement.text
+    end: int
+    cue: str  # the reporting cue that introduced it: "selon", "според", "заявив"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Hedge:
+    """A hedging, denial or negation cue: "peuvent être", "ar fi", "nient"."""
+
+    kind: Literal["hedge", "denial", "denial_mentioned", "negation"]
+    text: str
+    start: int  # offsets into Statement.text
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A candidate edge between two statements of different articles, with its evidence."""
+
+    source_id: str  # statement ids; source_id < target_id
+    target_id: str
+    cosine: float  # raw cosine of the normalised vectors
+    cosine_centered: float  # cosine after per-language mean-centering
+    margin: float  # ratio margin (Artetxe & Schwenk 2019) on the scoring space
+    rank: int  # best rank of each side among the other's neighbours in its language (0 = nearest)
+    mutual: bool  # each is among the other's k nearest in its language
+    score: float  # the score the tiers are cut on (margin plus shared evidence)
+    tier: Tier = "suggested"
+    shared: tuple[str, ...] = ()  # shared evidence: "unit:shell", "name:peskov", ...
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source_id, self.target_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Statements from at least two articles that speak of the same fact."""
+
+    group_id: str
+    statement_ids: tuple[str, ...]
+    label_statement_id: str  # the representative statement
+    tier: Tier
+    article_ids: tuple[str, ...]
+    languages: tuple[str, ...]
+    verdict: str = ""  # corroborates / conflicts / underspecified / unrelated, "" before verdicts
+    verdict_source: Literal["", "computed", "analyst"] = ""
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """The verdict between two statements of one group that come from different articles."""
+
+    group_id: str
+    source_id: str
+    target_id: str
+    relation: RelationKind
+    explanation: str  # human-readable: the two figures, the unit match, the interval test
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An analyst's decision. Decisions are never overwritten by analysis."""
+
+    kind: DecisionKind
+    statement_ids: tuple[str, ...]  # the statements the decision is about
+    target_ids: tuple[str, ...] = ()  # e.g. members of the group a statement was moved to
+    value: str = ""  # the verdict set by hand, or the note text
+    author: str = ""
+    created: str = ""  # ISO 8601 UTC
+    decision_id: int | None = None
+    active: bool = True  # False once the analyst undoes it (kept for the audit trail)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
