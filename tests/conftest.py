@@ -1,0 +1,74 @@
+"""Shared fixtures: real sample articles, real libraries, an isolated WORKBENCH_HOME per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+GOLD = Path(__file__).resolve().parent / "gold"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def workbench_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every test writes under one temporary home: no workspace, index or cache leaks out."""
+    home = tmp_path_factory.mktemp("workbench-home")
+    previous = os.environ.get("WORKBENCH_HOME")
+    os.environ["WORKBENCH_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("WORKBENCH_HOME", None)
+    else:
+        os.environ["WORKBENCH_HOME"] = previous
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return tmp_path / "workspace"
+
+
+@pytest.fixture
+def make_workbench(workspace: Path):
+    """A fresh Workbench on an empty workspace folder (closed after the test)."""
+    from workbench import Config, Workbench
+
+    opened = []
+
+    def make(**overrides):
+        config = Config.load(workspace=str(workspace), overrides=overrides or None)
+        workbench = Workbench(config)
+        opened.append(workbench)
+        return workbench
+
+    yield make
+    for workbench in opened:
+        workbench.close()
+
+
+@pytest.fixture(scope="session")
+def ingested_samples(tmp_path_factory: pytest.TempPathFactory):
+    """A workspace holding the five sample articles, ingested once per session (read-only use)."""
+    from workbench import Config, Workbench
+
+    folder = tmp_path_factory.mktemp("samples-workspace")
+    workbench = Workbench(Config.load(workspace=str(folder / "ws")))
+    report = workbench.ingest([SAMPLES])
+    assert not report.errors
+    yield workbench
+    workbench.close()
+
+
+def copy_samples(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for path in SAMPLES.glob("*.txt"):
+        shutil.copy(path, target / path.name)
+    return target

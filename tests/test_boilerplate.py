@@ -1,0 +1,100 @@
+"""Boilerplate signals on pages the workbench has never seen (the samples are covered by the gold test)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench import boilerplate
+from workbench.config import Config
+from workbench.ingest import Document
+from workbench.pipeline import prepare_article
+
+UNSEEN_FRENCH_PAGE = """Le Journal du Soir
+International
+
+La Corée du Nord aurait livré des obus d'artillerie à la Russie
+
+Photo : Kim Jong-un en visite d'usine / AFP
+
+Selon les services de renseignement sud-coréens, Pyongyang a livré des obus d'artillerie à Moscou depuis l'été.
+Le Kremlin dément toute livraison d'armes et parle d'une campagne de désinformation.
+Les analystes estiment que ces livraisons prolongent la guerre en Ukraine.
+
+Suivez-nous sur Facebook et abonnez-vous à notre newsletter
+
+À lire aussi
+
+Un incendie ravage un entrepôt à Marseille
+il y a 2 heures
+Le PSG s'impose face à Lyon au Parc des Princes
+il y a 3 heures
+La météo du week-end s'annonce pluvieuse en Bretagne
+il y a 5 heures
+
+Laisser un commentaire
+Votre adresse e-mail ne sera pas publiée. Les champs obligatoires sont indiqués avec *
+"""
+
+
+def test_unseen_site_furniture_is_marked_and_the_article_is_not():
+    article, statements = prepare_article(
+        Document(text=UNSEEN_FRENCH_PAGE, origin="page", source="page", encoding="utf-8"), Config()
+    )
+    by_text = {s.text: s for s in statements}
+    assert article.title == "La Corée du Nord aurait livré des obus d'artillerie à la Russie"
+    assert by_text["Le Journal du Soir"].boilerplate_reason == "masthead"
+    assert by_text["International"].boilerplate_reason == "masthead"
+    assert by_text["Photo : Kim Jong-un en visite d'usine / AFP"].boilerplate_reason == "credit"
+    assert by_text["Suivez-nous sur Facebook et abonnez-vous à notre newsletter"].boilerplate_reason == "call_to_action"
+    for teaser in ("Un incendie ravage un entrepôt à Marseille", "Le PSG s'impose face à Lyon au Parc des Princes"):
+        assert by_text[teaser].boilerplate, teaser
+    assert by_text["il y a 2 heures"].boilerplate_reason == "teaser_list"
+    assert by_text["Laisser un commentaire"].boilerplate
+    content = [s for s in statements if not s.boilerplate and not s.is_title]
+    assert [s.text[:20] for s in content] == ["Selon les services d", "Le Kremlin dément to", "Les analystes estime"]
+
+
+def test_share_prompt_in_the_middle_does_not_swallow_the_rest_of_the_article():
+    text = (
+        "Primul paragraf al articolului descrie întâlnirea dintre cei doi lideri la Vladivostok.\n\n"
+        "Urmăriți-ne pe Telegram pentru ultimele știri\n\n"
+        "Al doilea paragraf explică ce arme ar putea livra Phenianul către Moscova în următoarele luni.\n\n"
+        "Al treilea paragraf citează experți occidentali care avertizează asupra riscurilor.\n"
+    )
+    _, statements = prepare_article(Document(text=text, origin="t", source="t", encoding="utf-8"), Config())
+    assert [s.boilerplate_reason for s in statements] == ["", "call_to_action", "", ""]
+
+
+def test_templated_form_messages_are_found_by_shape():
+    text = (
+        "Articolul principal are o propoziție destul de lungă despre negocierile privind armamentul.\n\n"
+        "Câmpul Nume nu poate fi gol.\nCâmpul Adresă nu poate fi gol.\nCâmpul Oraș nu poate fi gol.\n"
+    )
+    _, statements = prepare_article(Document(text=text, origin="t", source="t", encoding="utf-8"), Config())
+    assert [s.boilerplate_reason for s in statements] == ["", "form", "form", "form"]
+
+
+def test_short_lines_repeated_across_articles_are_marked_but_long_syndicated_sentences_are_not():
+    rows = [
+        ("s1", "a1", "Citește și"),
+        ("s2", "a2", "Citește și"),
+        ("s3", "a1", "Reuters a relatat că Phenianul a livrat peste un milion de obuze Rusiei în ultimele luni de război."),
+        ("s4", "a2", "Reuters a relatat că Phenianul a livrat peste un milion de obuze Rusiei în ultimele luni de război."),
+        ("s5", "a1", "Citește și"),  # repeated within one article only counts once
+        ("s6", "a3", "Doar aici"),
+    ]
+    assert boilerplate.repeated_across_articles(rows) == {"s1", "s2", "s5"}
+
+
+def test_off_topic_rows_are_the_outliers_of_their_own_article():
+    rng = np.random.default_rng(0)
+    topic = rng.normal(size=32)
+    rows = [topic + rng.normal(scale=0.3, size=32) for _ in range(12)]
+    rows.append(-topic + rng.normal(scale=0.3, size=32))  # an unrelated teaser
+    vectors = np.array(rows, dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    article = np.zeros(len(vectors), dtype=int)
+    flags = boilerplate.off_topic(vectors, article, np.ones(len(vectors), dtype=bool))
+    assert flags.tolist() == [False] * 12 + [True]
+    # too few statements to judge: nothing is marked
+    assert not boilerplate.off_topic(vectors[:4], article[:4], np.ones(4, dtype=bool)).any()

@@ -1,0 +1,60 @@
+"""Config: one object, documented precedence, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workbench.config import Config
+from workbench.errors import ConfigError
+
+
+def test_precedence_saved_settings_file_environment_overrides(tmp_path):
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "settings.json").write_text(json.dumps({"group": {"k": 5, "scoring": "csls"}, "seed": 3}))
+    toml = tmp_path / "wb.toml"
+    toml.write_text("[group]\nk = 6\n[verdict]\ntolerance = 0.2\n")
+    config = Config.load(
+        workspace=str(workspace),
+        config_file=toml,
+        environ={"WORKBENCH_GROUP__K": "7", "WORKBENCH_EMBED__BATCH_SIZE": "16"},
+        overrides=["group.k=8"],
+    )
+    assert config.group.k == 8  # --set beats environment beats file beats saved settings
+    assert config.embed.batch_size == 16
+    assert config.verdict.tolerance == 0.2
+    assert config.group.scoring == "csls" and config.seed == 3
+
+
+def test_values_are_typed_and_optional_thresholds_accept_default():
+    config = Config.load(overrides={"group.centering": "false", "group.suggested": "1.05", "group.confirmed": "default"})
+    assert config.group.centering is False
+    assert config.group.suggested == 1.05
+    assert config.group.confirmed is None
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("group.kk=3", "unknown setting 'group.kk'"),
+    ("group.k=many", "group.k='many' is not a valid int"),
+    ("nonsense", "is not KEY=VALUE"),
+])
+def test_bad_settings_say_what_is_wrong(assignment, message):
+    with pytest.raises(ConfigError, match=message):
+        Config.load(overrides=[assignment])
+
+
+def test_workspace_names_and_paths(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    named = Config.load(workspace="demo")
+    assert named.workspace_dir == tmp_path / "workspaces" / "demo"
+    assert named.index_dir == tmp_path / "indexes" / "demo"
+    by_path = Config.load(workspace=str(tmp_path / "elsewhere" / "ws2"))
+    assert by_path.workspace_dir == tmp_path / "elsewhere" / "ws2"
+    assert by_path.workspace_name == "ws2"
+
+
+def test_settings_round_trip_through_the_manifest_form():
+    config = Config.load(overrides={"group.k": 9})
+    assert Config().with_values(config.settings_dict()).settings_dict() == config.settings_dict()

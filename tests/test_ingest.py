@@ -1,0 +1,288 @@
+"""Ingest: formats, legacy encodings, de-duplication, and bad input that never stops a batch."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from workbench.ingest import Document, decode_bytes
+from workbench.pipeline import prepare_article
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+BG = (SAMPLES / "003_d7d34adf8c061df0.txt").read_text(encoding="utf-8")
+UK = (SAMPLES / "001_5a34058cff188202.txt").read_text(encoding="utf-8")
+FR = (SAMPLES / "002_20acd37116a2ee7f.txt").read_text(encoding="utf-8")
+RO = (SAMPLES / "000_34b67d16e7c3daa1.txt").read_text(encoding="utf-8")
+
+
+def store_snapshot(workbench) -> tuple:
+    db = workbench.store
+    articles = db.execute("SELECT article_id, text FROM articles ORDER BY article_id").fetchall()
+    statements = db.execute("SELECT statement_id, text FROM statements ORDER BY statement_id").fetchall()
+    return tuple(map(tuple, articles)), tuple(map(tuple, statements))
+
+
+# -- encodings -------------------------------------------------------------------------
+
+def _legacy(text: str, encoding: str) -> str:
+    """The text as a newsroom on that code page would have typed it."""
+    replacements = {
+        "cp1251": {"ѝ": "и", "’": "'", "…": "...", "—": "-", "„": '"', "“": '"', "«": '"', "»": '"'},
+        "cp1250": {"ș": "ş", "ț": "ţ", "Ș": "Ş", "Ț": "Ţ"},
+        "iso-8859-2": {"ș": "ş", "ț": "ţ", "Ș": "Ş", "Ț": "Ţ", "„": '"', "”": '"', "–": "-", "“": '"'},
+        "latin-1": {"’": "'", "…": "..."},
+    }[encoding]
+    for old, new in replacements.items():
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.mark.parametrize(
+    "text, encoding",
+    [(BG, "cp1251"), (UK, "cp1251"), (RO, "cp1250"), (RO, "iso-8859-2"), (FR, "latin-1")],
+    ids=["bg-windows-1251", "uk-windows-1251", "ro-windows-1250", "ro-iso-8859-2", "fr-latin-1"],
+)
+def test_legacy_encodings_decode_without_mojibake(text, encoding):
+    expected = _legacy(text, encoding)
+    decoded, detected = decode_bytes(expected.encode(encoding), "sample")
+    # ISO-8859-16 (the Romanian standard) reads the same bytes with comma-below ș ț: the same letters.
+    unify = str.maketrans("şţŞŢ", "șțȘȚ")
+    assert decoded.translate(unify) == expected.translate(unify), detected
+
+
+def test_utf8_with_and_without_bom(make_workbench, tmp_path):
+    plain, bom = tmp_path / "plain.txt", tmp_path / "bom.txt"
+    plain.write_text(BG, encoding="utf-8")
+    bom.write_bytes(b"\xef\xbb\xbf" + BG.encode("utf-8"))
+    workbench = make_workbench()
+    report = workbench.ingest([plain, bom])
+    assert len(report.added) == 1 and len(report.duplicates) == 1
+    article = workbench.articles()[0]
+    assert not article.text.startswith("\ufeff")
+    assert article.encoding == "utf-8"
+
+
+def test_windows_1251_file_is_stored_as_proper_cyrillic(make_workbench, tmp_path):
+    path = tmp_path / "bg-1251.txt"
+    path.write_bytes(_legacy(BG, "cp1251").encode("cp1251"))
+    workbench = make_workbench()
+    workbench.ingest([path])
+    article = workbench.articles()[0]
+    assert article.encoding == "cp1251"
+    assert "Севернокорейският лидер Ким Чен-Ун планира" in article.text
+    assert article.language == "bg"
+
+
+# -- formats ---------------------------------------------------------------------------
+
+def test_folder_is_read_recursively_and_same_article_is_stored_once(make_workbench, tmp_path):
+    nested = tmp_path / "corpus" / "deeper"
+    nested.mkdir(parents=True)
+    (tmp_path / "corpus" / "a.txt").write_text(FR, encoding="utf-8")
+    (nested / "copy-of-a.txt").write_text(FR.replace("\n", "\r\n"), encoding="utf-8")  # same article, other file
+    (nested / "notes.docx").write_bytes(b"PK\x03\x04 ignored: not a supported suffix")
+    workbench = make_workbench()
+    report = workbench.ingest([tmp_path / "corpus"])
+    assert len(report.added) == 1
+    assert len(report.duplicates) == 1
+    assert "same article as" in report.duplicates[0].message
+    assert workbench.store.count("articles") == 1
+    again = workbench.ingest([tmp_path / "corpus" / "a.txt"])
+    assert len(again.duplicates) == 1 and not again.added
+
+
+def test_html_main_text_is_extracted(make_workbench, tmp_path):
+    page = (
+        "<html><head><meta charset='windows-1251'><title>Путин ще посети Северна Корея</title></head><body>"
+        "<nav><a href='/'>Начало</a> <a href='/svyat'>Свят</a> <a href='/sport'>Спорт</a></nav>"
+        "<article><h1>Путин ще посети Северна Корея</h1>"
+        "<p>Руският президент Владимир Путин ще посети Северна Корея за двудневно посещение, което започва днес.</p>"
+        "<p>По време на посещението се очаква да бъде подписано споразумение за стратегическо партньорство.</p>"
+        "<p>Неотдавнашен доклад сочи, че Северна Корея е изпратила близо пет милиона артилерийски снаряда.</p>"
+        "</article><footer>Всички права запазени. Бисквитки.</footer></body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_bytes(page.encode("cp1251"))
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+    assert len(report.added) == 1, report.items
+    article = workbench.articles()[0]
+    assert article.title == "Путин ще посети Северна Корея"
+    assert "близо пет милиона" in article.text
+    assert "Начало" not in article.text and "Бисквитки" not in article.text
+    texts = [s.text for s in workbench.statements()]
+    assert texts.count("Путин ще посети Северна Корея") == 1
+
+
+def test_markdown_article(make_workbench, tmp_path):
+    path = tmp_path / "article.md"
+    path.write_text(
+        "# Kim a vizitat fabricile de muniții\n\nLiderul nord-coreean a efectuat **inspecții** la cinci fabrici. "
+        "A cerut mai multe [rachete](http://example.org).\n\n- Primul punct al listei este aici\n",
+        encoding="utf-8",
+    )
+    workbench = make_workbench()
+    workbench.ingest([path])
+    article = workbench.articles()[0]
+    assert article.title == "Kim a vizitat fabricile de muniții"
+    texts = [s.text for s in workbench.statements()]
+    assert "Liderul nord-coreean a efectuat inspecții la cinci fabrici." in texts
+    assert "A cerut mai multe rachete." in texts
+    assert not any("**" in text or "](" in text for text in texts)
+
+
+def test_jsonl_rows_with_optional_fields(make_workbench, tmp_path):
+    path = tmp_path / "rows.jsonl"
+    rows = [
+        {"id": "r1", "text": RO, "url": "https://example.ro/a", "source": "EVZ", "published": "2023-09-05", "lang": "ro"},
+        {"text": UK, "title": "Кім Чен Ин і Путін зустрілися в Росії: пряма інформація про війну в Україні"},
+    ]
+    path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n\n", encoding="utf-8")
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+    assert len(report.added) == 2 and not report.errors
+    first, second = workbench.articles()
+    assert (first.url, first.source, first.published, first.language) == ("https://example.ro/a", "EVZ", "2023-09-05", "ro")
+    assert first.meta["id"] == "r1" and first.origin.endswith("rows.jsonl:1")
+    assert {s.language_source for s in workbench.statements(article_id=first.article_id)} == {"given"}
+    assert second.language == "uk" and second.source == "rows.jsonl"
+
+
+def test_csv_rows_with_semicolons_and_aliases(make_workbench, tmp_path):
+    path = tmp_path / "rows.csv"
+    with path.open("w", encoding="cp1251", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["Title", "Language", "Text"])
+        writer.writerow(["Заглавие", "bg", _legacy(BG, "cp1251")])
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+    assert len(report.added) == 1, report.items
+    article = workbench.articles()[0]
+    assert article.language == "bg" and article.title == "Заглавие"
+    assert article.origin.endswith("rows.csv:2")
+
+
+# -- bad input ---------------------------------------------------------------------------
+
+def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 500)
+    (bad / "document.txt").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 10)
+    import random
+
+    rng = random.Random(7)
+    (bad / "unreadable.txt").write_bytes(bytes(rng.randrange(0x80, 0x100) for _ in range(4000)))
+    (bad / "no-text-column.csv").write_text("title,url\nA headline,https://example.org\n", encoding="utf-8")
+    return {path.name: path for path in bad.iterdir()}
+
+
+def test_each_bad_input_gets_a_one_line_error_and_the_batch_goes_on(make_workbench, tmp_path):
+    bad = _bad_inputs(tmp_path)
+    good = tmp_path / "good.txt"
+    good.write_text(FR, encoding="utf-8")
+    jsonl = tmp_path / "mixed.jsonl"
+    jsonl.write_text(
+        json.dumps({"text": BG}, ensure_ascii=False) + "\n{this is not json\n" + json.dumps([1, 2]) + "\n"
+        + json.dumps({"title": "no text"}) + "\n",
+        encoding="utf-8",
+    )
+    missing = tmp_path / "does-not-exist.txt"
+    workbench = make_workbench()
+    report = workbench.ingest([*sorted(bad.values()), good, jsonl, missing])
+
+    messages = {item.origin.rsplit("/", 1)[-1]: item.message for item in report.errors}
+    assert "empty file" in messages["empty.txt"]
+    assert "binary file" in messages["binary.txt"]
+    assert "PDF" in messages["document.txt"]
+    assert "unreadable text encoding" in messages["unreadable.txt"]
+    assert "no 'text' column" in messages["no-text-column.csv:1"] and "title, url" in messages["no-text-column.csv:1"]
+    assert "not valid JSON" in messages["mixed.jsonl:2"]
+    assert "not an object" in messages["mixed.jsonl:3"]
+    assert "no 'text' field" in messages["mixed.jsonl:4"]
+    assert "no such file" in messages["does-not-exist.txt"]
+    assert all("\n" not in item.message for item in report.errors)
+    # the good file and the good JSONL row are stored, complete
+    assert len(report.added) == 2
+    assert {a.language for a in workbench.articles()} == {"fr", "bg"}
+    for article in workbench.articles():
+        assert workbench.statements(article_id=article.article_id)
+
+
+def test_bad_files_leave_the_store_unchanged(make_workbench, tmp_path):
+    workbench = make_workbench()
+    good = tmp_path / "good.txt"
+    good.write_text(UK, encoding="utf-8")
+    workbench.ingest([good])
+    before = store_snapshot(workbench)
+    report = workbench.ingest(sorted(_bad_inputs(tmp_path).values()))
+    assert len(report.errors) == 5 and not report.added
+    assert store_snapshot(workbench) == before
+
+
+def test_huge_single_article_file_is_refused_without_reading_it(make_workbench, tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:  # 200 MB, written in chunks
+        chunk = ("Северна Корея е изпратила снаряди. " * 2000).encode("utf-8")
+        for _ in range(200 * 1024 * 1024 // len(chunk) + 1):
+            handle.write(chunk)
+    workbench = make_workbench()
+    tracemalloc.start()
+    report = workbench.ingest([path])
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert "more than the 50 MB allowed" in report.errors[0].message
+    assert peak < 20 * 1024 * 1024
+    assert workbench.store.count("articles") == 0
+
+
+def test_huge_jsonl_is_streamed_row_by_row(make_workbench, tmp_path):
+    path = tmp_path / "huge.jsonl"
+    with path.open("wb") as handle:
+        handle.write((json.dumps({"text": FR}, ensure_ascii=False) + "\n").encode("utf-8"))
+        handle.write(b'{"text": "')
+        filler = ("x" * (1024 * 1024)).encode()
+        for _ in range(200):  # one 200 MB row
+            handle.write(filler)
+        handle.write(b'"}\n')
+        handle.write((json.dumps({"text": BG}, ensure_ascii=False) + "\n").encode("utf-8"))
+    workbench = make_workbench()
+    tracemalloc.start()
+    report = workbench.ingest([path])
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(report.added) == 2
+    assert len(report.errors) == 1 and "huge.jsonl:2" in report.errors[0].message
+    assert "longer than 5 MB" in report.errors[0].message
+    assert peak < 40 * 1024 * 1024
+
+
+def test_article_that_breaks_midway_leaves_no_half_written_rows(make_workbench, tmp_path, monkeypatch):
+    """A crash while storing an article's statements rolls the whole article back."""
+    workbench = make_workbench()
+    good = tmp_path / "good.txt"
+    good.write_text(RO, encoding="utf-8")
+    workbench.ingest([good])
+    before = store_snapshot(workbench)
+
+    from workbench import store as store_module
+
+    real_hash = store_module.text_hash
+    calls = {"n": 0}
+
+    def failing_hash(text: str) -> str:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError("disk full")
+        return real_hash(text)
+
+    monkeypatch.setattr(store_module, "text_hash", failing_hash)
+    article, statements = prepare_article(Document(text=UK, origin="other", source="other", encoding="utf-8"), workbench.config)
+    with pytest.raises(OSError):
+        workbench.store.add_article(article, statements)
+    assert store_snapshot(workbench) == before

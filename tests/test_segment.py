@@ -1,0 +1,102 @@
+"""Sentence segmentation on news text in ro, uk, bg, fr, ru and en (real sentencex, no mocks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.segment import split_lines, split_statements
+
+
+def sentences(text: str, language: str) -> list[str]:
+    lines = split_lines(text)
+    return [text[span.start:span.end] for line in lines for span in split_statements(text, line, language)]
+
+
+@pytest.mark.parametrize(
+    "language, text, expected",
+    [
+        # initials and titles before names
+        ("uk", "Речник Кремля Дмитро С. Пєсков заявив це у вівторок. Він пішов.",
+         ["Речник Кремля Дмитро С. Пєсков заявив це у вівторок.", "Він пішов."]),
+        ("en", "Mr. Smith met Dmitry S. Peskov in Moscow. They talked.",
+         ["Mr. Smith met Dmitry S. Peskov in Moscow.", "They talked."]),
+        ("fr", "M. Dupont a rencontré J.-P. Martin à Paris. Ils ont parlé.",
+         ["M. Dupont a rencontré J.-P. Martin à Paris.", "Ils ont parlé."]),
+        ("ro", "Dl. Popescu a declarat luni că nu știe nimic. Apoi a plecat.",
+         ["Dl. Popescu a declarat luni că nu știe nimic.", "Apoi a plecat."]),
+        ("bg", "Срещата е на ул. Раковски в София. Той дойде.", ["Срещата е на ул. Раковски в София.", "Той дойде."]),
+        ("bg", "Дипломацията е в застой от 2019 г. заради санкциите. Това е факт.",
+         ["Дипломацията е в застой от 2019 г. заради санкциите.", "Това е факт."]),
+        ("ru", "В 2023 г. было отправлено 1,5 млн. снарядов. Это много.",
+         ["В 2023 г. было отправлено 1,5 млн. снарядов.", "Это много."]),
+        # decimal and thousands separators, calibres
+        ("en", "They paid 1.5 million for 1 000 000 shells of 122 mm calibre. Then they left.",
+         ["They paid 1.5 million for 1 000 000 shells of 122 mm calibre.", "Then they left."]),
+        ("ro", "Au fost livrate 1.000.000 de obuze, adică 1,5 pe zi. Nimeni nu a confirmat.",
+         ["Au fost livrate 1.000.000 de obuze, adică 1,5 pe zi.", "Nimeni nu a confirmat."]),
+        ("fr", "Le Hamas détient des roquettes de 122 mm. Selon Reuters, c'est nouveau.",
+         ["Le Hamas détient des roquettes de 122 mm.", "Selon Reuters, c'est nouveau."]),
+        # quotations with sentences inside
+        ("fr", "« Nous travaillons. Nous avons vu. » a dit Blinken. Puis il est parti.",
+         ["« Nous travaillons. Nous avons vu. » a dit Blinken.", "Puis il est parti."]),
+        ("bg", "„Обсъждаме това с всички. Защо не? Те са наши съседи.“ заяви Шойгу. Той замина.",
+         ["„Обсъждаме това с всички. Защо не? Те са наши съседи.“ заяви Шойгу.", "Той замина."]),
+        ("ro", "„Nu. Nu știu nimic”, a spus el. A plecat apoi.",
+         ["„Nu. Nu știu nimic”, a spus el.", "A plecat apoi."]),
+        ("en", '"It is fine. Really fine," he said. Then he left.',
+         ['"It is fine. Really fine," he said.', "Then he left."]),
+        ("uk", "Кім «проявляє великий інтерес. Дуже великий», сказав Путін. Потім вони пішли.",
+         ["Кім «проявляє великий інтерес. Дуже великий», сказав Путін.", "Потім вони пішли."]),
+    ],
+)
+def test_sentence_boundaries(language, text, expected):
+    assert sentences(text, language) == expected
+
+
+def test_headline_and_unpunctuated_lines_are_statements_of_their_own():
+    text = "Putin, discuție esențială cu Kim Jong Un\nCoreea de Nord își intensifică producția\n\nPrimul paragraf are o propoziție. Și încă una."
+    assert sentences(text, "ro") == [
+        "Putin, discuție esențială cu Kim Jong Un",
+        "Coreea de Nord își intensifică producția",
+        "Primul paragraf are o propoziție.",
+        "Și încă una.",
+    ]
+
+
+def test_hard_wrapped_paragraph_is_reflowed_before_splitting():
+    text = (
+        "Лідери Північної Кореї та Росії Кім Чен Ин і Володимир Путін\n"
+        "зустрілися в середу протягом двох годин на зустрічі на вищому\n"
+        "рівні, за якою уважно стежили. Кремль підтвердив це у вівторок\n"
+        "ввечері."
+    )
+    result = sentences(text, "uk")
+    assert len(result) == 2
+    assert result[0].startswith("Лідери") and result[0].endswith("стежили.")
+
+
+def test_short_lines_are_not_reflowed():
+    text = "Кім Чен Ин і Путін зустрілися в Росії\nкредит…Sputnik, через Reuters"
+    assert sentences(text, "uk") == ["Кім Чен Ин і Путін зустрілися в Росії", "кредит…Sputnik, через Reuters"]
+
+
+def test_offsets_cover_the_text_exactly():
+    text = "  Prima propoziție.  A doua propoziție!\n\n\nTitlu fără punct\r\n"
+    lines = split_lines(text)
+    spans = [span for line in lines for span in split_statements(text, line, "ro")]
+    assert [text[s.start:s.end] for s in spans] == ["Prima propoziție.", "A doua propoziție!", "Titlu fără punct"]
+
+
+def test_list_markers_do_not_become_statements():
+    text = "  1. Запомни ме\n2. Втори ред на формата"
+    assert sentences(text, "bg") == ["1. Запомни ме", "2. Втори ред на формата"]
+
+
+def test_one_word_fragment_joins_the_sentence_before():
+    text = "Кремлю для війни в Північній Кореї. Україна. Потім вони пішли."
+    assert sentences(text, "uk") == ["Кремлю для війни в Північній Кореї. Україна.", "Потім вони пішли."]
+
+
+def test_year_abbreviation_before_a_capitalised_name_does_not_split():
+    text = "През 2019 г. Северна Корея изпрати 1 000 000 снаряда. Това е факт."
+    assert sentences(text, "bg") == ["През 2019 г. Северна Корея изпрати 1 000 000 снаряда.", "Това е факт."]

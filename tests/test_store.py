@@ -1,0 +1,68 @@
+"""The workspace database: migrations, transactions, decisions."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from workbench.errors import StoreError
+from workbench.model import Decision
+from workbench.store import MIGRATIONS, Store
+
+
+def test_new_database_is_at_the_latest_schema(tmp_path):
+    with Store(tmp_path / "w.db") as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert len(store.workspace_id) == 32
+
+
+def test_workspace_written_at_schema_1_upgrades_in_place_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO workspace VALUES ('workspace_id', 'old-id')")
+    db.execute(
+        "INSERT INTO decisions(kind, statement_ids, target_ids, value, author, created) "
+        "VALUES ('note', '[\"s1\"]', '[]', 'keep me', 'ana', '2026-01-01')"
+    )
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.workspace_id == "old-id"
+        assert [d.value for d in store.decisions()] == ["keep me"]
+
+
+def test_database_from_a_newer_workbench_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    db.close()
+    with pytest.raises(StoreError, match="newer workbench"):
+        Store(path)
+
+
+def test_failed_transaction_writes_nothing(tmp_path):
+    with Store(tmp_path / "w.db") as store:
+        with pytest.raises(RuntimeError):
+            with store.transaction() as db:
+                db.execute("INSERT INTO workspace VALUES ('a', '1')")
+                raise RuntimeError("crash")
+        assert store.get_meta("a") is None
+
+
+def test_decisions_are_kept_and_deactivated_not_deleted(tmp_path):
+    path = tmp_path / "w.db"
+    with Store(path) as store:
+        first = store.add_decision(Decision("accept_link", ("s1", "s2"), author="ana"))
+        store.add_decision(Decision("note", ("s1",), value="check the Bloomberg source"))
+        store.set_decision_active(first, False)
+    with Store(path) as reopened:
+        assert [d.kind for d in reopened.decisions()] == ["note"]
+        everything = reopened.decisions(active_only=False)
+        assert [(d.kind, d.active) for d in everything] == [("accept_link", False), ("note", True)]
+        assert everything[0].statement_ids == ("s1", "s2") and everything[0].created

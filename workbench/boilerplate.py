@@ -1,0 +1,285 @@
+"""Boilerplate and off-topic text: marked with a reason, never deleted.
+
+News pages wrap an article in furniture: mastheads, photo credits, share
+prompts, login and comment forms, author boxes and long lists of unrelated
+teaser headlines. The signals used here are chosen to carry over to sites we
+have never seen:
+
+* shape: a line too short to state anything, a caption ending in "| Source",
+  the same line twice in a row (a teaser card repeats its title), a short line
+  that is only a relative timestamp ("Преди 24 минути", "il y a 3 heures"),
+  three or more lines built on one template (form field messages);
+* position: lines above the headline (masthead), and everything after the
+  point where the page stops being the article (the tail, found where most of
+  the remaining lines carry one of these signals);
+* a small multilingual cue lexicon of generic web vocabulary
+  (``resources/boilerplate.json``), only ever combined with a shape limit;
+* once embeddings exist: repetition of a short line across articles, and
+  distance from the article's own topic (a robust z-score against the other
+  statements of the same article).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .clean import clean_statement, words
+from .segment import Line
+
+REASONS = {
+    "masthead": "site name or section label above the headline",
+    "credit": "photo or media credit",
+    "short_fragment": "a standalone line too short to state anything",
+    "call_to_action": "share, follow or subscribe prompt, or a related-content heading",
+    "form": "comment, login or subscription form",
+    "author_bio": "author box",
+    "teaser_list": "list of teaser headlines (repeated titles, relative timestamps)",
+    "after_article_end": "page furniture after the article ends",
+    "repeated_across_articles": "the same short line appears in several articles",
+    "off_topic": "far from the article's own topic",
+}
+STRONG_TAIL_SIGNALS = {"call_to_action", "form", "author_bio", "teaser_list"}
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """Where the headline is: its line, the lines that repeat it, and the masthead above it."""
+
+    title: str
+    line: int | None
+    repeats: dict[int, int]  # line index -> characters at its start that repeat the headline
+    masthead: tuple[int, ...]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, list[str]]:
+    text = resources.files("workbench").joinpath("resources/boilerplate.json").read_text(encoding="utf-8")
+    return {key: value for key, value in json.loads(text).items() if not key.startswith("_")}
+
+
+@lru_cache(maxsize=None)
+def _cue_pattern(name: str) -> re.Pattern[str]:
+    cues = sorted(lexicon()[name], key=len, reverse=True)
+    alternatives = "|".join(re.escape(cue) for cue in cues)
+    return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _relative_time() -> re.Pattern[str]:
+    lex = lexicon()
+    before = "|".join(re.escape(c) for c in lex["ago_before"])
+    after = "|".join(re.escape(c) for c in lex["ago_after"])
+    units = "|".join(re.escape(u) for u in sorted(lex["time_units"], key=len, reverse=True))
+    amount = r"(?:\d+|o|un|une|одна|една|един|one|an?)"
+    return re.compile(
+        rf"(?<!\w)(?:(?:{before})\s+{amount}\s+(?:{units})\b|{amount}\s+(?:{units})\s+(?:{after})\b)",
+        re.IGNORECASE,
+    )
+
+
+_PIPE_CREDIT = re.compile(r"\s\|\s*[^\W\d][\w.-]*(?:\s+[\w.-]+){0,2}\s*$")
+_SPACE = re.compile(r"\s+")
+
+
+def _key(text: str) -> str:
+    return _SPACE.sub(" ", clean_statement(text)).casefold()
+
+
+# -- headline --------------------------------------------------------------------------
+
+def find_headline(lines: Sequence[Line], given_title: str = "", lookahead: int = 6) -> Headline:
+    """Find the headline among the leading lines, the lines that repeat it, and the masthead.
+
+    With a title from the input (CSV/JSONL/HTML metadata) the headline is the
+    leading line that matches it. Otherwise it is the leading unpunctuated line
+    that is repeated just below or shares most words with the body, so a
+    site tagline or section label above it is not taken for it.
+    """
+    first_body = next((line.index for line in lines if _is_body(line)), len(lines))
+    leading = [line for line in lines[: min(first_body, lookahead)]]
+    chosen: Line | None = None
+    if given_title:
+        wanted = _key(given_title)
+        chosen = next((line for line in lines[:lookahead] if _key(line.text).startswith(wanted)), None)
+        title = given_title.strip()
+    else:
+        body_stems = _stems(" ".join(line.text for line in lines[first_body:]))
+        best_score = 0.0
+        for line in leading:
+            if line.word_count < 3 or is_credit(line.text):
+                continue
+            repeated = any(_key(other.text).startswith(_key(line.text)) for other in lines[line.index + 1: lookahead + 2])
+            stems = _stems(line.text)
+            overlap = len(stems & body_stems) / len(stems) if stems else 0.0
+            score = overlap + (1.0 if repeated else 0.0)
+            if score > best_score + 1e-9:
+                chosen, best_score = line, score
+        if best_score < 0.34:
+            chosen = None
+        title = clean_statement(chosen.text) if chosen else ""
+    if chosen is None:
+        return Headline(title=title, line=None, repeats={}, masthead=())
+    wanted = _key(chosen.text)
+    repeats = {}
+    for other in lines[chosen.index + 1: chosen.index + 5]:
+        if _key(other.text) == wanted:
+            repeats[other.index] = len(other.text)
+        elif other.text.startswith(chosen.text):
+            repeats[other.index] = len(chosen.text)
+    masthead = tuple(line.index for line in lines[: chosen.index])
+    return Headline(title=title, line=chosen.index, repeats=repeats, masthead=masthead)
+
+
+def _is_body(line: Line) -> bool:
+    return (line.word_count >= 8 and line.ends_with_punctuation) or line.text.count(". ") >= 2
+
+
+def _stems(text: str) -> set[str]:
+    # A five-letter prefix is a serviceable stem for inflected ro/uk/bg/ru words.
+    return {word.casefold()[:5] for word in words(text) if len(word) >= 4}
+
+
+# -- structural signals ----------------------------------------------------------------
+
+def is_credit(text: str) -> bool:
+    return len(words(text)) <= 14 and bool(_cue_pattern("credit").search(text) or _PIPE_CREDIT.search(text))
+
+
+def is_call_to_action(text: str) -> bool:
+    word_count = len(words(text))
+    if word_count <= 20 and _cue_pattern("follow_verbs").search(text) and _cue_pattern("platforms").search(text):
+        return True
+    heading = _cue_pattern("related_heading").match(text.strip())
+    return word_count <= 8 and heading is not None
+
+
+def is_form_text(text: str) -> bool:
+    return len(words(text)) <= 25 and bool(_cue_pattern("form").search(text))
+
+
+def is_relative_timestamp(text: str) -> bool:
+    return len(words(text)) <= 8 and bool(_relative_time().search(text))
+
+
+def line_reasons(lines: Sequence[Line], headline: Headline) -> dict[int, str]:
+    """A boilerplate reason for each line that is furniture (line index -> reason code)."""
+    reasons: dict[int, str] = {index: "masthead" for index in headline.masthead}
+    keys = [_key(line.text) for line in lines]
+    for line in lines:
+        if line.index in reasons or line.index == headline.line or line.index in headline.repeats:
+            continue
+        text = line.text
+        if is_credit(text):
+            reasons[line.index] = "credit"
+        elif is_call_to_action(text):
+            reasons[line.index] = "call_to_action"
+        elif is_form_text(text):
+            reasons[line.index] = "form"
+        elif is_relative_timestamp(text):
+            reasons[line.index] = "teaser_list"
+        elif _cue_pattern("author_heading").match(text.strip()) and line.word_count <= 8:
+            reasons[line.index] = "author_bio"
+            if line.index + 1 < len(lines) and lines[line.index + 1].word_count <= 60:
+                reasons[line.index + 1] = "author_bio"
+    for index in range(1, len(lines)):
+        if keys[index] and keys[index] == keys[index - 1] and index - 1 != headline.line:
+            reasons.setdefault(index - 1, "teaser_list")
+            reasons.setdefault(index, "teaser_list")
+    for index in _templated_lines(lines):
+        reasons.setdefault(index, "form")
+    for line in lines:
+        if line.word_count < 3 and line.index != headline.line and line.index not in headline.repeats:
+            reasons.setdefault(line.index, "short_fragment")
+    _mark_tail(lines, reasons)
+    return reasons
+
+
+def _templated_lines(lines: Sequence[Line], window: int = 5, minimum: int = 3) -> set[int]:
+    """Lines built on one template ("Полето X не трябва да е празно."), as form messages are."""
+    shapes = []
+    for line in lines:
+        tokens = words(line.text.casefold())
+        shapes.append((tokens[0], tuple(tokens[-2:])) if 3 <= len(tokens) <= 15 else None)
+    found: set[int] = set()
+    for start in range(len(lines)):
+        if shapes[start] is None:
+            continue
+        same = [i for i in range(start, min(len(lines), start + window)) if shapes[i] == shapes[start]]
+        if len(same) >= minimum:
+            found.update(same)
+    return found
+
+
+def _mark_tail(lines: Sequence[Line], reasons: dict[int, str], share: float = 0.6) -> None:
+    """From the first strong furniture signal after which most lines are furniture, mark the rest too."""
+    total = len(lines)
+    for line in lines:
+        if reasons.get(line.index) not in STRONG_TAIL_SIGNALS:
+            continue
+        rest = range(line.index, total)
+        flagged = sum(1 for i in rest if i in reasons)
+        if flagged >= share * len(rest) and len(rest) >= 2:
+            for i in rest:
+                reasons.setdefault(i, "after_article_end")
+            return
+
+
+# -- corpus-level signals (need the whole corpus or embeddings) --------------------------
+
+def repeated_across_articles(
+    statements: Iterable[tuple[str, str, str]], max_words: int = 12
+) -> set[str]:
+    """Statement ids of short lines whose text appears in more than one article.
+
+    ``statements`` yields ``(statement_id, article_id, text)``. Long sentences
+    repeated across articles are syndicated reporting and stay content.
+    """
+    articles_by_text: dict[str, set[str]] = {}
+    ids_by_text: dict[str, list[str]] = {}
+    for statement_id, article_id, text in statements:
+        if len(words(text)) > max_words:
+            continue
+        key = _key(text)
+        articles_by_text.setdefault(key, set()).add(article_id)
+        ids_by_text.setdefault(key, []).append(statement_id)
+    return {sid for key, ids in ids_by_text.items() if len(articles_by_text[key]) > 1 for sid in ids}
+
+
+def off_topic(
+    vectors: np.ndarray,
+    article_index: np.ndarray,
+    candidate: np.ndarray,
+    *,
+    z: float = 3.0,
+    floor: float = 0.10,
+) -> np.ndarray:
+    """Mask of rows far from their own article's topic.
+
+    The topic of an article is the normalised mean of its candidate (not yet
+    marked) statements. A row is off-topic when its cosine to that topic falls
+    more than ``z`` robust standard deviations (1.4826 * MAD) and at least
+    ``floor`` below the article's median. Articles with fewer than five
+    candidate statements are left alone: there is no distribution to judge by.
+    """
+    flags = np.zeros(len(vectors), dtype=bool)
+    for article in np.unique(article_index):
+        rows = np.flatnonzero(article_index == article)
+        content = rows[candidate[rows]]
+        if len(content) < 5:
+            continue
+        topic = vectors[content].mean(axis=0)
+        topic /= np.linalg.norm(topic) or 1.0
+        similarity = vectors[rows] @ topic
+        reference = similarity[candidate[rows]]
+        median = float(np.median(reference))
+        spread = 1.4826 * float(np.median(np.abs(reference - median))) or 1e-6
+        far = (similarity < median - z * spread) & (similarity < median - floor)
+        flags[rows[far & candidate[rows]]] = True
+    return flags

@@ -1,0 +1,85 @@
+"""Text cleaning: decoded article text in, analysis-ready statement text out.
+
+Article text is kept as decoded (only newlines and Unicode composition are
+normalised) so statement offsets always point into what the source said.
+Cleaning for analysis happens per statement: markup left behind by scrapers
+(``<p>``, ``&bdquo;``), invisible characters, list markers and runs of
+whitespace go; words and punctuation stay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")  # soft hyphen, zero-width chars, BOM
+_SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u202f]+")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪►–—]|\d{1,3}[.)])\s+(?=\S)")
+_WORD = re.compile(r"[^\W_]+(?:[-'’ʼ][^\W_]+)*")
+
+# Single-letter words per language: a lone capital that is not one of these,
+# followed by a lowercase word, is a drop cap split off by a scraper ("Р уският").
+_ONE_LETTER_WORDS = {
+    "bg": set("авиоскуя"),
+    "ru": set("авикосуяж"),
+    "uk": set("авзйіоуя"),
+    "ro": set("aoeiș"),
+    "fr": set("aày"),
+    "en": set("aio"),
+}
+_DROP_CAP = re.compile(r"^(\s*)([^\W\d_]) ([^\W\d_]+)")
+
+
+def normalise_newlines(text: str) -> str:
+    """NFC-compose, drop a BOM, and turn CRLF/CR line ends into LF."""
+    text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def clean_statement(raw: str) -> str:
+    """Analysis text of one statement: markup, invisible characters and list markers removed."""
+    text = raw
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text and _ENTITY.search(text):
+        text = html.unescape(text)
+    text = _INVISIBLE.sub("", text)
+    text = _LIST_MARKER.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def join_drop_cap(text: str, language: str) -> str:
+    """Rejoin a drop cap at the start of an article's first statement, if it is one."""
+    match = _DROP_CAP.match(text)
+    if not match:
+        return text
+    letter, rest = match.group(2), match.group(3)
+    if not letter.isupper() or not rest.islower():
+        return text
+    if letter.lower() in _ONE_LETTER_WORDS.get(language, set()):
+        return text
+    return match.group(1) + letter + rest + text[match.end():]
+
+
+def normalised_for_identity(text: str) -> str:
+    """The form two copies of one article share: composed, case kept, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    return _SPACES.sub(" ", text).strip()
+
+
+def article_id_for(text: str) -> str:
+    return "a" + hashlib.sha1(normalised_for_identity(text).encode("utf-8")).hexdigest()[:16]
+
+
+def statement_id_for(article_id: str, text: str, occurrence: int) -> str:
+    """Stable across re-analysis: depends on the article and the statement's own text."""
+    key = f"{article_id}\x1f{normalised_for_identity(text).casefold()}\x1f{occurrence}"
+    return "s" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)

@@ -1,0 +1,252 @@
+"""The ``workbench`` command line: a thin layer over :class:`workbench.Workbench`.
+
+Exit codes scripts can rely on:
+
+* 0 - done;
+* 1 - the command could not do its job (the message says why);
+* 2 - the command line itself is wrong (unknown option, missing argument);
+* 3 - done, but some inputs were rejected (each is named on stderr; the rest were stored).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import shutil
+import sys
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .config import Config
+from .errors import WorkbenchError
+from .ingest import accepted_inputs_help
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+log = logging.getLogger("workbench")
+
+
+def common_options(command: Callable) -> Callable:
+    """--workspace, --config, --set and verbosity, accepted by every command in any position."""
+
+    @click.option("--workspace", "-w", default=None, metavar="NAME_OR_PATH",
+                  help="Workspace name (kept under $WORKBENCH_HOME/workspaces) or folder path. Default: 'default'.")
+    @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+                  help="TOML file with settings, e.g. [group] k = 6.")
+    @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+                  help="Override one setting, e.g. --set group.k=6 (repeatable). See `workbench settings`.")
+    @click.option("--verbose", "-v", count=True, help="More log output (-vv for debug).")
+    @click.option("--quiet", "-q", is_flag=True, help="Only errors.")
+    @functools.wraps(command)
+    def wrapper(*args: Any, workspace: str | None, config_file: str | None, assignments: tuple[str, ...],
+                verbose: int, quiet: bool, **kwargs: Any) -> Any:
+        _configure_logging(verbose, quiet)
+        try:
+            config = Config.load(workspace=workspace, config_file=config_file, overrides=list(assignments))
+            return command(*args, config=config, quiet=quiet, **kwargs)
+        except WorkbenchError as error:
+            click.secho(f"error: {error}", fg="red", err=True)
+            sys.exit(EXIT_FAILURE)
+
+    return wrapper
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    # Rejected inputs are reported by the command itself, once, on stderr.
+    logging.getLogger("workbench.pipeline").setLevel(max(level, logging.ERROR) if not verbose else level)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="workbench")
+def main() -> None:
+    """Cross-lingual claim-verification workbench.
+
+    Ingest news articles in any mix of languages, split them into statements,
+    and (as analysis stages land) group statements about the same fact across
+    languages and flag where their figures conflict.
+    """
+
+
+# -- ingest / analyze --------------------------------------------------------------------
+
+@main.command(epilog=accepted_inputs_help())
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@common_options
+def ingest(paths: tuple[str, ...], config: Config, quiet: bool) -> None:
+    """Read articles from PATHS (files or folders) into the workspace."""
+    from .pipeline import Workbench
+
+    with Workbench(config) as workbench:
+        report = workbench.ingest(paths)
+        _print_ingest_report(report, quiet)
+    sys.exit(_ingest_exit_code(report))
+
+
+@main.command(epilog=accepted_inputs_help())
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write the evidence tables and run.json here.")
+@click.option("--format", "formats", default="csv,jsonl,xlsx", show_default=True,
+              help="Comma-separated export formats: csv, jsonl, xlsx.")
+@common_options
+def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, config: Config, quiet: bool) -> None:
+    """Ingest PATHS (if any), run every analysis stage, and export to --out."""
+    from .pipeline import Workbench
+
+    with Workbench(config) as workbench:
+        report = workbench.ingest(paths) if paths else None
+        if report is not None:
+            _print_ingest_report(report, quiet)
+        if workbench.store.count("articles") == 0:
+            raise_usage = "the workspace holds no articles yet; give files or folders to analyze"
+            click.secho(f"error: {raise_usage}", fg="red", err=True)
+            sys.exit(EXIT_FAILURE)
+        try:
+            workbench.analyze()
+            written = workbench.export(out_dir, formats=_formats(formats)) if out_dir else []
+        except WorkbenchError as error:
+            click.secho(f"error: {error}", fg="red", err=True)
+            sys.exit(EXIT_FAILURE)
+        if not quiet:
+            click.echo(format_summary(workbench))
+            if written:
+                click.echo(f"\nWrote {len(written)} files to {out_dir}: {', '.join(p.name for p in written)}")
+    sys.exit(_ingest_exit_code(report) if report else EXIT_OK)
+
+
+def _formats(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _print_ingest_report(report: Any, quiet: bool) -> None:
+    for item in report.errors:
+        click.secho(f"error: {item.message}", fg="red", err=True)
+    if quiet:
+        return
+    for item in report.duplicates:
+        click.echo(f"duplicate: {item.message}", err=True)
+    click.echo(
+        f"Ingested {len(report.added)} new article(s); {len(report.duplicates)} duplicate(s) stored once; "
+        f"{len(report.errors)} input(s) rejected.",
+        err=True,
+    )
+
+
+def _ingest_exit_code(report: Any) -> int:
+    if report.errors:
+        return EXIT_PARTIAL if (report.added or report.duplicates) else EXIT_FAILURE
+    return EXIT_OK
+
+
+def format_summary(workbench: Any) -> str:
+    """A readable summary of the workspace: articles with languages and boilerplate counts."""
+    lines = ["", "Articles"]
+    statements = workbench.statements()
+    by_article: dict[str, list] = {}
+    for statement in statements:
+        by_article.setdefault(statement.article_id, []).append(statement)
+    for article in workbench.articles():
+        rows = by_article.get(article.article_id, [])
+        languages = sorted({s.language for s in rows})
+        marked = sum(s.boilerplate for s in rows)
+        title = article.title or (rows[0].text if rows else "")
+        lines.append(
+            f"  {article.article_id}  {article.language}  {len(rows):3d} statements ({marked} boilerplate; "
+            f"languages {', '.join(languages)})  {article.source}"
+        )
+        lines.append(f"      {_clip(title, 96)}")
+    totals: dict[str, list[int]] = {}
+    for statement in statements:
+        counts = totals.setdefault(statement.language, [0, 0])
+        counts[0] += 1
+        counts[1] += statement.boilerplate
+    lines.append("")
+    lines.append("Statements per language: " + ", ".join(
+        f"{language} {count} ({marked} boilerplate)" for language, (count, marked) in sorted(totals.items())
+    ))
+    return "\n".join(lines)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# -- statements ---------------------------------------------------------------------------
+
+@main.command()
+@click.option("--article", "article_id", default=None, help="Only this article id.")
+@click.option("--language", "--lang", "language", default=None, help="Only this language (ISO 639-1).")
+@click.option("--boilerplate/--content", "boilerplate", default=None,
+              help="Only boilerplate, or only content statements (default: both).")
+@click.option("--contains", default=None, help="Only statements containing this text (case-sensitive).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many rows.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
+@common_options
+def statements(article_id: str | None, language: str | None, boilerplate: bool | None, contains: str | None,
+               limit: int | None, fmt: str, config: Config, quiet: bool) -> None:
+    """List the workspace's statements. B marks boilerplate (with its reason), T a headline."""
+    from .pipeline import Workbench
+
+    with Workbench(config) as workbench:
+        filters = dict(article_id=article_id, language=language, boilerplate=boilerplate, contains=contains)
+        frame = workbench.statements_frame(**filters)
+        if limit is not None:
+            frame = frame.head(limit)
+        if fmt == "csv":
+            click.echo(frame.to_csv(index=False), nl=False)
+        elif fmt == "jsonl":
+            for record in frame.to_dict(orient="records"):
+                click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            titles = {s.statement_id for s in workbench.statements(**filters) if s.is_title}
+            click.echo(_statement_table(frame, titles))
+
+
+def _statement_table(frame: Any, titles: set[str]) -> str:
+    width = shutil.get_terminal_size((120, 20)).columns
+    out, current = [], None
+    for row in frame.itertuples(index=False):
+        if row.article_id != current:
+            current = row.article_id
+            out.append(f"\n== {row.article_id}  {row.source}  {_clip(row.title, 70)}")
+        mark = "B" if row.boilerplate else ("T" if row.statement_id in titles else " ")
+        reason = f"[{row.boilerplate_reason}] " if row.boilerplate else ""
+        prefix = f"{row.position:4d} {row.language:3s} {mark} "
+        out.append(prefix + _clip(reason + row.text, max(20, width - len(prefix))))
+    return "\n".join(out).lstrip("\n") if out else "(no statements match)"
+
+
+# -- settings / doctor ---------------------------------------------------------------------
+
+@main.command()
+@common_options
+def settings(config: Config, quiet: bool) -> None:
+    """Show every setting with its resolved value (defaults, saved, --config, env, --set)."""
+    for key, value in config.settings_dict().items():
+        click.echo(f"{key} = {json.dumps(value)}")
+    click.echo(f"# workspace: {config.workspace_dir}")
+    click.echo(f"# index folder: {config.index_dir}")
+    click.echo(f"# embedding cache: {config.cache_path}")
+
+
+@main.command()
+@common_options
+def doctor(config: Config, quiet: bool) -> None:
+    """Check the environment and the bundled resources; exit 1 if a required part is broken."""
+    from .doctor import run_checks
+
+    failed = False
+    for check in run_checks(config):
+        symbol = click.style("ok  ", fg="green") if check.ok else click.style(
+            "FAIL" if check.required else "warn", fg="red" if check.required else "yellow")
+        click.echo(f"{symbol} {check.name}: {check.detail}")
+        failed |= check.required and not check.ok
+    sys.exit(EXIT_FAILURE if failed else EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

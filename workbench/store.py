@@ -1,0 +1,409 @@
+"""The workspace database: one SQLite file per workspace, schema versioned by migrations.
+
+Articles, statements and analyst decisions are primary data: analysis never
+deletes or rewrites them. Links, groups, quantities and verdicts are derived
+data: each analysis run replaces them in one transaction, so a crash mid-run
+leaves the previous results in place. Every write happens in a transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from .errors import StoreError
+from .model import Article, Decision, Statement
+
+log = logging.getLogger(__name__)
+
+# Each migration moves the schema from version i to i+1. Never edit a released
+# migration: add a new one, so existing workspaces upgrade in place.
+MIGRATIONS: list[str] = [
+    # 1: foundation - articles, statements, inputs, decisions, runs
+    """
+    CREATE TABLE workspace (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE inputs (
+        input_id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        seen_at TEXT NOT NULL,
+        added INTEGER NOT NULL,
+        duplicates INTEGER NOT NULL,
+        errors INTEGER NOT NULL
+    );
+    CREATE TABLE articles (
+        seq INTEGER PRIMARY KEY,
+        article_id TEXT NOT NULL UNIQUE,
+        text TEXT NOT NULL,
+        title TEXT NOT NULL,
+        source TEXT NOT NULL,
+        url TEXT NOT NULL,
+        published TEXT NOT NULL,
+        language TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        encoding TEXT NOT NULL,
+        meta TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE statements (
+        vector_id INTEGER PRIMARY KEY,
+        statement_id TEXT NOT NULL UNIQUE,
+        article_id TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        language TEXT NOT NULL,
+        language_source TEXT NOT NULL,
+        structural_reason TEXT NOT NULL,
+        corpus_reason TEXT NOT NULL DEFAULT '',
+        is_title INTEGER NOT NULL
+    );
+    CREATE INDEX statements_article ON statements(article_id, position);
+    CREATE INDEX statements_hash ON statements(text_hash);
+    CREATE TABLE decisions (
+        decision_id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        statement_ids TEXT NOT NULL,
+        target_ids TEXT NOT NULL,
+        value TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE runs (
+        run_id INTEGER PRIMARY KEY,
+        started TEXT NOT NULL,
+        finished TEXT,
+        manifest TEXT NOT NULL
+    );
+    """,
+]
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """Access to one workspace database. Not shared across threads: open one per thread."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False):
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise StoreError(f"{self.path}: no workspace database here (run `workbench ingest` first)")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the workspace database ({exc})") from None
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA busy_timeout = 10000")
+        try:
+            self._db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            pass  # e.g. a read-only medium: rollback journal still gives atomic writes
+        self._depth = 0
+        self._migrate()
+
+    # -- lifecycle -----------------------------------------------------------------
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: this workspace was written by a newer workbench (schema {version}, "
+                f"this one knows {len(MIGRATIONS)}); upgrade the workbench"
+            )
+        for number in range(version, len(MIGRATIONS)):
+            with self.transaction():
+                for statement in _split_sql(MIGRATIONS[number]):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number + 1}")
+            log.info("workspace %s: schema migrated to version %d", self.path, number + 1)
+        if self.get_meta("workspace_id") is None:
+            with self.transaction():
+                self.set_meta("workspace_id", uuid.uuid4().hex)
+                self.set_meta("created", utc_now())
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All writes inside commit together or not at all; nested calls join the outer one."""
+        if self._depth == 0:
+            self._db.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield self._db
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._depth -= 1
+            if self._depth == 0:
+                self._db.execute("COMMIT")
+
+    # -- workspace metadata ----------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM workspace WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO workspace(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def workspace_id(self) -> str:
+        return self.get_meta("workspace_id") or ""
+
+    # -- inputs and articles ---------------------------------------------------------
+    def record_input(self, path: str, sha256: str, size: int, added: int, duplicates: int, errors: int) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO inputs(path, sha256, size, seen_at, added, duplicates, errors) VALUES (?,?,?,?,?,?,?)",
+                (path, sha256, size, utc_now(), added, duplicates, errors),
+            )
+
+    def article_origin(self, article_id: str) -> str | None:
+        row = self._db.execute("SELECT origin FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def add_article(self, article: Article, statements: Sequence[Statement]) -> bool:
+        """Store an article with its statements atomically. False if it was already stored."""
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM articles WHERE article_id = ?", (article.article_id,)).fetchone():
+                return False
+            db.execute(
+                "INSERT INTO articles(article_id, text, title, source, url, published, language, origin,"
+                " encoding, meta, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    article.article_id, article.text, article.title, article.source, article.url,
+                    article.published, article.language, article.origin, article.encoding,
+                    json.dumps(article.meta, ensure_ascii=False), utc_now(),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO statements(statement_id, article_id, position, start, \"end\", text, text_hash,"
+                " language, language_source, structural_reason, is_title) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        s.statement_id, s.article_id, s.position, s.start, s.end, s.text, text_hash(s.text),
+                        s.language, s.language_source, s.boilerplate_reason, int(s.is_title),
+                    )
+                    for s in statements
+                ],
+            )
+        return True
+
+    def articles(self) -> list[Article]:
+        rows = self._db.execute("SELECT * FROM articles ORDER BY seq").fetchall()
+        return [_article_from_row(row) for row in rows]
+
+    def article(self, article_id: str) -> Article | None:
+        row = self._db.execute("SELECT * FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+        return None if row is None else _article_from_row(row)
+
+    def count(self, table: str) -> int:
+        if table not in {"articles", "statements", "decisions", "inputs", "runs"}:
+            raise ValueError(table)
+        return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    # -- statements ------------------------------------------------------------------
+    def statements(
+        self,
+        *,
+        article_id: str | None = None,
+        language: str | None = None,
+        boilerplate: bool | None = None,
+        contains: str | None = None,
+        statement_ids: Iterable[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Statement]:
+        """Statements in corpus order (article ingest order, then position)."""
+        sql, params = _statement_query(article_id, language, boilerplate, contains, statement_ids)
+        sql += " ORDER BY a.seq, s.position"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [_statement_from_row(row) for row in self._db.execute(sql, params)]
+
+    def count_statements(self, **filters: Any) -> int:
+        sql, params = _statement_query(**filters)
+        return int(self._db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0])
+
+    def vector_ids(self, statement_ids: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(list(statement_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"SELECT statement_id, vector_id FROM statements WHERE statement_id IN ({marks})", chunk
+            ):
+                found[row[0]] = row[1]
+        return found
+
+    def set_corpus_reasons(self, reasons: dict[str, str]) -> None:
+        """Replace the corpus-level boilerplate reasons (repetition, off-topic) in one go."""
+        with self.transaction() as db:
+            db.execute("UPDATE statements SET corpus_reason = '' WHERE corpus_reason != ''")
+            db.executemany(
+                "UPDATE statements SET corpus_reason = ? WHERE statement_id = ?",
+                [(reason, sid) for sid, reason in reasons.items() if reason],
+            )
+
+    # -- decisions -------------------------------------------------------------------
+    def add_decision(self, decision: Decision) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO decisions(kind, statement_ids, target_ids, value, author, created, active)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (
+                    decision.kind, json.dumps(list(decision.statement_ids)), json.dumps(list(decision.target_ids)),
+                    decision.value, decision.author, decision.created or utc_now(), int(decision.active),
+                ),
+            )
+            return int(cursor.lastrowid)
+
+    def set_decision_active(self, decision_id: int, active: bool) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE decisions SET active = ? WHERE decision_id = ?", (int(active), decision_id))
+
+    def decisions(self, *, active_only: bool = True) -> list[Decision]:
+        sql = "SELECT * FROM decisions" + (" WHERE active = 1" if active_only else "") + " ORDER BY decision_id"
+        return [
+            Decision(
+                kind=row["kind"],
+                statement_ids=tuple(json.loads(row["statement_ids"])),
+                target_ids=tuple(json.loads(row["target_ids"])),
+                value=row["value"],
+                author=row["author"],
+                created=row["created"],
+                decision_id=row["decision_id"],
+                active=bool(row["active"]),
+            )
+            for row in self._db.execute(sql)
+        ]
+
+    # -- runs ------------------------------------------------------------------------
+    def start_run(self, manifest: dict[str, Any]) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs(started, manifest) VALUES (?, ?)", (utc_now(), json.dumps(manifest, ensure_ascii=False))
+            )
+            return int(cursor.lastrowid)
+
+    def finish_run(self, run_id: int, manifest: dict[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished = ?, manifest = ? WHERE run_id = ?",
+                (utc_now(), json.dumps(manifest, ensure_ascii=False), run_id),
+            )
+
+    def last_run(self) -> dict[str, Any] | None:
+        row = self._db.execute(
+            "SELECT manifest FROM runs WHERE finished IS NOT NULL ORDER BY run_id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    # -- raw access for the analysis stages ---------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self._db.execute(sql, params)
+
+
+def text_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _split_sql(script: str) -> list[str]:
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _statement_query(
+    article_id: str | None = None,
+    language: str | None = None,
+    boilerplate: bool | None = None,
+    contains: str | None = None,
+    statement_ids: Iterable[str] | None = None,
+) -> tuple[str, list[Any]]:
+    sql = "SELECT s.* FROM statements s JOIN articles a ON a.article_id = s.article_id WHERE 1=1"
+    params: list[Any] = []
+    if article_id:
+        sql += " AND s.article_id = ?"
+        params.append(article_id)
+    if language:
+        sql += " AND s.language = ?"
+        params.append(language)
+    if boilerplate is True:
+        sql += " AND (s.structural_reason != '' OR s.corpus_reason != '')"
+    elif boilerplate is False:
+        sql += " AND s.structural_reason = '' AND s.corpus_reason = ''"
+    if contains:
+        sql += " AND s.text LIKE ? ESCAPE '\\'"
+        escaped = contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{escaped}%")
+    if statement_ids is not None:
+        ids = list(statement_ids)
+        sql += f" AND s.statement_id IN ({','.join('?' * len(ids)) or 'NULL'})"
+        params.extend(ids)
+    return sql, params
+
+
+def _article_from_row(row: sqlite3.Row) -> Article:
+    return Article(
+        article_id=row["article_id"],
+        text=row["text"],
+        title=row["title"],
+        source=row["source"],
+        url=row["url"],
+        published=row["published"],
+        language=row["language"],
+        origin=row["origin"],
+        encoding=row["encoding"],
+        meta=json.loads(row["meta"]),
+    )
+
+
+def _statement_from_row(row: sqlite3.Row) -> Statement:
+    reasons = [r for r in (row["structural_reason"], row["corpus_reason"]) if r]
+    return Statement(
+        statement_id=row["statement_id"],
+        article_id=row["article_id"],
+        position=row["position"],
+        start=row["start"],
+        end=row["end"],
+        text=row["text"],
+        language=row["language"],
+        language_source=row["language_source"],
+        boilerplate=bool(reasons),
+        boilerplate_reason=",".join(reasons),
+        is_title=bool(row["is_title"]),
+    )
