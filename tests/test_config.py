@@ -53,6 +53,9 @@ def test_workspace_names_and_paths(tmp_path, monkeypatch):
     by_path = Config.load(workspace=str(tmp_path / "elsewhere" / "ws2"))
     assert by_path.workspace_dir == tmp_path / "elsewhere" / "ws2"
     assert by_path.workspace_name == "ws2"
+    assert by_path.index_dir.parent == tmp_path / "indexes" and by_path.index_dir.name.startswith("ws2-")
+    other = Config.load(workspace=str(tmp_path / "other" / "ws2"))
+    assert other.index_dir != by_path.index_dir
 
 
 def test_settings_round_trip_through_the_manifest_form():

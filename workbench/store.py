@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from .errors import StoreError
-from .model import Article, Decision, Statement
+from .model import Article, Attribution, Claims, Decision, Group, Hedge, Link, Quantity, Relation, Statement
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,91 @@ MIGRATIONS: list[str] = [
         finished TEXT,
         manifest TEXT NOT NULL
     );
+    """,
+    # 2: cross-lingual groups - links with their scores, groups, members; note subjects
+    """
+    ALTER TABLE decisions ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+    CREATE TABLE links (
+        source_id TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        cosine REAL NOT NULL,
+        cosine_centered REAL NOT NULL,
+        margin REAL NOT NULL,
+        rank INTEGER NOT NULL,
+        mutual INTEGER NOT NULL,
+        score REAL NOT NULL,
+        tier TEXT NOT NULL,
+        shared TEXT NOT NULL,
+        PRIMARY KEY (source_id, target_id)
+    );
+    CREATE INDEX links_target ON links(target_id);
+    CREATE TABLE groups (
+        group_id TEXT PRIMARY KEY,
+        label_statement_id TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        article_ids TEXT NOT NULL,
+        languages TEXT NOT NULL,
+        rank INTEGER NOT NULL
+    );
+    CREATE TABLE group_members (
+        statement_id TEXT PRIMARY KEY,
+        group_id TEXT NOT NULL REFERENCES groups(group_id) ON DELETE CASCADE,
+        member_tier TEXT NOT NULL,
+        score_cosine REAL,
+        score_margin REAL
+    );
+    CREATE INDEX group_members_group ON group_members(group_id);
+    CREATE TABLE hubness (statement_id TEXT PRIMARY KEY, value REAL NOT NULL);
+    """,
+    # 3: claims and verdicts - quantities, attributions, hedges per statement; relations and group verdicts
+    """
+    CREATE TABLE quantities (
+        statement_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        value REAL,
+        low REAL,
+        high REAL,
+        approximator TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        unit_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        language TEXT NOT NULL,
+        PRIMARY KEY (statement_id, idx)
+    );
+    CREATE INDEX quantities_unit ON quantities(unit_key);
+    CREATE TABLE attributions (
+        statement_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        cue TEXT NOT NULL,
+        PRIMARY KEY (statement_id, idx)
+    );
+    CREATE TABLE hedges (
+        statement_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        PRIMARY KEY (statement_id, idx)
+    );
+    CREATE TABLE relations (
+        group_id TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        relation TEXT NOT NULL,
+        explanation TEXT NOT NULL,
+        details TEXT NOT NULL,
+        PRIMARY KEY (group_id, source_id, target_id)
+    );
+    ALTER TABLE groups ADD COLUMN verdict TEXT NOT NULL DEFAULT '';
+    ALTER TABLE groups ADD COLUMN verdict_source TEXT NOT NULL DEFAULT '';
+    ALTER TABLE groups ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
     """,
 ]
 
@@ -226,7 +311,8 @@ class Store:
         return None if row is None else _article_from_row(row)
 
     def count(self, table: str) -> int:
-        if table not in {"articles", "statements", "decisions", "inputs", "runs"}:
+        if table not in {"articles", "statements", "decisions", "inputs", "runs", "links", "groups", "group_members",
+                         "quantities", "attributions", "hedges", "relations"}:
             raise ValueError(table)
         return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
@@ -264,24 +350,41 @@ class Store:
                 found[row[0]] = row[1]
         return found
 
-    def set_corpus_reasons(self, reasons: dict[str, str]) -> None:
-        """Replace the corpus-level boilerplate reasons (repetition, off-topic) in one go."""
-        with self.transaction() as db:
-            db.execute("UPDATE statements SET corpus_reason = '' WHERE corpus_reason != ''")
-            db.executemany(
-                "UPDATE statements SET corpus_reason = ? WHERE statement_id = ?",
-                [(reason, sid) for sid, reason in reasons.items() if reason],
-            )
+    def structural_reasons(self) -> dict[str, str]:
+        return {row[0]: row[1] for row in self._db.execute("SELECT statement_id, structural_reason FROM statements")}
+
+    def statement_rows_by_vector_id(self, vector_ids: Iterable[int]) -> dict[int, tuple[Statement, Article]]:
+        ids = list(vector_ids)
+        found: dict[int, tuple[Statement, Article]] = {}
+        articles: dict[str, Article] = {}
+        for chunk in _chunks(ids, 900):
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(f"SELECT * FROM statements WHERE vector_id IN ({marks})", chunk):
+                statement = _statement_from_row(row)
+                if statement.article_id not in articles:
+                    articles[statement.article_id] = self.article(statement.article_id)
+                found[row["vector_id"]] = (statement, articles[statement.article_id])
+        return found
+
+    def hubness(self) -> dict[int, float]:
+        """CSLS's r by vector id (statements that were grouped)."""
+        return {row[0]: row[1] for row in self._db.execute(
+            "SELECT s.vector_id, h.value FROM hubness h JOIN statements s ON s.statement_id = h.statement_id")}
+
+    def group_of(self, statement_id: str) -> str:
+        row = self._db.execute("SELECT group_id FROM group_members WHERE statement_id = ?", (statement_id,)).fetchone()
+        return "" if row is None else row[0]
 
     # -- decisions -------------------------------------------------------------------
     def add_decision(self, decision: Decision) -> int:
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO decisions(kind, statement_ids, target_ids, value, author, created, active)"
-                " VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO decisions(kind, statement_ids, target_ids, value, author, created, active, subject)"
+                " VALUES (?,?,?,?,?,?,?,?)",
                 (
                     decision.kind, json.dumps(list(decision.statement_ids)), json.dumps(list(decision.target_ids)),
                     decision.value, decision.author, decision.created or utc_now(), int(decision.active),
+                    decision.subject,
                 ),
             )
             return int(cursor.lastrowid)
@@ -302,9 +405,163 @@ class Store:
                 created=row["created"],
                 decision_id=row["decision_id"],
                 active=bool(row["active"]),
+                subject=row["subject"],
             )
             for row in self._db.execute(sql)
         ]
+
+    # -- groups ----------------------------------------------------------------------
+    def replace_analysis(
+        self,
+        *,
+        corpus_reasons: dict[str, str],
+        claims: dict[str, "Claims"],
+        links: Sequence[Link],
+        groups: Sequence[Group],
+        members: Sequence[dict[str, Any]],
+        relations: Sequence[Relation] = (),
+        hubness: dict[str, float] | None = None,
+    ) -> None:
+        """Swap in one analysis run's results in a single transaction; primary data and decisions stay."""
+        with self.transaction() as db:
+            db.execute("UPDATE statements SET corpus_reason = '' WHERE corpus_reason != ''")
+            db.executemany(
+                "UPDATE statements SET corpus_reason = ? WHERE statement_id = ?",
+                [(reason, sid) for sid, reason in corpus_reasons.items() if reason],
+            )
+            for table in ("quantities", "attributions", "hedges", "relations", "group_members", "groups", "links", "hubness"):
+                db.execute(f"DELETE FROM {table}")
+            db.executemany("INSERT INTO hubness VALUES (?, ?)", sorted((hubness or {}).items()))
+            db.executemany(
+                "INSERT INTO quantities VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (sid, i, q.text, q.start, q.end, q.value, q.low, q.high, q.approximator, q.unit, q.unit_key, q.kind,
+                     q.language)
+                    for sid, claim in claims.items() for i, q in enumerate(claim.quantities)
+                ],
+            )
+            db.executemany(
+                "INSERT INTO attributions VALUES (?,?,?,?,?,?)",
+                [(sid, i, a.text, a.start, a.end, a.cue) for sid, claim in claims.items() for i, a in enumerate(claim.attributions)],
+            )
+            db.executemany(
+                "INSERT INTO hedges VALUES (?,?,?,?,?,?)",
+                [(sid, i, h.kind, h.text, h.start, h.end) for sid, claim in claims.items() for i, h in enumerate(claim.hedges)],
+            )
+            self._insert_grouping(db, links, groups, members, relations)
+
+    @staticmethod
+    def _insert_grouping(db: sqlite3.Connection, links: Sequence[Link], groups: Sequence[Group],
+                         members: Sequence[dict[str, Any]], relations: Sequence[Relation]) -> None:
+        db.executemany(
+            "INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (l.source_id, l.target_id, l.cosine, l.cosine_centered, l.margin, l.rank, int(l.mutual),
+                 l.score, l.tier, json.dumps(list(l.shared)))
+                for l in links
+            ],
+        )
+        db.executemany(
+            "INSERT INTO groups(group_id, label_statement_id, tier, article_ids, languages, rank, verdict,"
+            " verdict_source, explanation) VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (g.group_id, g.label_statement_id, g.tier, json.dumps(list(g.article_ids)),
+                 json.dumps(list(g.languages)), rank, g.verdict, g.verdict_source, g.explanation)
+                for rank, g in enumerate(groups)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO group_members VALUES (:statement_id, :group_id, :member_tier, :score_cosine, :score_margin)",
+            list(members),
+        )
+        db.executemany(
+            "INSERT INTO relations VALUES (?,?,?,?,?,?)",
+            [
+                (r.group_id, r.source_id, r.target_id, r.relation, r.explanation,
+                 json.dumps(r.details, ensure_ascii=False, default=str))
+                for r in relations
+            ],
+        )
+
+    def replace_grouping(self, *, candidates: Sequence[Link], groups: Sequence[Group],
+                         members: Sequence[dict[str, Any]], relations: Sequence[Relation] = ()) -> None:
+        """Swap in new groups (after a decision) in one transaction; claims and reasons stay."""
+        with self.transaction() as db:
+            for table in ("relations", "group_members", "groups", "links"):
+                db.execute(f"DELETE FROM {table}")
+            self._insert_grouping(db, candidates, groups, members, relations)
+
+    def claims(self, statement_ids: Iterable[str] | None = None) -> dict[str, "Claims"]:
+        """Quantities, attributions and hedges by statement id (statements without any are absent)."""
+        wanted = None if statement_ids is None else set(statement_ids)
+        result: dict[str, Claims] = {}
+
+        def slot(sid: str) -> Claims:
+            if sid not in result:
+                result[sid] = Claims()
+            return result[sid]
+
+        for row in self._db.execute("SELECT * FROM quantities ORDER BY statement_id, idx"):
+            if wanted is None or row["statement_id"] in wanted:
+                slot(row["statement_id"]).quantities.append(Quantity(
+                    text=row["text"], start=row["start"], end=row["end"], value=row["value"], low=row["low"],
+                    high=row["high"], approximator=row["approximator"], unit=row["unit"], unit_key=row["unit_key"],
+                    kind=row["kind"], language=row["language"]))
+        for row in self._db.execute("SELECT * FROM attributions ORDER BY statement_id, idx"):
+            if wanted is None or row["statement_id"] in wanted:
+                slot(row["statement_id"]).attributions.append(
+                    Attribution(text=row["text"], start=row["start"], end=row["end"], cue=row["cue"]))
+        for row in self._db.execute("SELECT * FROM hedges ORDER BY statement_id, idx"):
+            if wanted is None or row["statement_id"] in wanted:
+                slot(row["statement_id"]).hedges.append(
+                    Hedge(kind=row["kind"], text=row["text"], start=row["start"], end=row["end"]))
+        return result
+
+    def relations(self, group_id: str | None = None) -> list[Relation]:
+        sql = "SELECT * FROM relations" + (" WHERE group_id = ?" if group_id else "") + " ORDER BY group_id, source_id, target_id"
+        return [
+            Relation(group_id=r["group_id"], source_id=r["source_id"], target_id=r["target_id"], relation=r["relation"],
+                     explanation=r["explanation"], details=json.loads(r["details"]))
+            for r in self._db.execute(sql, (group_id,) if group_id else ())
+        ]
+
+    def links(self, statement_ids: Iterable[str] | None = None) -> list[Link]:
+        if statement_ids is None:
+            rows = self._db.execute("SELECT * FROM links ORDER BY source_id, target_id").fetchall()
+        else:
+            ids = list(statement_ids)
+            rows = []
+            for chunk in _chunks(ids, 400):
+                marks = ",".join("?" * len(chunk))
+                rows += self._db.execute(
+                    f"SELECT * FROM links WHERE source_id IN ({marks}) OR target_id IN ({marks})", chunk + chunk
+                ).fetchall()
+            rows = sorted({(r["source_id"], r["target_id"]): r for r in rows}.values(), key=lambda r: (r["source_id"], r["target_id"]))
+        return [
+            Link(
+                source_id=r["source_id"], target_id=r["target_id"], cosine=r["cosine"], cosine_centered=r["cosine_centered"],
+                margin=r["margin"], rank=r["rank"], mutual=bool(r["mutual"]), score=r["score"], tier=r["tier"],
+                shared=tuple(json.loads(r["shared"])),
+            )
+            for r in rows
+        ]
+
+    def groups(self) -> list[Group]:
+        members: dict[str, list[str]] = {}
+        for row in self._db.execute("SELECT group_id, statement_id FROM group_members ORDER BY statement_id"):
+            members.setdefault(row[0], []).append(row[1])
+        return [
+            Group(
+                group_id=row["group_id"], statement_ids=tuple(members.get(row["group_id"], ())),
+                label_statement_id=row["label_statement_id"], tier=row["tier"],
+                article_ids=tuple(json.loads(row["article_ids"])), languages=tuple(json.loads(row["languages"])),
+                **_verdict_fields(row),
+            )
+            for row in self._db.execute("SELECT * FROM groups ORDER BY rank")
+        ]
+
+    def group_members(self) -> dict[str, dict[str, Any]]:
+        return {row["statement_id"]: dict(row) for row in self._db.execute("SELECT * FROM group_members")}
 
     # -- runs ------------------------------------------------------------------------
     def start_run(self, manifest: dict[str, Any]) -> int:
@@ -375,6 +632,11 @@ def _statement_query(
         sql += f" AND s.statement_id IN ({','.join('?' * len(ids)) or 'NULL'})"
         params.extend(ids)
     return sql, params
+
+
+def _verdict_fields(row: sqlite3.Row) -> dict[str, Any]:
+    keys = row.keys()
+    return {key: row[key] for key in ("verdict", "verdict_source", "explanation") if key in keys}
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:

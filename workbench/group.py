@@ -1,0 +1,589 @@
+"""Cross-lingual claim groups: candidate links, corrected scores, tiers and groups.
+
+The algorithm, in the order it runs:
+
+1. **Centering.** Each language's mean vector (fitted on the corpus, shrunk
+   toward the global mean when a language has few statements) is subtracted
+   and the vectors re-normalised, removing the offset every multilingual
+   encoder gives a language (Libovický et al. 2020).
+2. **Candidates.** For every statement, its ``k`` nearest neighbours *in each
+   language*, from other articles only. Taking them per language keeps
+   same-language statements, which every multilingual encoder scores too
+   high, from crowding out the other languages. A pair is a candidate if
+   either side lists the other (both directions).
+3. **Scores.** The ratio margin of Artetxe & Schwenk (2019): the pair's
+   cosine divided by the mean cosine of each side's ``k`` neighbours in the
+   other's language, so a pair only scores high if it stands out from what
+   each side is usually close to. CSLS and plain cosine can be chosen instead.
+4. **Evidence.** Shared kinds of evidence add a fixed amount each: the same
+   counted unit ("shells" in both), the same rare name across scripts
+   (Песков = Пєсков = Peskov) and the same figure.
+5. **Tiers.** A link is *suggested* above the model's suggested threshold and
+   *confirmed* above the stricter one; analyst decisions (accept, reject,
+   move, split, merge) override scores.
+6. **Groups.** Connected components of the link graph (networkx) that span at
+   least two articles; large loose components are split with Louvain
+   communities (seeded). Everything else stays a visible singleton.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .config import GroupConfig, IndexConfig
+from .model import Decision, Group, Link
+
+log = logging.getLogger(__name__)
+
+DENOMINATOR_FLOOR = 0.05  # margins on centred vectors: keep a tiny neighbourhood mean from exploding the ratio
+CENTERING_SHRINKAGE = 10  # pseudo-count of the global mean in each language's mean
+LARGE_COMPONENT = 12  # components bigger than this are split into communities when loosely knit
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What two statements can share besides meaning: counted units, rare names, figures."""
+
+    units: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+    figures: frozenset[str] = frozenset()
+
+
+@dataclass
+class GroupingInput:
+    """The statements to group, aligned row by row with their vectors."""
+
+    statement_ids: list[str]
+    article_ids: list[str]
+    languages: list[str]
+    vectors: np.ndarray  # raw, L2-normalised
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class GroupingResult:
+    candidates: list[Link]  # every scored link above the suggested cut, before decisions (what the store keeps)
+    links: list[Link]  # the links inside groups after decisions (accepted pairs added, rejected ones gone)
+    groups: list[Group]
+    centering: dict[str, list[float]]  # language -> mean vector used
+    thresholds: dict[str, float]
+    stats: dict[str, float]
+    hubness: dict[str, float] = field(default_factory=dict)  # statement -> mean cosine to its k nearest (CSLS's r)
+
+
+# -- scoring space ------------------------------------------------------------------------
+
+def language_means(vectors: np.ndarray, languages: Sequence[str], shrinkage: int = CENTERING_SHRINKAGE) -> dict[str, np.ndarray]:
+    """Per-language mean vectors, each shrunk toward the global mean by ``shrinkage`` pseudo-rows."""
+    if len(vectors) == 0:
+        return {}
+    languages = np.asarray(languages)
+    overall = vectors.mean(axis=0)
+    means = {}
+    for language in sorted(set(languages.tolist())):
+        rows = vectors[languages == language]
+        means[language] = (rows.sum(axis=0) + shrinkage * overall) / (len(rows) + shrinkage)
+    return means
+
+
+def center(vectors: np.ndarray, languages: Sequence[str], means: dict[str, np.ndarray]) -> np.ndarray:
+    """Subtract each row's language mean and re-normalise."""
+    if len(vectors) == 0:
+        return vectors.copy()
+    offsets = np.vstack([means.get(language, np.zeros(vectors.shape[1], np.float32)) for language in languages])
+    centred = vectors - offsets.astype(np.float32)
+    norms = np.linalg.norm(centred, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(centred / norms, dtype=np.float32)
+
+
+@dataclass
+class Neighbourhoods:
+    """Per-language nearest neighbours of every row, other articles only."""
+
+    lists: dict[str, tuple[np.ndarray, np.ndarray]]  # language -> (rows (n, k), sims (n, k)); -1 / -inf padded
+    mean_similarity: dict[str, np.ndarray]  # language -> (n,) mean of the row's k sims in that language
+
+
+def neighbourhoods(
+    space: np.ndarray, articles: Sequence[str], languages: Sequence[str], k: int, index_config: IndexConfig
+) -> Neighbourhoods:
+    from .index import VectorIndex
+
+    articles = np.asarray(articles)
+    languages = np.asarray(languages)
+    lists, means = {}, {}
+    for language in sorted(set(languages.tolist())):
+        members = np.flatnonzero(languages == language)
+        index = VectorIndex(
+            space.shape[1], exact_max=index_config.exact_max, hnsw_m=index_config.hnsw_m,
+            ef_construction=index_config.hnsw_ef_construction, ef_search=index_config.hnsw_ef_search,
+        )
+        index.add(space[members], members.astype(np.int64))
+        # Over-fetch by the largest share one article holds in this language, then drop
+        # same-article rows: a statement's own article must not fill its neighbour list.
+        own = Counter(articles[members].tolist())
+        fetch = min(len(members), k + max(own.values()))
+        sims, rows = index.search(space, fetch)
+        valid = (rows >= 0) & (articles[np.clip(rows, 0, None)] != articles[:, None])
+        first_valid = np.argsort(~valid, axis=1, kind="stable")[:, :k]  # keeps the best-first order
+        picked_valid = np.take_along_axis(valid, first_valid, axis=1)
+        keep_rows = np.where(picked_valid, np.take_along_axis(rows, first_valid, axis=1), -1)
+        keep_sims = np.where(picked_valid, np.take_along_axis(sims, first_valid, axis=1), -np.inf).astype(np.float32)
+        if keep_rows.shape[1] < k:
+            pad = k - keep_rows.shape[1]
+            keep_rows = np.pad(keep_rows, ((0, 0), (0, pad)), constant_values=-1)
+            keep_sims = np.pad(keep_sims, ((0, 0), (0, pad)), constant_values=-np.inf)
+        lists[language] = (keep_rows, keep_sims)
+        finite = np.isfinite(keep_sims)
+        counts = finite.sum(axis=1)
+        totals = np.where(finite, keep_sims, 0.0).sum(axis=1)
+        means[language] = np.where(counts > 0, totals / np.maximum(counts, 1), 0.0).astype(np.float32)
+    return Neighbourhoods(lists, means)
+
+
+# -- evidence -------------------------------------------------------------------------------
+
+_NAME_TOKEN = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-ÞĂÂÎȘȚА-ЯЁІЇЄҐ][\w'’-]{2,})")
+_SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s+|[«„“\"(]\s*)$")
+_VOWELS = set("aeiouy")
+
+
+def name_key(token: str) -> str:
+    """Script-independent key of a proper name: transliterate, then keep up to four consonants.
+
+    Песков, Пєсков and Peskov all give ``pskv``; Пхенян and Phenian give ``fnn``.
+    """
+    from anyascii import anyascii
+
+    latin = anyascii(token).lower()
+    latin = re.sub(r"[^a-z]", "", latin)
+    for old, new in (("kh", "h"), ("ph", "f"), ("w", "v"), ("ck", "k"), ("q", "k"), ("x", "ks"), ("c", "k")):
+        latin = latin.replace(old, new)
+    skeleton = []
+    for char in latin:
+        if char in _VOWELS or char == "h" and skeleton and skeleton[-1] in "sczk":
+            continue
+        if skeleton and skeleton[-1] == char:
+            continue
+        skeleton.append(char)
+    return "".join(skeleton[:4])
+
+
+def name_keys(text: str) -> set[str]:
+    """Keys of capitalised words that are not sentence-initial (names, acronyms)."""
+    keys = set()
+    for match in _NAME_TOKEN.finditer(text):
+        if _SENTENCE_START.search(text[: match.start()]):
+            continue
+        key = name_key(match.group(1))
+        if len(key) >= 3:
+            keys.add(key)
+    return keys
+
+
+def rare_names(per_statement: list[set[str]], max_share: float = 0.05, max_count: int = 2) -> list[frozenset[str]]:
+    """Keep keys rare in the corpus: common ones (Kim, Putin) say nothing about which fact it is."""
+    counts = Counter(key for keys in per_statement for key in keys)
+    limit = max(max_count, int(max_share * len(per_statement)))
+    return [frozenset(key for key in keys if counts[key] <= limit) for keys in per_statement]
+
+
+COMPARABLE_FIGURE_KINDS = {"count", "duration", "percent", "money", "measure"}
+
+
+def statement_evidence(statements: Sequence, claims: dict, resolver) -> list[Evidence]:
+    """Per statement: the counted things it mentions, its names and its figures, rare ones only.
+
+    Counted things come from the quantity stage's unit lexicon (a noun such as
+    "снаряди", "coquilles" or "obuze" maps to ``shell``), whether or not a
+    figure goes with it. A unit or name that occurs in more than 5% of the
+    statements (Kim, Putin, "weapons") says nothing about which fact is told.
+    """
+    from .clean import words
+
+    concept_sets, name_sets, figure_sets = [], [], []
+    for statement in statements:
+        concepts = set()
+        for word in words(statement.text):
+            if len(word) < 3:
+                continue
+            key = resolver.lookup(word, statement.language)
+            if key and resolver.kind_of(key) == "count":
+                concepts.add(key)
+        concept_sets.append(concepts)
+        name_sets.append(name_keys(statement.text))
+        figures = set()
+        found = claims.get(statement.statement_id)
+        for quantity in (found.quantities if found else []):
+            if quantity.kind in COMPARABLE_FIGURE_KINDS and quantity.value is not None and quantity.unit_key:
+                figures.add(f"{quantity.value:g} {quantity.unit_key}")
+        figure_sets.append(figures)
+    concepts = rare_names(concept_sets)
+    names = rare_names(name_sets)
+    return [Evidence(units=c, names=n, figures=frozenset(f)) for c, n, f in zip(concepts, names, figure_sets)]
+
+
+def shared_evidence(a: Evidence, b: Evidence) -> tuple[str, ...]:
+    shared = [f"unit:{u}" for u in sorted(a.units & b.units)]
+    shared += [f"name:{n}" for n in sorted(a.names & b.names)]
+    shared += [f"figure:{f}" for f in sorted(a.figures & b.figures)]
+    return tuple(shared)
+
+
+def evidence_bonus(shared: Sequence[str], weight: float) -> float:
+    kinds = {item.split(":", 1)[0] for item in shared}
+    return weight * len(kinds)
+
+
+# -- links ----------------------------------------------------------------------------------
+
+def hubness(hoods: Neighbourhoods, k: int) -> np.ndarray:
+    """Each row's mean similarity to its ``k`` nearest rows in any language (CSLS's r): high for hubs."""
+    sims = np.concatenate([lists[1] for lists in hoods.lists.values()], axis=1)
+    top = -np.sort(-np.where(np.isfinite(sims), sims, -np.inf), axis=1)[:, :k]
+    finite = np.isfinite(top)
+    return np.where(finite.any(axis=1), np.where(finite, top, 0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1), 0.0)
+
+
+def candidate_links(data: GroupingInput, config: GroupConfig, index_config: IndexConfig,
+                    thresholds: dict[str, float]) -> tuple[list[Link], dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Scored links above the suggested threshold, the centering means, the scoring space and hubness."""
+    raw = data.vectors
+    means = language_means(raw, data.languages) if config.centering else {}
+    space = center(raw, data.languages, means) if config.centering else raw
+    hoods = neighbourhoods(space, data.article_ids, data.languages, config.k, index_config)
+    languages = data.languages
+    articles = data.article_ids
+    rank_of: dict[tuple[int, int], int] = {}
+    article_best: set[tuple[int, int]] = set()  # (query, neighbour): no statement of the neighbour's article ranks higher
+    for language, (rows, _) in hoods.lists.items():
+        for query in range(len(rows)):
+            seen_articles = set()
+            for rank, neighbour in enumerate(rows[query]):
+                if neighbour < 0:
+                    continue
+                neighbour = int(neighbour)
+                rank_of[(query, neighbour)] = rank
+                if articles[neighbour] not in seen_articles:
+                    article_best.add((query, neighbour))
+                    seen_articles.add(articles[neighbour])
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in rank_of})
+    evidence = data.evidence or [Evidence()] * len(raw)
+    links = []
+    for a, b in pairs:
+        cosine = float(raw[a] @ raw[b])
+        cosine_space = float(space[a] @ space[b])
+        r_a = float(hoods.mean_similarity[languages[b]][a])
+        r_b = float(hoods.mean_similarity[languages[a]][b])
+        margin = cosine_space / max((r_a + r_b) / 2, DENOMINATOR_FLOOR)
+        csls = 2 * cosine_space - r_a - r_b
+        base = {"margin": margin, "csls": 1.0 + csls, "cosine": cosine_space}[config.scoring]
+        forward, backward = rank_of.get((a, b)), rank_of.get((b, a))
+        if config.link_filter == "mutual" and (forward is None or backward is None):
+            continue
+        if config.link_filter == "article_best" and (a, b) not in article_best and (b, a) not in article_best:
+            continue
+        shared = shared_evidence(evidence[a], evidence[b])
+        score = base + evidence_bonus(shared, config.evidence_weight)
+        if score < thresholds["suggested"]:
+            continue
+        ranks = [r for r in (forward, backward) if r is not None]
+        source, target = sorted((data.statement_ids[a], data.statement_ids[b]))
+        links.append(Link(
+            source_id=source, target_id=target, cosine=round(cosine, 4), cosine_centered=round(cosine_space, 4),
+            margin=round(margin, 4), rank=min(ranks), mutual=forward is not None and backward is not None,
+            score=round(score, 4), tier=_tier(base, score, thresholds),
+            shared=shared,
+        ))
+    return links, means, space, hubness(hoods, config.k)
+
+
+def _tier(base: float, score: float, thresholds: dict[str, float]) -> str:
+    """Confirmed needs the stricter bar *and* enough similarity on its own: shared evidence can
+    lift a link into review, never confirm it alone."""
+    return "confirmed" if score >= thresholds["confirmed"] and base >= thresholds["suggested"] else "suggested"
+
+
+# -- decisions ------------------------------------------------------------------------------
+
+@dataclass
+class Constraints:
+    """Analyst decisions replayed in order: later decisions win over earlier ones."""
+
+    must: set[tuple[str, str]] = field(default_factory=set)
+    cannot: set[tuple[str, str]] = field(default_factory=set)
+    verdicts: list[Decision] = field(default_factory=list)
+
+    def _pair(self, a: str, b: str) -> tuple[str, str]:
+        return (a, b) if a < b else (b, a)
+
+    def join(self, a: str, b: str) -> None:
+        if a != b:
+            pair = self._pair(a, b)
+            self.cannot.discard(pair)
+            self.must.add(pair)
+
+    def separate(self, a: str, b: str) -> None:
+        if a != b:
+            pair = self._pair(a, b)
+            self.must.discard(pair)
+            self.cannot.add(pair)
+
+
+def constraints_from(decisions: Iterable[Decision]) -> Constraints:
+    constraints = Constraints()
+    for decision in sorted(decisions, key=lambda d: (d.created, d.decision_id or 0)):
+        ids = decision.statement_ids
+        if decision.kind == "accept_link" and len(ids) == 2:
+            constraints.join(*ids)
+        elif decision.kind == "reject_link" and len(ids) == 2:
+            constraints.separate(*ids)
+        elif decision.kind == "move" and ids:
+            moved, former = ids[0], ids[1:]
+            for mate in former:
+                constraints.separate(moved, mate)
+            for member in decision.target_ids:
+                constraints.join(moved, member)
+        elif decision.kind == "split":
+            for a in ids:
+                for b in decision.target_ids:
+                    constraints.separate(a, b)
+        elif decision.kind == "merge":
+            for a, b in zip(ids, ids[1:]):
+                constraints.join(a, b)
+        elif decision.kind == "set_verdict":
+            constraints.verdicts.append(decision)
+    return constraints
+
+
+# -- groups ---------------------------------------------------------------------------------
+
+def build_groups(
+    statement_ids: Sequence[str],
+    article_of: dict[str, str],
+    language_of: dict[str, str],
+    links: list[Link],
+    constraints: Constraints,
+    space_of: dict[str, np.ndarray],
+    seed: int = 0,
+) -> tuple[list[Group], list[Link]]:
+    """Groups from the link graph after analyst decisions; returns the groups and the links kept."""
+    import networkx as nx
+
+    kept = [link for link in links if link.key not in constraints.cannot]
+    by_key = {link.key: link for link in kept}
+    for pair in sorted(constraints.must):
+        if pair not in by_key:
+            by_key[pair] = _decision_link(pair, space_of)
+        else:
+            by_key[pair] = replace(by_key[pair], tier="confirmed")
+    kept = sorted(by_key.values(), key=lambda link: link.key)
+
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(set(statement_ids) | {i for pair in constraints.must for i in pair}))
+    for link in kept:
+        capacity = float("inf") if link.key in constraints.must else max(link.score, 1e-6)
+        graph.add_edge(link.source_id, link.target_id, weight=link.score, capacity=capacity)
+
+    components = []
+    for component in nx.connected_components(graph):
+        for part in _separate(graph, component, constraints.cannot):
+            components.extend(_communities(graph, part, constraints.must, seed))
+
+    surviving = set()
+    groups = []
+    for members in components:
+        articles = {article_of[m] for m in members}
+        if len(articles) < 2:
+            continue
+        ordered = tuple(sorted(members))
+        member_set = set(ordered)
+        group_links = [l for l in kept if l.source_id in member_set and l.target_id in member_set]
+        surviving.update(l.key for l in group_links)
+        confirmed = nx.Graph()
+        confirmed.add_nodes_from(ordered)
+        confirmed.add_edges_from(l.key for l in group_links if l.tier == "confirmed")
+        tier = "confirmed" if nx.is_connected(confirmed) else "suggested"
+        groups.append(Group(
+            group_id=group_id_for(ordered),
+            statement_ids=ordered,
+            label_statement_id=_medoid(ordered, space_of),
+            tier=tier,
+            article_ids=tuple(sorted(articles)),
+            languages=tuple(sorted({language_of[m] for m in ordered})),
+        ))
+    groups.sort(key=lambda g: (-len(g.languages), -len(g.article_ids), g.group_id))
+    return groups, [l for l in kept if l.key in surviving]
+
+
+def group_id_for(members: Sequence[str]) -> str:
+    """Stable while the group keeps its smallest member: adding statements rarely renames a group."""
+    return "g" + hashlib.sha1(min(members).encode()).hexdigest()[:12]
+
+
+def _decision_link(pair: tuple[str, str], space_of: dict[str, np.ndarray]) -> Link:
+    a, b = pair
+    cosine = float(space_of[a] @ space_of[b]) if a in space_of and b in space_of else 0.0
+    return Link(source_id=a, target_id=b, cosine=round(cosine, 4), cosine_centered=round(cosine, 4), margin=0.0,
+                rank=-1, mutual=False, score=0.0, tier="confirmed", shared=("analyst:accepted",))
+
+
+def _separate(graph, component: set[str], cannot: set[tuple[str, str]]) -> list[set[str]]:
+    """Cut a component until no cannot-link pair is left inside it (minimum cuts, weakest links first)."""
+    import networkx as nx
+
+    parts = [set(component)]
+    done = []
+    while parts:
+        part = parts.pop()
+        conflict = next((pair for pair in sorted(cannot) if pair[0] in part and pair[1] in part), None)
+        if conflict is None:
+            done.append(part)
+            continue
+        sub = graph.subgraph(part).copy()
+        if nx.has_path(sub, *conflict):
+            try:
+                _, (side_a, side_b) = nx.minimum_cut(sub, conflict[0], conflict[1], capacity="capacity")
+            except nx.NetworkXUnbounded:  # joined only by accepted links: the later decision already removed one
+                side_a, side_b = {conflict[0]}, part - {conflict[0]}
+        else:
+            side_a = nx.node_connected_component(sub, conflict[0])
+            side_b = part - side_a
+        for side in (side_a, side_b):
+            for piece in nx.connected_components(graph.subgraph(side)):
+                parts.append(set(piece))
+    return done
+
+
+def _communities(graph, members: set[str], must: set[tuple[str, str]], seed: int) -> list[set[str]]:
+    """Split a large, loosely knit component into Louvain communities, keeping accepted links together."""
+    import networkx as nx
+
+    if len(members) <= LARGE_COMPONENT:
+        return [members]
+    sub = graph.subgraph(members)
+    if nx.density(sub) >= 0.5:
+        return [members]
+    communities = nx.community.louvain_communities(sub, weight="weight", seed=seed)
+    owner = {node: i for i, community in enumerate(communities) for node in community}
+    merged = nx.utils.UnionFind(range(len(communities)))
+    for a, b in must:
+        if a in owner and b in owner:
+            merged.union(owner[a], owner[b])
+    result: dict[int, set[str]] = defaultdict(set)
+    for node, community in owner.items():
+        result[merged[community]].add(node)
+    return [result[key] for key in sorted(result, key=lambda key: min(result[key]))]
+
+
+def _medoid(members: Sequence[str], space_of: dict[str, np.ndarray]) -> str:
+    present = [m for m in members if m in space_of]
+    if not present:
+        return members[0]
+    matrix = np.vstack([space_of[m] for m in present])
+    centrality = (matrix @ matrix.T).mean(axis=1)
+    return present[int(np.argmax(centrality))]
+
+
+# -- the stage ------------------------------------------------------------------------------
+
+def group_statements(
+    data: GroupingInput,
+    config: GroupConfig,
+    index_config: IndexConfig,
+    thresholds: dict[str, float],
+    decisions: Sequence[Decision] = (),
+    *,
+    seed: int = 0,
+    all_statements: dict | None = None,
+    all_vectors: dict[str, np.ndarray] | None = None,
+) -> GroupingResult:
+    """Links, tiers and groups for ``data``, with analyst decisions applied."""
+    if data.statement_ids:
+        candidates, means, _, hubs = candidate_links(data, config, index_config, thresholds)
+    else:
+        candidates, means, hubs = [], {}, np.zeros(0)
+    # Labels and analyst links are measured on the raw vectors, as the search index holds them,
+    # so a quick regroup after a decision picks the same labels as the full analysis.
+    vectors = dict(all_vectors or {})
+    vectors.update(zip(data.statement_ids, data.vectors))
+    statements = dict(all_statements or {})
+    result = regroup(candidates, data.statement_ids, statements, vectors, decisions, seed=seed,
+                     article_ids=dict(zip(data.statement_ids, data.article_ids)),
+                     languages=dict(zip(data.statement_ids, data.languages)))
+    result.centering = {lang: mean.round(6).tolist() for lang, mean in means.items()}
+    result.thresholds = dict(thresholds)
+    result.hubness = {sid: round(float(h), 5) for sid, h in zip(data.statement_ids, hubs)}
+    return result
+
+
+def regroup(
+    candidates: Sequence[Link],
+    eligible_ids: Sequence[str],
+    statements: dict,
+    vectors: dict[str, np.ndarray],
+    decisions: Sequence[Decision],
+    *,
+    seed: int = 0,
+    article_ids: dict[str, str] | None = None,
+    languages: dict[str, str] | None = None,
+) -> GroupingResult:
+    """Groups from already scored links and the analyst's decisions: no embedding or search needed."""
+    constraints = constraints_from(decisions)
+    article_of = dict(article_ids or {})
+    language_of = dict(languages or {})
+    for statement_id in set(eligible_ids) | {i for pair in constraints.must for i in pair}:
+        statement = statements.get(statement_id)
+        if statement is not None:
+            article_of.setdefault(statement_id, statement.article_id)
+            language_of.setdefault(statement_id, statement.language)
+    # Decisions about statements that no longer exist (an article was removed) are kept, but cannot act.
+    constraints.must = {pair for pair in constraints.must if pair[0] in article_of and pair[1] in article_of}
+    scored = [link for link in candidates if link.rank >= 0]
+    groups, kept = build_groups(eligible_ids, article_of, language_of, scored, constraints, vectors, seed)
+    grouped = sum(len(g.statement_ids) for g in groups)
+    stats = {
+        "eligible_statements": len(eligible_ids),
+        "candidate_links": len(scored),
+        "links_in_groups": len(kept),
+        "confirmed_links": sum(l.tier == "confirmed" for l in kept),
+        "groups": len(groups),
+        "confirmed_groups": sum(g.tier == "confirmed" for g in groups),
+        "grouped_statements": grouped,
+        "singletons": len(eligible_ids) - sum(1 for g in groups for m in g.statement_ids if m in set(eligible_ids)),
+        "decisions_applied": len(constraints.must) + len(constraints.cannot),
+    }
+    log.info("Group - %d statements, %d links, %d groups", len(eligible_ids), len(kept), len(groups))
+    decision_links = [l for l in kept if l.rank < 0]
+    return GroupingResult(candidates=scored + decision_links, links=kept, groups=groups, centering={},
+                          thresholds={}, stats=stats)
+
+
+def member_rows(groups: Sequence[Group], links: Sequence[Link]) -> list[dict]:
+    """One row per grouped statement: its tier in the group and the scores of its best link there."""
+    best: dict[str, Link] = {}
+    for link in links:
+        for statement_id in link.key:
+            current = best.get(statement_id)
+            if current is None or (link.tier == "confirmed", link.score) > (current.tier == "confirmed", current.score):
+                best[statement_id] = link
+    rows = []
+    for group in groups:
+        for statement_id in group.statement_ids:
+            link = best.get(statement_id)
+            rows.append({
+                "statement_id": statement_id,
+                "group_id": group.group_id,
+                "member_tier": link.tier if link else "suggested",
+                "score_cosine": link.cosine if link else None,
+                "score_margin": link.margin if link else None,
+            })
+    return rows

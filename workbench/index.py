@@ -1,0 +1,194 @@
+"""The vector index: a thin wrapper around FAISS, inner product on normalised vectors.
+
+Small corpora get exact search (``IndexFlatIP``). Above ``exact_max`` vectors an
+HNSW graph (``IndexHNSWFlat``) replaces it; the benchmark reports its recall
+against exact search and the latency of both. Rows carry the statements'
+vector ids (``IndexIDMap2``), so adding articles appends to the index instead
+of rebuilding it. A persisted index has a ``manifest.json`` (model id,
+dimension, count, index type, created); opening it with another model is
+refused, never silently mixed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexMismatchError
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "index.faiss"
+MANIFEST_FILE = "manifest.json"
+
+
+def _faiss():
+    import faiss
+
+    threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
+    if threads > 0:
+        faiss.omp_set_num_threads(threads)
+    return faiss
+
+
+class VectorIndex:
+    """Exact or HNSW inner-product search over rows identified by int64 ids."""
+
+    def __init__(
+        self,
+        dimension: int,
+        *,
+        exact_max: int = 50_000,
+        hnsw_m: int = 32,
+        ef_construction: int = 80,
+        ef_search: int = 96,
+        kind: str = "auto",
+    ):
+        self.dimension = dimension
+        self.exact_max = exact_max
+        self.hnsw_m = hnsw_m
+        self.ef_construction = ef_construction
+        self.ef_search = ef_search
+        self._requested_kind = kind
+        self._index = self._new_index("hnsw" if kind == "hnsw" else "flat")
+
+    # -- construction ----------------------------------------------------------------------
+    def _new_index(self, kind: str):
+        faiss = _faiss()
+        if kind == "hnsw":
+            inner = faiss.IndexHNSWFlat(self.dimension, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = self.ef_construction
+            inner.hnsw.efSearch = self.ef_search
+        else:
+            inner = faiss.IndexFlatIP(self.dimension)
+        return faiss.IndexIDMap2(inner)
+
+    @property
+    def kind(self) -> str:
+        faiss = _faiss()
+        inner = faiss.downcast_index(self._index.index)
+        return f"hnsw{self.hnsw_m}" if isinstance(inner, faiss.IndexHNSWFlat) else "flat"
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    @property
+    def ids(self) -> np.ndarray:
+        faiss = _faiss()
+        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+
+    def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
+        """Append rows; switches from exact to HNSW when the index grows past ``exact_max``."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if vectors.ndim != 2 or vectors.shape[1] != self.dimension or len(vectors) != len(ids):
+            raise ValueError(f"expected ({len(ids)}, {self.dimension}) vectors, got {vectors.shape}")
+        if len(vectors) == 0:
+            return
+        if self._requested_kind == "auto" and self.kind == "flat" and len(self) + len(vectors) > self.exact_max:
+            self._convert_to_hnsw()
+        self._index.add_with_ids(vectors, ids)
+
+    def _convert_to_hnsw(self) -> None:
+        existing_ids = self.ids
+        existing = self._index.index.reconstruct_n(0, len(self)) if len(self) else np.zeros((0, self.dimension), np.float32)
+        self._index = self._new_index("hnsw")
+        if len(existing_ids):
+            self._index.add_with_ids(existing, existing_ids)
+        log.info("Index - switched to HNSW (M=%d) above %d vectors", self.hnsw_m, self.exact_max)
+
+    def vectors_for(self, ids: np.ndarray) -> np.ndarray:
+        return np.vstack([self._index.reconstruct(int(i)) for i in ids]) if len(ids) else np.zeros((0, self.dimension), np.float32)
+
+    # -- search ------------------------------------------------------------------------------
+    def search(self, queries: np.ndarray, k: int, *, allowed_ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(scores, ids)`` of the ``k`` nearest rows per query, best first; ids -1 where fewer exist."""
+        faiss = _faiss()
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        if len(self) == 0 or k <= 0:
+            shape = (len(queries), max(k, 0))
+            return np.full(shape, -np.inf, dtype=np.float32), np.full(shape, -1, dtype=np.int64)
+        k_eff = min(k, len(self))
+        params = None
+        if allowed_ids is not None:
+            selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed_ids, dtype=np.int64))
+            if self.kind == "flat":
+                params = faiss.SearchParameters(sel=selector)
+            else:
+                params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(self.ef_search, k_eff))
+        elif self.kind != "flat":
+            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k_eff))
+        scores, ids = self._index.search(queries, k_eff, params=params)
+        if k_eff < k:
+            pad = k - k_eff
+            scores = np.pad(scores, ((0, 0), (0, pad)), constant_values=-np.inf)
+            ids = np.pad(ids, ((0, 0), (0, pad)), constant_values=-1)
+        scores = np.where(ids < 0, -np.inf, scores)
+        return scores, ids
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, directory: Path, *, model_id: str, workspace_id: str) -> dict[str, Any]:
+        faiss = _faiss()
+        directory.mkdir(parents=True, exist_ok=True)
+        previous = read_manifest(directory)
+        temporary = directory / f".{INDEX_FILE}.partial"
+        faiss.write_index(self._index, str(temporary))
+        temporary.replace(directory / INDEX_FILE)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        manifest = {
+            "model_id": model_id,
+            "dimension": self.dimension,
+            "count": len(self),
+            "index_type": self.kind,
+            "metric": "inner_product",
+            "created": (previous or {}).get("created", now) if (previous or {}).get("model_id") == model_id else now,
+            "updated": now,
+            "workspace_id": workspace_id,
+            "faiss_version": faiss.__version__,
+            "hnsw": {"m": self.hnsw_m, "ef_construction": self.ef_construction, "ef_search": self.ef_search},
+        }
+        manifest_temporary = directory / f".{MANIFEST_FILE}.partial"
+        manifest_temporary.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        manifest_temporary.replace(directory / MANIFEST_FILE)
+        return manifest
+
+    @classmethod
+    def load(
+        cls, directory: Path, *, model_id: str, workspace_id: str | None = None, **options: Any
+    ) -> "VectorIndex":
+        """Open a persisted index; refuse one built with another model or for another workspace."""
+        faiss = _faiss()
+        manifest = read_manifest(directory)
+        if manifest is None or not (directory / INDEX_FILE).exists():
+            raise FileNotFoundError(directory / INDEX_FILE)
+        if manifest["model_id"] != model_id:
+            raise IndexMismatchError(
+                f"the index in {directory} was built with model {manifest['model_id']!r}, not {model_id!r}; "
+                "vectors of two models are never mixed. Re-run with the index's model (--model), "
+                "or rebuild it for this one with `workbench analyze --rebuild-index`"
+            )
+        if workspace_id and manifest.get("workspace_id") not in (None, workspace_id):
+            raise IndexMismatchError(
+                f"the index in {directory} belongs to another workspace with the same name; "
+                "give this workspace another name, or rebuild with `workbench analyze --rebuild-index`"
+            )
+        index = cls(int(manifest["dimension"]), **options)
+        index._index = faiss.read_index(str(directory / INDEX_FILE))
+        hnsw = manifest.get("hnsw") or {}
+        index.hnsw_m = int(hnsw.get("m", index.hnsw_m))
+        if index.kind != "flat":
+            faiss.downcast_index(index._index.index).hnsw.efSearch = index.ef_search
+        return index
+
+
+def read_manifest(directory: Path) -> dict[str, Any] | None:
+    path = directory / MANIFEST_FILE
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))

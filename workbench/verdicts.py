@@ -1,0 +1,266 @@
+"""Verdicts: inside each claim group, do the statements corroborate or conflict?
+
+Every pair of statements from different articles gets a relation, and the
+group gets a verdict that summarises them. The rules, in order:
+
+1. **Figures for the same thing.** If both statements report a figure with the
+   same unit key and kind (count, money, percent, measure or duration; dates
+   and years are not compared), the *reported* figures are compared:
+   they agree when they differ by at most the tolerance (10% of the larger,
+   ``verdict.tolerance``) -> ``corroborates``; otherwise -> ``conflicts``, even
+   when one is only a bound ("more than 1 million" against "nearly 5 million":
+   the intervals overlap, so the explanation adds that the bound is
+   technically met, but the reported figures are five times apart). A vague
+   figure on either side ("thousands of containers", "millions of shells")
+   -> ``underspecified``.
+2. **A figure against none.** One side reports a figure, the other none for that
+   thing -> ``underspecified``.
+3. **Figures for different things** only ("19 months" against "5 million
+   shells") -> ``unrelated``.
+4. **No figures.** If one side denies what the other asserts (a denial cue of
+   its own: not a denial it only mentions, and not a plain negation such as
+   "is not aware of") -> ``conflicts``; otherwise -> ``corroborates``.
+
+The group verdict: ``conflicts`` if any pair conflicts; else ``corroborates``
+if any pair corroborates; else ``underspecified`` if any pair is; else
+``unrelated``. An analyst's verdict replaces the computed one and says so.
+Every relation carries its explanation: both figures with their spans, the
+unit match and the interval test, and who said each (attribution) and how
+(hedges).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from itertools import combinations
+from typing import Sequence
+
+from .attribution import summarize_hedging
+from .model import Claims, Decision, Group, Quantity, Relation, Statement
+
+COMPARABLE_KINDS = {"count", "money", "percent", "measure", "duration"}
+RELATION_ORDER = ("conflicts", "corroborates", "underspecified", "unrelated")
+
+
+@dataclass(frozen=True)
+class StatementView:
+    """What the verdict stage needs to know about one statement."""
+
+    statement: Statement
+    quantities: tuple[Quantity, ...]  # comparable ones only
+    attribution: str
+    stance: str  # asserted | hedged | denied
+    hedges: tuple[str, ...]
+    denies: bool  # carries a denial cue of its own (plain negation is not a denial)
+
+
+def view_of(statement: Statement, claims: Claims | None) -> StatementView:
+    claims = claims or Claims()
+    comparable = tuple(q for q in claims.quantities if q.kind in COMPARABLE_KINDS and q.unit_key)
+    attribution = claims.attributions[0].text if claims.attributions else ""
+    return StatementView(
+        statement=statement,
+        quantities=comparable,
+        attribution=attribution,
+        stance=summarize_hedging(claims.hedges),
+        hedges=tuple(f"{h.kind}: {h.text}" for h in claims.hedges),
+        denies=any(h.kind == "denial" for h in claims.hedges),
+    )
+
+
+def format_figure(value: float | None) -> str:
+    if value is None:
+        return "?"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def describe_quantity(quantity: Quantity) -> str:
+    """'more than 1,000,000 shell [1,000,000, open)': the reading of one figure."""
+    words = {
+        "": "", "more_than": "more than ", "at_least": "at least ", "less_than": "less than ", "at_most": "at most ",
+        "nearly": "nearly ", "about": "about ", "up_to": "up to ", "range": "between ", "vague": "an unspecified ",
+    }
+    if quantity.approximator == "range":
+        figure = f"{format_figure(quantity.low)} and {format_figure(quantity.high)}"
+    elif quantity.value is None:
+        figure = "number of"
+    else:
+        figure = format_figure(quantity.value)
+    low = format_figure(quantity.low) if quantity.low is not None else "open"
+    high = format_figure(quantity.high) if quantity.high is not None else "open"
+    return f"{words.get(quantity.approximator, '')}{figure} {quantity.unit_key} [{low}, {high}]"
+
+
+def compare_figures(a: Quantity, b: Quantity, tolerance: float) -> tuple[str, str, dict]:
+    """Relation, explanation and details for two figures with the same unit key."""
+    details = {"unit_key": a.unit_key, "a": a.to_dict(), "b": b.to_dict(), "tolerance": tolerance}
+    if a.approximator == "vague" or b.approximator == "vague":
+        vague = a if a.approximator == "vague" else b
+        return "underspecified", f"«{vague.text}» gives no figure, only an order of magnitude", details
+    value_a, value_b = _reported(a), _reported(b)
+    overlap = _intervals_overlap(a, b)
+    details.update({"reported": [value_a, value_b], "intervals_overlap": overlap})
+    larger, smaller = max(value_a, value_b), min(value_a, value_b)
+    difference = (larger - smaller) / larger if larger else 0.0
+    details["relative_difference"] = round(difference, 4)
+    if difference <= tolerance:
+        return "corroborates", (
+            f"reported figures {format_figure(value_a)} and {format_figure(value_b)} {a.unit_key} agree "
+            f"within {tolerance:.0%}"
+        ), details
+    ratio = larger / smaller if smaller else float("inf")
+    details["ratio"] = round(ratio, 3) if ratio != float("inf") else None
+    times = f"{ratio:.1f} times apart" if ratio != float("inf") else "one of them is zero"
+    explanation = (
+        f"reported figures {format_figure(value_a)} and {format_figure(value_b)} {a.unit_key} are {times}, "
+        f"beyond the {tolerance:.0%} tolerance"
+    )
+    if overlap:
+        explanation += "; the bound is technically met (the intervals overlap), but the reported figures disagree"
+    else:
+        explanation += "; the intervals do not overlap"
+    return "conflicts", explanation, details
+
+
+def _reported(quantity: Quantity) -> float:
+    """The figure as reported; a range counts as its midpoint."""
+    if quantity.value is not None:
+        return float(quantity.value)
+    if quantity.low is not None and quantity.high is not None:
+        return (quantity.low + quantity.high) / 2
+    return float(quantity.low if quantity.low is not None else quantity.high or 0.0)
+
+
+def _intervals_overlap(a: Quantity, b: Quantity) -> bool:
+    low_a = a.low if a.low is not None else float("-inf")
+    high_a = a.high if a.high is not None else float("inf")
+    low_b = b.low if b.low is not None else float("-inf")
+    high_b = b.high if b.high is not None else float("inf")
+    return low_a <= high_b and low_b <= high_a
+
+
+def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) -> Relation:
+    """The relation between two statements of one group (from different articles)."""
+    keys_a = {q.unit_key for q in a.quantities}
+    keys_b = {q.unit_key for q in b.quantities}
+    shared = sorted(keys_a & keys_b)
+    details: dict = {
+        "a": _side(a), "b": _side(b), "shared_units": shared,
+    }
+    if shared:
+        outcomes = []
+        for key in shared:
+            qa = next(q for q in a.quantities if q.unit_key == key)
+            qb = next(q for q in b.quantities if q.unit_key == key)
+            outcomes.append((key, qa, qb, *compare_figures(qa, qb, tolerance)))
+        # The strongest finding speaks for the pair: any conflict, else agreement, else vagueness.
+        key, qa, qb, relation, why, figure_details = min(outcomes, key=lambda o: RELATION_ORDER.index(o[3]))
+        details["figures"] = figure_details
+        explanation = (
+            f"{relation}: «{qa.text}» ({a.statement.language}) reads {describe_quantity(qa)}; "
+            f"«{qb.text}» ({b.statement.language}) reads {describe_quantity(qb)}; same unit ({key}); {why}."
+        )
+    elif keys_a and not keys_b or keys_b and not keys_a:
+        relation = "underspecified"
+        with_figure, without = (a, b) if keys_a else (b, a)
+        quantity = with_figure.quantities[0]
+        explanation = (
+            f"underspecified: «{quantity.text}» ({with_figure.statement.language}) reads {describe_quantity(quantity)}; "
+            f"the {without.statement.language} statement gives no figure for it."
+        )
+    elif keys_a and keys_b:
+        relation = "unrelated"
+        explanation = (
+            f"unrelated: the figures count different things ({', '.join(sorted(keys_a))} against "
+            f"{', '.join(sorted(keys_b))}), so they cannot be compared."
+        )
+    elif a.denies != b.denies:
+        relation = "conflicts"
+        denier, asserter = (a, b) if a.denies else (b, a)
+        cue = next((h for h in denier.hedges if h.startswith("denial:")), "a denial")
+        explanation = (
+            f"conflicts: the {denier.statement.language} statement denies ({cue}) what the "
+            f"{asserter.statement.language} statement asserts."
+        )
+    else:
+        relation = "corroborates"
+        explanation = "corroborates: the same fact, with no figures to compare and no denial on either side."
+    sources = [f"{side.statement.language}: {side.attribution}" for side in (a, b) if side.attribution]
+    if sources:
+        explanation += " Said by " + "; ".join(sources) + "."
+    hedged = [f"{side.statement.language}: {', '.join(side.hedges)}" for side in (a, b) if side.stance != "asserted"]
+    if hedged:
+        explanation += " Hedged or denied: " + "; ".join(hedged) + "."
+    source_id, target_id = sorted((a.statement.statement_id, b.statement.statement_id))
+    return Relation(group_id=group_id, source_id=source_id, target_id=target_id, relation=relation,
+                    explanation=explanation, details=details)
+
+
+def _side(view: StatementView) -> dict:
+    return {
+        "statement_id": view.statement.statement_id,
+        "language": view.statement.language,
+        "attribution": view.attribution,
+        "stance": view.stance,
+        "hedges": list(view.hedges),
+        "figures": [{"text": q.text, "start": q.start, "end": q.end, "reading": describe_quantity(q)} for q in view.quantities],
+    }
+
+
+def summarise(relations: Sequence[Relation]) -> tuple[str, str]:
+    """The group verdict and a one-line explanation of it."""
+    if not relations:
+        return "", ""
+    counts = {kind: sum(r.relation == kind for r in relations) for kind in RELATION_ORDER}
+    verdict = next(kind for kind in RELATION_ORDER if counts[kind])
+    key = next(r for r in relations if r.relation == verdict)
+    tally = ", ".join(f"{counts[k]} {k}" for k in RELATION_ORDER if counts[k])
+    return verdict, f"{verdict} ({tally} pair{'s' if len(relations) != 1 else ''}): {key.explanation}"
+
+
+def judge_groups(
+    groups: Sequence[Group],
+    statements: dict[str, Statement],
+    claims: dict[str, Claims],
+    decisions: Sequence[Decision],
+    tolerance: float,
+) -> tuple[list[Group], list[Relation]]:
+    """Relations for every cross-article pair of every group, and each group's verdict."""
+    views = {sid: view_of(statements[sid], claims.get(sid)) for g in groups for sid in g.statement_ids if sid in statements}
+    analyst = _analyst_verdicts(groups, decisions)
+    judged, relations = [], []
+    for group in groups:
+        pairs = [
+            relate(group.group_id, views[a], views[b], tolerance)
+            for a, b in combinations(group.statement_ids, 2)
+            if a in views and b in views and views[a].statement.article_id != views[b].statement.article_id
+        ]
+        relations.extend(pairs)
+        verdict, explanation = summarise(pairs)
+        if group.group_id in analyst:
+            decision = analyst[group.group_id]
+            who = f" by {decision.author}" if decision.author else ""
+            explanation = f"{decision.value} (set{who} on {decision.created[:10]}; computed: {verdict or 'none'})"
+            judged.append(replace(group, verdict=decision.value, verdict_source="analyst", explanation=explanation))
+        else:
+            judged.append(replace(group, verdict=verdict, verdict_source="computed" if verdict else "",
+                                  explanation=explanation))
+    judged.sort(key=lambda g: (g.verdict != "conflicts", -len(g.languages), -len(g.article_ids), g.group_id))
+    return judged, relations
+
+
+def _analyst_verdicts(groups: Sequence[Group], decisions: Sequence[Decision]) -> dict[str, Decision]:
+    """Each set_verdict decision goes to the group that holds most of the members it was set on."""
+    chosen: dict[str, Decision] = {}
+    for decision in sorted((d for d in decisions if d.kind == "set_verdict"), key=lambda d: (d.created, d.decision_id or 0)):
+        members = set(decision.statement_ids)
+        best, best_share = None, 0.0
+        for group in groups:
+            share = len(members & set(group.statement_ids)) / max(len(members), 1)
+            if share > best_share:
+                best, best_share = group, share
+        if best is not None and best_share >= 0.5:
+            chosen[best.group_id] = decision
+    return chosen
