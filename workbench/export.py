@@ -210,6 +210,22 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     return path
 
 
+def table_bytes(frame: pd.DataFrame, fmt: str, *, sheet: str = "evidence") -> bytes:
+    """A table as the bytes of a CSV, JSON Lines or XLSX file (for downloads)."""
+    import io
+
+    if fmt == "csv":
+        return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    if fmt == "jsonl":
+        return frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8")
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        return buffer.getvalue()
+    raise ValueError(f"unknown table format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
 def write_manifest(manifest: dict[str, Any], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.partial")

