@@ -72,3 +72,37 @@ def copy_samples(target: Path) -> Path:
     for path in SAMPLES.glob("*.txt"):
         shutil.copy(path, target / path.name)
     return target
+
+
+@pytest.fixture(scope="session")
+def analysed_samples(tmp_path_factory: pytest.TempPathFactory):
+    """The five samples ingested and analysed once per session (read-only use: no decisions here)."""
+    from workbench import Config, Workbench
+
+    folder = tmp_path_factory.mktemp("analysed-samples")
+    workbench = Workbench(Config.load(workspace=str(folder / "ws")))
+    workbench.ingest([SAMPLES])
+    manifest = workbench.analyze()
+    workbench.manifest = manifest
+    yield workbench
+    workbench.close()
+
+
+@pytest.fixture
+def analysed_copy(tmp_path: Path):
+    """A private analysed sample workspace a test may change (decisions, new articles)."""
+    from workbench import Config, Workbench
+
+    workbench = Workbench(Config.load(workspace=str(tmp_path / "ws")))
+    workbench.ingest([SAMPLES])
+    workbench.analyze()
+    yield workbench
+    workbench.close()
+
+
+def sample_statement(workbench, file_prefix: str, starts_with: str):
+    """The statement of sample article ``file_prefix`` (e.g. "002") whose text starts with ``starts_with``."""
+    article = next(a for a in workbench.articles() if Path(a.origin).name.startswith(file_prefix))
+    matches = [s for s in workbench.statements(article_id=article.article_id) if s.text.startswith(starts_with)]
+    assert len(matches) == 1, (file_prefix, starts_with, len(matches))
+    return matches[0]

@@ -113,7 +113,9 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
             click.secho(f"error: {raise_usage}", fg="red", err=True)
             sys.exit(EXIT_FAILURE)
         try:
-            workbench.analyze(rebuild_index=rebuild_index)
+            manifest = workbench.analyze(rebuild_index=rebuild_index)
+            for note in manifest.get("notes", []):
+                click.secho(f"note: {note}", fg="yellow", err=True)
             written = workbench.export(out_dir, formats=_formats(formats)) if out_dir else []
         except WorkbenchError as error:
             click.secho(f"error: {error}", fg="red", err=True)

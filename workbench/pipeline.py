@@ -354,6 +354,9 @@ class Workbench:
                 members=member_rows(groups, grouping.links), relations=relations, hubness=grouping.hubness,
             )
 
+        manifest["notes"] = self._analysis_notes(statements, grouping)
+        for note in manifest["notes"]:
+            log.warning("%s", note)
         manifest.update({
             "model": {"id": self.encoder.model_id, "dimension": self.encoder.dimension,
                       "prefix": getattr(self.encoder, "prefix", "")},
@@ -369,6 +372,25 @@ class Workbench:
         manifest["finished"] = utc_now()
         self.store.finish_run(run_id, manifest)
         return manifest
+
+    def _analysis_notes(self, statements: list[Statement], grouping: GroupingResult) -> list[str]:
+        """Plain-language notes on why a corpus gives few or no groups."""
+        notes = []
+        articles = {s.article_id for s in statements}
+        languages = sorted({s.language for s in statements if self._eligible(s)})
+        if len(articles) == 1:
+            notes.append("Only one article in the workspace: claim groups need statements from at least two "
+                         "articles, so there are none yet. Add more articles and analyse again.")
+        elif len(languages) == 1:
+            notes.append(f"Every statement is in one language ({languages[0]}): groups can only be monolingual.")
+        undetermined = int(grouping.stats.get("undetermined_language", 0))
+        if undetermined:
+            notes.append(f"{undetermined} statement(s) are in a language or script that could not be identified; "
+                         "they are stored and searchable but left out of grouping.")
+        if not grouping.stats.get("eligible_statements"):
+            notes.append("No statement is eligible for grouping (all are boilerplate, too short, or in an "
+                         "unidentified language).")
+        return notes
 
     def _embed(self, texts: list[str], progress: ProgressCallback | None) -> tuple[np.ndarray, int]:
         cache = EmbeddingCache(self.config.cache_path) if self.config.embed.cache else None
@@ -476,9 +498,10 @@ class Workbench:
         nearest few of each language are fetched and ranked by CSLS (Conneau et
         al. 2018): the cosine minus half the query's usual similarity to that
         language (its mean cosine to its 4 nearest there) and half the
-        statement's own usual similarity to its neighbours. Every language gets a
-        fair place and hubs lose their pull. ``score`` is the plain cosine,
-        ``adjusted`` the ranking score.
+        statement's own usual similarity to its neighbours, so hubs lose their
+        pull. Languages are then interleaved (each language's best, then each
+        one's second best, ...) so every language is on the first page.
+        ``score`` is the plain cosine, ``adjusted`` the CSLS score.
         """
         if not queries:
             return []
@@ -501,17 +524,21 @@ class Workbench:
                 if not valid.any():
                     continue
                 usual = float(np.mean(row_scores[valid][:4]))
-                for score, vector_id in zip(row_scores[valid], row_ids[valid]):
-                    hub = hubs.get(int(vector_id), usual)
-                    candidates[q].append((float(score) - (usual + hub) / 2, float(score), int(vector_id)))
-        wanted = {vid for per_query in candidates for _, _, vid in per_query}
+                scored = sorted(
+                    ((float(score) - (usual + hubs.get(int(vector_id), usual)) / 2, float(score), int(vector_id))
+                     for score, vector_id in zip(row_scores[valid], row_ids[valid])),
+                    key=lambda item: (-item[0], item[2]),
+                )
+                candidates[q].extend((rank, *item) for rank, item in enumerate(scored))
+        wanted = {vid for per_query in candidates for _, _, _, vid in per_query}
         statements = self.store.statement_rows_by_vector_id(wanted)
         group_of = {sid: row["group_id"] for sid, row in self.store.group_members().items()}
         results = []
         for per_query in candidates:
-            per_query.sort(key=lambda item: (-item[0], -item[1], item[2]))
+            # Interleave languages: every language's best, then every language's second best, ...
+            per_query.sort(key=lambda item: (item[0], -item[1], item[3]))
             hits = []
-            for adjusted, score, vector_id in per_query[:top]:
+            for _, adjusted, score, vector_id in per_query[:top]:
                 statement, article = statements[vector_id]
                 hits.append(SearchHit(
                     statement_id=statement.statement_id, text=statement.text, language=statement.language,

@@ -1,0 +1,111 @@
+"""Analyst decisions are stored at once and survive re-analysis, new articles and crashes."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench import Config, Workbench
+from workbench.errors import WorkbenchError
+
+from conftest import SAMPLES, sample_statement
+
+
+def shells_group(workbench):
+    french = sample_statement(workbench, "002", "Plus tôt, il a été signalé que")
+    return next(g for g in workbench.groups() if french.statement_id in g.statement_ids)
+
+
+def membership(workbench) -> set[frozenset[str]]:
+    return {frozenset(g.statement_ids) for g in workbench.groups()}
+
+
+def test_reject_and_accept_change_groups_and_survive_reanalysis(analysed_copy):
+    group = shells_group(analysed_copy)
+    french = sample_statement(analysed_copy, "002", "Plus tôt, il a été signalé que")
+    others = [m for m in group.statement_ids if m != french.statement_id]
+    for other in others:
+        analysed_copy.reject_link(french.statement_id, other, author="ana")
+    assert not analysed_copy.store.group_of(french.statement_id)  # out of the group at once
+    bulgarian = sample_statement(analysed_copy, "004", "Неотдавнашен доклад на Блумбърг")
+    analysed_copy.accept_link(french.statement_id, bulgarian.statement_id, author="ana")
+    after_decisions = membership(analysed_copy)
+    assert analysed_copy.store.group_of(french.statement_id) == analysed_copy.store.group_of(bulgarian.statement_id)
+    analysed_copy.analyze()
+    assert membership(analysed_copy) == after_decisions
+    rows = analysed_copy.groups_frame()
+    assert "link accepted by ana" in set(rows.loc[rows.statement_id == french.statement_id, "decision"])
+
+
+def test_decisions_survive_adding_articles(tmp_path):
+    workbench = Workbench(Config.load(workspace=str(tmp_path / "ws")))
+    try:
+        workbench.ingest(sorted(SAMPLES.glob("00[0-3]*.txt")))
+        workbench.analyze()
+        factories_ro = sample_statement(workbench, "000", "Liderul nord-coreean, Kim Jong Un, a efectuat")
+        ukrainian = sample_statement(workbench, "001", "Представники США неодноразово")
+        workbench.new_group([factories_ro.statement_id, ukrainian.statement_id], author="ana")
+        workbench.add_note("statement", [ukrainian.statement_id], "check the original NYT wording")
+        workbench.ingest([SAMPLES / "004_b91c89b5cbf94032.txt"])
+        workbench.analyze()
+        assert workbench.store.group_of(factories_ro.statement_id) == workbench.store.group_of(ukrainian.statement_id)
+        rows = workbench.groups_frame()
+        assert "check the original NYT wording" in set(rows["note"])
+    finally:
+        workbench.close()
+
+
+def test_move_split_merge_and_verdict(analysed_copy):
+    group = shells_group(analysed_copy)
+    moved = group.statement_ids[0]
+    target = next(g for g in analysed_copy.groups() if g.group_id != group.group_id)
+    analysed_copy.move_statement(moved, target.group_id)
+    assert analysed_copy.store.group_of(moved) == next(
+        g.group_id for g in analysed_copy.groups() if set(target.statement_ids) <= set(g.statement_ids))
+    current = next(g for g in analysed_copy.groups() if moved in g.statement_ids)
+    analysed_copy.split_group(current.group_id, [moved])
+    assert analysed_copy.store.group_of(moved) != analysed_copy.store.group_of(target.statement_ids[0])
+    groups = analysed_copy.groups()
+    analysed_copy.merge_groups([groups[0].group_id, groups[1].group_id])
+    merged = next(g for g in analysed_copy.groups() if groups[0].statement_ids[0] in g.statement_ids)
+    assert set(groups[1].statement_ids) <= set(merged.statement_ids)
+    analysed_copy.set_verdict(merged.group_id, "underspecified", author="ana")
+    verdict = next(g for g in analysed_copy.groups() if groups[0].statement_ids[0] in g.statement_ids)
+    assert (verdict.verdict, verdict.verdict_source) == ("underspecified", "analyst")
+    analysed_copy.analyze()
+    again = next(g for g in analysed_copy.groups() if groups[0].statement_ids[0] in g.statement_ids)
+    assert (again.verdict, again.verdict_source) == ("underspecified", "analyst")
+    with pytest.raises(WorkbenchError, match="not one of"):
+        analysed_copy.set_verdict(merged.group_id, "maybe")
+
+
+def test_undo_keeps_the_decision_in_the_audit_trail(analysed_copy):
+    before = membership(analysed_copy)
+    group = shells_group(analysed_copy)
+    decision = analysed_copy.split_group(group.group_id, [group.statement_ids[0]])
+    assert membership(analysed_copy) != before
+    analysed_copy.undo(decision)
+    assert membership(analysed_copy) == before
+    trail = analysed_copy.store.decisions(active_only=False)
+    assert [(d.decision_id, d.active) for d in trail] == [(decision, False)]
+
+
+def test_a_crash_during_analysis_loses_no_decision_and_no_result(analysed_copy, monkeypatch):
+    group = shells_group(analysed_copy)
+    analysed_copy.set_verdict(group.group_id, "conflicts", author="ana")
+    groups_before = [(g.group_id, g.statement_ids, g.verdict) for g in analysed_copy.groups()]
+
+    import workbench.pipeline as pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(pipeline, "judge_groups", broken)
+    with pytest.raises(RuntimeError):
+        analysed_copy.analyze()
+    monkeypatch.undo()
+    reopened = Workbench(Config.load(workspace=str(analysed_copy.config.workspace_dir)))
+    try:
+        assert [(g.group_id, g.statement_ids, g.verdict) for g in reopened.groups()] == groups_before
+        assert [d.kind for d in reopened.store.decisions()] == ["set_verdict"]
+    finally:
+        reopened.close()

@@ -1,0 +1,111 @@
+"""Cross-lingual grouping on the samples (gold annotation in tests/gold/groups.json) and its parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench.evaluation import load_gold, score_grouping
+from workbench.group import (
+    Constraints, Evidence, center, constraints_from, language_means, name_key, shared_evidence,
+)
+from workbench.model import Decision
+
+from conftest import sample_statement
+
+GOLD = Path(__file__).parent / "gold" / "groups.json"
+
+
+def group_of(workbench, statement_id: str) -> str:
+    return workbench.store.group_of(statement_id)
+
+
+@pytest.mark.parametrize("a, b", [
+    (("002", "Plus tôt, il a été signalé que"), ("004", "Неотдавнашен доклад на Блумбърг")),  # shells fr-bg
+    (("000", "Liderul nord-coreean, Kim Jong Un, a efectuat"), ("001", "За останніми тижнями, Кім")),  # factories ro-uk
+    (("001", "Речник Кремля Дмитро С."), ("004", "Говорителят на Кремъл Дмитрий Песков")),  # Peskov uk-bg
+], ids=["shells-fr-bg", "factories-ro-uk", "peskov-uk-bg"])
+def test_facts_told_in_several_languages_share_a_group(analysed_samples, a, b):
+    first, second = sample_statement(analysed_samples, *a), sample_statement(analysed_samples, *b)
+    assert group_of(analysed_samples, first.statement_id)
+    assert group_of(analysed_samples, first.statement_id) == group_of(analysed_samples, second.statement_id)
+
+
+def test_no_boilerplate_statement_is_in_any_group(analysed_samples):
+    grouped = set(analysed_samples.store.group_members())
+    boilerplate = {s.statement_id for s in analysed_samples.statements(boilerplate=True)}
+    assert grouped and not grouped & boilerplate
+
+
+def test_groups_span_articles_and_explain_their_links(analysed_samples):
+    groups = analysed_samples.groups()
+    assert groups
+    links = analysed_samples.store.links()
+    thresholds = analysed_samples.thresholds
+    for group in groups:
+        assert len(group.article_ids) >= 2
+        assert group.label_statement_id in group.statement_ids
+    for link in links:
+        assert link.source_id < link.target_id
+        assert link.score >= thresholds["suggested"] and link.rank >= 0
+        assert -1.0 <= link.cosine <= 1.0 and link.margin > 0
+        assert link.tier in {"suggested", "confirmed"}
+    assert any(link.shared for link in links)  # shared units, names or figures are recorded
+
+
+def test_grouping_quality_against_the_gold(analysed_samples):
+    """Regression floor for the figures reported in the README (benchmarks/bench_grouping.py)."""
+    statements = analysed_samples.statements()
+    gold = load_gold(GOLD, analysed_samples.articles(), statements)
+    scores = score_grouping(analysed_samples.groups(), gold, {s.statement_id: s.article_id for s in statements})
+    assert scores.must_group_found == scores.must_group_total == 3
+    assert scores.precision >= 0.45 and scores.recall >= 0.2
+
+
+def test_same_input_gives_the_same_groups(analysed_samples, make_workbench, samples_dir):
+    again = make_workbench()
+    again.ingest([samples_dir])
+    again.analyze()
+    assert [(g.group_id, g.statement_ids) for g in again.groups()] == \
+        [(g.group_id, g.statement_ids) for g in analysed_samples.groups()]
+
+
+def test_centering_removes_a_language_offset():
+    rng = np.random.default_rng(0)
+    content = rng.normal(size=(40, 16))
+    offset = np.zeros(16)
+    offset[0] = 6.0
+    vectors = np.vstack([content[:20] + offset, content[20:] - offset]).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    languages = ["ro"] * 20 + ["bg"] * 20
+    centred = center(vectors, languages, language_means(vectors, languages, shrinkage=0))
+    raw_gap = np.mean(vectors[:20] @ vectors[:20].T) - np.mean(vectors[:20] @ vectors[20:].T)
+    centred_gap = np.mean(centred[:20] @ centred[:20].T) - np.mean(centred[:20] @ centred[20:].T)
+    assert raw_gap > 0.5 and abs(centred_gap) < 0.1
+
+
+@pytest.mark.parametrize("names", [("Песков", "Пєсков", "Peskov"), ("Пхенян", "Phenian"), ("Kirby", "Кърби"),
+                                   ("Bloomberg", "Блумбърг"), ("Shoigu", "Шойгу"), ("Wagner", "Вагнер")])
+def test_names_match_across_scripts(names):
+    assert len({name_key(name) for name in names}) == 1
+
+
+def test_shared_evidence_is_explained():
+    a = Evidence(units=frozenset({"shell"}), names=frozenset({"pskv"}), figures=frozenset({"19 month"}))
+    b = Evidence(units=frozenset({"shell", "tank"}), names=frozenset(), figures=frozenset({"19 month"}))
+    assert shared_evidence(a, b) == ("unit:shell", "figure:19 month")
+
+
+def test_later_decisions_win_over_earlier_ones():
+    decisions = [
+        Decision("accept_link", ("s1", "s2"), created="2026-01-01T00:00:01"),
+        Decision("reject_link", ("s1", "s2"), created="2026-01-01T00:00:02"),
+        Decision("merge", ("s3", "s4"), created="2026-01-01T00:00:03"),
+        Decision("split", ("s3",), target_ids=("s4", "s5"), created="2026-01-01T00:00:04"),
+    ]
+    constraints: Constraints = constraints_from(decisions)
+    assert ("s1", "s2") in constraints.cannot and ("s1", "s2") not in constraints.must
+    assert ("s3", "s4") in constraints.cannot and ("s3", "s5") in constraints.cannot
+    assert not constraints.must

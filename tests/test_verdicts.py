@@ -1,0 +1,99 @@
+"""Verdicts: figures compared as reported, bounds, vagueness, denials, and the samples' shells conflict."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from workbench.model import Claims, Hedge, Statement
+from workbench.quantities import extract_quantities
+from workbench.verdicts import relate, summarise, view_of
+
+from conftest import sample_statement
+
+
+def view(text: str, language: str, article: str, hedges: list[Hedge] | None = None):
+    statement = Statement(statement_id=f"s-{article}", article_id=article, position=0, start=0, end=len(text),
+                          text=text, language=language)
+    return view_of(statement, Claims(quantities=extract_quantities(text, language), hedges=hedges or []))
+
+
+@pytest.mark.parametrize("a, b, relation, phrase", [
+    (("Au fost livrate peste un milion de obuze.", "ro"), ("Бяха доставени близо пет милиона снаряда.", "bg"),
+     "conflicts", "bound is technically met"),
+    (("Au fost livrate 1.000.000 de obuze.", "ro"), ("Бяха доставени пет милиона снаряда.", "bg"),
+     "conflicts", "intervals do not overlap"),
+    (("Au fost livrate aproape 5 milioane de obuze.", "ro"), ("Було поставлено 4,8 мільйона снарядів.", "uk"),
+     "corroborates", "agree within 10%"),
+    (("Au fost livrate mii de obuze.", "ro"), ("Бяха доставени пет милиона снаряда.", "bg"),
+     "underspecified", "order of magnitude"),
+    (("Au fost livrate obuze.", "ro"), ("Бяха доставени пет милиона снаряда.", "bg"),
+     "underspecified", "gives no figure"),
+    (("Războiul durează de aproape 19 luni.", "ro"), ("Бяха доставени пет милиона снаряда.", "bg"),
+     "unrelated", "count different things"),
+], ids=["bound-vs-figure", "disjoint", "within-tolerance", "vague", "figure-vs-none", "different-units"])
+def test_pair_relations(a, b, relation, phrase):
+    result = relate("g", view(*a, "a1"), view(*b, "a2"), tolerance=0.10)
+    assert result.relation == relation
+    assert phrase in result.explanation
+
+
+def test_denial_against_assertion_conflicts_but_plain_negation_does_not():
+    denial = view("La Corée du Nord et la Russie nient l'existence de tout accord armé.", "fr", "a1",
+                  [Hedge("denial", "nient", 30, 35)])
+    assertion = view("Русия и Северна Корея имат споразумение за оръжие.", "bg", "a2")
+    assert relate("g", denial, assertion, 0.1).relation == "conflicts"
+    negation = view("Мацегора не е запознат с никакви приготовления.", "bg", "a3", [Hedge("negation", "не", 9, 11)])
+    assert relate("g", negation, assertion, 0.1).relation == "corroborates"
+
+
+def test_group_verdict_summarises_pairs():
+    conflict = relate("g", view("peste un milion de obuze", "ro", "a1"), view("близо пет милиона снаряда", "bg", "a2"), 0.1)
+    agreement = relate("g", view("Kim a vizitat fabrici.", "ro", "a1"), view("Кім відвідав заводи.", "uk", "a3"), 0.1)
+    verdict, explanation = summarise([agreement, conflict])
+    assert verdict == "conflicts" and explanation.startswith("conflicts (1 conflicts, 1 corroborates pairs)")
+
+
+def test_samples_shells_group_is_a_conflict_with_both_figures_and_sources(analysed_samples):
+    french = sample_statement(analysed_samples, "002", "Plus tôt, il a été signalé que")
+    bulgarian = sample_statement(analysed_samples, "004", "Неотдавнашен доклад на Блумбърг")
+    group = next(g for g in analysed_samples.groups() if french.statement_id in g.statement_ids)
+    assert bulgarian.statement_id in group.statement_ids
+    assert (group.verdict, group.verdict_source) == ("conflicts", "computed")
+    assert analysed_samples.groups()[0].group_id == group.group_id  # conflicts rank first
+    pair = next(r for r in analysed_samples.store.relations(group.group_id)
+                if {r.source_id, r.target_id} == {french.statement_id, bulgarian.statement_id})
+    assert pair.relation == "conflicts"
+    assert "1,000,000" in pair.explanation and "5,000,000" in pair.explanation
+    assert "les renseignements de la République de Corée" in pair.explanation
+    assert "доклад на Блумбърг" in pair.explanation and "южнокорейското министерство на отбраната" in pair.explanation
+    assert "technically met" in pair.explanation
+    spans = {side["statement_id"]: side["figures"][0] for side in (pair.details["a"], pair.details["b"])}
+    assert french.text[spans[french.statement_id]["start"]:spans[french.statement_id]["end"]] == "plus d'un million de coquilles"
+    assert bulgarian.text[spans[bulgarian.statement_id]["start"]:spans[bulgarian.statement_id]["end"]] == \
+        "близо пет милиона артилерийски снаряда"
+
+
+def test_evidence_table_carries_figures_sources_and_relations(analysed_samples, tmp_path):
+    analysed_samples.export(tmp_path, formats=("csv", "jsonl", "xlsx"))
+    rows = pd.read_csv(tmp_path / "groups.csv", keep_default_na=False)
+    for column in ("quantity_value", "quantity_low", "quantity_high", "unit_key", "approximator", "attribution",
+                   "hedge", "relation", "group_figures", "verdict_explanation"):
+        assert column in rows.columns
+    shells = rows[rows["unit_key"] == "shell"]
+    assert sorted(shells["quantity_value"].astype(float)) == [1_000_000.0, 5_000_000.0]
+    assert set(shells["relation"]) == {"conflicts"} and set(shells["approximator"]) == {"more_than", "nearly"}
+    assert (shells["quantity_low"].astype(str) != "").all()
+    figures = shells["group_figures"].iloc[0]
+    assert "1,000,000" in figures and "5,000,000" in figures and " vs " in figures
+    workbook = pd.read_excel(tmp_path / "evidence.xlsx", sheet_name=None)
+    assert set(workbook) == {"statements", "groups"} and len(workbook["groups"]) == len(rows)
+
+
+def test_page_furniture_figures_stay_out_of_verdicts(analysed_samples):
+    timestamps = [s for s in analysed_samples.statements() if "Преди 24 минути" in s.text]
+    assert timestamps and all(s.boilerplate for s in timestamps)
+    claims = analysed_samples.store.claims([s.statement_id for s in timestamps])
+    assert claims[timestamps[0].statement_id].quantities  # the parser reads "24 минути"...
+    grouped = set(analysed_samples.store.group_members())
+    assert not grouped & {s.statement_id for s in timestamps}  # ...but it is never compared
