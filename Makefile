@@ -30,8 +30,11 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 demo: setup
-	$(BIN)/workbench analyze data/samples --workspace demo --out out/demo
+	$(BIN)/workbench analyze data/samples --workspace demo --out out/demo --quiet
 	$(BIN)/workbench statements --workspace demo
+	$(BIN)/workbench summary --workspace demo
+	@echo "Evidence tables and run manifest: out/demo/"
+	$(BIN)/workbench ui --workspace demo
 
 test: setup browser-deps
 	$(BIN)/python -m pytest

@@ -203,6 +203,16 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+@main.command()
+@common_options
+def summary(config: Config, quiet: bool) -> None:
+    """Print a readable summary: articles, languages, boilerplate, claim groups and every conflict explained."""
+    from .pipeline import Workbench
+
+    with Workbench(config) as workbench:
+        click.echo(format_summary(workbench))
+
+
 # -- statements ---------------------------------------------------------------------------
 
 @main.command()
