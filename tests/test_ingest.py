@@ -152,6 +152,20 @@ def test_jsonl_rows_with_optional_fields(make_workbench, tmp_path):
     assert second.language == "uk" and second.source == "rows.jsonl"
 
 
+def test_csv_written_by_pandas_with_quotes_inside_texts(make_workbench, tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "export.csv"
+    texts = [FR, UK]  # both contain straight double quotes, which CSV writers double
+    assert all('"' in text for text in texts)
+    pd.DataFrame({"text": texts, "title": ["fr", "uk"]}).to_csv(path, index=False)
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+    assert len(report.added) == 2 and not report.errors
+    stored = {a.title: a.text for a in workbench.articles()}
+    assert stored["fr"] == FR.replace("\r\n", "\n") and stored["uk"] == UK
+
+
 def test_csv_rows_with_semicolons_and_aliases(make_workbench, tmp_path):
     path = tmp_path / "rows.csv"
     with path.open("w", encoding="cp1251", newline="") as handle:

@@ -268,12 +268,20 @@ def _coerce(raw: Any, current: Any, annotation: Any, dotted: str, origin: str) -
 
 
 def _from_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """``WORKBENCH_GROUP__K=6`` -> ``group.k``; a top-level field such as ``WORKBENCH_SEED`` too.
+
+    Other ``WORKBENCH_*`` variables belong to other tools (or to notebooks) and are left alone.
+    """
+    top_level = {f.name for f in fields(Config) if f.default_factory is dataclasses.MISSING} - {"home"}
     values = {}
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or name == HOME_ENV:
             continue
-        dotted = name[len(ENV_PREFIX):].lower().replace("__", ".")
-        values[dotted] = value
+        key = name[len(ENV_PREFIX):].lower()
+        if "__" in key:
+            values[key.replace("__", ".")] = value
+        elif key in top_level:
+            values[key] = value
     return values
 
 

@@ -274,7 +274,7 @@ def embed_texts(
     progress: ProgressCallback | None = None,
 ) -> EmbeddingResult:
     """Vectors for ``texts`` in order; only texts missing from the cache are encoded."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain: tqdm.auto wants ipywidgets in notebooks
 
     keys = [text_key(text) for text in texts]
     known = cache.get(encoder.model_id, keys, encoder.dimension) if cache is not None else {}

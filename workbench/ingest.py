@@ -412,9 +412,14 @@ def _sniff(header_line: str, path: Path) -> type[csv.Dialect] | csv.Dialect:
     if path.suffix.lower() == ".tsv":
         return csv.excel_tab
     try:
-        return csv.Sniffer().sniff(header_line, delimiters=",;\t|")
+        dialect = csv.Sniffer().sniff(header_line, delimiters=",;\t|")
     except csv.Error:
         return csv.excel
+    # A header line cannot show how quotes inside fields are escaped; every CSV writer we
+    # meet (Excel, pandas, LibreOffice) doubles them.
+    dialect.doublequote = True
+    dialect.quotechar = '"'
+    return dialect
 
 
 def _row_document(record: dict, origin: str, line: int, file_name: str, encoding: str) -> Document | InputError:

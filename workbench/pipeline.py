@@ -37,7 +37,7 @@ from .verdicts import RELATION_ORDER, judge_groups
 from .index import VectorIndex
 from .langid import UNDETERMINED
 from .ingest import Document, expand_paths, file_sha256, read_documents
-from .model import Article, Claims, Decision, Group, Statement
+from .model import Article, Claims, Decision, Group, Relation, Statement
 from .segment import Line, Span, split_lines, split_statements
 from .store import Store, utc_now
 
@@ -73,6 +73,11 @@ class IngestReport:
     @property
     def errors(self) -> list[IngestItem]:
         return [item for item in self.items if item.status == "error"]
+
+    def frame(self) -> pd.DataFrame:
+        """One row per article or rejected input: origin, status, article id, message."""
+        return pd.DataFrame([{"origin": i.origin, "status": i.status, "article_id": i.article_id, "message": i.message}
+                             for i in self.items], columns=["origin", "status", "article_id", "message"])
 
 
 def prepare_article(document: Document, config: Config) -> tuple[Article, list[Statement]]:
@@ -391,6 +396,10 @@ class Workbench:
             notes.append("No statement is eligible for grouping (all are boilerplate, too short, or in an "
                          "unidentified language).")
         return notes
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for any texts with this workspace's encoder, through the embedding cache."""
+        return self._embed(list(texts), None)[0]
 
     def _embed(self, texts: list[str], progress: ProgressCallback | None) -> tuple[np.ndarray, int]:
         cache = EmbeddingCache(self.config.cache_path) if self.config.embed.cache else None
@@ -786,7 +795,15 @@ class Workbench:
         return group_rows(self, group_ids)
 
     def groups(self) -> list[Group]:
+        """Claim groups, ranked: conflicts first, then by languages and articles spanned."""
         return self.store.groups()
+
+    def group(self, group_id: str) -> Group:
+        return self._group_by_id(group_id)
+
+    def relations(self, group_id: str | None = None) -> list[Relation]:
+        """The verdict between each cross-article pair of a group (or of every group), with explanations."""
+        return self.store.relations(group_id)
 
     def last_manifest(self) -> dict[str, Any] | None:
         return self.store.last_run()
@@ -805,7 +822,7 @@ def _with_reasons(statement: Statement, structural: str, corpus: str) -> Stateme
 
 def _progress(items: list, label: str, callback: ProgressCallback | None):
     """Iterate with a tqdm bar on a terminal, and report to ``callback`` (the UI's progress bar)."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain: tqdm.auto wants ipywidgets in notebooks
 
     total = len(items)
     for done, item in enumerate(tqdm(items, desc=label, unit="file", disable=None, leave=False), start=1):
