@@ -365,15 +365,23 @@ def quantities(text: str | None, text_file: str | None, language: str | None) ->
               help="Address to listen on. The default is only reachable from this machine; 0.0.0.0 opens it to the network.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
 @click.option("--headless/--open-browser", default=True, help="Do not open a browser window (default).")
+@click.pass_context
 @common_options
-def ui(host: str, port: int, headless: bool, config: Config, quiet: bool) -> None:
+def ui(context: click.Context, host: str, port: int, headless: bool, config: Config, quiet: bool) -> None:
     """Start the fact-checker's browser workbench on a workspace."""
     import subprocess
 
     from .ui import app_path, streamlit_options
 
+    app_arguments = ["--workspace", str(config.workspace_dir)]
+    if context.params.get("config_file"):
+        app_arguments += ["--config", str(Path(context.params["config_file"]).resolve())]
+    for assignment in context.params.get("assignments", ()):
+        app_arguments += ["--set", assignment]
+    if context.params.get("model"):
+        app_arguments += ["--set", f"embed.model={context.params['model']}"]
     command = [sys.executable, "-m", "streamlit", "run", str(app_path()), *streamlit_options(host, port, headless),
-               "--", "--workspace", str(config.workspace_dir)]
+               "--", *app_arguments]
     click.echo(f"Workbench UI for workspace {config.workspace_dir}: http://{'localhost' if host in {'127.0.0.1', 'localhost'} else host}:{port}")
     sys.exit(subprocess.call(command))
 

@@ -491,9 +491,8 @@ class Store:
                 db.execute(f"DELETE FROM {table}")
             self._insert_grouping(db, candidates, groups, members, relations)
 
-    def claims(self, statement_ids: Iterable[str] | None = None) -> dict[str, "Claims"]:
+    def claims(self, statement_ids: Iterable[str] | None = None) -> dict[str, Claims]:
         """Quantities, attributions and hedges by statement id (statements without any are absent)."""
-        wanted = None if statement_ids is None else set(statement_ids)
         result: dict[str, Claims] = {}
 
         def slot(sid: str) -> Claims:
@@ -501,18 +500,16 @@ class Store:
                 result[sid] = Claims()
             return result[sid]
 
-        for row in self._db.execute("SELECT * FROM quantities ORDER BY statement_id, idx"):
-            if wanted is None or row["statement_id"] in wanted:
+        for where, params in _where_in("statement_id", statement_ids):
+            for row in self._db.execute(f"SELECT * FROM quantities{where} ORDER BY statement_id, idx", params):
                 slot(row["statement_id"]).quantities.append(Quantity(
                     text=row["text"], start=row["start"], end=row["end"], value=row["value"], low=row["low"],
                     high=row["high"], approximator=row["approximator"], unit=row["unit"], unit_key=row["unit_key"],
                     kind=row["kind"], language=row["language"]))
-        for row in self._db.execute("SELECT * FROM attributions ORDER BY statement_id, idx"):
-            if wanted is None or row["statement_id"] in wanted:
+            for row in self._db.execute(f"SELECT * FROM attributions{where} ORDER BY statement_id, idx", params):
                 slot(row["statement_id"]).attributions.append(
                     Attribution(text=row["text"], start=row["start"], end=row["end"], cue=row["cue"]))
-        for row in self._db.execute("SELECT * FROM hedges ORDER BY statement_id, idx"):
-            if wanted is None or row["statement_id"] in wanted:
+            for row in self._db.execute(f"SELECT * FROM hedges{where} ORDER BY statement_id, idx", params):
                 slot(row["statement_id"]).hedges.append(
                     Hedge(kind=row["kind"], text=row["text"], start=row["start"], end=row["end"]))
         return result
@@ -546,10 +543,16 @@ class Store:
             for r in rows
         ]
 
-    def groups(self) -> list[Group]:
-        members: dict[str, list[str]] = {}
-        for row in self._db.execute("SELECT group_id, statement_id FROM group_members ORDER BY statement_id"):
-            members.setdefault(row[0], []).append(row[1])
+    def groups(self, group_ids: Iterable[str] | None = None) -> list[Group]:
+        """Groups in rank order (conflicts first); only those in ``group_ids`` if given."""
+        rows, members = [], {}
+        for where, params in _where_in("group_id", group_ids):
+            rows += self._db.execute(f"SELECT * FROM groups{where}", params).fetchall()
+            for group_id, statement_id in self._db.execute(
+                f"SELECT group_id, statement_id FROM group_members{where} ORDER BY statement_id", params
+            ):
+                members.setdefault(group_id, []).append(statement_id)
+        rows.sort(key=lambda row: row["rank"])
         return [
             Group(
                 group_id=row["group_id"], statement_ids=tuple(members.get(row["group_id"], ())),
@@ -557,11 +560,31 @@ class Store:
                 article_ids=tuple(json.loads(row["article_ids"])), languages=tuple(json.loads(row["languages"])),
                 **_verdict_fields(row),
             )
-            for row in self._db.execute("SELECT * FROM groups ORDER BY rank")
+            for row in rows
         ]
 
-    def group_members(self) -> dict[str, dict[str, Any]]:
-        return {row["statement_id"]: dict(row) for row in self._db.execute("SELECT * FROM group_members")}
+    def group_members(self, statement_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Each grouped statement's row: its group, its tier there and its best link's scores."""
+        found = {}
+        for where, params in _where_in("statement_id", statement_ids):
+            for row in self._db.execute(f"SELECT * FROM group_members{where}", params):
+                found[row["statement_id"]] = dict(row)
+        return found
+
+    def revision(self) -> tuple[int, ...]:
+        """A token that changes whenever stored results may have changed (for caches in the UI).
+
+        Decisions regroup at once, analysis runs are recorded and articles get a new
+        sequence number, so these numbers cover every write the UI or the CLI makes.
+        """
+        row = self._db.execute(
+            """SELECT (SELECT COALESCE(MAX(decision_id), 0) FROM decisions),
+                      (SELECT COUNT(*) FROM decisions WHERE active = 1),
+                      (SELECT COALESCE(MAX(run_id), 0) FROM runs WHERE finished IS NOT NULL),
+                      (SELECT COALESCE(MAX(seq), 0) FROM articles),
+                      (SELECT COUNT(*) FROM groups)"""
+        ).fetchone()
+        return tuple(int(value) for value in row)
 
     # -- runs ------------------------------------------------------------------------
     def start_run(self, manifest: dict[str, Any]) -> int:
@@ -593,6 +616,15 @@ def text_hash(text: str) -> str:
     import hashlib
 
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _where_in(column: str, values: Iterable[str] | None, size: int = 900) -> Iterator[tuple[str, list[str]]]:
+    """``(" WHERE column IN (...)", params)`` chunks for ``values``, or one empty clause for all rows."""
+    if values is None:
+        yield "", []
+        return
+    for chunk in _chunks(list(dict.fromkeys(values)), size):
+        yield f" WHERE {column} IN ({','.join('?' * len(chunk))})", chunk
 
 
 def _split_sql(script: str) -> list[str]:

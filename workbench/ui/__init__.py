@@ -21,4 +21,5 @@ def streamlit_options(host: str, port: int, headless: bool = True) -> list[str]:
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
         "--global.developmentMode", "false",
+        "--client.toolbarMode", "minimal",  # no "Deploy" button: this is a local tool
     ]

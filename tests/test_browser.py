@@ -1,0 +1,132 @@
+"""End to end in a real browser: `workbench ui` in a subprocess, Debian's headless chromium driven by Playwright.
+
+The fact-checker's path from the issue: open the groups view, find the 1 million
+against 5 million shells conflict, accept one of its links, reload and see the
+decision kept, then download the evidence table and find the decision in it.
+Playwright's own browser download cannot work here, so the test drives
+``/usr/bin/chromium`` (``make browser-deps`` installs it) and is skipped without it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench import Config, Workbench
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+OUTPUT = Path(__file__).resolve().parent / "output"
+XSS_TITLE = "Reprise <script>alert(1)</script><img src=x onerror=alert(1)>"
+STARTUP_SECONDS = 90
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"`workbench ui` exited with {process.returncode}: {process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"`workbench ui` did not answer at {url} within {seconds:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def served_app(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path, workbench_home: Path) -> Iterator[str]:
+    """The sample corpus analysed, plus an article whose title is markup, served by `workbench ui` on a free port."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (`make browser-deps` installs it)")
+    workspace = tmp_path_factory.mktemp("browser") / "samples"
+    with Workbench(Config.load(workspace=str(workspace))) as workbench:
+        assert not workbench.ingest([samples_dir]).errors
+        french = next(s.text for s in workbench.statements(language="fr") if "million de coquilles" in s.text)
+        assert workbench.ingest_text(f"{french}\n\nLa source n'a pas été confirmée par Séoul.", title=XSS_TITLE,
+                                     url="https://example.org/reprise").status == "added"
+        workbench.analyze()
+    port = free_port()
+    url = f"http://localhost:{port}"
+    # its own session, so the streamlit child of `workbench ui` is stopped with it
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "ui", "--workspace", str(workspace), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env={**os.environ, "WORKBENCH_HOME": str(workbench_home)},
+    )
+    try:
+        wait_until_healthy(url, process, STARTUP_SECONDS)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=60_000)  # the first load parses Streamlit's bundle: slow on a small machine
+    OUTPUT.mkdir(exist_ok=True)
+    alerts: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+            page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+            page.set_default_timeout(60_000)
+            page.goto(served_app)
+
+            def shells_conflict():
+                """The group card whose figures read 1,000,000 against 5,000,000 shells."""
+                return (page.locator("div[class*='st-key-group-']")
+                        .filter(has_text="more than 1,000,000 shell").filter(has_text="nearly 5,000,000 shell").first)
+
+            card = shells_conflict()
+            expect(card).to_contain_text("CONFLICT")
+            expect(card).to_contain_text(XSS_TITLE)  # the markup in a title shows as text
+            card.get_by_role("button", name="Accept").first.click()
+            expect(card).to_contain_text("link accepted")
+
+            page.reload()
+            card = shells_conflict()
+            expect(card).to_contain_text("link accepted")
+            expect(card.get_by_role("button", name="Undo").first).to_be_visible()
+            card.get_by_text("link accepted").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(OUTPUT / "browser-shells-conflict-decision-kept.png"))
+
+            page.get_by_role("link", name="Export").click()
+            with page.expect_download() as download:
+                page.get_by_role("button", name=re.compile(r"^Groups evidence")).click()
+            evidence = pd.read_csv(io.BytesIO(Path(download.value.path()).read_bytes()), keep_default_na=False)
+            conflict = evidence[evidence["group_verdict"] == "conflicts"]
+            assert conflict["decision"].str.contains("link accepted").sum() == 2
+            assert set(conflict["quantity_value"].replace("", None).dropna().astype(float)) >= {1_000_000, 5_000_000}
+        finally:
+            browser.close()
+    assert not alerts, f"the page ran script from article text: {alerts}"

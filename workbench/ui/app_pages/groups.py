@@ -1,0 +1,199 @@
+"""Groups, the main screen: claim groups ranked conflicts first, statements side by side, review tools."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from workbench.ui import data, render, state
+
+MEMBER_COLUMNS = 3
+MEMBERS_PER_PAGE = 9
+LINKS_PER_PAGE = 8
+LEAVE_GROUP = "(out of any group)"
+VERDICT_NAMES = {"conflicts": "conflict", "corroborates": "corroborate", "underspecified": "underspecified",
+                 "unrelated": "unrelated"}
+
+
+def _first_page() -> None:
+    state.first_page(state.GROUPS_PAGE)
+
+
+def _show_all_groups() -> None:
+    st.query_params.pop("group", None)
+
+
+def sidebar_filters() -> data.GroupFilter:
+    with st.sidebar:
+        st.subheader("Filter groups")
+        st.multiselect("Languages (the group includes all)", state.languages(), key=state.FILTER_LANGUAGES,
+                       on_change=_first_page, persist_state="session")
+        st.multiselect("Verdict", data.VERDICT_CHOICES, format_func=VERDICT_NAMES.get, key=state.FILTER_VERDICTS,
+                       on_change=_first_page, persist_state="session")
+        st.multiselect("Tier", data.TIER_CHOICES, key=state.FILTER_TIERS, on_change=_first_page, persist_state="session")
+        st.text_input("Article (id, or words of its title or source)", key=state.FILTER_ARTICLE,
+                      on_change=_first_page, persist_state="session")
+        st.text_input("Statement text contains", key=state.FILTER_TEXT, on_change=_first_page, persist_state="session")
+        st.selectbox("Groups per page", state.GROUP_PAGE_SIZES, key=state.GROUPS_PAGE_SIZE, on_change=_first_page,
+                     persist_state="session")
+    return state.current_filter()
+
+
+# -- review callbacks: they read the submitted form values and hand them to the library -------
+
+def _set_verdict(group_id: str, key: str) -> None:
+    state.decide(f"Verdict set to {st.session_state[key]}", "set_verdict", group_id, st.session_state[key])
+
+
+def _add_note(group_id: str, statement_ids: tuple[str, ...], key: str) -> None:
+    text = (st.session_state.get(key) or "").strip()
+    if not text:
+        state.flash("error", "Not done: the note is empty")
+        return
+    state.decide("Note added", "add_note", "group", statement_ids, text)
+
+
+def _move(statement_key: str, target_key: str, other_key: str) -> None:
+    target = (st.session_state.get(other_key) or "").strip() or st.session_state[target_key]
+    to_group = None if target == LEAVE_GROUP else target
+    state.decide("Statement moved" if to_group else "Statement taken out of its group", "move_statement",
+                 st.session_state[statement_key], to_group)
+
+
+def _split(group_id: str, key: str) -> None:
+    state.decide("Group split", "split_group", group_id, tuple(st.session_state.get(key) or ()))
+
+
+def _merge(group_id: str, chosen_key: str, typed_key: str) -> None:
+    typed = [part for part in (st.session_state.get(typed_key) or "").replace(",", " ").split() if part]
+    others = list(dict.fromkeys([*(st.session_state.get(chosen_key) or ()), *typed]))
+    state.decide("Groups merged", "merge_groups", [group_id, *others])
+
+
+# -- one group ---------------------------------------------------------------------------------
+
+@st.fragment
+def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> None:
+    """A fragment: paging through a big group's statements or links redraws this card only."""
+    state.rerun_app_if_decided()
+    group = view.group
+    with st.container(border=True, key=f"group-{group.group_id}"):
+        st.html(render.group_header(view))
+        members_panel(view)
+        st.html(render.explanation(group.explanation))
+        links_panel(view)
+        with st.expander("Review this group: verdict, note, move, split, merge, undo"):
+            review_tools(view, neighbours)
+
+
+def members_panel(view: data.GroupView) -> None:
+    start, end = state.paginate(len(view.members), MEMBERS_PER_PAGE, f"members-{view.group.group_id}")
+    shown = view.members[start:end]
+    for row in range(0, len(shown), MEMBER_COLUMNS):
+        for column, member in zip(st.columns(MEMBER_COLUMNS), shown[row:row + MEMBER_COLUMNS]):
+            with column:
+                st.html(render.statement_card(member))
+
+
+def links_panel(view: data.GroupView) -> None:
+    group_id = view.group.group_id
+    if not view.links:
+        st.caption("No scored links: this group was made by hand.")
+        return
+    st.markdown("**Links and the scores behind them**")
+    texts = {m.statement.statement_id: (m.statement.language, m.statement.text) for m in view.members}
+    start, end = state.paginate(len(view.links), LINKS_PER_PAGE, f"links-{group_id}")
+    for link_view in view.links[start:end]:
+        a, b = link_view.link.key
+        summary, first, second = st.columns([10, 1.4, 1.4], vertical_alignment="center")
+        summary.html(render.link_summary(link_view, texts))
+        decision = link_view.decision
+        if decision is None:
+            first.button("Accept", key=f"accept-{group_id}-{a}-{b}", on_click=state.decide,
+                         args=("Link accepted", "accept_link", a, b), help="These two statements state the same fact")
+            second.button("Reject", key=f"reject-{group_id}-{a}-{b}", on_click=state.decide,
+                          args=("Link rejected", "reject_link", a, b), help="Never group these two together")
+        else:
+            first.button("Undo", key=f"undo-link-{group_id}-{a}-{b}", on_click=state.decide,
+                         args=("Decision undone", "undo", decision.decision_id), kwargs={"author": False})
+
+
+def review_tools(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> None:
+    group = view.group
+    group_id = group.group_id
+    member_text = {m.statement.statement_id: f"[{m.statement.language}] {render.short(m.statement.text)}"
+                   for m in view.members}
+    others = {n.group.group_id: f"{n.group.group_id} · {n.group.verdict or 'no verdict'} · "
+                                f"{','.join(n.group.languages)} · {render.short(n.members[0].statement.text, 60)}"
+              for n in neighbours if n.group.group_id != group_id and n.members}
+    verdict_column, note_column = st.columns(2)
+    with verdict_column.form(f"verdict-form-{group_id}", border=False):
+        key = f"verdict-{group_id}"
+        current = data.VERDICT_CHOICES.index(group.verdict) if group.verdict in data.VERDICT_CHOICES else 0
+        st.selectbox("Verdict", data.VERDICT_CHOICES, index=current, key=key, format_func=VERDICT_NAMES.get)
+        st.form_submit_button("Set verdict", key=f"verdict-submit-{group_id}", on_click=_set_verdict,
+                             args=(group_id, key))
+    with note_column.form(f"note-form-{group_id}", border=False, clear_on_submit=True):
+        key = f"note-{group_id}"
+        st.text_area("Note on this group", key=key, height=80)
+        st.form_submit_button("Add note", key=f"note-submit-{group_id}", on_click=_add_note,
+                             args=(group_id, group.statement_ids, key))
+
+    move_column, split_column, merge_column = st.columns(3)
+    with move_column.form(f"move-form-{group_id}", border=False):
+        statement_key, target_key, other_key = f"move-s-{group_id}", f"move-t-{group_id}", f"move-o-{group_id}"
+        st.selectbox("Move statement", list(member_text), format_func=member_text.get, key=statement_key)
+        st.selectbox("into", [LEAVE_GROUP, *others], format_func=lambda g: others.get(g, g), key=target_key)
+        st.text_input("…or into the group with this id", key=other_key)
+        st.form_submit_button("Move", key=f"move-submit-{group_id}", on_click=_move,
+                             args=(statement_key, target_key, other_key))
+    with split_column.form(f"split-form-{group_id}", border=False):
+        key = f"split-{group_id}"
+        st.multiselect("Split these statements off", list(member_text), format_func=member_text.get, key=key)
+        st.form_submit_button("Split", key=f"split-submit-{group_id}", on_click=_split, args=(group_id, key))
+    with merge_column.form(f"merge-form-{group_id}", border=False):
+        chosen_key, typed_key = f"merge-c-{group_id}", f"merge-t-{group_id}"
+        st.multiselect("Merge with groups on this page", list(others), format_func=others.get, key=chosen_key)
+        st.text_input("…or with these group ids", key=typed_key)
+        st.form_submit_button("Merge", key=f"merge-submit-{group_id}", on_click=_merge,
+                             args=(group_id, chosen_key, typed_key))
+
+    if view.decisions:
+        st.markdown("**Decisions on these statements**")
+        for decision in view.decisions:
+            line, undo = st.columns([10, 1.4], vertical_alignment="center")
+            line.html(render.decision_line(decision.kind, decision.value, decision.author, decision.created,
+                                           decision.decision_id))
+            undo.button("Undo", key=f"undo-{group_id}-{decision.decision_id}", on_click=state.decide,
+                        args=("Decision undone", "undo", decision.decision_id), kwargs={"author": False})
+
+
+# -- the page ------------------------------------------------------------------------------------
+
+st.title("Claim groups")
+state.show_flash()
+table = state.group_table()
+wanted = sidebar_filters()
+if table.empty:
+    st.info("No claim groups yet. Add articles: they are analysed as soon as they are added.")
+    st.page_link("app_pages/add_articles.py", label="Add articles", icon=":material/upload_file:")
+    st.stop()
+
+focus = st.query_params.get("group", "")
+if focus:
+    rows = table[table["group_id"] == focus]
+    st.button("Show all groups", on_click=_show_all_groups, icon=":material/arrow_back:")
+    if rows.empty:
+        st.warning(f"Group {render.markdown_literal(focus)} is not in this workspace any more: a decision or a new "
+                   "analysis regrouped its statements.")
+else:
+    rows = state.filtered_groups(wanted)
+
+conflicts = int((rows["verdict"] == "conflicts").sum())
+scope = "shown" if focus else ("match the filters" if wanted.active else "in this workspace")
+st.caption(f"{len(rows):,} of {len(table):,} groups {scope} · {conflicts:,} conflicts · ranked conflicts first, "
+           "then by how many languages and articles they span")
+size = st.session_state.get(state.GROUPS_PAGE_SIZE) or state.GROUP_PAGE_SIZES[0]
+start, end = state.paginate(len(rows), size, state.GROUPS_PAGE)
+page_views = tuple(state.group_views(tuple(rows["group_id"].iloc[start:end])))
+for group_view in page_views:
+    group_card(group_view, page_views)

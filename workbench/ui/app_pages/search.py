@@ -1,0 +1,68 @@
+"""Search: a claim in any language against every statement, nearest first, in all languages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from workbench import WorkbenchError
+from workbench.ui import render, state
+
+HITS_PER_PAGE = 10
+ALL_LANGUAGES = "(all languages)"
+
+
+def _selected(hits: list[dict]) -> list[str]:
+    return [hit["statement_id"] for hit in hits if st.session_state.get(f"pick-{hit['statement_id']}")]
+
+
+def _new_group(statement_ids: list[str]) -> None:
+    state.decide(f"New group started from {len(statement_ids)} statements", "new_group", statement_ids)
+    for statement_id in statement_ids:
+        st.session_state[f"pick-{statement_id}"] = False
+
+
+@st.fragment
+def results() -> None:
+    """A fragment: ticking results or paging through them does not rerun the search."""
+    state.rerun_app_if_decided()
+    found = st.session_state.get(state.SEARCH_RESULTS)
+    if not found:
+        return
+    hits = found["hits"]
+    st.caption(f"{len(hits)} nearest statements to «{render.markdown_literal(found['query'])}» · ranked by the "
+               "cosine above the query's usual similarity to each language, so every language gets a fair place")
+    if not hits:
+        st.info("Nothing found.")
+        return
+    start, end = state.paginate(len(hits), HITS_PER_PAGE, state.SEARCH_PAGE)
+    for hit in hits[start:end]:
+        pick, card = st.columns([0.6, 12], vertical_alignment="center")
+        pick.checkbox("pick", key=f"pick-{hit['statement_id']}", label_visibility="collapsed")
+        card.html(render.search_hit(hit["text"], hit["language"], hit["title"], hit["source"], hit["score"],
+                                    hit["adjusted"], hit["group_id"]))
+    chosen = _selected(hits)
+    st.button(f"Start a new group from the {len(chosen)} ticked statements", disabled=len(chosen) < 2,
+              key="search-new-group", on_click=_new_group, args=(chosen,), type="primary",
+              help="Tick two or more results: they leave their current groups and form a new one")
+
+
+st.title("Search")
+state.show_flash()
+languages = state.languages()
+with st.form("search"):
+    query = st.text_input("A claim, in any language", key="search_query",
+                          placeholder="e.g. North Korea sent Russia a million shells")
+    language_column, top_column = st.columns(2)
+    language = language_column.selectbox("Only statements in", [ALL_LANGUAGES, *languages])
+    top = top_column.number_input("How many results", min_value=5, max_value=200, value=30, step=5)
+    submitted = st.form_submit_button("Search", key="search-submit", type="primary")
+if submitted and query.strip():
+    try:
+        with st.spinner("Searching…"), state.locked() as wb:
+            hits = wb.search(query, language=None if language == ALL_LANGUAGES else language, top=int(top))
+    except WorkbenchError as error:
+        st.error(render.markdown_literal(str(error)))
+    else:
+        st.session_state[state.SEARCH_RESULTS] = {"query": query, "hits": [hit.to_dict() for hit in hits]}
+        state.first_page(state.SEARCH_PAGE)
+results()

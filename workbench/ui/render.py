@@ -1,0 +1,261 @@
+"""Safe HTML for the pages: every piece of article text, title, file name or URL is escaped here.
+
+Article text and file names are untrusted input. Pages never put them into HTML
+or Markdown themselves: they call these builders, which escape each piece with
+:func:`html.escape` and add markup only around already-escaped segments
+(highlights are cut on the raw text's offsets first, then each segment is
+escaped). ``st.html`` additionally runs DOMPurify in the browser, a second
+layer, not the one relied on.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Iterable
+from urllib.parse import quote, urlsplit
+
+from workbench.model import Claims
+from workbench.verdicts import describe_quantity
+
+from .data import ArticleWindow, GroupView, LinkView, MemberView
+
+STYLE = """<style>
+.wb-card{border:1px solid rgba(128,128,128,.35);border-radius:.5rem;padding:.6rem .75rem;height:100%;font-size:.92rem}
+.wb-meta{color:#6b7280;font-size:.8rem;margin:.15rem 0 .35rem 0;overflow-wrap:anywhere}
+.wb-text{line-height:1.5;white-space:pre-wrap;overflow-wrap:anywhere}
+.wb-lang{display:inline-block;font-weight:700;font-size:.75rem;padding:0 .35rem;border-radius:.25rem;background:#e5e7eb;color:#111827;margin-right:.3rem}
+.wb-badge{display:inline-block;font-weight:700;font-size:.8rem;padding:.1rem .5rem;border-radius:.3rem;margin-right:.4rem;color:#fff}
+.wb-conflicts{background:#b91c1c}.wb-corroborates{background:#15803d}.wb-underspecified{background:#b45309}
+.wb-unrelated{background:#6b7280}.wb-none{background:#9ca3af}
+mark.wb-figure{background:#fde68a;color:#111827;font-weight:700;padding:0 .1rem;border-radius:.2rem}
+mark.wb-source{background:#dbeafe;color:#111827;padding:0 .1rem;border-radius:.2rem}
+mark.wb-hedge{background:transparent;color:inherit;text-decoration:underline dotted #d97706 2px;font-style:italic}
+mark.wb-figure.wb-source{background:#fde68a}
+.wb-facts{font-size:.8rem;margin-top:.4rem}
+.wb-article{line-height:1.6;white-space:pre-wrap;overflow-wrap:anywhere;max-height:70vh;overflow-y:auto;
+  border:1px solid rgba(128,128,128,.35);border-radius:.5rem;padding:.75rem}
+.wb-boiler{color:#9ca3af}
+.wb-grouped{background:#e0f2fe;color:#075985;text-decoration:none;border-bottom:2px solid #0284c7}
+.wb-stmt-title{font-weight:700}
+.wb-link{font-size:.85rem;overflow-wrap:anywhere}
+.wb-scores{color:#6b7280;font-size:.78rem}
+.wb-legend span{margin-right:.8rem}
+.wb-decided{font-weight:700;font-size:.8rem;padding:0 .35rem;border-radius:.25rem;margin-right:.3rem;color:#fff}
+.wb-decided.wb-accepted{background:#15803d}.wb-decided.wb-rejected{background:#b91c1c}
+</style>"""
+
+VERDICT_LABELS = {
+    "conflicts": "CONFLICT",
+    "corroborates": "CORROBORATES",
+    "underspecified": "UNDERSPECIFIED",
+    "unrelated": "UNRELATED",
+    "": "NO VERDICT",
+}
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=:$&\"'])")
+
+
+def esc(value: object) -> str:
+    """Text for HTML content or a quoted attribute."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def markdown_literal(text: str) -> str:
+    """Untrusted text for a place Streamlit reads as Markdown (labels, captions): every
+    Markdown and HTML special character is backslash-escaped, so it shows as typed."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text.replace("\n", " "))
+
+
+def safe_href(url: str) -> str:
+    """An escaped http(s) URL for an href, or "" for anything else (javascript:, data:, relative)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return ""
+    return esc(parts.geturl())
+
+
+def group_href(group_id: str) -> str:
+    """A link to the Groups page showing one group (a full page load, so a new session)."""
+    return f"./?group={quote(group_id, safe='')}"
+
+
+@dataclass(frozen=True)
+class Highlight:
+    start: int
+    end: int
+    kind: str  # figure | source | hedge
+    note: str = ""  # shown on hover
+
+
+def claim_highlights(claims: Claims) -> list[Highlight]:
+    """The extracted figures, attributions and hedges of a statement as highlights on its text."""
+    marks = [Highlight(q.start, q.end, "figure", describe_quantity(q)) for q in claims.quantities]
+    marks += [Highlight(a.start, a.end, "source", f"source (cue: {a.cue})") for a in claims.attributions]
+    marks += [Highlight(h.start, h.end, "hedge", h.kind.replace("_", " ")) for h in claims.hedges]
+    return marks
+
+
+def highlight(text: str, marks: Iterable[Highlight]) -> str:
+    """``text`` escaped, with each highlight wrapped in ``<mark>``; overlapping ones combine classes."""
+    usable = [m for m in marks if 0 <= m.start < m.end <= len(text)]
+    cuts = sorted({0, len(text), *(m.start for m in usable), *(m.end for m in usable)})
+    pieces = []
+    for start, end in zip(cuts, cuts[1:]):
+        segment = esc(text[start:end])
+        covering = [m for m in usable if m.start <= start and end <= m.end]
+        if not covering:
+            pieces.append(segment)
+            continue
+        kinds = " ".join(f"wb-{kind}" for kind in dict.fromkeys(m.kind for m in covering))
+        note = "; ".join(dict.fromkeys(m.note for m in covering if m.note))
+        pieces.append(f'<mark class="{kinds}" title="{esc(note)}">{segment}</mark>')
+    return "".join(pieces)
+
+
+def verdict_badge(verdict: str, source: str = "") -> str:
+    label = VERDICT_LABELS.get(verdict, verdict.upper())
+    by_hand = " (set by analyst)" if source == "analyst" else ""
+    css = f"wb-{verdict}" if verdict in VERDICT_LABELS and verdict else "wb-none"
+    return f'<span class="wb-badge {css}">{esc(label + by_hand)}</span>'
+
+
+def group_header(view: GroupView) -> str:
+    group = view.group
+    languages = "".join(f'<span class="wb-lang">{esc(language)}</span>' for language in group.languages)
+    figures = f'<div class="wb-text"><b>Figures:</b> {esc(view.figures)}</div>' if view.figures else ""
+    return (
+        f'<div>{verdict_badge(group.verdict, group.verdict_source)}{languages}'
+        f'<span class="wb-meta"> {len(group.article_ids)} articles · {len(group.statement_ids)} statements · '
+        f'{esc(group.tier)} · group <code>{esc(group.group_id)}</code></span></div>{figures}'
+    )
+
+
+def explanation(text: str) -> str:
+    return f'<div class="wb-text"><b>Why:</b> {esc(text) or "no verdict yet"}</div>'
+
+
+def statement_card(member: MemberView) -> str:
+    """One statement of a group: language, title and source, text with its claims highlighted, scores."""
+    statement = member.statement
+    href = safe_href(member.url)
+    source = f'<a href="{href}" rel="noopener noreferrer nofollow">{esc(member.source)}</a>' if href else esc(member.source)
+    facts = []
+    if member.claims.attributions:
+        facts.append(("Said by", "; ".join(a.text for a in member.claims.attributions)))
+    if member.claims.hedges:
+        facts.append(("Hedges", "; ".join(f"{h.kind.replace('_', ' ')}: {h.text}" for h in member.claims.hedges)))
+    if member.relation:
+        facts.append(("Relation", member.relation))
+    scores = f"{member.member_tier}"
+    if member.score_cosine is not None:
+        scores += f" · cosine {member.score_cosine:.3f}"
+    if member.score_margin is not None:
+        scores += f" · margin {member.score_margin:.3f}"
+    facts.append(("Link", scores))
+    listed = "".join(f"<div><b>{esc(name)}:</b> {esc(value)}</div>" for name, value in facts)
+    return (
+        f'<div class="wb-card"><span class="wb-lang">{esc(statement.language)}</span>'
+        f'<span class="wb-stmt-title">{esc(member.title) or "(untitled)"}</span>'
+        f'<div class="wb-meta">{source} · <code>{esc(statement.statement_id)}</code></div>'
+        f'<div class="wb-text">{highlight(statement.text, claim_highlights(member.claims))}</div>'
+        f'<div class="wb-facts">{listed}</div></div>'
+    )
+
+
+def link_summary(view: LinkView, texts: dict[str, tuple[str, str]]) -> str:
+    """A link's two ends (language and opening words), its scores and its verdict."""
+    link = view.link
+
+    def end(statement_id: str) -> str:
+        language, text = texts.get(statement_id, (view.other_language, view.other_text))
+        short = text if len(text) <= 90 else text[:89] + "…"
+        return f'<span class="wb-lang">{esc(language)}</span>{esc(short)}'
+
+    shared = ", ".join(link.shared) or "none"
+    scores = (f"score {link.score:.3f} · margin {link.margin:.3f} · cosine {link.cosine:.3f} · rank {link.rank} · "
+              f"{'mutual' if link.mutual else 'one-way'} · {link.tier} · shared evidence: {shared}")
+    relation = ""
+    if view.relation is not None:
+        relation = f'<div class="wb-scores"><b>{esc(view.relation.relation)}</b>: {esc(view.relation.explanation)}</div>'
+    outside = "" if view.inside else '<div class="wb-scores">leads outside this group</div>'
+    decided = ""
+    if view.decision is not None:
+        verb = "accepted" if view.decision.kind == "accept_link" else "rejected"
+        who = f" by {view.decision.author}" if view.decision.author else ""
+        decided = (f'<span class="wb-decided wb-{verb}">{"✔" if verb == "accepted" else "✘"} link {verb}{esc(who)} '
+                   f'(decision #{esc(view.decision.decision_id)})</span> ')
+    return (f'<div class="wb-link">{decided}{end(link.source_id)} ↔ {end(link.target_id)}'
+            f'<div class="wb-scores">{esc(scores)}</div>{relation}{outside}</div>')
+
+
+LEGEND = ('<div class="wb-legend wb-meta"><span><mark class="wb-figure">figure</mark></span>'
+          '<span><mark class="wb-source">source</mark></span><span><mark class="wb-hedge">hedge</mark></span>'
+          '<span class="wb-boiler">boilerplate</span><span class="wb-grouped">in a group (click to open)</span></div>')
+
+
+def article_text(window: ArticleWindow) -> str:
+    """The article text as written, each statement marked in place: boilerplate greyed,
+    grouped statements linked to their group."""
+    text = window.article.text
+    pieces, cursor = [], window.text_start
+    for statement in window.statements:
+        start, end = max(statement.start, cursor), min(statement.end, window.text_end)
+        if start >= end:
+            continue
+        pieces.append(esc(text[cursor:start]))
+        body = esc(text[start:end])
+        group_id = window.groups.get(statement.statement_id)
+        note = statement.boilerplate_reason.replace("_", " ")
+        if statement.boilerplate:
+            pieces.append(f'<span class="wb-boiler" title="boilerplate: {esc(note)}">{body}</span>')
+        elif group_id:
+            pieces.append(f'<a class="wb-grouped" href="{esc(group_href(group_id))}" '
+                          f'title="{esc("in group " + group_id)}">{body}</a>')
+        elif statement.is_title:
+            pieces.append(f'<span class="wb-stmt-title">{body}</span>')
+        else:
+            pieces.append(f"<span>{body}</span>")
+        cursor = end
+    pieces.append(esc(text[cursor:window.text_end]))
+    return f'<div class="wb-article">{"".join(pieces)}</div>'
+
+
+def article_heading(title: str, source: str, url: str, language: str) -> str:
+    href = safe_href(url)
+    link = f' · <a href="{href}" rel="noopener noreferrer nofollow">{esc(url)}</a>' if href else ""
+    return (f'<div><span class="wb-lang">{esc(language)}</span><span class="wb-stmt-title">{esc(title) or "(untitled)"}'
+            f'</span><div class="wb-meta">{esc(source)}{link}</div></div>')
+
+
+def search_hit(text: str, language: str, title: str, source: str, score: float, adjusted: float, group_id: str) -> str:
+    group = (f' · in group <a class="wb-grouped" href="{esc(group_href(group_id))}">{esc(group_id)}</a>'
+             if group_id else " · in no group")
+    return (f'<div class="wb-card"><span class="wb-lang">{esc(language)}</span>{esc(text)}'
+            f'<div class="wb-meta">{esc(title) or "(untitled)"} · {esc(source)}{group}</div>'
+            f'<div class="wb-scores">cosine {score:.3f} · ranking score {adjusted:.3f}</div></div>')
+
+
+def plain(text: str) -> str:
+    """A paragraph of untrusted text."""
+    return f'<div class="wb-text">{esc(text)}</div>'
+
+
+DECISION_WORDS = {
+    "accept_link": "link accepted", "reject_link": "link rejected", "move": "statement moved", "split": "group split",
+    "merge": "grouped by hand", "set_verdict": "verdict set", "note": "note",
+}
+
+
+def decision_line(kind: str, value: str, author: str, created: str, decision_id: int | None) -> str:
+    """One analyst decision in words (the note or verdict text escaped)."""
+    who = f" by {author}" if author else ""
+    said = f": {value}" if value else ""
+    return f'<div class="wb-link">#{esc(decision_id)} {esc(DECISION_WORDS.get(kind, kind))}{esc(said)}' \
+           f'<span class="wb-scores">{esc(who)} · {esc(created)}</span></div>'
+
+
+def short(text: str, limit: int = 80) -> str:
+    """Opening words of a statement for a select box option (plain text there, never Markdown)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"

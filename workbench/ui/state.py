@@ -1,0 +1,298 @@
+"""What every page shares: the workspace, the cached Workbench and tables, session keys, decisions.
+
+* The workspace comes from ``--workspace`` after ``--`` on the ``streamlit run``
+  command line (``workbench ui`` passes it); without one, the default workspace.
+* The encoder is an ``st.cache_resource`` per model, shared by every workspace;
+  one :class:`Workbench` per workspace is another, and it keeps the search index
+  once loaded: both are loaded once per process, not per session or rerun. A
+  lock serialises writes (decisions, ingest, analysis), since Streamlit runs
+  each session in its own thread.
+* Tables are ``st.cache_data`` keyed by the workspace and its *revision* (see
+  :func:`workbench.ui.data.revision`): any decision, analysis or ingest, from this
+  app or the CLI, gives new keys, so no page ever shows stale groups.
+* Widget and page state live in ``st.session_state`` under the keys below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from workbench import Config, Workbench, WorkbenchError
+from workbench.embed import Encoder, load_encoder
+
+from . import data, render
+
+# -- session_state keys (one place, so pages agree) --------------------------------------
+FILTER_LANGUAGES = "groups_languages"
+FILTER_ARTICLE = "groups_article"
+FILTER_VERDICTS = "groups_verdicts"
+FILTER_TIERS = "groups_tiers"
+FILTER_TEXT = "groups_text"
+GROUPS_PAGE = "groups_page"
+GROUPS_PAGE_SIZE = "groups_page_size"
+CORPUS_PAGE = "corpus_page"
+CORPUS_ARTICLE = "corpus_article"
+CORPUS_FILTER = "corpus_filter"
+SEARCH_RESULTS = "search_results"
+SEARCH_PAGE = "search_page"
+ADD_REPORT = "add_report"
+UPLOAD_ROUND = "upload_round"
+SETTINGS_PREVIEW = "settings_preview"
+EXPORT_SCOPE = "export_scope"
+EXPORT_FORMAT = "export_format"
+ANALYST = "analyst"
+FLASH = "flash_messages"
+APP_RERUN = "app_rerun_needed"
+
+GROUP_PAGE_SIZES = (5, 10, 20)
+ROWS_PER_PAGE = 25
+
+
+@dataclass
+class _Workspace:
+    workbench: Workbench
+    lock: threading.RLock
+
+
+def _command_line() -> argparse.Namespace:
+    """``--workspace``, ``--config`` and ``--set`` as `workbench ui` passes them after ``--``."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--workspace", default=None)
+    parser.add_argument("--config", default=None)
+    parser.add_argument("--set", dest="assignments", action="append", default=[])
+    known, _ = parser.parse_known_args([arg for arg in sys.argv[1:] if arg != "--"])
+    return known
+
+
+def load_config(workspace: str | None = None) -> Config:
+    """The app's configuration, built exactly as the CLI builds it."""
+    options = _command_line()
+    return Config.load(workspace=workspace or options.workspace, config_file=options.config,
+                       overrides=options.assignments or None)
+
+
+def workspace_path() -> str:
+    """The workspace folder this app serves, from ``--workspace`` on the command line."""
+    return str(Config.load(workspace=_command_line().workspace).workspace_dir)
+
+
+@st.cache_resource(show_spinner="Loading the encoder…")
+def shared_encoder(model: str, prefix: str) -> Encoder:
+    """One encoder per model for the whole process, whatever the number of workspaces or sessions."""
+    return load_encoder(model, prefix)
+
+
+@st.cache_resource(show_spinner="Opening the workspace…")
+def _open(workspace: str) -> _Workspace:
+    """The workspace's Workbench; it keeps the search index once loaded, so the index is cached with it."""
+    config = load_config(workspace)
+    try:
+        encoder = shared_encoder(config.embed.model, config.embed.prefix)
+    except WorkbenchError:
+        encoder = None  # a model missing on this machine: the pages that need it say so when used
+    return _Workspace(Workbench(config, encoder=encoder), threading.RLock())
+
+
+def workbench() -> Workbench:
+    return _open(workspace_path()).workbench
+
+
+def workspace_lock() -> threading.RLock:
+    """The lock that serialises this workspace's use across sessions and download threads."""
+    return _open(workspace_path()).lock
+
+
+@contextmanager
+def locked() -> Iterator[Workbench]:
+    """The workspace's Workbench, with every other session's writes held off."""
+    opened = _open(workspace_path())
+    with opened.lock:
+        yield opened.workbench
+
+
+def revision() -> tuple[int, ...]:
+    with locked() as wb:
+        return data.revision(wb.store)
+
+
+# -- cached tables ---------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _group_table(workspace: str, version: tuple[int, ...]) -> pd.DataFrame:
+    return data.group_table(_open(workspace).workbench.store)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _groups_with_text(workspace: str, version: tuple[int, ...], needle: str) -> set[str]:
+    return data.groups_containing_text(_open(workspace).workbench.store, needle)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _articles_matching(workspace: str, version: tuple[int, ...], needle: str) -> set[str]:
+    return data.articles_matching(_open(workspace).workbench.store, needle)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _group_views(workspace: str, version: tuple[int, ...], group_ids: tuple[str, ...]) -> list[data.GroupView]:
+    return data.group_views(_open(workspace).workbench, group_ids)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _article_table(workspace: str, version: tuple[int, ...]) -> pd.DataFrame:
+    return _open(workspace).workbench.articles_frame()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _languages(workspace: str, version: tuple[int, ...]) -> list[str]:
+    return data.languages(_open(workspace).workbench.store)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _counts(workspace: str, version: tuple[int, ...]) -> dict[str, Any]:
+    return data.workspace_counts(_open(workspace).workbench.store)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _export_preview(workspace: str, version: tuple[int, ...], group_ids: tuple[str, ...]) -> pd.DataFrame:
+    opened = _open(workspace)
+    with opened.lock:
+        return data.export_frame(opened.workbench, "groups", group_ids)
+
+
+@st.cache_data(show_spinner=False, ttl=300)
+def local_models(home: str) -> list[str]:
+    return data.local_models(Path(home))
+
+
+def group_table() -> pd.DataFrame:
+    return _group_table(workspace_path(), revision())
+
+
+def group_views(group_ids: tuple[str, ...]) -> list[data.GroupView]:
+    return _group_views(workspace_path(), revision(), group_ids)
+
+
+def article_table() -> pd.DataFrame:
+    return _article_table(workspace_path(), revision())
+
+
+def languages() -> list[str]:
+    return _languages(workspace_path(), revision())
+
+
+def counts() -> dict[str, Any]:
+    return _counts(workspace_path(), revision())
+
+
+def articles_matching(needle: str) -> set[str]:
+    return _articles_matching(workspace_path(), revision(), needle)
+
+
+def export_preview(group_ids: tuple[str, ...]) -> pd.DataFrame:
+    return _export_preview(workspace_path(), revision(), group_ids)
+
+
+def current_filter() -> data.GroupFilter:
+    """The Groups page's filters as the session holds them (the Export page reads them too)."""
+    get = st.session_state.get
+    return data.GroupFilter(
+        languages=tuple(get(FILTER_LANGUAGES) or ()), article=get(FILTER_ARTICLE) or "",
+        verdicts=tuple(get(FILTER_VERDICTS) or ()), tiers=tuple(get(FILTER_TIERS) or ()), text=get(FILTER_TEXT) or "",
+    )
+
+
+def filtered_groups(wanted: data.GroupFilter) -> pd.DataFrame:
+    workspace, version = workspace_path(), revision()
+    table = _group_table(workspace, version)
+    if not wanted.active:
+        return table
+    article_ids = _articles_matching(workspace, version, wanted.article) if wanted.article.strip() else None
+    text_groups = _groups_with_text(workspace, version, wanted.text) if wanted.text.strip() else None
+    return data.filter_groups(table, wanted, article_ids=article_ids, text_groups=text_groups)
+
+
+# -- decisions and messages --------------------------------------------------------------------
+
+def flash(kind: str, message: str) -> None:
+    """A message for the next run of the page (callbacks run before the page draws)."""
+    st.session_state.setdefault(FLASH, []).append((kind, message))
+
+
+def show_flash() -> None:
+    for kind, message in st.session_state.pop(FLASH, []):
+        {"success": st.success, "error": st.error, "info": st.info}[kind](render.markdown_literal(message))
+
+
+def decide(done: str, method: str, *args: Any, author: bool = True, **kwargs: Any) -> None:
+    """Run one analyst decision (a Workbench method) as a widget callback; say how it went.
+
+    The library stores it and regroups at once. Groups may be renamed or split, so
+    the whole page must redraw: a fragment that sees ``APP_RERUN`` reruns the app.
+    """
+    if author:
+        kwargs["author"] = (st.session_state.get(ANALYST) or "").strip()
+    try:
+        with locked() as wb:
+            getattr(wb, method)(*args, **kwargs)
+    except WorkbenchError as error:
+        flash("error", f"Not done: {error}")
+    else:
+        flash("success", done)
+    st.session_state[APP_RERUN] = True
+
+
+def start_app_run() -> None:
+    """Called at the top of every full run: a full run already redraws everything."""
+    st.session_state.pop(APP_RERUN, None)
+
+
+def rerun_app_if_decided() -> None:
+    """Called at the top of fragments: after a decision taken inside one, redraw the whole app."""
+    if st.session_state.pop(APP_RERUN, False):
+        st.rerun(scope="app")
+
+
+def _pager_key(key: str) -> str:
+    round_ = st.session_state.get(f"{key}__round", 0)
+    return key if round_ == 0 else f"{key}-{round_}"
+
+
+def first_page(key: str) -> None:
+    """Go back to page 1 (after a filter change): a fresh pager widget, since a widget's value
+    cannot be set through session state without Streamlit warning about its default."""
+    st.session_state[f"{key}__round"] = st.session_state.get(f"{key}__round", 0) + 1
+
+
+def paginate(total: int, size: int, key: str) -> tuple[int, int]:
+    """A page picker for ``total`` rows, ``size`` per page; the slice of rows to show."""
+    pages = max(1, -(-total // size))
+    if st.session_state.get(_pager_key(key), 1) > pages:
+        first_page(key)  # rows went away (a filter, a merge): start again from a page that exists
+    page = st.pagination(pages, key=_pager_key(key)) if pages > 1 else 1
+    start = (page - 1) * size
+    return start, min(start + size, total)
+
+
+def sidebar() -> None:
+    """The workspace this app serves, its size and who is deciding."""
+    path = Path(workspace_path())
+    numbers = counts()
+    with st.sidebar:
+        st.markdown(f"**Workspace:** {render.markdown_literal(path.name)}")
+        st.caption(render.markdown_literal(str(path)))
+        st.caption(f"{numbers['articles']:,} articles · {numbers['statements']:,} statements · "
+                   f"{numbers['groups']:,} groups ({numbers['conflicts']:,} conflicts) · "
+                   f"{numbers['decisions']:,} decisions")
+        if numbers["last_analysis"]:
+            st.caption(f"Last analysis: {render.markdown_literal(numbers['last_analysis'])}")
+        st.text_input("Your name (kept with your decisions)", key=ANALYST, persist_state="session")
