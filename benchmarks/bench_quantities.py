@@ -12,68 +12,28 @@ the sentences of data/samples/*.txt.
 from __future__ import annotations
 
 import argparse
-import math
 import re
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.evaluation import PhraseCase, load_phrase_table, same_number as _same
 from workbench.model import Quantity
 from workbench.quantities import extract_quantities
 
 ROOT = Path(__file__).resolve().parent.parent
 PHRASES = ROOT / "tests" / "data" / "quantity_phrases.tsv"
 SAMPLES = ROOT / "data" / "samples"
-_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 # The samples' languages, by file-name prefix (the files carry no metadata).
 SAMPLE_LANGUAGES = {"000": "ro", "001": "uk", "002": "fr", "003": "bg", "004": "bg"}
 
 
-@dataclass(frozen=True)
-class Case:
-    language: str
-    text: str
-    anchor: str
-    kind: str
-    value: float | None
-    low: float | None
-    high: float | None
-    approximator: str
-    unit_key: str
+def load_cases(path: Path = PHRASES) -> list[PhraseCase]:
+    return load_phrase_table(path)
 
 
-def _number(cell: str) -> float | None:
-    return None if cell == "-" else float(cell)
-
-
-def load_cases(path: Path = PHRASES) -> list[Case]:
-    cases = []
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    for line in lines[1:]:  # the first is the column header
-        language, text, anchor, kind, value, low, high, approximator, unit_key = line.split("\t")
-        cases.append(Case(
-            language=language,
-            text=_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text),
-            anchor=anchor,
-            kind=kind,
-            value=_number(value),
-            low=_number(low),
-            high=_number(high),
-            approximator="" if approximator == "-" else approximator,
-            unit_key="" if unit_key == "-" else unit_key,
-        ))
-    return cases
-
-
-def _same(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-
-
-def judge(case: Case, quantities: list[Quantity]) -> str:
+def judge(case: PhraseCase, quantities: list[Quantity]) -> str:
     """"" when the parser's output matches the case, else why not."""
     if case.anchor:
         at = case.text.find(case.anchor)

@@ -4,16 +4,14 @@ the separator rule, odd input, the unit lexicon and the embedding fallback."""
 from __future__ import annotations
 
 import logging
-import math
 import random
-import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from workbench.evaluation import PhraseCase, load_phrase_table, same_number
 from workbench.model import Quantity
 from workbench.quantities import (
     APPROXIMATION_TOLERANCE,
@@ -26,49 +24,13 @@ from workbench.quantities import (
 ROOT = Path(__file__).resolve().parent.parent
 PHRASES = ROOT / "tests" / "data" / "quantity_phrases.tsv"
 SAMPLES = ROOT / "data" / "samples"
-_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
 # ------------------------------------------------------------------ phrase table
 
 
-@dataclass(frozen=True)
-class Case:
-    language: str
-    text: str
-    anchor: str
-    kind: str
-    value: float | None
-    low: float | None
-    high: float | None
-    approximator: str
-    unit_key: str
-
-
-def _cell_number(cell: str) -> float | None:
-    return None if cell == "-" else float(cell)
-
-
-def _load_cases() -> list[Case]:
-    lines = [line for line in PHRASES.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    cases = []
-    for line in lines[1:]:  # the first is the column header
-        language, text, anchor, kind, value, low, high, approximator, unit_key = line.split("\t")
-        cases.append(Case(
-            language, _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text), anchor, kind,
-            _cell_number(value), _cell_number(low), _cell_number(high),
-            "" if approximator == "-" else approximator, "" if unit_key == "-" else unit_key,
-        ))
-    return cases
-
-
-CASES = _load_cases()
-
-
-def _same(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+CASES = load_phrase_table(PHRASES)
+_same = same_number
 
 
 def test_phrase_table_covers_every_language() -> None:
@@ -80,7 +42,7 @@ def test_phrase_table_covers_every_language() -> None:
 @pytest.mark.parametrize(
     "case", CASES, ids=[f"{i:03d}-{c.language}-{c.text[:40]}" for i, c in enumerate(CASES)]
 )
-def test_phrase(case: Case) -> None:
+def test_phrase(case: PhraseCase) -> None:
     found = extract_quantities(case.text, case.language)
     for quantity in found:
         assert case.text[quantity.start : quantity.end] == quantity.text

@@ -13,6 +13,8 @@ statements from different articles in one predicted group.
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -111,3 +113,46 @@ def margin_top1_accuracy(source: np.ndarray, target: np.ndarray, k: int = 4) -> 
     margin = similarity / np.maximum((forward[:, None] + backward[None, :]) / 2, 0.05)
     best = np.argmax(margin, axis=1)
     return float(np.mean(best == np.arange(len(source))))
+
+
+# -- the quantity phrase table (tests/data/quantity_phrases.tsv) --------------------------
+
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+@dataclass(frozen=True)
+class PhraseCase:
+    """One gold row: a phrase, the anchor text of the quantity it holds, and its expected reading."""
+
+    language: str
+    text: str
+    anchor: str
+    kind: str  # the expected kind, or "none" where no quantity may be found at the anchor
+    value: float | None
+    low: float | None
+    high: float | None
+    approximator: str
+    unit_key: str
+
+
+def load_phrase_table(path: str | Path) -> list[PhraseCase]:
+    """Rows of the tab-separated phrase table; "-" is empty, ``\\uXXXX`` escapes invisible characters."""
+    def number(cell: str) -> float | None:
+        return None if cell == "-" else float(cell)
+
+    lines = [line for line in Path(path).read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    cases = []
+    for line in lines[1:]:  # the first is the column header
+        language, text, anchor, kind, value, low, high, approximator, unit_key = line.split("\t")
+        cases.append(PhraseCase(
+            language=language, text=_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text), anchor=anchor, kind=kind,
+            value=number(value), low=number(low), high=number(high),
+            approximator="" if approximator == "-" else approximator, unit_key="" if unit_key == "-" else unit_key,
+        ))
+    return cases
+
+
+def same_number(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
