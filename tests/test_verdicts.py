@@ -97,3 +97,16 @@ def test_page_furniture_figures_stay_out_of_verdicts(analysed_samples):
     assert claims[timestamps[0].statement_id].quantities  # the parser reads "24 минути"...
     grouped = set(analysed_samples.store.group_members())
     assert not grouped & {s.statement_id for s in timestamps}  # ...but it is never compared
+
+
+def test_workbook_cells_stay_text(make_workbench, tmp_path):
+    workbench = make_workbench()
+    hostile = "=HYPERLINK(\"http://evil.example\", \"click\") Северна Корея е изпратила снаряди на Русия миналата година."
+    workbench.ingest_text(hostile, title="=1+1")
+    workbench.analyze()
+    workbench.export(tmp_path, formats=("xlsx",))
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "evidence.xlsx")["statements"]
+    cells = [cell for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str) and cell.value.startswith("=")]
+    assert cells and all(cell.data_type == "s" for cell in cells)  # strings, not formulas

@@ -37,6 +37,8 @@ GROUP_COLUMNS = [
     "group_tier", "group_languages", "group_articles", "title", "group_note",
 ]
 FORMATS = ("csv", "jsonl", "xlsx")
+# Article text is untrusted: in a workbook it stays text, never a formula ("=HYPERLINK(...)") or a link.
+XLSX_OPTIONS = {"options": {"strings_to_formulas": False, "strings_to_urls": False}}
 
 
 def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
@@ -103,6 +105,11 @@ def group_rows(workbench: "Workbench", group_ids: Iterable[str] | None = None) -
     relations_by_group: dict[str, list] = {}
     for relation in workbench.store.relations():
         relations_by_group.setdefault(relation.group_id, []).append(relation)
+    relations_by_statement: dict[str, list] = {}
+    for relations in relations_by_group.values():
+        for relation in relations:
+            relations_by_statement.setdefault(relation.source_id, []).append(relation)
+            relations_by_statement.setdefault(relation.target_id, []).append(relation)
     records = []
     for group in groups:
         label = statements.get(group.label_statement_id)
@@ -126,7 +133,7 @@ def group_rows(workbench: "Workbench", group_ids: Iterable[str] | None = None) -
                 "score_margin": member.get("score_margin"),
                 "decision": describe_decisions(statement_id, group, decisions),
                 **claim_fields(claims.get(statement_id), compared),
-                "relation": strongest_relation(statement_id, relations),
+                "relation": strongest_relation(statement_id, relations_by_statement.get(statement_id, [])),
                 "group_verdict": group.verdict,
                 "group_verdict_source": group.verdict_source,
                 "group_figures": figures,
@@ -192,7 +199,8 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
     elif suffix == ".jsonl":
         frame.to_json(temporary, orient="records", lines=True, force_ascii=False)
     elif suffix == ".xlsx":
-        frame.to_excel(temporary, index=False, engine="openpyxl")
+        with pd.ExcelWriter(temporary, engine="xlsxwriter", engine_kwargs=XLSX_OPTIONS) as writer:
+            frame.to_excel(writer, index=False)
     else:
         raise ValueError(f"unknown table format {suffix!r}; use one of {', '.join(FORMATS)}")
     temporary.replace(path)
@@ -203,7 +211,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     """One XLSX workbook with a sheet per table."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.partial")
-    with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+    with pd.ExcelWriter(temporary, engine="xlsxwriter", engine_kwargs=XLSX_OPTIONS) as writer:
         for name, frame in tables.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
     temporary.replace(path)
@@ -220,7 +228,7 @@ def table_bytes(frame: pd.DataFrame, fmt: str, *, sheet: str = "evidence") -> by
         return frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8")
     if fmt == "xlsx":
         buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs=XLSX_OPTIONS) as writer:
             frame.to_excel(writer, sheet_name=sheet[:31], index=False)
         return buffer.getvalue()
     raise ValueError(f"unknown table format {fmt!r}; use one of {', '.join(FORMATS)}")

@@ -213,14 +213,18 @@ def statement_evidence(statements: Sequence, claims: dict, resolver) -> list[Evi
     from .clean import words
 
     concept_sets, name_sets, figure_sets = [], [], []
+    counted: dict[tuple[str, str], str | None] = {}  # (word, language) -> count unit key; words repeat a lot
     for statement in statements:
         concepts = set()
         for word in words(statement.text):
             if len(word) < 3:
                 continue
-            key = resolver.lookup(word, statement.language)
-            if key and resolver.kind_of(key) == "count":
-                concepts.add(key)
+            cache_key = (word, statement.language)
+            if cache_key not in counted:
+                key = resolver.lookup(word, statement.language)
+                counted[cache_key] = key if key and resolver.kind_of(key) == "count" else None
+            if counted[cache_key]:
+                concepts.add(counted[cache_key])
         concept_sets.append(concepts)
         name_sets.append(name_keys(statement.text))
         figures = set()
@@ -401,6 +405,9 @@ def build_groups(
         for part in _separate(graph, component, constraints.cannot):
             components.extend(_communities(graph, part, constraints.must, seed))
 
+    links_of: dict[str, list[Link]] = defaultdict(list)
+    for link in kept:
+        links_of[link.source_id].append(link)
     surviving = set()
     groups = []
     for members in components:
@@ -409,7 +416,7 @@ def build_groups(
             continue
         ordered = tuple(sorted(members))
         member_set = set(ordered)
-        group_links = [l for l in kept if l.source_id in member_set and l.target_id in member_set]
+        group_links = [l for m in ordered for l in links_of.get(m, ()) if l.target_id in member_set]
         surviving.update(l.key for l in group_links)
         confirmed = nx.Graph()
         confirmed.add_nodes_from(ordered)
@@ -551,6 +558,7 @@ def regroup(
     # Decisions about statements that no longer exist (an article was removed) are kept, but cannot act.
     constraints.must = {pair for pair in constraints.must if pair[0] in article_of and pair[1] in article_of}
     scored = [link for link in candidates if link.rank >= 0]
+    eligible = set(eligible_ids)
     groups, kept = build_groups(eligible_ids, article_of, language_of, scored, constraints, vectors, seed)
     grouped = sum(len(g.statement_ids) for g in groups)
     stats = {
@@ -561,7 +569,7 @@ def regroup(
         "groups": len(groups),
         "confirmed_groups": sum(g.tier == "confirmed" for g in groups),
         "grouped_statements": grouped,
-        "singletons": len(eligible_ids) - sum(1 for g in groups for m in g.statement_ids if m in set(eligible_ids)),
+        "singletons": len(eligible) - sum(1 for g in groups for m in g.statement_ids if m in eligible),
         "decisions_applied": len(constraints.must) + len(constraints.cannot),
     }
     log.info("Group - %d statements, %d links, %d groups", len(eligible_ids), len(kept), len(groups))

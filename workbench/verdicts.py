@@ -21,6 +21,13 @@ group gets a verdict that summarises them. The rules, in order:
    its own: not a denial it only mentions, and not a plain negation such as
    "is not aware of") -> ``conflicts``; otherwise -> ``corroborates``.
 
+Which pairs: every cross-article pair in a group of up to ``ALL_PAIRS_UP_TO``
+statements. In a bigger group (a story told by dozens of outlets) the pairs
+grow with the square of its size, so only those that can change the verdict
+are compared: for each unit key, the lowest and the highest reported figure
+against each other and each against every other figure for that unit's
+median, plus every member against the group's label statement.
+
 The group verdict: ``conflicts`` if any pair conflicts; else ``corroborates``
 if any pair corroborates; else ``underspecified`` if any pair is; else
 ``unrelated``. An analyst's verdict replaces the computed one and says so.
@@ -39,6 +46,7 @@ from .attribution import summarize_hedging
 from .model import Claims, Decision, Group, Quantity, Relation, Statement
 
 COMPARABLE_KINDS = {"count", "money", "percent", "measure", "duration"}
+ALL_PAIRS_UP_TO = 12
 RELATION_ORDER = ("conflicts", "corroborates", "underspecified", "unrelated")
 
 
@@ -234,8 +242,8 @@ def judge_groups(
     for group in groups:
         pairs = [
             relate(group.group_id, views[a], views[b], tolerance)
-            for a, b in combinations(group.statement_ids, 2)
-            if a in views and b in views and views[a].statement.article_id != views[b].statement.article_id
+            for a, b in pairs_to_compare(group, views)
+            if views[a].statement.article_id != views[b].statement.article_id
         ]
         relations.extend(pairs)
         verdict, explanation = summarise(pairs)
@@ -249,6 +257,35 @@ def judge_groups(
                                   explanation=explanation))
     judged.sort(key=lambda g: (g.verdict != "conflicts", -len(g.languages), -len(g.article_ids), g.group_id))
     return judged, relations
+
+
+def pairs_to_compare(group: Group, views: dict[str, StatementView]) -> list[tuple[str, str]]:
+    """All pairs of a small group; in a big one, the pairs that can change its verdict (see above)."""
+    members = [m for m in group.statement_ids if m in views]
+    if len(members) <= ALL_PAIRS_UP_TO:
+        return list(combinations(members, 2))
+    chosen: set[tuple[str, str]] = set()
+
+    def add(a: str, b: str) -> None:
+        if a != b:
+            chosen.add((a, b) if a < b else (b, a))
+
+    label = group.label_statement_id if group.label_statement_id in views else members[0]
+    for member in members:
+        add(member, label)
+    by_unit: dict[str, list[tuple[float, str]]] = {}
+    for member in members:
+        for quantity in views[member].quantities:
+            figure = quantity.value if quantity.value is not None else quantity.low if quantity.low is not None else quantity.high
+            if figure is not None:
+                by_unit.setdefault(quantity.unit_key, []).append((float(figure), member))
+    for reported in by_unit.values():
+        reported.sort()
+        lowest, highest, median = reported[0][1], reported[-1][1], reported[len(reported) // 2][1]
+        add(lowest, highest)
+        for _, member in reported:
+            add(member, median)
+    return sorted(chosen)
 
 
 def _analyst_verdicts(groups: Sequence[Group], decisions: Sequence[Decision]) -> dict[str, Decision]:
