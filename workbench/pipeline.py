@@ -223,6 +223,7 @@ class Workbench:
         self._encoder = encoder
         self._index: VectorIndex | None = None
         self._unit_resolver: UnitResolver | None = None
+        self._searchable: tuple[tuple[Any, ...], dict[str, np.ndarray]] | None = None
 
     @classmethod
     def open(cls, workspace: str | None = None, **load_options: Any) -> "Workbench":
@@ -515,19 +516,14 @@ class Workbench:
         if not queries:
             return []
         index = self.index()
-        rows = self.store.execute(
-            "SELECT vector_id, language FROM statements WHERE (? IS NULL OR language = ?)"
-            + ("" if include_boilerplate else " AND structural_reason = '' AND corpus_reason = ''"),
-            (language, language),
-        ).fetchall()
-        by_language: dict[str, list[int]] = {}
-        for vector_id, statement_language in rows:
-            by_language.setdefault(statement_language, []).append(vector_id)
+        by_language = self._searchable_ids(language, include_boilerplate)
         vectors = self.encoder.encode(list(queries))
-        hubs = self.store.hubness()
-        candidates: list[list[tuple[float, float, int]]] = [[] for _ in queries]
-        for statement_language, ids in sorted(by_language.items()):
-            scores, found = index.search(vectors, top, allowed_ids=np.array(ids, dtype=np.int64))
+        found_per_language = {name: index.search(vectors, top, allowed_ids=ids)
+                              for name, ids in sorted(by_language.items())}
+        found_ids = {int(v) for _, ids in found_per_language.values() for v in ids.ravel() if v >= 0}
+        hubs = self.store.hubness(found_ids)
+        candidates: list[list[tuple[int, float, float, int]]] = [[] for _ in queries]
+        for scores, found in found_per_language.values():
             for q, (row_scores, row_ids) in enumerate(zip(scores, found)):
                 valid = row_ids >= 0
                 if not valid.any():
@@ -541,7 +537,8 @@ class Workbench:
                 candidates[q].extend((rank, *item) for rank, item in enumerate(scored))
         wanted = {vid for per_query in candidates for _, _, _, vid in per_query}
         statements = self.store.statement_rows_by_vector_id(wanted)
-        group_of = {sid: row["group_id"] for sid, row in self.store.group_members().items()}
+        group_of = {sid: row["group_id"] for sid, row in self.store.group_members(
+            statement.statement_id for statement, _ in statements.values()).items()}
         results = []
         for per_query in candidates:
             # Interleave languages: every language's best, then every language's second best, ...
@@ -557,6 +554,13 @@ class Workbench:
                 ))
             results.append(hits)
         return results
+
+    def _searchable_ids(self, language: str | None, include_boilerplate: bool) -> dict[str, np.ndarray]:
+        """Vector ids per language for search, read once per store revision (not once per query)."""
+        key = (self.store.revision(), language, include_boilerplate)
+        if self._searchable is None or self._searchable[0] != key:
+            self._searchable = (key, self.store.vector_ids_by_language(language, include_boilerplate=include_boilerplate))
+        return self._searchable[1]
 
     # -- grouping ------------------------------------------------------------------------
     def _eligible(self, statement: Statement) -> bool:

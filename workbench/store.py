@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
+import numpy as np
+
 from .errors import StoreError
 from .model import Article, Attribution, Claims, Decision, Group, Hedge, Link, Quantity, Relation, Statement
 
@@ -366,10 +368,28 @@ class Store:
                 found[row["vector_id"]] = (statement, articles[statement.article_id])
         return found
 
-    def hubness(self) -> dict[int, float]:
-        """CSLS's r by vector id (statements that were grouped)."""
-        return {row[0]: row[1] for row in self._db.execute(
-            "SELECT s.vector_id, h.value FROM hubness h JOIN statements s ON s.statement_id = h.statement_id")}
+    def hubness(self, vector_ids: Iterable[int] | None = None) -> dict[int, float]:
+        """CSLS's r by vector id (statements that were grouped), for all or only ``vector_ids``."""
+        found = {}
+        for where, params in _where_in("s.vector_id", vector_ids):
+            found.update(self._db.execute(
+                "SELECT s.vector_id, h.value FROM hubness h JOIN statements s ON s.statement_id = h.statement_id"
+                + where, params).fetchall())
+        return found
+
+    def vector_ids_by_language(self, language: str | None = None, *,
+                               include_boilerplate: bool = False) -> dict[str, np.ndarray]:
+        """Vector ids of the statements in each language (or only ``language``), content only by default."""
+        rows = self._db.execute(
+            "SELECT language, vector_id FROM statements WHERE (? IS NULL OR language = ?)"
+            + ("" if include_boilerplate else " AND structural_reason = '' AND corpus_reason = ''")
+            + " ORDER BY language, vector_id",
+            (language, language),
+        ).fetchall()
+        grouped: dict[str, list[int]] = {}
+        for statement_language, vector_id in rows:
+            grouped.setdefault(statement_language, []).append(vector_id)
+        return {name: np.array(ids, dtype=np.int64) for name, ids in grouped.items()}
 
     def group_of(self, statement_id: str) -> str:
         row = self._db.execute("SELECT group_id FROM group_members WHERE statement_id = ?", (statement_id,)).fetchone()
@@ -618,7 +638,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _where_in(column: str, values: Iterable[str] | None, size: int = 900) -> Iterator[tuple[str, list[str]]]:
+def _where_in(column: str, values: Iterable[Any] | None, size: int = 900) -> Iterator[tuple[str, list[str]]]:
     """``(" WHERE column IN (...)", params)`` chunks for ``values``, or one empty clause for all rows."""
     if values is None:
         yield "", []
