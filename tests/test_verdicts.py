@@ -110,3 +110,37 @@ def test_workbook_cells_stay_text(make_workbench, tmp_path):
     sheet = load_workbook(tmp_path / "evidence.xlsx")["statements"]
     cells = [cell for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str) and cell.value.startswith("=")]
     assert cells and all(cell.data_type == "s" for cell in cells)  # strings, not formulas
+
+
+def test_workbook_holds_the_same_rows_as_the_csv(analysed_samples, tmp_path):
+    analysed_samples.export(tmp_path, formats=("csv", "xlsx"))
+    for table in ("statements", "groups"):
+        from_csv = pd.read_csv(tmp_path / f"{table}.csv", keep_default_na=False)
+        from_xlsx = pd.read_excel(tmp_path / "evidence.xlsx", sheet_name=table, keep_default_na=False)
+        assert list(from_xlsx.columns) == list(from_csv.columns)
+        assert len(from_xlsx) == len(from_csv) > 0
+        # Excel keeps 5.0 as the number 5: compare the cells as text, with whole floats written as integers
+        as_text = lambda frame: frame.astype(str).replace(r"^(-?\d+)\.0$", r"\1", regex=True)  # noqa: E731
+        pd.testing.assert_frame_equal(as_text(from_xlsx), as_text(from_csv), check_dtype=False)
+
+
+def test_group_figures_show_each_reading_once_and_count_the_rest_in_a_big_group():
+    from workbench.export import FIGURES_SHOWN, group_figures
+    from workbench.model import Attribution, Group
+
+    texts = ["Au fost livrate 100 de obuze."] * 10  # the same reading from the same source: shown once
+    texts += [f"Au fost livrate {n} de obuze." for n in range(100, 100 + 2 * (FIGURES_SHOWN + 5))]
+    statements, claims = {}, {}
+    for number, text in enumerate(texts):
+        statement = Statement(statement_id=f"s{number}", article_id=f"a{number}", position=0, start=0,
+                              end=len(text), text=text, language="ro")
+        statements[statement.statement_id] = statement
+        claims[statement.statement_id] = Claims(quantities=extract_quantities(text, "ro"),
+                                                attributions=[Attribution(text="Reuters", start=0, end=7, cue="potrivit")])
+    group = Group(group_id="g", statement_ids=tuple(statements), label_statement_id="s0", tier="suggested",
+                  article_ids=tuple(s.article_id for s in statements.values()), languages=("ro",))
+    figures = group_figures(group, statements, claims, {"shell"})
+    distinct = 2 * (FIGURES_SHOWN + 5)
+    assert figures.count(" vs ") == FIGURES_SHOWN - 1
+    assert figures.endswith(f"(and {distinct - FIGURES_SHOWN} more distinct figures)")
+    assert figures.count("100 shell") == 1

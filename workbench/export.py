@@ -38,7 +38,10 @@ GROUP_COLUMNS = [
 ]
 FORMATS = ("csv", "jsonl", "xlsx")
 # Article text is untrusted: in a workbook it stays text, never a formula ("=HYPERLINK(...)") or a link.
-XLSX_OPTIONS = {"options": {"strings_to_formulas": False, "strings_to_urls": False}}
+# constant_memory writes each row to disk as it goes, so a 100k-statement workbook does not sit in memory.
+XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                "constant_memory": True}
+XLSX_CELL_LIMIT = 32_767  # characters in one spreadsheet cell
 
 
 def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
@@ -156,9 +159,18 @@ def strongest_relation(statement_id: str, relations) -> str:
     return next((kind for kind in RELATION_ORDER if kind in mine), "")
 
 
+# A group's figures side by side are read by a person (and a spreadsheet cell holds at most
+# 32,767 characters): past this many distinct readings, the rest are counted, not listed.
+FIGURES_SHOWN = 12
+
+
 def group_figures(group, statements, claims, compared: set[str]) -> str:
-    """The competing figures of a group side by side: reading, language and who said it."""
-    parts = []
+    """The competing figures of a group side by side: reading, language and who said it.
+
+    The same reading from the same source is shown once; a big group shows its first
+    :data:`FIGURES_SHOWN` distinct readings and how many more there are (every
+    statement's own figure is in its row)."""
+    parts: list[str] = []
     for statement_id in group.statement_ids:
         found = claims.get(statement_id)
         if not found:
@@ -168,7 +180,10 @@ def group_figures(group, statements, claims, compared: set[str]) -> str:
                 who = found.attributions[0].text if found.attributions else "source not named"
                 parts.append(f"{describe_quantity(quantity)} ({statements[statement_id].language}; {who})")
                 break
-    return " vs ".join(parts)
+    distinct = list(dict.fromkeys(parts))
+    shown = " vs ".join(distinct[:FIGURES_SHOWN])
+    hidden = len(distinct) - FIGURES_SHOWN
+    return f"{shown} (and {hidden} more distinct figure{'s' if hidden != 1 else ''})" if hidden > 0 else shown
 
 
 def describe_decisions(statement_id: str, group, decisions) -> str:
@@ -199,8 +214,7 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
     elif suffix == ".jsonl":
         frame.to_json(temporary, orient="records", lines=True, force_ascii=False)
     elif suffix == ".xlsx":
-        with pd.ExcelWriter(temporary, engine="xlsxwriter", engine_kwargs=XLSX_OPTIONS) as writer:
-            frame.to_excel(writer, index=False)
+        write_xlsx({"Sheet1": frame}, temporary)
     else:
         raise ValueError(f"unknown table format {suffix!r}; use one of {', '.join(FORMATS)}")
     temporary.replace(path)
@@ -211,11 +225,37 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     """One XLSX workbook with a sheet per table."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.partial")
-    with pd.ExcelWriter(temporary, engine="xlsxwriter", engine_kwargs=XLSX_OPTIONS) as writer:
-        for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    write_xlsx(tables, temporary)
     temporary.replace(path)
     return path
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], target: Any) -> None:
+    """Sheets written row by row (xlsxwriter's constant-memory mode) to a path or a binary buffer."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(target, XLSX_OPTIONS)
+    header = workbook.add_format({"bold": True})
+    for name, frame in tables.items():
+        sheet = workbook.add_worksheet(name[:31])
+        sheet.write_row(0, 0, [str(column) for column in frame.columns], header)
+        for number, row in enumerate(frame.itertuples(index=False, name=None), start=1):
+            for column, value in enumerate(row):
+                cell = _xlsx_value(value)
+                if cell is not None:
+                    sheet.write(number, column, cell)
+    workbook.close()
+
+
+def _xlsx_value(value: Any) -> Any:
+    """A cell's value as xlsxwriter takes it: None for blanks, Python scalars, text within the cell limit."""
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, str) and len(value) > XLSX_CELL_LIMIT:
+        return value[: XLSX_CELL_LIMIT - 1] + "…"
+    return value
 
 
 def table_bytes(frame: pd.DataFrame, fmt: str, *, sheet: str = "evidence") -> bytes:
@@ -228,8 +268,7 @@ def table_bytes(frame: pd.DataFrame, fmt: str, *, sheet: str = "evidence") -> by
         return frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8")
     if fmt == "xlsx":
         buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs=XLSX_OPTIONS) as writer:
-            frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        write_xlsx({sheet: frame}, buffer)
         return buffer.getvalue()
     raise ValueError(f"unknown table format {fmt!r}; use one of {', '.join(FORMATS)}")
 
