@@ -55,7 +55,7 @@ class EmbedConfig:
 
 @dataclass(frozen=True)
 class IndexConfig:
-    exact_max: int = 50_000  # above this many vectors an HNSW index replaces exact search
+    exact_max: int = 200_000  # above this many vectors an HNSW index replaces exact search (benchmarks/REPORT.md)
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 96

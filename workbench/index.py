@@ -44,7 +44,7 @@ class VectorIndex:
         self,
         dimension: int,
         *,
-        exact_max: int = 50_000,
+        exact_max: int = 200_000,
         hnsw_m: int = 32,
         ef_construction: int = 80,
         ef_search: int = 96,
