@@ -42,6 +42,7 @@ FORMATS = ("csv", "jsonl", "xlsx")
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                 "constant_memory": True}
 XLSX_CELL_LIMIT = 32_767  # characters in one spreadsheet cell
+JSONL_ROWS_PER_WRITE = 5_000
 
 
 def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
@@ -212,7 +213,12 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
     if suffix == ".csv":
         frame.to_csv(temporary, index=False, encoding="utf-8", lineterminator="\n")
     elif suffix == ".jsonl":
-        frame.to_json(temporary, orient="records", lines=True, force_ascii=False)
+        with temporary.open("w", encoding="utf-8", newline="\n") as handle:
+            # In slices: pandas builds the whole JSON text in memory before writing it.
+            for start in range(0, len(frame), JSONL_ROWS_PER_WRITE):
+                text = frame.iloc[start:start + JSONL_ROWS_PER_WRITE].to_json(orient="records", lines=True,
+                                                                              force_ascii=False)
+                handle.write(text if text.endswith("\n") else text + "\n")
     elif suffix == ".xlsx":
         write_xlsx({"Sheet1": frame}, temporary)
     else:

@@ -349,6 +349,9 @@ class Workbench:
             claims = self._read_claims(statements)
         with timer("index"):
             index_manifest = self._update_index(statements, vectors, rebuild=rebuild_index)
+            # Grouping builds its own per-language indexes; the saved one is reloaded by the
+            # first search. Holding it through grouping and export would only add to peak memory.
+            self._index = None
         with timer("group"):
             grouping = self._group(statements, vectors, claims)
         with timer("verdicts"):
