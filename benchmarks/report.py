@@ -55,6 +55,9 @@ def when(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+NO_SCALING_RUN = "_Not measured: `bench_speed.py` ran without its scaling runs (see its log)._"
+
+
 class Section:
     """A result file and how it relates to this invocation of run_all (fresh, stale, failed, missing)."""
 
@@ -78,6 +81,14 @@ class Section:
         origin = "this run" if self.fresh and self.status is not None else "an earlier run"
         took = f", took {seconds(self.status['seconds'])}" if self.status and self.fresh else ""
         return f"_Measured by `{script}` in {origin}, {when(self.path)}{took}._"
+
+    def part(self, key: str, script: str, missing: str) -> tuple[Any, str | None]:
+        """`key` of the result, or None and the line that says why it is not there."""
+        if self.data is None:
+            return None, self.provenance(script)
+        if not self.data.get(key):
+            return None, missing
+        return self.data[key], None
 
 
 # -- plots ---------------------------------------------------------------------------------------
@@ -389,11 +400,10 @@ def speed_section(section: Section) -> str:
 
 def scaling_section(section: Section) -> str:
     lines = ["## Scaling from 1k to 100k statements", ""]
+    rows_data, missing = section.part("scaling", "bench_speed.py", NO_SCALING_RUN)
+    if missing:
+        return "\n".join([*lines, missing])
     data = section.data
-    if data is None or not data.get("scaling"):
-        lines.append(section.provenance("bench_speed.py"))
-        return "\n".join(lines)
-    rows_data = data["scaling"]
     lines += ["Every size runs `workbench analyze` on a fresh workspace whose embedding cache is the benchmarks' own "
               "(`benchmarks/out/cache`), so each size's statements are encoded once per machine; the corpora are "
               "prefixes of one synthetic stream. Times below are the warm-cache run on a fresh workspace (ingest, "
@@ -433,11 +443,10 @@ def scaling_section(section: Section) -> str:
 
 def memory_section(section: Section) -> str:
     lines = ["## Memory", ""]
-    data = section.data
-    if data is None or not data.get("scaling"):
-        lines.append(section.provenance("bench_speed.py"))
-        return "\n".join(lines)
-    largest = data["scaling"][-1]
+    scaling, missing = section.part("scaling", "bench_speed.py", NO_SCALING_RUN)
+    if missing:
+        return "\n".join([*lines, missing])
+    largest = scaling[-1]
     lines += [f"Peak resident memory (max RSS) of `workbench analyze` on {largest['statements']:,} statements:", ""]
     rows = []
     labels = {"cold": "fresh workspace, encoding every statement", "warm": "fresh workspace, warm embedding cache",
@@ -459,12 +468,11 @@ def memory_section(section: Section) -> str:
 
 def index_section(section: Section) -> str:
     lines = ["## Index: exact vs HNSW", ""]
+    index, missing = section.part("index", "bench_speed.py",
+                                  "_Not measured: no workspace was ingested by the scaling runs._")
+    if missing:
+        return "\n".join([*lines, missing])
     data = section.data
-    if data is None or "index" not in data:
-        lines.append(section.provenance("bench_speed.py") if data is None else
-                     "_Not measured: no workspace was ingested by the scaling runs._")
-        return "\n".join(lines)
-    index = data["index"]
     hnsw = index["hnsw"]
     lines += [f"The library's `VectorIndex` with `kind=\"flat\"` (exact inner product) and `kind=\"hnsw\"` "
               f"(M={hnsw['hnsw_m']}, efConstruction={hnsw['ef_construction']}, efSearch={hnsw['ef_search']}) on the "
@@ -500,12 +508,10 @@ def index_section(section: Section) -> str:
 
 def search_section(section: Section) -> str:
     lines = ["## Search latency", ""]
-    data = section.data
-    if data is None or "search" not in data:
-        lines.append(section.provenance("bench_speed.py") if data is None else
-                     "_Not measured: no scaling run finished, so there was no analysed workspace to search._")
-        return "\n".join(lines)
-    search = data["search"]
+    search, missing = section.part("search", "bench_speed.py",
+                                   "_Not measured: no scaling run finished, so there was no analysed workspace to search._")
+    if missing:
+        return "\n".join([*lines, missing])
     lines.append(
         f"`Workbench.search(query)` on the {search['statements']:,}-statement workspace ({search['index_kind']} "
         f"index), {search['queries']} different queries (parallel-set sentences in six languages), one at a time, "
