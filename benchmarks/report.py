@@ -302,6 +302,24 @@ def grouping_section(section: Section) -> str:
     return "\n".join(lines)
 
 
+def search_quality_section(section: Section) -> str:
+    lines = ["## Search quality", "", section.provenance("bench_search.py")]
+    data = section.data
+    if data is None:
+        return "\n".join(lines)
+    k = data["k"]
+    lines += ["", f"`Workbench.search_many` on the samples: {data['claims']} short claims written in six languages "
+              f"(`tests/gold/search.json`) and the {data['sentences']} gold statements used as queries; the relevant "
+              f"answers of a query are its gold cluster (for a statement, the rest of it). `auto` = `query: ` for "
+              f"claims under 15 words, the text prefix for longer queries.", ""]
+    rows = [[f"`{prefix}`", *(f"{entry[part][metric]:.3f}" for part in ("claims", "sentences")
+                              for metric in ("recall_at_k", "mrr_at_k", "hit_at_3"))]
+            for prefix, entry in data["by_query_prefix"].items()]
+    lines.append(table(["query prefix", f"claims recall@{k}", f"claims MRR@{k}", "claims hit@3",
+                        f"sentences recall@{k}", f"sentences MRR@{k}", "sentences hit@3"], rows))
+    return "\n".join(lines)
+
+
 def _median_round(ratio: dict[str, Any]) -> dict[str, Any]:
     ordered = sorted(ratio["rounds"], key=lambda r: r["pipeline_vs_encoding"])
     return ordered[len(ordered) // 2]
@@ -577,7 +595,7 @@ def write_report(status: dict[str, Any] | None = None) -> Path:
     """Write REPORT.md and the plots; ``status`` is run_all's record of this invocation (None: rebuild only)."""
     started = status["started"] if status else None
     scripts = (status or {}).get("scripts", {})
-    sections = {name: Section(name, scripts.get(name), started) for name in ("retrieval", "grouping", "speed")}
+    sections = {name: Section(name, scripts.get(name), started) for name in ("retrieval", "grouping", "search_quality", "speed")}
     speed = sections["speed"]
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -590,6 +608,7 @@ def write_report(status: dict[str, Any] | None = None) -> Path:
         quantities_section(scripts.get("quantities"), started),
         retrieval_section(sections["retrieval"]),
         grouping_section(sections["grouping"]),
+        search_quality_section(sections["search_quality"]),
         speed_section(speed),
         scaling_section(speed),
         memory_section(speed),

