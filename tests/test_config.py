@@ -39,6 +39,8 @@ def test_values_are_typed_and_optional_thresholds_accept_default():
     ("group.kk=3", "unknown setting 'group.kk'"),
     ("group.k=many", "group.k='many' is not a valid int"),
     ("nonsense", "is not KEY=VALUE"),
+    ("group.scoring=cosin", "group.scoring is 'cosin'; use one of: margin, csls, cosine"),
+    ("group.article_gate=off", "group.article_gate is 'off'; use one of: shared_name, none"),
 ])
 def test_bad_settings_say_what_is_wrong(assignment, message):
     with pytest.raises(ConfigError, match=message):

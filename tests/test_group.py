@@ -9,7 +9,7 @@ import pytest
 
 from workbench.evaluation import load_gold, score_grouping
 from workbench.group import (
-    Constraints, Evidence, center, constraints_from, language_means, name_key, shared_evidence,
+    Constraints, Evidence, anchored, center, constraints_from, language_means, name_key, name_keys, shared_evidence,
 )
 from workbench.model import Decision
 
@@ -70,6 +70,36 @@ def test_same_input_gives_the_same_groups(analysed_samples, make_workbench, samp
     again.analyze()
     assert [(g.group_id, g.statement_ids) for g in again.groups()] == \
         [(g.group_id, g.statement_ids) for g in analysed_samples.groups()]
+
+
+UNRELATED = Path(__file__).parent / "data" / "unrelated"
+
+
+def test_unrelated_articles_never_join_a_group_and_leave_the_samples_groups_as_they_were(
+        analysed_samples, make_workbench, samples_dir):
+    """Five off-topic articles written for this test (tests/data/unrelated: football in English,
+    a recipe in Romanian, a zoo in Russian, weather in French, a phone in Bulgarian). Before the
+    name anchor, the football report, the zoo story and the recipe joined the Kim-Putin group."""
+    mixed = make_workbench()
+    assert len(mixed.ingest([samples_dir, UNRELATED]).added) == 10
+    manifest = mixed.analyze()
+    unrelated = {a.article_id for a in mixed.articles() if UNRELATED.name in a.origin}
+    assert len(unrelated) == 5
+    assert all(not set(group.article_ids) & unrelated for group in mixed.groups())
+    assert manifest["grouping"]["pairs_without_shared_names"] > 0
+    assert sorted(g.statement_ids for g in mixed.groups()) == sorted(g.statement_ids for g in analysed_samples.groups())
+
+
+def test_a_pair_is_anchored_only_by_a_name_the_other_article_also_names():
+    kim, peskov = name_keys("Liderul nord-coreean, Kim Jong Un, a vizitat fabrici.", min_length=2), name_keys(
+        "Речник Кремля Дмитро С. сказав: Пєсков заявив у вівторок.", min_length=2)
+    story = frozenset({"km", "pskv", "krml"})
+    assert anchored(frozenset(kim), frozenset(), frozenset(), story)  # Kim is named in the other article
+    assert anchored(frozenset(), frozenset(peskov), story, frozenset())  # Peskov, from the other side
+    assert not anchored(frozenset(), frozenset(), story, story)  # neither statement names anything
+    assert not anchored(frozenset({"mnch"}), frozenset({"tss"}), frozenset({"mnch"}), frozenset({"tss", "mskv"}))
+    assert "km" not in name_keys("Liderul, Kim Jong Un, a vizitat")  # two-consonant keys only when asked for
+    assert "km" in name_keys("Liderul, Kim Jong Un, a vizitat", min_length=2)
 
 
 def test_centering_removes_a_language_offset():

@@ -73,6 +73,9 @@ class GroupConfig:
     link_filter: str = "none"  # none | article_best (one side is the other's best match in its article) | mutual
     include_boilerplate: bool = False  # boilerplate statements are left out of grouping by default
     min_words: int = 4  # statements shorter than this are not grouped (too little to match on)
+    # shared_name: statements of two articles are linked only if the articles name at least one
+    # person, place or organisation in common (across scripts); none: no such check
+    article_gate: str = "shared_name"
 
 
 @dataclass(frozen=True)
@@ -232,12 +235,23 @@ def _set_dotted(config: Config, dotted: str, raw: Any, origin: str) -> Config:
     return replace(config, **{section_name: _replace_field(section, key, raw, dotted, origin)})
 
 
+# Settings that take one of a few words; anything else is refused when the setting is read.
+CHOICES = {
+    "group.scoring": ("margin", "csls", "cosine"),
+    "group.link_filter": ("none", "article_best", "mutual"),
+    "group.article_gate": ("shared_name", "none"),
+}
+
+
 def _replace_field(obj: Any, key: str, raw: Any, dotted: str, origin: str) -> Any:
     by_name = {f.name: f for f in fields(obj)}
     if key not in by_name or dataclasses.is_dataclass(getattr(obj, key)):
         raise ConfigError(f"{origin}: unknown setting {dotted!r}; known settings: {', '.join(known_settings())}")
     current = getattr(obj, key)
-    return replace(obj, **{key: _coerce(raw, current, by_name[key].type, dotted, origin)})
+    value = _coerce(raw, current, by_name[key].type, dotted, origin)
+    if dotted in CHOICES and value not in CHOICES[dotted]:
+        raise ConfigError(f"{origin}: {dotted} is {value!r}; use one of: {', '.join(CHOICES[dotted])}")
+    return replace(obj, **{key: value})
 
 
 def _coerce(raw: Any, current: Any, annotation: Any, dotted: str, origin: str) -> Any:

@@ -14,17 +14,20 @@ The algorithm, in the order it runs:
    same-language statements, which every multilingual encoder scores too
    high, from crowding out the other languages. A pair is a candidate if
    either side lists the other (both directions).
-3. **Scores.** The ratio margin of Artetxe & Schwenk (2019): the pair's
+3. **Anchor.** A pair is kept only if one statement names a person, place
+   or organisation (a name key, across scripts) that the other's article
+   also names (``group.article_gate``): unrelated stories share no names.
+4. **Scores.** The ratio margin of Artetxe & Schwenk (2019): the pair's
    cosine divided by the mean cosine of each side's ``k`` neighbours in the
    other's language, so a pair only scores high if it stands out from what
    each side is usually close to. CSLS and plain cosine can be chosen instead.
-4. **Evidence.** Shared kinds of evidence add a fixed amount each: the same
+5. **Evidence.** Shared kinds of evidence add a fixed amount each: the same
    counted unit ("shells" in both), the same rare name across scripts
    (Песков = Пєсков = Peskov) and the same figure.
-5. **Tiers.** A link is *suggested* above the model's suggested threshold and
+6. **Tiers.** A link is *suggested* above the model's suggested threshold and
    *confirmed* above the stricter one; analyst decisions (accept, reject,
    move, split, merge) override scores.
-6. **Groups.** Connected components of the link graph (networkx) that span at
+7. **Groups.** Connected components of the link graph (networkx) that span at
    least two articles; large loose components are split with Louvain
    communities (seeded). Everything else stays a visible singleton.
 """
@@ -68,6 +71,8 @@ class GroupingInput:
     languages: list[str]
     vectors: np.ndarray  # raw, L2-normalised
     evidence: list[Evidence] = field(default_factory=list)
+    # every name key of each statement (not only rare ones), for group.article_gate
+    names: list[frozenset[str]] | None = None
 
 
 @dataclass
@@ -180,16 +185,32 @@ def name_key(token: str) -> str:
     return "".join(skeleton[:4])
 
 
-def name_keys(text: str) -> set[str]:
-    """Keys of capitalised words that are not sentence-initial (names, acronyms)."""
+def name_keys(text: str, min_length: int = 3) -> set[str]:
+    """Keys of capitalised words that are not sentence-initial (names, acronyms).
+
+    Keys shorter than three consonants (Kim ``km``, Corée/Кореї ``kr``) are kept only
+    when asked: too ambiguous to count as shared evidence, enough to anchor a story.
+    """
     keys = set()
     for match in _NAME_TOKEN.finditer(text):
         if _SENTENCE_START.search(text[: match.start()]):
             continue
         key = name_key(match.group(1))
-        if len(key) >= 3:
+        if len(key) >= min_length:
             keys.add(key)
     return keys
+
+
+def anchored(names_a: frozenset[str], names_b: frozenset[str], article_names_a: frozenset[str],
+             article_names_b: frozenset[str]) -> bool:
+    """Whether a statement names something the other statement's article names too.
+
+    Two reports of one fact name the same people, places or organisations, if not
+    always in the same sentence. Without such an anchor, a pair of unrelated
+    statements ("the two clubs meet again next month", "visitors will see the calf
+    next month") can look as alike to a small encoder as two translations.
+    """
+    return bool(names_a & article_names_b or names_b & article_names_a)
 
 
 def rare_keys(per_statement: list[set[str]], max_share: float = 0.05, max_count: int = 2) -> list[frozenset[str]]:
@@ -261,8 +282,9 @@ def hubness(hoods: Neighbourhoods, k: int) -> np.ndarray:
 
 
 def candidate_links(data: GroupingInput, config: GroupConfig, index_config: IndexConfig,
-                    thresholds: dict[str, float]) -> tuple[list[Link], dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Scored links above the suggested threshold, the centering means, the scoring space and hubness."""
+                    thresholds: dict[str, float]) -> tuple[list[Link], dict[str, np.ndarray], np.ndarray, np.ndarray, int]:
+    """Scored links above the suggested threshold, the centering means, the scoring space, hubness,
+    and how many candidate pairs the article gate left out."""
     raw = data.vectors
     means = language_means(raw, data.languages) if config.centering else {}
     space = center(raw, data.languages, means) if config.centering else raw
@@ -284,8 +306,20 @@ def candidate_links(data: GroupingInput, config: GroupConfig, index_config: Inde
                     seen_articles.add(articles[neighbour])
     pairs = sorted({(min(a, b), max(a, b)) for a, b in rank_of})
     evidence = data.evidence or [Evidence()] * len(raw)
+    names = data.names if config.article_gate == "shared_name" else None
+    article_names: dict[str, frozenset[str]] = {}
+    if names is not None:
+        collected: dict[str, set[str]] = defaultdict(set)
+        for article, keys in zip(articles, names):
+            collected[article].update(keys)
+        article_names = {article: frozenset(keys) for article, keys in collected.items()}
     links = []
+    gated = 0
     for a, b in pairs:
+        if names is not None and not anchored(names[a], names[b], article_names[articles[a]],
+                                              article_names[articles[b]]):
+            gated += 1
+            continue
         cosine = float(raw[a] @ raw[b])
         cosine_space = float(space[a] @ space[b])
         r_a = float(hoods.mean_similarity[languages[b]][a])
@@ -310,7 +344,10 @@ def candidate_links(data: GroupingInput, config: GroupConfig, index_config: Inde
             score=round(score, 4), tier=_tier(base, score, thresholds),
             shared=shared,
         ))
-    return links, means, space, hubness(hoods, config.k)
+    if gated:
+        log.info("Group - %d candidate pair(s) left out: neither statement names a person, place or "
+                 "organisation that the other's article names (group.article_gate)", gated)
+    return links, means, space, hubness(hoods, config.k), gated
 
 
 def _tier(base: float, score: float, thresholds: dict[str, float]) -> str:
@@ -518,9 +555,9 @@ def group_statements(
 ) -> GroupingResult:
     """Links, tiers and groups for ``data``, with analyst decisions applied."""
     if data.statement_ids:
-        candidates, means, _, hubs = candidate_links(data, config, index_config, thresholds)
+        candidates, means, _, hubs, gated = candidate_links(data, config, index_config, thresholds)
     else:
-        candidates, means, hubs = [], {}, np.zeros(0)
+        candidates, means, hubs, gated = [], {}, np.zeros(0), 0
     # Labels and analyst links are measured on the raw vectors, as the search index holds them,
     # so a quick regroup after a decision picks the same labels as the full analysis.
     vectors = dict(all_vectors or {})
@@ -532,6 +569,7 @@ def group_statements(
     result.centering = {lang: mean.round(6).tolist() for lang, mean in means.items()}
     result.thresholds = dict(thresholds)
     result.hubness = {sid: round(float(h), 5) for sid, h in zip(data.statement_ids, hubs)}
+    result.stats["pairs_without_shared_names"] = gated
     return result
 
 

