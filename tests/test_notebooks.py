@@ -245,7 +245,8 @@ def test_your_corpus_and_cli_give_the_same_groups_with_other_settings(
     assert chosen["group.suggested"] == CUSTOM_SUGGESTED
     assert all(chosen[key] == value for key, value in CUSTOM_SETTINGS.items())
     assert sorted(path.name for path in notebook.out_dir.iterdir()) == sorted(
-        ["statements.csv", "statements.jsonl", "groups.csv", "groups.jsonl", "evidence.xlsx", "run.json"])
+        ["statements.csv", "statements.jsonl", "groups.csv", "groups.jsonl", "decisions.csv", "decisions.jsonl",
+         "evidence.xlsx", "run.json"])
 
 
 def test_notebook_runs_leave_the_repository_clean(run_notebook: Callable[..., NotebookRun],

@@ -28,7 +28,9 @@ STATEMENT_COLUMNS = [
 ]
 CLAIM_COLUMNS = ["quantity_text", "quantity_value", "quantity_low", "quantity_high", "unit_key", "approximator",
                  "attribution", "hedge"]
-STATEMENT_COLUMNS += CLAIM_COLUMNS
+STATEMENT_COLUMNS += CLAIM_COLUMNS + ["note"]
+DECISION_COLUMNS = ["decision_id", "kind", "subject", "statement_ids", "target_ids", "value", "author", "created",
+                    "active", "texts"]
 GROUP_COLUMNS = [
     "group_id", "group_label", "tier", "statement_id", "article_id", "source", "language", "text",
     "score_cosine", "score_margin", "decision", "note",
@@ -50,6 +52,7 @@ def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
     articles = {article.article_id: article for article in workbench.articles()}
     group_of = {sid: row["group_id"] for sid, row in workbench.store.group_members().items()}
     claims = workbench.store.claims()
+    notes = statement_notes(workbench.store.decisions())
     records = []
     for statement in workbench.statements(**filters):
         article = articles[statement.article_id]
@@ -68,9 +71,38 @@ def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
                 "boilerplate_reason": statement.boilerplate_reason,
                 "group_id": group_of.get(statement.statement_id, ""),
                 **claim_fields(claims.get(statement.statement_id)),
+                "note": notes.get(statement.statement_id, ""),
             }
         )
     return pd.DataFrame.from_records(records, columns=STATEMENT_COLUMNS)
+
+
+def statement_notes(decisions) -> dict[str, str]:
+    """Analyst notes on each statement or on a link it is part of, grouped or not."""
+    found: dict[str, list[str]] = {}
+    for decision in decisions:
+        if decision.kind == "note" and decision.subject in {"statement", "link"}:
+            for statement_id in decision.statement_ids:
+                found.setdefault(statement_id, []).append(decision.value)
+    return {statement_id: "; ".join(values) for statement_id, values in found.items()}
+
+
+def decision_rows(workbench: "Workbench") -> pd.DataFrame:
+    """Every analyst decision, undone ones included (``active`` says which still count): the audit trail.
+
+    Rejected links, moves out of a group and notes on ungrouped statements leave no
+    trace in the groups table; here each decision keeps its statements' texts.
+    """
+    decisions = workbench.store.decisions(active_only=False)
+    involved = sorted({sid for d in decisions for sid in (*d.statement_ids, *d.target_ids)})
+    texts = {s.statement_id: s.text for s in workbench.statements(statement_ids=involved)} if involved else {}
+    rows = [{
+        "decision_id": d.decision_id, "kind": d.kind, "subject": d.subject, "statement_ids": " ".join(d.statement_ids),
+        "target_ids": " ".join(d.target_ids), "value": d.value, "author": d.author, "created": d.created,
+        "active": d.active,
+        "texts": " | ".join(texts.get(sid, f"({sid} no longer stored)") for sid in d.statement_ids),
+    } for d in decisions]
+    return pd.DataFrame.from_records(rows, columns=DECISION_COLUMNS)
 
 
 def claim_fields(claims: Claims | None, unit_keys: set[str] | None = None) -> dict[str, Any]:
@@ -288,8 +320,8 @@ def write_manifest(manifest: dict[str, Any], path: Path) -> Path:
 
 
 def evidence_tables(workbench: "Workbench") -> dict[str, pd.DataFrame]:
-    """Every evidence table by name."""
-    return {"statements": statement_rows(workbench), "groups": group_rows(workbench)}
+    """Every evidence table by name: statements, groups, and the analyst decisions (audit trail)."""
+    return {"statements": statement_rows(workbench), "groups": group_rows(workbench), "decisions": decision_rows(workbench)}
 
 
 def export_all(workbench: "Workbench", out_dir: Path, *, formats: Iterable[str] = ("csv", "jsonl")) -> list[Path]:

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Sequence
 import pandas as pd
 
 from workbench import Article, Decision, Group, Link, Relation, Statement, Workbench
-from workbench.export import group_figures, strongest_relation, table_bytes
+from workbench.export import decision_rows, group_figures, strongest_relation, table_bytes
 from workbench.embed import available_models
 from workbench.ingest import FORMATS
 from workbench.model import Claims
@@ -428,16 +428,6 @@ def add_pasted(workbench: Workbench, text: str, *, title: str = "", url: str = "
 
 # -- export --------------------------------------------------------------------------------
 
-def decisions_frame(workbench: Workbench) -> pd.DataFrame:
-    """Every analyst decision, undone ones included (``active`` says which still count)."""
-    columns = ["decision_id", "kind", "subject", "statement_ids", "target_ids", "value", "author", "created", "active"]
-    rows = [{
-        "decision_id": d.decision_id, "kind": d.kind, "subject": d.subject, "statement_ids": " ".join(d.statement_ids),
-        "target_ids": " ".join(d.target_ids), "value": d.value, "author": d.author, "created": d.created, "active": d.active,
-    } for d in workbench.store.decisions(active_only=False)]
-    return pd.DataFrame.from_records(rows, columns=columns)
-
-
 def export_frame(workbench: Workbench, table: str, group_ids: Sequence[str] | None = None) -> pd.DataFrame:
     """One evidence table, for the whole workspace (``group_ids=None``) or for these groups."""
     if table == "groups":
@@ -448,7 +438,7 @@ def export_frame(workbench: Workbench, table: str, group_ids: Sequence[str] | No
         members = [sid for group in groups_by_id(workbench.store, group_ids).values() for sid in group.statement_ids]
         return workbench.statements_frame(statement_ids=members)
     if table == "decisions":
-        frame = decisions_frame(workbench)
+        frame = decision_rows(workbench)
         if group_ids is None:
             return frame
         members = {sid for group in groups_by_id(workbench.store, group_ids).values() for sid in group.statement_ids}
