@@ -483,6 +483,23 @@ def _decision_link(pair: tuple[str, str], space_of: dict[str, np.ndarray]) -> Li
                 rank=-1, mutual=False, score=0.0, tier="confirmed", shared=("analyst:accepted",))
 
 
+def _ordered_subgraph(graph, members: Iterable[str]):
+    """A copy of the subgraph on ``members`` with nodes and edges in sorted order.
+
+    networkx iterates a subgraph *view* in the order of the set it was made from,
+    which follows Python's per-process string hashing; Louvain and minimum cuts
+    depend on that order, so the same input could give different groups in two runs.
+    """
+    import networkx as nx
+
+    chosen = sorted(members)
+    ordered = nx.Graph()
+    ordered.add_nodes_from(chosen)
+    view = graph.subgraph(chosen)
+    ordered.add_edges_from(sorted((min(u, v), max(u, v), data) for u, v, data in view.edges(data=True)))
+    return ordered
+
+
 def _separate(graph, component: set[str], cannot: set[tuple[str, str]]) -> list[set[str]]:
     """Cut a component until no cannot-link pair is left inside it (minimum cuts, weakest links first)."""
     import networkx as nx
@@ -495,7 +512,7 @@ def _separate(graph, component: set[str], cannot: set[tuple[str, str]]) -> list[
         if conflict is None:
             done.append(part)
             continue
-        sub = graph.subgraph(part).copy()
+        sub = _ordered_subgraph(graph, part)
         if nx.has_path(sub, *conflict):
             try:
                 _, (side_a, side_b) = nx.minimum_cut(sub, conflict[0], conflict[1], capacity="capacity")
@@ -505,7 +522,7 @@ def _separate(graph, component: set[str], cannot: set[tuple[str, str]]) -> list[
             side_a = nx.node_connected_component(sub, conflict[0])
             side_b = part - side_a
         for side in (side_a, side_b):
-            for piece in nx.connected_components(graph.subgraph(side)):
+            for piece in nx.connected_components(_ordered_subgraph(graph, side)):
                 parts.append(set(piece))
     return done
 
@@ -516,7 +533,7 @@ def _communities(graph, members: set[str], must: set[tuple[str, str]], seed: int
 
     if len(members) <= LARGE_COMPONENT:
         return [members]
-    sub = graph.subgraph(members)
+    sub = _ordered_subgraph(graph, members)
     if nx.density(sub) >= 0.5:
         return [members]
     communities = nx.community.louvain_communities(sub, weight="weight", seed=seed)
