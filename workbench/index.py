@@ -133,7 +133,8 @@ class VectorIndex:
         return scores, ids
 
     # -- persistence ---------------------------------------------------------------------------
-    def save(self, directory: Path, *, model_id: str, workspace_id: str) -> dict[str, Any]:
+    def save(self, directory: Path, *, model_id: str, workspace_id: str, model: str = "") -> dict[str, Any]:
+        """Write the index, then its manifest; ``model`` is the name the user gave (``--model``)."""
         faiss = _faiss()
         directory.mkdir(parents=True, exist_ok=True)
         previous = read_manifest(directory)
@@ -143,6 +144,7 @@ class VectorIndex:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         manifest = {
             "model_id": model_id,
+            "model": model,
             "dimension": self.dimension,
             "count": len(self),
             "index_type": self.kind,
@@ -158,26 +160,33 @@ class VectorIndex:
         manifest_temporary.replace(directory / MANIFEST_FILE)
         return manifest
 
-    @classmethod
-    def load(
-        cls, directory: Path, *, model_id: str, workspace_id: str | None = None, **options: Any
-    ) -> "VectorIndex":
-        """Open a persisted index; refuse one built with another model or for another workspace."""
-        faiss = _faiss()
+    @staticmethod
+    def check(directory: Path, *, model_id: str, workspace_id: str | None = None) -> dict[str, Any]:
+        """The manifest of the index in ``directory``, if this model and workspace may use it."""
         manifest = read_manifest(directory)
         if manifest is None or not (directory / INDEX_FILE).exists():
             raise FileNotFoundError(directory / INDEX_FILE)
         if manifest["model_id"] != model_id:
+            built_with = manifest.get("model") or manifest["model_id"]
             raise IndexMismatchError(
-                f"the index in {directory} was built with model {manifest['model_id']!r}, not {model_id!r}; "
-                "vectors of two models are never mixed. Re-run with the index's model (--model), "
-                "or rebuild it for this one with `workbench analyze --rebuild-index`"
+                f"the index in {directory} was built with model {built_with!r} ({manifest['model_id']}), not "
+                f"{model_id!r}; vectors of two models are never mixed. Re-run with --model {built_with}, "
+                "or rebuild the index for this model with `workbench analyze --rebuild-index`"
             )
         if workspace_id and manifest.get("workspace_id") not in (None, workspace_id):
             raise IndexMismatchError(
                 f"the index in {directory} belongs to another workspace with the same name; "
                 "give this workspace another name, or rebuild with `workbench analyze --rebuild-index`"
             )
+        return manifest
+
+    @classmethod
+    def load(
+        cls, directory: Path, *, model_id: str, workspace_id: str | None = None, **options: Any
+    ) -> "VectorIndex":
+        """Open a persisted index; refuse one built with another model or for another workspace."""
+        faiss = _faiss()
+        manifest = cls.check(directory, model_id=model_id, workspace_id=workspace_id)
         index = cls(int(manifest["dimension"]), **options)
         index._index = faiss.read_index(str(directory / INDEX_FILE))
         hnsw = manifest.get("hnsw") or {}

@@ -341,6 +341,9 @@ class Workbench:
         replace the previous run's in one transaction; decisions are never touched.
         """
         self.thresholds  # noqa: B018 - refuses settings it cannot use before any work is done
+        if not rebuild_index and (self.config.index_dir / "manifest.json").exists():
+            VectorIndex.check(self.config.index_dir, model_id=self.encoder.model_id,
+                              workspace_id=self.store.workspace_id)  # before minutes of embedding, not after
         timer = _StageTimer()
         manifest = self._manifest_base()
         run_id = self.store.start_run(manifest)
@@ -487,7 +490,8 @@ class Workbench:
         ids = np.array([vector_ids[s.statement_id] for s in statements], dtype=np.int64)
         new = ~np.isin(ids, index.ids)
         index.add(vectors[new], ids[new])
-        manifest = index.save(directory, model_id=encoder.model_id, workspace_id=self.store.workspace_id)
+        manifest = index.save(directory, model_id=encoder.model_id, workspace_id=self.store.workspace_id,
+                              model=self.config.embed.model)
         manifest["added"] = int(new.sum())
         self._index = index
         return manifest
