@@ -10,6 +10,7 @@ measured, and a section whose script failed or never ran says so instead of show
 
 from __future__ import annotations
 
+import os
 import statistics
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +25,8 @@ from common import HERE, OUT, machine, read_result  # noqa: E402
 
 REPORT = HERE / "REPORT.md"
 PLOTS = HERE / "report"
+QUICK_REPORT = OUT / "REPORT-quick.md"  # a smoke run never overwrites the committed report and plots
+QUICK_PLOTS = OUT / "report-quick"
 LOGS = OUT / "logs"
 METHODS = ("raw", "centering", "margin", "both")
 STAGES = ("embed", "boilerplate", "claims", "index", "group", "verdicts", "store")
@@ -224,7 +227,13 @@ def save(figure, name: str) -> Path:
 
 
 def image(path: Path, alt: str) -> str:
-    return f"![{alt}]({path.relative_to(HERE).as_posix()})"
+    return f"![{alt}]({Path(os.path.relpath(path, REPORT.parent)).as_posix()})"
+
+
+def use_quick_output() -> None:
+    """Send the report and its plots of a ``--quick`` run to benchmarks/out/."""
+    global REPORT, PLOTS
+    REPORT, PLOTS = QUICK_REPORT, QUICK_PLOTS
 
 
 # -- sections ------------------------------------------------------------------------------------
@@ -504,11 +513,12 @@ def index_section(section: Section) -> str:
     rows = []
     for row in index["sizes"]:
         rows.append([f"{row['size']:,}", f"{row['latency_ms']['flat']:.2f}", f"{row['latency_ms']['hnsw']:.2f}",
+                     _ratio(row['latency_ms']['hnsw'], row['latency_ms']['flat']),
                      f"{row['recall_at_10']:.3f}", f"{row['latency_filtered_ms']['flat']:.2f}",
                      f"{row['latency_filtered_ms']['hnsw']:.2f}", f"{row['recall_at_10_filtered']:.3f}",
                      seconds(row["build_s"]["hnsw"]), seconds(row["all_rows_search_s"]["flat"]),
                      seconds(row["all_rows_search_s"]["hnsw"])])
-    lines.append(table(["vectors", "flat ms", "HNSW ms", "recall@10", "flat ms (filtered)", "HNSW ms (filtered)",
+    lines.append(table(["vectors", "flat ms", "HNSW ms", "HNSW / flat latency", "recall@10", "flat ms (filtered)", "HNSW ms (filtered)",
                         "recall@10 (filtered)", "HNSW build", "all-rows flat", "all-rows HNSW (incl. build)"], rows))
     sweep = index["ef_sweep"]
     lines += ["", f"efSearch at {sweep['size']:,} vectors (exact: {sweep['flat_latency_ms']:.2f} ms): " + ", ".join(
@@ -522,6 +532,10 @@ def index_section(section: Section) -> str:
                   f"{index['sizes'][-1]['size']:,}** ({recommendation['basis']}); configured: "
                   f"{index['configured_exact_max']:,}."]
     return "\n".join(lines)
+
+
+def _ratio(part: float, whole: float) -> str:
+    return f"{part / whole:.2f}x" if whole else "-"
 
 
 def search_section(section: Section) -> str:
@@ -578,7 +592,8 @@ def scripts_section(status: dict[str, Any] | None) -> str:
     rows = [[f"`{entry['script']}` {' '.join(entry['args'])}".strip(), entry["exit_code"], seconds(entry["seconds"])]
             for entry in status["scripts"].values()]
     lines.append(table(["script", "exit", "time"], rows, "lrr"))
-    lines += ["", "Run them all with `make bench` (`python benchmarks/run_all.py`, `--quick` for a smoke run); each "
+    lines += ["", "Run them all with `make bench` (`python benchmarks/run_all.py`; `--quick` for a smoke run, whose report goes to "
+              "`benchmarks/out/REPORT-quick.md`); each "
               "script also runs on its own and writes `benchmarks/out/<name>.json`."]
     return "\n".join(lines)
 

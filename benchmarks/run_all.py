@@ -10,7 +10,8 @@ runs and kept in ``benchmarks/out/logs/<name>.log``.
 Runtime on the project's 2-core machines: about 1.5 to 2 hours the first time (the
 speed benchmark encodes 100k synthetic statements once into the benchmark embedding
 cache, and the retrieval benchmark encodes the parallel set), about 40 minutes after
-that. ``--quick`` is a smoke run of about 8 minutes on small sizes; its report says so.
+that. ``--quick`` is a smoke run of about 8 minutes on small sizes; its report (which says so)
+goes to ``benchmarks/out/REPORT-quick.md``, never over the committed one.
 
     python benchmarks/run_all.py [--quick] [--only speed --only grouping ...]
 """
@@ -24,7 +25,8 @@ import sys
 import time
 
 from common import HERE
-from report import LOGS, PLOTS, write_report
+import report
+from report import LOGS, write_report
 
 # name: (script, arguments for a full run, arguments for --quick)
 SCRIPTS: dict[str, tuple[str, list[str], list[str]]] = {
@@ -67,12 +69,14 @@ def main() -> None:
                         help=f"run only these benchmarks (repeatable): {', '.join(SCRIPTS)}")
     args = parser.parse_args()
     status = {"started": time.time(), "quick": args.quick, "scripts": {}}
+    if args.quick:
+        report.use_quick_output()
     for name, (script, full_args, quick_args) in SCRIPTS.items():
         if args.only and name not in args.only:
             continue
         status["scripts"][name] = run_script(name, script, quick_args if args.quick else full_args)
-    report = write_report(status)
-    print(f"\nwrote {report.relative_to(HERE.parent)} and its plots in benchmarks/{PLOTS.name}/")
+    written = write_report(status)
+    print(f"\nwrote {written.relative_to(HERE.parent)} and its plots in {report.PLOTS.relative_to(HERE.parent)}/")
     failed = [entry["script"] for entry in status["scripts"].values() if entry["exit_code"]]
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
