@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -111,6 +112,9 @@ def main() -> None:
     print(f"default settings: P {scores.precision:.3f} R {scores.recall:.3f} F1 {scores.f1:.3f} "
           f"must {scores.must_group_found}/{scores.must_group_total}, {len(result.groups)} groups")
     write_result("grouping", report)
+    workbench.close()
+    shutil.rmtree(workbench.config.index_dir, ignore_errors=True)
+    shutil.rmtree(workbench.config.workspace_dir.parent, ignore_errors=True)  # the temporary folder
 
 
 if __name__ == "__main__":
