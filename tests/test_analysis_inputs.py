@@ -47,7 +47,29 @@ def test_statements_in_an_unidentified_script_are_kept_but_not_grouped(make_work
     assert runes and all(s.language == "und" for s in runes)
     grouped = set(workbench.store.group_members())
     assert not grouped & {s.statement_id for s in runes}
-    assert any("could not be identified" in note for note in manifest["notes"])
+    assert any("could not be identified" in note and "runes.txt" in note for note in manifest["notes"])
+
+
+def test_a_script_the_detector_has_no_profile_for_is_undetermined_not_estonian(make_workbench, tmp_path):
+    georgian = tmp_path / "ka.txt"
+    georgian.write_text("ჩრდილოეთ კორეამ რუსეთს ჭურვები გაუგზავნა\n\nსამხრეთ კორეის თავდაცვის სამინისტროს ცნობით, "
+                        "ჩრდილოეთ კორეამ რუსეთს თითქმის ხუთი მილიონი საარტილერიო ჭურვი გაუგზავნა.\n", encoding="utf-8")
+    workbench = make_workbench()
+    workbench.ingest([georgian])
+    assert {s.language for s in workbench.statements()} == {"und"}
+    assert workbench.articles()[0].language == "und"
+
+
+def test_chinese_statements_are_long_enough_to_group(make_workbench, tmp_path):
+    """Han text has no spaces: a whole sentence once counted as one word, too short to group."""
+    chinese = tmp_path / "zh.txt"
+    chinese.write_text("朝鲜向俄罗斯运送炮弹\n\n据韩国国防部称，朝鲜已向俄罗斯运送了近五百万枚炮弹。\n"
+                       "克里姆林宫发言人佩斯科夫表示，两国在一些敏感领域开展合作。\n", encoding="utf-8")
+    workbench = make_workbench()
+    workbench.ingest([chinese, SAMPLES / "004_b91c89b5cbf94032.txt"])
+    statements = [s for s in workbench.statements() if s.language == "zh"]
+    assert len(statements) == 3 and not any(s.boilerplate for s in statements)
+    assert all(workbench._eligible(s) for s in statements)
 
 
 def test_cli_names_a_model_that_cannot_be_loaded_offline(tmp_path):

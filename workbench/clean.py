@@ -81,5 +81,25 @@ def statement_id_for(article_id: str, text: str, occurrence: int) -> str:
     return "s" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
+# Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar): a
+# run of them is one regex "word" however long, so it is cut into two-character pieces,
+# about the length of a word, so that "too short to group" means the same in every script.
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
 def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    found = []
+    for token in _WORD.findall(text):
+        if not _UNSPACED.search(token):
+            found.append(token)
+            continue
+        position = 0
+        for run in _UNSPACED.finditer(token):
+            if run.start() > position:
+                found.append(token[position:run.start()])
+            piece = run.group()
+            found.extend(piece[i:i + 2] for i in range(0, len(piece), 2))
+            position = run.end()
+        if position < len(token):
+            found.append(token[position:])
+    return found

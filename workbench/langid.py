@@ -51,9 +51,27 @@ def _factory():
     return factory
 
 
+# Scripts langdetect has profiles for (Unicode name prefixes). Text in any other script
+# (Georgian, Armenian, Ethiopic, ...) gets a confident but wrong answer from it ("et").
+DETECTABLE_SCRIPTS = {"LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "DEVANAGARI", "BENGALI", "GUJARATI",
+                      "GURMUKHI", "KANNADA", "MALAYALAM", "TAMIL", "TELUGU", "THAI", "CJK", "HANGUL", "HIRAGANA",
+                      "KATAKANA"}
+
+
+def main_script(text: str) -> str:
+    """The Unicode script most of the letters of ``text`` are in ("LATIN", "GEORGIAN", ...), or ""."""
+    counts: dict[str, int] = {}
+    for char in _LETTER.findall(text):
+        name = unicodedata.name(char, "")
+        if name:
+            script = name.split(" ")[0]
+            counts[script] = counts.get(script, 0) + 1
+    return max(sorted(counts), key=counts.__getitem__) if counts else ""
+
+
 def detect(text: str, *, seed: int = 0) -> tuple[str, float]:
     """The most probable language of ``text`` and its probability; ``("und", 0.0)`` if none."""
-    if len(_LETTER.findall(text)) < 3:
+    if len(_LETTER.findall(text)) < 3 or main_script(text) not in DETECTABLE_SCRIPTS:
         return UNDETERMINED, 0.0
     from langdetect.lang_detect_exception import LangDetectException
 

@@ -405,10 +405,14 @@ class Workbench:
                          "articles, so there are none yet. Add more articles and analyse again.")
         elif len(languages) == 1:
             notes.append(f"Every statement is in one language ({languages[0]}): groups can only be monolingual.")
-        undetermined = int(grouping.stats.get("undetermined_language", 0))
+        undetermined = [s for s in statements if s.language == UNDETERMINED and not s.boilerplate]
         if undetermined:
-            notes.append(f"{undetermined} statement(s) are in a language or script that could not be identified; "
-                         "they are stored and searchable but left out of grouping.")
+            origins = {a.article_id: a.origin for a in self.store.articles()}
+            named = list(dict.fromkeys(origins.get(s.article_id, s.article_id) for s in undetermined))
+            shown = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+            notes.append(f"{len(undetermined)} statement(s) in {shown} are in a language or script that could not "
+                         "be identified (langdetect knows 55 languages; Georgian or Armenian, for example, are not "
+                         "among them); they are stored and searchable but left out of grouping.")
         if not grouping.stats.get("eligible_statements"):
             notes.append("No statement is eligible for grouping (all are boilerplate, too short, or in an "
                          "unidentified language).")
