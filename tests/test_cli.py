@@ -55,6 +55,9 @@ def test_analyze_writes_the_evidence_contract(run, tmp_path, samples_dir):
     assert len(manifest["inputs"]) == 5 and all(len(item["sha256"]) == 64 for item in manifest["inputs"])
     assert manifest["counts"]["articles"] == 5 and manifest["counts"]["statements"] == len(frame)
     assert "Statements per language" in result.output
+    multilingual = sum(1 for line in run("groups", "--workspace", str(tmp_path / "ws")).output.splitlines()
+                       if line.startswith("g") and "," in line.split("  ")[2])
+    assert multilingual > 0 and f", {multilingual} of them across languages" in result.output
 
 
 def test_ingest_then_statements_with_filters(run, tmp_path, samples_dir):

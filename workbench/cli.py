@@ -183,7 +183,8 @@ def format_summary(workbench: Any) -> str:
         for group in groups:
             verdicts[group.verdict or "no verdict"] = verdicts.get(group.verdict or "no verdict", 0) + 1
         lines.append("")
-        lines.append(f"Claim groups: {len(groups)} across languages ("
+        multilingual = sum(1 for group in groups if len(group.languages) > 1)
+        lines.append(f"Claim groups: {len(groups)}, {multilingual} of them across languages ("
                      + ", ".join(f"{count} {verdict}" for verdict, count in sorted(verdicts.items())) + ")")
         frame = workbench.groups_frame([g.group_id for g in groups if g.verdict == "conflicts"])
         for group in [g for g in groups if g.verdict == "conflicts"]:
