@@ -31,7 +31,14 @@ def view(text: str, language: str, article: str, hedges: list[Hedge] | None = No
      "underspecified", "gives no figure"),
     (("Războiul durează de aproape 19 luni.", "ro"), ("Бяха доставени пет милиона снаряда.", "bg"),
      "unrelated", "count different things"),
-], ids=["bound-vs-figure", "disjoint", "within-tolerance", "vague", "figure-vs-none", "different-units"])
+    (("Au fost livrate între 1 și 5 milioane de obuze.", "ro"), ("Бяха доставени три милиона снаряда.", "bg"),
+     "underspecified", "falls within it"),
+    (("Au fost livrate între 1 și 5 milioane de obuze.", "ro"), ("Бяха доставени осем милиона снаряда.", "bg"),
+     "conflicts", "lies outside the range"),
+    (("Було поставлено від 3 до 5 мільйонів снарядів.", "uk"), ("Il y a eu de 3 à 5 millions d'obus livrés.", "fr"),
+     "corroborates", "agree within 10%"),
+], ids=["bound-vs-figure", "disjoint", "within-tolerance", "vague", "figure-vs-none", "different-units",
+        "figure-inside-range", "figure-outside-range", "same-range"])
 def test_pair_relations(a, b, relation, phrase):
     result = relate("g", view(*a, "a1"), view(*b, "a2"), tolerance=0.10)
     assert result.relation == relation
@@ -45,6 +52,17 @@ def test_denial_against_assertion_conflicts_but_plain_negation_does_not():
     assert relate("g", denial, assertion, 0.1).relation == "conflicts"
     negation = view("Мацегора не е запознат с никакви приготовления.", "bg", "a3", [Hedge("negation", "не", 9, 11)])
     assert relate("g", negation, assertion, 0.1).relation == "corroborates"
+
+
+def test_a_denial_that_repeats_the_figure_still_conflicts():
+    text = "Пхеньян отрицает, что передал России пять миллионов снарядов."
+    denial = view(text, "ru", "a1", [Hedge("denial", "отрицает", 8, 16)])
+    assertion = view("La Corée du Nord a livré cinq millions d'obus à la Russie.", "fr", "a2")
+    result = relate("g", denial, assertion, 0.1)
+    assert result.relation == "conflicts"
+    assert "denies (denial: отрицает)" in result.explanation and "figures for shell included" in result.explanation
+    both = relate("g", denial, view(text, "ru", "a3", [Hedge("denial", "отрицает", 8, 16)]), 0.1)
+    assert both.relation == "corroborates"
 
 
 def test_group_verdict_summarises_pairs():

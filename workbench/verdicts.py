@@ -3,7 +3,11 @@
 Every pair of statements from different articles gets a relation, and the
 group gets a verdict that summarises them. The rules, in order:
 
-1. **Figures for the same thing.** If both statements report a figure with the
+1. **A denial.** If one side denies what the other asserts (a denial cue of
+   its own: not a denial it only mentions, and not a plain negation such as
+   "is not aware of") -> ``conflicts``, whatever figures either side gives:
+   "denies sending five million shells" repeats the figure it denies.
+2. **Figures for the same thing.** If both statements report a figure with the
    same unit key and kind (count, money, percent, measure or duration; dates
    and years are not compared), the *reported* figures are compared:
    they agree when they differ by at most the tolerance (10% of the larger,
@@ -12,14 +16,14 @@ group gets a verdict that summarises them. The rules, in order:
    the intervals overlap, so the explanation adds that the bound is
    technically met, but the reported figures are five times apart). A vague
    figure on either side ("thousands of containers", "millions of shells")
-   -> ``underspecified``.
-2. **A figure against none.** One side reports a figure, the other none for that
+   -> ``underspecified``; so is a figure inside the other side's range ("between
+   1 and 5 million" against "3 million": consistent, not confirmed), while a
+   figure outside it conflicts.
+3. **A figure against none.** One side reports a figure, the other none for that
    thing -> ``underspecified``.
-3. **Figures for different things** only ("19 months" against "5 million
+4. **Figures for different things** only ("19 months" against "5 million
    shells") -> ``unrelated``.
-4. **No figures.** If one side denies what the other asserts (a denial cue of
-   its own: not a denial it only mentions, and not a plain negation such as
-   "is not aware of") -> ``conflicts``; otherwise -> ``corroborates``.
+5. **No figures and no denial** -> ``corroborates``.
 
 Which pairs: every cross-article pair in a group of up to ``ALL_PAIRS_UP_TO``
 statements. In a bigger group (a story told by dozens of outlets) the pairs
@@ -107,8 +111,20 @@ def compare_figures(a: Quantity, b: Quantity, tolerance: float) -> tuple[str, st
     if a.approximator == "vague" or b.approximator == "vague":
         vague = a if a.approximator == "vague" else b
         return "underspecified", f"«{vague.text}» gives no figure, only an order of magnitude", details
-    value_a, value_b = _reported(a), _reported(b)
     overlap = _intervals_overlap(a, b)
+    if "range" in (a.approximator, b.approximator) and not _same_range(a, b, tolerance):
+        details["intervals_overlap"] = overlap
+        ranged, other = (a, b) if a.approximator == "range" else (b, a)
+        if overlap:
+            return "underspecified", (
+                f"«{ranged.text}» is a range, [{format_figure(ranged.low)}, {format_figure(ranged.high)}]; "
+                f"«{other.text}» falls within it, so they are consistent, but the range does not confirm a figure"
+            ), details
+        return "conflicts", (
+            f"«{other.text}» lies outside the range «{ranged.text}» "
+            f"[{format_figure(ranged.low)}, {format_figure(ranged.high)}]; the intervals do not overlap"
+        ), details
+    value_a, value_b = _reported(a), _reported(b)
     details.update({"reported": [value_a, value_b], "intervals_overlap": overlap})
     larger, smaller = max(value_a, value_b), min(value_a, value_b)
     difference = (larger - smaller) / larger if larger else 0.0
@@ -132,8 +148,16 @@ def compare_figures(a: Quantity, b: Quantity, tolerance: float) -> tuple[str, st
     return "conflicts", explanation, details
 
 
+def _same_range(a: Quantity, b: Quantity, tolerance: float) -> bool:
+    """Two ranges whose ends agree within the tolerance ("3-5 million" and "from 3 to 5 million")."""
+    if a.approximator != "range" or b.approximator != "range" or None in (a.low, a.high, b.low, b.high):
+        return False
+    close = lambda x, y: abs(x - y) <= tolerance * max(abs(x), abs(y))  # noqa: E731
+    return close(a.low, b.low) and close(a.high, b.high)
+
+
 def _reported(quantity: Quantity) -> float:
-    """The figure as reported; a range counts as its midpoint."""
+    """The figure as reported; two matching ranges are compared by their midpoints."""
     if quantity.value is not None:
         return float(quantity.value)
     if quantity.low is not None and quantity.high is not None:
@@ -157,7 +181,20 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
     details: dict = {
         "a": _side(a), "b": _side(b), "shared_units": shared,
     }
-    if shared:
+    if a.denies != b.denies:
+        # Checked before any figure: "Pyongyang denies sending five million shells" against
+        # "five million shells were sent" repeats the figure, yet contradicts the claim.
+        relation = "conflicts"
+        denier, asserter = (a, b) if a.denies else (b, a)
+        cue = next((h for h in denier.hedges if h.startswith("denial:")), "a denial")
+        explanation = (
+            f"conflicts: the {denier.statement.language} statement denies ({cue}) what the "
+            f"{asserter.statement.language} statement asserts"
+        )
+        if shared:
+            explanation += f", figures for {', '.join(shared)} included"
+        explanation += "."
+    elif shared:
         outcomes = []
         for key in shared:
             qa = next(q for q in a.quantities if q.unit_key == key)
@@ -184,17 +221,10 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
             f"unrelated: the figures count different things ({', '.join(sorted(keys_a))} against "
             f"{', '.join(sorted(keys_b))}), so they cannot be compared."
         )
-    elif a.denies != b.denies:
-        relation = "conflicts"
-        denier, asserter = (a, b) if a.denies else (b, a)
-        cue = next((h for h in denier.hedges if h.startswith("denial:")), "a denial")
-        explanation = (
-            f"conflicts: the {denier.statement.language} statement denies ({cue}) what the "
-            f"{asserter.statement.language} statement asserts."
-        )
     else:
         relation = "corroborates"
-        explanation = "corroborates: the same fact, with no figures to compare and no denial on either side."
+        explanation = ("corroborates: the same fact, with no figures to compare; "
+                       + ("both deny it." if a.denies else "neither denies it."))
     sources = [f"{side.statement.language}: {side.attribution}" for side in (a, b) if side.attribution]
     if sources:
         explanation += " Said by " + "; ".join(sources) + "."
