@@ -17,7 +17,12 @@ Conventions the annotations follow:
 * a hedge span is the modal or conditional with its copula or verb ('ar fi',
   'peuvent être', 'биха могли') or the fixed hedging phrase ('nu este clar');
   a concessive denial spans marker to denial word ('въпреки отричането');
-  French negation spans 'ne/n'' to its second part ('n'avons aucune').
+  French negation spans 'ne/n'' to its second part ('n'avons aucune');
+* the subject of an active denial verb in the statement's own clause is a source
+  with the denial verb as its cue ('Kremlinul a negat' -> Kremlinul): who denies
+  is who says (revised after review; before, denials named no source). A passive
+  denial ('was denied', 'a fost negată', 'ont été démenties') or one in a
+  concessive clause names none.
 """
 
 from __future__ import annotations
@@ -93,7 +98,7 @@ CASES: list[Case] = [
     case("ro", "Potrivit agenției Reuters, Kim Jong Un ar urma să ajungă la Vladivostok marți.",
          [("agenției Reuters", "potrivit")], [(HEDGE, "ar urma")]),
     case("ro", "Kremlinul a negat orice livrare de armament din partea Phenianului.",
-         hedges=[(DENIAL, "a negat")]),
+         [("Kremlinul", "a negat")], [(DENIAL, "a negat")]),
     case("ro", "Purtătorul de cuvânt al Kremlinului, Dmitri Peskov, a declarat că cele două țări nu discută "
          "despre arme.",
          [("Purtătorul de cuvânt al Kremlinului, Dmitri Peskov", "a declarat")], [(NEGATION, "nu")]),
@@ -104,7 +109,7 @@ CASES: list[Case] = [
          "sateliți.",
          [("Ministrul sud-coreean al Apărării", "a spus")], [(HEDGE, "ar putea")]),
     case("ro", "Moscova și Phenianul neagă orice tranzacție cu arme, deși dovezile se acumulează.",
-         hedges=[(DENIAL, "neagă")]),
+         [("Moscova și Phenianul", "neagă")], [(DENIAL, "neagă")]),
     case("ro", "În ciuda negărilor Moscovei, Coreea de Nord a livrat rachete balistice folosite în Ucraina.",
          hedges=[(MENTIONED, "În ciuda negărilor")]),
     case("ro", "Nu există nicio dovadă că Rusia a transferat tehnologie nucleară, a precizat sursa citată.",
@@ -182,7 +187,8 @@ CASES: list[Case] = [
     case("uk", "Про це повідомляє Reuters з посиланням на джерела в уряді Південної Кореї.",
          [("Reuters з посиланням на джерела в уряді Південної Кореї", "повідомляє"),
           ("джерела в уряді Південної Кореї", "з посиланням на")]),
-    case("uk", "Кремль заперечує, що Північна Корея постачає Росії зброю.", hedges=[(DENIAL, "заперечує")]),
+    case("uk", "Кремль заперечує, що Північна Корея постачає Росії зброю.", [("Кремль", "заперечує")],
+         [(DENIAL, "заперечує")]),
     case("uk", "Російські війська, ймовірно, використовують північнокорейські ракети KN-23, вважають аналітики.",
          [("аналітики", "вважають")], [(HEDGE, "ймовірно")]),
     case("uk", "Пхеньян нібито передав Москві близько 6700 контейнерів з боєприпасами.",
@@ -202,7 +208,7 @@ CASES: list[Case] = [
     case("uk", "За словами речника Білого дому Джона Кірбі, ці ракети вже були використані проти України.",
          [("речника Білого дому Джона Кірбі", "за словами")]),
     case("uk", "Москва і Пхеньян заперечують будь-які угоди щодо постачання зброї.",
-         hedges=[(DENIAL, "заперечують")]),
+         [("Москва і Пхеньян", "заперечують")], [(DENIAL, "заперечують")]),
     case("uk", "Північна Корея могла б отримати від Росії технології для своєї супутникової програми, пише The "
          "New York Times.",
          [("The New York Times", "пише")], [(HEDGE, "могла б")]),
@@ -330,7 +336,8 @@ CASES: list[Case] = [
     # ----------------------------------------------------------- Bulgarian, written
     case("bg", "Според южнокорейското разузнаване Северна Корея е изпратила над 10 000 войници в Русия.",
          [("южнокорейското разузнаване", "според")]),
-    case("bg", "Москва и Пхенян отричат всякакви сделки с оръжие.", hedges=[(DENIAL, "отричат")]),
+    case("bg", "Москва и Пхенян отричат всякакви сделки с оръжие.", [("Москва и Пхенян", "отричат")],
+         [(DENIAL, "отричат")]),
     case("bg", "Въпреки опроверженията на Кремъл, севернокорейски войници са забелязани в Курска област.",
          hedges=[(MENTIONED, "Въпреки опроверженията")]),
     case("bg", "Руският външен министър Сергей Лавров заяви пред журналисти, че сътрудничеството с КНДР не "
@@ -353,7 +360,7 @@ CASES: list[Case] = [
     case("bg", "„Няма никакви доказателства за такива доставки“, каза пред БНТ външният министър.",
          [("външният министър", "каза")], [(NEGATION, "Няма")]),
     case("bg", "Помощникът на Кремъл Юрий Ушаков отрече Путин да е обсъждал доставки на оръжие с Ким.",
-         hedges=[(DENIAL, "отрече")]),
+         [("Помощникът на Кремъл Юрий Ушаков", "отрече")], [(DENIAL, "отрече")]),
     case("bg", "Русия вероятно ще предостави на КНДР технологии за подводници, смятат експерти от Сеул.",
          [("експерти от Сеул", "смятат")], [(HEDGE, "вероятно")]),
     case("bg", "Президентът Зеленски обвини Пхенян, че праща войници на Путин.",
@@ -385,7 +392,7 @@ CASES: list[Case] = [
          [("Blinken", "a souligné")], sample=True),
     case("fr", "La Corée du Nord et la Russie nient l'existence de tout accord armé, malgré les déclarations des "
          "dirigeants sur le renforcement de la coopération militaire entre les pays.",
-         hedges=[(DENIAL, "nient")], sample=True),
+         [("La Corée du Nord et la Russie", "nient")], [(DENIAL, "nient")], sample=True),
     case("fr", "Nous rappelerons, le 7 novembre, il a été signalé que la RPDC fournit activement des armes non "
          "seulement la Russie.",
          hedges=[(HEDGE, "il a été signalé")], sample=True),
@@ -400,7 +407,8 @@ CASES: list[Case] = [
     case("fr", "D'après le Pentagone, les soldats nord-coréens pourraient être déployés dans la région de "
          "Koursk.",
          [("le Pentagone", "d'après")], [(HEDGE, "pourraient être")]),
-    case("fr", "Le Kremlin dément toute livraison d'armes nord-coréennes.", hedges=[(DENIAL, "dément")]),
+    case("fr", "Le Kremlin dément toute livraison d'armes nord-coréennes.", [("Le Kremlin", "dément")],
+         [(DENIAL, "dément")]),
     case("fr", "Malgré les démentis de Moscou, des missiles nord-coréens ont été retrouvés en Ukraine.",
          hedges=[(MENTIONED, "Malgré les démentis")]),
     case("fr", "« Nous n'avons aucune preuve de ces livraisons », a déclaré le porte-parole du ministère russe "
@@ -419,7 +427,7 @@ CASES: list[Case] = [
          [("des experts cités par Le Monde", "selon"), ("Le Monde", "cités par")],
          [(HEDGE, "Il est possible")]),
     case("fr", "La Russie et la Corée du Nord ont nié à plusieurs reprises l'existence d'un accord.",
-         hedges=[(DENIAL, "ont nié")]),
+         [("La Russie et la Corée du Nord", "ont nié")], [(DENIAL, "ont nié")]),
     case("fr", "Le Kremlin a confirmé la visite, sans donner plus de détails.",
          [("Le Kremlin", "a confirmé")]),  # 'plus' without 'ne' is no negation
     case("fr", "Comme l'a souligné le président Zelensky, ces troupes participent déjà aux combats.",
@@ -457,7 +465,7 @@ CASES: list[Case] = [
     case("ru", "Песков заявил, что Москва не обсуждает поставки оружия с Пхеньяном.",
          [("Песков", "заявил")], [(NEGATION, "не")]),
     case("ru", "Москва и Пхеньян отрицают какие-либо договоренности о поставках оружия.",
-         hedges=[(DENIAL, "отрицают")]),
+         [("Москва и Пхеньян", "отрицают")], [(DENIAL, "отрицают")]),
     case("ru", "Северокорейские снаряды, возможно, используются в Курской области, считают эксперты.",
          [("эксперты", "считают")], [(HEDGE, "возможно")]),
     case("ru", "Несмотря на опровержения Кремля, разведка фиксирует новые поставки.",
@@ -469,7 +477,9 @@ CASES: list[Case] = [
          [("South Korean intelligence", "according to")]),
     case("en", "A senior White House official said on Monday that Kim may travel to Russia this month.",
          [("A senior White House official", "said")], [(HEDGE, "may")]),
-    case("en", "Russia and North Korea deny any arms deal.", hedges=[(DENIAL, "deny")]),
+    case("en", "Russia and North Korea deny any arms deal.", [("Russia and North Korea", "deny")],
+         [(DENIAL, "deny")]),
+    case("en", "The report of a shell deal was denied on Monday.", hedges=[(DENIAL, "denied")]),
     case("en", "Despite denials from Pyongyang and Moscow, North Korea has shipped millions of shells, "
          "Bloomberg reported, citing the South Korean defence ministry.",
          [("Bloomberg", "reported"), ("the South Korean defence ministry", "citing")],

@@ -23,7 +23,11 @@ import, and a statement takes well under a millisecond.
   they count only after the reported text, or when a complementizer ("că", "че",
   "що", "que", "that"), colon, quote, comma, citing cue or the end of the
   statement follows them within three words;
-* ``verbs_subject_first`` - verbs whose source always precedes them ("told").
+* ``verbs_subject_first`` - verbs whose source always precedes them ("told");
+* ``denials`` - the denial verbs of the hedge lexicon: the subject of an active
+  denial in the statement's own clause is who denies, so it is the source
+  ('Kremlinul a negat' -> Kremlinul); a passive denial ('was denied', 'a fost
+  negată', 'ont été démenties par') or one inside a concessive clause names none.
 
 A verb's source is looked for after it when the verb follows the reported text
 (after a comma, colon, dash or closing quote: '"...", a souligné Blinken'), after
@@ -707,7 +711,12 @@ _WORD_CLASSES = (
 )
 # Cue classes, in the order their alternatives are tried at one position:
 # a longer prepositional cue ("reported by") must win over a verb ("reported").
-_CUE_CLASSES = ("source_follows", "citing", "verbs", "verbs_weak", "verbs_subject_first")
+_CUE_CLASSES = ("source_follows", "citing", "verbs", "verbs_weak", "verbs_subject_first", "denials")
+# Before a denial verb these make it passive ('was denied', 'a fost negat'): its subject is
+# what is denied, not who denies. French passives are whole fragments ('ont été démenties').
+_PASSIVE_AUXILIARIES = frozenset({"was", "were", "been", "being", "fost", "был", "была", "было", "были", "був",
+                                  "була", "було", "були", "беше", "бяха"})
+_PASSIVE_FRAGMENT = re.compile(r"\b(?:été|par|by)\b", re.IGNORECASE)
 
 # Longest sources we accept, in words; beyond this we are reading a clause.
 _FORWARD_LIMIT = 14
@@ -792,7 +801,12 @@ def _compile(entries: list[dict[str, list[str] | str]], bulgarian_articles: bool
     def words(name: str) -> frozenset[str]:
         return frozenset(w for e in entries for w in e.get(name, ()))
 
-    cue_groups = "|".join(f"(?P<{name}>{alternation(name)})" for name in _CUE_CLASSES if fragments(name))
+    def cue_fragments(name: str) -> str:
+        # A denial verb is a reporting verb too: its subject is the one who denies ('Peskov a negat').
+        return alternation("denial_verbs" if name == "denials" else name)
+
+    cue_groups = "|".join(f"(?P<{name}>{cue_fragments(name)})" for name in _CUE_CLASSES
+                          if fragments("denial_verbs" if name == "denials" else name))
     classes = {name: words(name) for name in _WORD_CLASSES}
     closed = frozenset().union(
         *(classes[n] for n in ("pronouns", "prepositions", "stop_words", "temporal", "complementizers"))
@@ -1163,6 +1177,10 @@ class _PhraseScanner:
                 closed = True
                 break
             if word in lang.determiners or self._is_definite(j):
+                if (has_words and j >= 2 and tok.lower[j - 1] in lang.coordinators and tok.is_capitalized(j - 2)
+                        and tok.is_capitalized(j + 1)):
+                    j -= 2  # coordinated names with articles: 'la Corée du Nord et la Russie'
+                    continue
                 if j > 0 and tok.is_word(j - 1) and j - 1 not in self.claimed and (
                     self._is_link(j - 1, j - 1) or tok.lower[j - 1] in lang.prepositions
                 ):
@@ -1305,8 +1323,14 @@ class _AttributionFinder:
                 if span is not None and cue_class == "citing" and span[0] == last:
                     self.scan.chains[first] = span[1]
                     self.scan.chain_ends[span[1] - 1] = first
+        mentions = _HedgeFinder(self.text, self.lang).mention_windows if any(
+            m.lastgroup == "denials" for m, _, _ in cues) else []
         for match, first, last in cues:
-            if match.lastgroup not in _PREPOSITIONAL_CUES:
+            if match.lastgroup == "denials":
+                if not self._denier_speaks(match, first, mentions):
+                    continue
+                self._emit(self._verb_source("verbs_subject_first", first, last), _cue_text(match))
+            elif match.lastgroup not in _PREPOSITIONAL_CUES:
                 pronoun = next((k for k in range(first, last) if self.tok.lower[k] in self.lang.pronouns), None)
                 if pronoun is not None:  # the cue holds its own subject: 'a-t-il déclaré'
                     self._emit((pronoun, pronoun + 1), _cue_text(match))
@@ -1314,6 +1338,15 @@ class _AttributionFinder:
                     self._emit(self._verb_source(match.lastgroup or "", first, last), _cue_text(match))
         unique = {(a.start, a.end, a.cue): a for a in self.found}
         return sorted(unique.values(), key=lambda a: (a.start, -a.end))
+
+    def _denier_speaks(self, match: re.Match[str], first: int, mentions: list[tuple[int, int]]) -> bool:
+        """Whether a denial verb names who denies: active, and in the statement's own clause
+        ('despite denials', 'bien qu'il nie' only mention a denial)."""
+        if _PASSIVE_FRAGMENT.search(match.group()):
+            return False
+        if first > 0 and self.tok.lower[first - 1] in _PASSIVE_AUXILIARIES:
+            return False
+        return not any(start <= match.start() < end for start, end in mentions)
 
     def _is_inverted(self, first: int) -> bool:
         """Whether the verb follows the reported text, so its source comes after it."""
