@@ -3,6 +3,8 @@ the separator rule, odd input, the unit lexicon and the embedding fallback."""
 
 from __future__ import annotations
 
+import json
+
 import logging
 import random
 import time
@@ -379,3 +381,38 @@ def test_typical_statement_parses_well_under_a_millisecond() -> None:
             extract_quantities(text, language)
     per_statement = (time.perf_counter() - started) / (5 * len(statements))
     assert per_statement < 0.001, f"{per_statement * 1e6:.0f} µs per statement"
+
+
+# -- the command line: `workbench quantities` --------------------------------------------------
+
+def _cli_quantities(*args: str):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    result = CliRunner().invoke(main, ["quantities", *args])
+    return result, [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+
+
+def test_cli_prints_each_quantity_as_json_lines_with_its_line_number(tmp_path):
+    phrases = tmp_path / "phrases.txt"
+    phrases.write_text("Бяха доставени близо пет милиона снаряда.\n\nplus d'un million de coquilles\n", encoding="utf-8")
+    result, records = _cli_quantities("--file", str(phrases))
+    assert result.exit_code == 0, result.output
+    assert [(r["line"], r["value"], r["low"], r["high"], r["approximator"], r["unit_key"]) for r in records] == [
+        (1, 5_000_000, 4_500_000, 5_000_000, "nearly", "shell"), (3, 1_000_000, 1_000_000, None, "more_than", "shell")]
+    assert {"text", "start", "end", "language"} <= set(records[0])
+
+
+def test_cli_reads_a_short_line_it_cannot_place_with_every_language_s_tables():
+    """langdetect calls this Romanian line French; read as French, 'peste' and 'proiectile' were lost."""
+    result, records = _cli_quantities("Peste 1.000.000 de proiectile de artilerie au ajuns.")
+    assert result.exit_code == 0, result.output
+    assert [(r["approximator"], r["unit_key"], r["language"]) for r in records] == [("more_than", "shell", "und")]
+    _, given = _cli_quantities("Peste 1.000.000 de proiectile de artilerie au ajuns.", "--lang", "ro")
+    assert [(r["approximator"], r["unit_key"], r["language"]) for r in given] == [("more_than", "shell", "ro")]
+
+
+def test_cli_refuses_a_language_the_parser_does_not_read():
+    result, _ = _cli_quantities("5 obuze", "--lang", "xx")
+    assert result.exit_code == 2 and "use one of ro, uk, bg, fr, ru, en" in result.output

@@ -341,19 +341,22 @@ def format_groups(frame: Any) -> str:
 @click.option("--file", "text_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Read one text per line from this file.")
 @click.option("--lang", "--language", "language", default=None,
-              help="Language of the text (ISO 639-1); detected when omitted.")
+              help="Language of the text: ro, uk, bg, fr, ru or en. When omitted it is detected among these; "
+                   "a line too short to tell is read with all six languages' tables (language \"und\").")
 def quantities(text: str | None, text_file: str | None, language: str | None) -> None:
     """Print the quantities found in TEXT as JSON Lines (span, value, low, high, approximator, unit_key, language)."""
-    from .langid import detect
-    from .quantities import extract_quantities
+    from .quantities import SUPPORTED_LANGUAGES, extract_quantities, reading_language
 
     if (text is None) == (text_file is None):
         raise click.UsageError("give either a TEXT or --file FILE")
+    if language is not None and language.lower() not in SUPPORTED_LANGUAGES:
+        raise click.BadParameter(f"{language!r} is not a language the parser reads; use one of "
+                                 f"{', '.join(SUPPORTED_LANGUAGES)}", param_hint="--lang")
     lines = [text] if text is not None else Path(text_file).read_text(encoding="utf-8-sig").splitlines()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        line_language = language or detect(line)[0]
+        line_language = language.lower() if language else reading_language(line)
         for quantity in extract_quantities(line, line_language):
             record = {"line": number, **quantity.to_dict()}
             click.echo(json.dumps(record, ensure_ascii=False))

@@ -21,6 +21,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from typing import Collection
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,13 @@ def main_script(text: str) -> str:
     return max(sorted(counts), key=counts.__getitem__) if counts else ""
 
 
-def detect(text: str, *, seed: int = 0) -> tuple[str, float]:
-    """The most probable language of ``text`` and its probability; ``("und", 0.0)`` if none."""
+def detect(text: str, *, seed: int = 0, among: Collection[str] | None = None) -> tuple[str, float]:
+    """The most probable language of ``text`` and its probability; ``("und", 0.0)`` if none.
+
+    With ``among``, the most probable of those languages: a short Bulgarian line that
+    langdetect calls Macedonian is still read as Bulgarian by a parser that knows no
+    Macedonian.
+    """
     if len(_LETTER.findall(text)) < 3 or main_script(text) not in DETECTABLE_SCRIPTS:
         return UNDETERMINED, 0.0
     from langdetect.lang_detect_exception import LangDetectException
@@ -78,6 +84,10 @@ def detect(text: str, *, seed: int = 0) -> tuple[str, float]:
     with _lock:  # langdetect's factory is not thread-safe while creating detectors
         detector = _factory().create()
     detector.seed = seed
+    if among is not None:
+        profiles = set(detector.langlist)
+        # langdetect's own prior: languages outside ``among`` get no probability at all.
+        detector.set_prior_map({code: 1.0 for code in _profile_codes(among) if code in profiles})
     detector.append(text)
     try:
         best = detector.get_probabilities()
@@ -124,6 +134,18 @@ def statement_language(
     return article_lang, "article"
 
 
+def letters_settle(text: str, language: str, among: Collection[str]) -> bool:
+    """Whether the letters of ``text`` rule out every other Cyrillic language in ``among``
+    ("Преди 24 минути" could be Bulgarian or Russian; "Доставлено більше" can only be Ukrainian)."""
+    if language not in _FOREIGN_LETTERS:
+        return True
+    letters = set(text.lower())
+    if letters & set(_FOREIGN_LETTERS[language]):
+        return False
+    others = [code for code in among if code in _FOREIGN_LETTERS and code != language]
+    return all(letters & set(_FOREIGN_LETTERS[other]) for other in others)
+
+
 def _proves_other_language(text: str, detected: str, article_lang: str) -> bool:
     """True if ``text`` has a letter the article's language lacks and none that ``detected`` lacks."""
     letters = set(text.lower())
@@ -141,6 +163,11 @@ def _script(text: str) -> str:
             if len(scripts) > 1:
                 return "mixed"
     return next(iter(scripts), "none").lower()
+
+
+def _profile_codes(codes: Collection[str]) -> list[str]:
+    """langdetect's profile names for ISO codes ("zh" is two profiles)."""
+    return [name for code in codes for name in (("zh-cn", "zh-tw") if code == "zh" else (code,))]
 
 
 def _normalise_code(code: str) -> str:

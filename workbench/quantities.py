@@ -1342,6 +1342,22 @@ def _interval(atom: _Atom, approximator: str) -> tuple[float | None, float | Non
 # ---------------------------------------------------------------------- public API
 
 
+# Below this probability a text's language is a guess (short lines: "Около сотни ракет" reads
+# as Macedonian, "Peste 1.000.000 de proiectile…" as French), and all six tables read it better.
+CONFIDENT_LANGUAGE = 0.90
+
+
+def reading_language(text: str) -> str:
+    """The language to read a text in when none is given: detected among the six the tables
+    cover when langdetect is sure (and, in Cyrillic, the letters rule out bg/ru/uk but one),
+    else "und" (every language's tables at once)."""
+    from .langid import detect, letters_settle
+
+    language, probability = detect(text, among=SUPPORTED_LANGUAGES)
+    sure = probability >= CONFIDENT_LANGUAGE and letters_settle(text, language, SUPPORTED_LANGUAGES)
+    return language if sure else "und"
+
+
 def extract_quantities(text: str, language: str, *, unit_resolver: UnitResolver | None = None) -> list[Quantity]:
     """Every quantity in ``text`` in order; offsets index ``text``. Never raises.
 
@@ -1365,4 +1381,5 @@ __all__ = [
     "TextEncoder",
     "UnitResolver",
     "extract_quantities",
+    "reading_language",
 ]
