@@ -41,10 +41,17 @@ def _legacy(text: str, encoding: str) -> str:
     return text
 
 
+# A short accent-heavy French page: charset-normalizer alone read it as cp1257 ("franēais", "ą 4,5 %").
+FR_BUDGET = ("Le gouvernement français présente son budget\n\nLe ministre de l'Économie a déclaré mercredi que le "
+             "déficit public serait réduit à 4,5 % du PIB. Selon lui, les dépenses de l'État diminueront grâce à des "
+             "économies réalisées dans plusieurs ministères. L'opposition a dénoncé un budget « injuste » et a réclamé "
+             "un débat à l'Assemblée. Les élèves et les enseignants s'inquiètent déjà des conséquences.\n")
+
+
 @pytest.mark.parametrize(
     "text, encoding",
-    [(BG, "cp1251"), (UK, "cp1251"), (RO, "cp1250"), (RO, "iso-8859-2"), (FR, "latin-1")],
-    ids=["bg-windows-1251", "uk-windows-1251", "ro-windows-1250", "ro-iso-8859-2", "fr-latin-1"],
+    [(BG, "cp1251"), (UK, "cp1251"), (RO, "cp1250"), (RO, "iso-8859-2"), (FR, "latin-1"), (FR_BUDGET, "latin-1")],
+    ids=["bg-windows-1251", "uk-windows-1251", "ro-windows-1250", "ro-iso-8859-2", "fr-latin-1", "fr-latin-1-short"],
 )
 def test_legacy_encodings_decode_without_mojibake(text, encoding):
     expected = _legacy(text, encoding)

@@ -210,13 +210,35 @@ def _refuse_binary(head: bytes, origin: str) -> None:
             raise InputError(origin, "binary file, not text", "give the workbench .txt, .md, .html, .jsonl or .csv files")
 
 
+# Legacy encodings newsrooms in the workbench's languages still send: Cyrillic (bg, uk, ru),
+# Central European (ro) and Western (fr, en). Asking charset-normalizer about these only keeps
+# it from choosing a Baltic or Nordic code page for Latin-1 French ("franēais").
+# In order of preference when two decode equally well (ISO-8859-16 last: it would turn a
+# cp1250 "ţ" into "ț").
+NEWSROOM_ENCODINGS = ["utf_8", "cp1251", "cp1250", "cp1252", "iso8859_2", "latin_1", "iso8859_15", "koi8_r", "koi8_u",
+                      "iso8859_5", "mac_cyrillic", "iso8859_16"]
+# Letters of the workbench's languages beyond ASCII; any Cyrillic letter counts as well.
+_HOME_LETTERS = set("àâæçéèêëîïôœùûüÿăâîșțşţÀÂÆÇÉÈÊËÎÏÔŒÙÛÜŸĂÂÎȘȚŞŢ")
+_CHAOS_MARGIN = 0.05  # candidates this close to the cleanest decoding are told apart by their letters
+
+
+def _alphabet_fit(text: str) -> float:
+    """Share of the non-ASCII letters that belong to ro/fr or Cyrillic: mojibake scores low."""
+    letters = [c for c in text if c.isalpha() and not c.isascii()]
+    if not letters:
+        return 1.0
+    return sum(1 for c in letters if c in _HOME_LETTERS or "\u0400" <= c <= "\u04ff") / len(letters)
+
+
 def _detect_encoding(sample: bytes, origin: str) -> str:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
-    if best is None or best.chaos > 0.3:
+    matches = [m for m in from_bytes(sample, cp_isolation=NEWSROOM_ENCODINGS) if m.chaos <= 0.3]
+    if not matches:
         raise InputError(origin, "unreadable text encoding (no known encoding decodes it cleanly)", "re-save it as UTF-8")
-    return best.encoding
+    cleanest = min(m.chaos for m in matches)
+    close = [m for m in matches if m.chaos <= cleanest + _CHAOS_MARGIN]
+    return max(close, key=lambda m: (_alphabet_fit(str(m)), -NEWSROOM_ENCODINGS.index(m.encoding))).encoding
 
 
 def _stream_encoding(handle: BinaryIO, origin: str) -> str:
