@@ -187,6 +187,20 @@ def test_csv_rows_with_semicolons_and_aliases(make_workbench, tmp_path):
     assert article.origin.endswith("rows.csv:2")
 
 
+def test_csv_quote_left_open_is_reported_not_swallowed(make_workbench, tmp_path):
+    """Before: exit 0, one article holding every later row as its text."""
+    path = tmp_path / "open-quote.csv"
+    path.write_text('id,text,title\n1,"Parlamentul a votat legea bugetului.,T1\n'
+                    "2,Guvernul a demisionat astăzi dimineață.,T2\n3,Ministrul a vorbit despre reforme.,T3\n",
+                    encoding="utf-8")
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+    assert not report.added and len(report.errors) == 1
+    message = report.errors[0].message
+    assert message.startswith(f"{path}:2: CSV cannot be parsed") and "never closed" in message
+    assert workbench.store.count("articles") == 0
+
+
 # -- bad input ---------------------------------------------------------------------------
 
 def _bad_inputs(tmp_path: Path) -> dict[str, Path]:

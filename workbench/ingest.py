@@ -410,7 +410,10 @@ def _csv_rows(
         except StopIteration:
             break
         except csv.Error as exc:
-            yield InputError(origin, f"CSV cannot be parsed from here on ({exc})", "check quoting around this row", line=start_line)
+            hint = ("a quotation mark opened in this row is never closed, so every row after it was read as its "
+                    "text; close the quote (or double quotes inside a field) and ingest the file again"
+                    if "unexpected end of data" in str(exc) else "check quoting around this row")
+            yield InputError(origin, f"CSV cannot be parsed from here on ({exc})", hint, line=start_line)
             break
         while problems:
             yield problems.pop(0)
@@ -430,13 +433,22 @@ def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
+class _StrictExcel(csv.excel):
+    strict = True  # a quote left open to the end of the file is an error, not one giant last cell
+
+
+class _StrictExcelTab(csv.excel_tab):
+    strict = True
+
+
 def _sniff(header_line: str, path: Path) -> type[csv.Dialect] | csv.Dialect:
     if path.suffix.lower() == ".tsv":
-        return csv.excel_tab
+        return _StrictExcelTab
     try:
         dialect = csv.Sniffer().sniff(header_line, delimiters=",;\t|")
     except csv.Error:
-        return csv.excel
+        return _StrictExcel
+    dialect.strict = True
     # A header line cannot show how quotes inside fields are escaped; every CSV writer we
     # meet (Excel, pandas, LibreOffice) doubles them.
     dialect.doublequote = True
