@@ -98,3 +98,15 @@ def test_off_topic_rows_are_the_outliers_of_their_own_article():
     assert flags.tolist() == [False] * 12 + [True]
     # too few statements to judge: nothing is marked
     assert not boilerplate.off_topic(vectors[:4], article[:4], np.ones(4, dtype=bool)).any()
+
+
+def test_a_first_line_set_off_by_a_blank_line_is_the_headline_even_without_shared_words():
+    """'Guvernul a aprobat bugetul…' shares few stems with its body, so it once went untitled."""
+    page = ("Guvernul a aprobat bugetul pentru anul viitor\n\nMinistrul finanțelor a declarat luni că deficitul va "
+            "scădea la 4,5% din PIB. Opoziția a criticat proiectul în Parlament.\n")
+    article, statements = prepare_article(Document(text=page, origin="p", source="p", encoding="utf-8"), Config())
+    assert article.title == "Guvernul a aprobat bugetul pentru anul viitor"
+    assert statements[0].is_title and not statements[0].boilerplate
+    joined = "Guvernul a aprobat bugetul pentru anul viitor\nMinistrul finanțelor a declarat luni că deficitul va scădea."
+    untitled, _ = prepare_article(Document(text=joined, origin="q", source="q", encoding="utf-8"), Config())
+    assert untitled.title == ""  # no blank line: it may be a wrapped first sentence or a kicker, not set off

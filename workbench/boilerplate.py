@@ -100,7 +100,8 @@ def find_headline(lines: Sequence[Line], given_title: str = "", lookahead: int =
     With a title from the input (CSV/JSONL/HTML metadata) the headline is the
     leading line that matches it. Otherwise it is the leading unpunctuated line
     that is repeated just below or shares most words with the body, so a
-    site tagline or section label above it is not taken for it.
+    site tagline or section label above it is not taken for it; failing that, a
+    first line set off by a blank line right above the body.
     """
     first_body = next((line.index for line in lines if _is_body(line)), len(lines))
     leading = [line for line in lines[: min(first_body, lookahead)]]
@@ -122,7 +123,7 @@ def find_headline(lines: Sequence[Line], given_title: str = "", lookahead: int =
             if score > best_score + 1e-9:
                 chosen, best_score = line, score
         if best_score < 0.34:
-            chosen = None
+            chosen = _set_off_first_line(lines, first_body)
         title = clean_statement(chosen.text) if chosen else ""
     if chosen is None:
         return Headline(title=title, line=None, repeats={}, masthead=())
@@ -135,6 +136,19 @@ def find_headline(lines: Sequence[Line], given_title: str = "", lookahead: int =
             repeats[other.index] = len(chosen.text)
     masthead = tuple(line.index for line in lines[: chosen.index])
     return Headline(title=title, line=chosen.index, repeats=repeats, masthead=masthead)
+
+
+def _set_off_first_line(lines: Sequence[Line], first_body: int) -> Line | None:
+    """The first line as the headline when it looks like one on its own: a few words, no final
+    punctuation, a blank line after it and the body right below ("Titlu fără punct final")."""
+    if first_body == 0 or len(lines) < 2:
+        return None
+    first, following = lines[0], lines[1]
+    stands_alone = following.start - first.end >= 2  # at least "\n\n" between them
+    if (3 <= first.word_count <= 25 and not first.ends_with_punctuation and not is_credit(first.text)
+            and stands_alone and first_body == 1):
+        return first
+    return None
 
 
 def _is_body(line: Line) -> bool:
