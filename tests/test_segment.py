@@ -25,6 +25,13 @@ def sentences(text: str, language: str) -> list[str]:
         ("ro", "Dl. Popescu a declarat luni că nu știe nimic. Apoi a plecat.",
          ["Dl. Popescu a declarat luni că nu știe nimic.", "Apoi a plecat."]),
         ("bg", "Срещата е на ул. Раковски в София. Той дойде.", ["Срещата е на ул. Раковски в София.", "Той дойде."]),
+        # a title starting the next sentence (once glued to the sentence before)
+        ("fr", "Les discussions se sont bien passées. M. Dupont et Mme Martin n'ont pas commenté.",
+         ["Les discussions se sont bien passées.", "M. Dupont et Mme Martin n'ont pas commenté."]),
+        ("ro", "Discuțiile au decurs bine. Dl. Popescu și dr. Ionescu nu au comentat.",
+         ["Discuțiile au decurs bine.", "Dl. Popescu și dr. Ionescu nu au comentat."]),
+        ("en", "The talks went well. Mr. Smith said so. Dr. Jones agreed.",
+         ["The talks went well.", "Mr. Smith said so.", "Dr. Jones agreed."]),
         ("bg", "Дипломацията е в застой от 2019 г. заради санкциите. Това е факт.",
          ["Дипломацията е в застой от 2019 г. заради санкциите.", "Това е факт."]),
         ("ru", "В 2023 г. было отправлено 1,5 млн. снарядов. Это много.",

@@ -189,6 +189,9 @@ def _repair(line: str, pieces: list[tuple[int, int]], language: str) -> list[tup
             continue
         if carry is not None:
             start, carry = carry, None
+        if merged and _opens_next_sentence(current, line[merged[-1][0]:merged[-1][1]], prefixes):
+            carry = start  # "M." / "Dl." after a full stop starts the next sentence: "M. Dupont a dit…"
+            continue
         if merged:
             previous = line[merged[-1][0]:merged[-1][1]]
             if (
@@ -207,6 +210,13 @@ def _repair(line: str, pieces: list[tuple[int, int]], language: str) -> list[tup
         else:
             merged.append((carry, pieces[-1][1]))
     return merged
+
+
+def _opens_next_sentence(current: str, previous: str, prefixes: list[str]) -> bool:
+    """A capitalised title alone ("M.", "Dl.", "Dr.") right after a finished sentence."""
+    stripped = current.strip()
+    return (len(words(stripped)) == 1 and stripped[:1].isupper() and _ends_with_name_prefix(stripped, prefixes)
+            and previous.rstrip().endswith(_TERMINAL) and not _quote_open(previous))
 
 
 def _ends_with_name_prefix(text: str, prefixes: list[str]) -> bool:
