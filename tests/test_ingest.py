@@ -102,6 +102,16 @@ def test_folder_is_read_recursively_and_same_article_is_stored_once(make_workben
     assert len(again.duplicates) == 1 and not again.added
 
 
+def test_a_romanian_article_resent_from_a_legacy_code_page_is_the_same_article(make_workbench, samples_dir, tmp_path):
+    original = (samples_dir / "000_34b67d16e7c3daa1.txt").read_text(encoding="utf-8")
+    legacy = tmp_path / "000-cp1250.txt"
+    legacy.write_bytes(original.translate(str.maketrans("șțȘȚ", "şţŞŢ")).encode("cp1250", errors="replace"))
+    workbench = make_workbench()
+    assert len(workbench.ingest([samples_dir / "000_34b67d16e7c3daa1.txt"]).added) == 1
+    report = workbench.ingest([legacy])
+    assert not report.added and len(report.duplicates) == 1, report.items
+
+
 def test_html_main_text_is_extracted(make_workbench, tmp_path):
     page = (
         "<html><head><meta charset='windows-1251'><title>Путин ще посети Северна Корея</title></head><body>"

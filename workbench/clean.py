@@ -65,9 +65,15 @@ def join_drop_cap(text: str, language: str) -> str:
     return match.group(1) + letter + rest + text[match.end():]
 
 
+# Romanian ș ț are written with a cedilla (ş ţ) by legacy code pages (windows-1250, ISO-8859-2):
+# the same article re-sent from such a system must get the same id.
+_ROMANIAN_COMMA_BELOW = str.maketrans("şţŞŢ", "șțȘȚ")
+
+
 def normalised_for_identity(text: str) -> str:
-    """The form two copies of one article share: composed, case kept, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    """The form two copies of one article share: composed, case kept, whitespace collapsed,
+    Romanian s/t with a comma below whether typed with a cedilla or not."""
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).translate(_ROMANIAN_COMMA_BELOW)
     return _SPACES.sub(" ", text).strip()
 
 
