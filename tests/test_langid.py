@@ -54,3 +54,13 @@ def test_foreign_sentence_in_an_article_is_detected():
 def test_samples_have_their_languages(ingested_samples):
     languages = {article.origin.rsplit("/", 1)[-1][:3]: article.language for article in ingested_samples.articles()}
     assert languages == {"000": "ro", "001": "uk", "002": "fr", "003": "bg", "004": "bg"}
+
+
+def test_a_short_bulgarian_article_is_not_macedonian_without_macedonian_letters():
+    assert detect("Правителството подаде оставка днес.")[0] == "mk"  # what langdetect alone says
+    assert article_language("Правителството подаде оставка днес.") == "bg"
+    assert article_language("Владата поднесе оставка денеска, рече премиерот Ќосе.") == "mk"  # ќ is Macedonian
+
+
+def test_detection_can_be_limited_to_some_languages():
+    assert detect("Peste 1.000.000 de proiectile de artilerie au ajuns.", among=("ro", "bg"))[0] == "ro"

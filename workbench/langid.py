@@ -38,6 +38,8 @@ _FOREIGN_LETTERS = {
     "mk": "йщъьюяыэёіїєґўђћ",
     "sr": "йщъьюяыэёіїєґўѓќѕ",
 }
+# Letters only Macedonian or Serbian Cyrillic has, among the Cyrillic languages langdetect knows.
+_OWN_LETTERS = {"mk": "ѓќѕјљњџ", "sr": "јљњћђџ"}
 _LETTER = re.compile(r"[^\W\d_]")
 
 _lock = threading.Lock()
@@ -107,7 +109,12 @@ def article_language(text: str, *, seed: int = 0, sample_chars: int = 4000) -> s
         size += len(line)
         if size >= sample_chars:
             break
-    language, _ = detect("\n".join(sample), seed=seed)
+    text_sample = "\n".join(sample)
+    language, _ = detect(text_sample, seed=seed)
+    if language in _OWN_LETTERS and not set(text_sample.lower()) & set(_OWN_LETTERS[language]):
+        # langdetect calls short Bulgarian (and some Russian) text Macedonian or Serbian;
+        # without a letter only those alphabets have, it is one of the big three.
+        language, _ = detect(text_sample, seed=seed, among=("bg", "ru", "uk"))
     return language
 
 
