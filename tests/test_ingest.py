@@ -135,6 +135,26 @@ def test_html_main_text_is_extracted(make_workbench, tmp_path):
     assert texts.count("Путин ще посети Северна Корея") == 1
 
 
+def test_html_takes_no_publication_date_from_a_year_in_the_body_and_refuses_a_menu(make_workbench, tmp_path):
+    page = tmp_path / "budget.html"
+    page.write_text(
+        "<html><head><title>Guvernul adoptă bugetul</title></head><body><article><h1>Guvernul adoptă bugetul pentru "
+        "2025</h1><p>Guvernul a adoptat miercuri proiectul de buget pentru anul 2025, a anunțat ministrul finanțelor. "
+        "Deficitul estimat este de 7 la sută din PIB.</p><p>Opoziția a criticat proiectul și a anunțat o moțiune de "
+        "cenzură.</p></article></body></html>", encoding="utf-8")
+    dated = tmp_path / "dated.html"
+    dated.write_text(page.read_text(encoding="utf-8").replace("miercuri", "joi").replace(  # another article
+        "<head>", '<head><meta property="article:published_time" content="2024-10-02T09:00:00+03:00">'), encoding="utf-8")
+    menu = tmp_path / "menu.htm"
+    menu.write_text('<html><body><ul><li><a href="/a">A</a></li></ul></body></html>', encoding="utf-8")
+    workbench = make_workbench()
+    report = workbench.ingest([page, dated, menu])
+    assert len(report.added) == 2 and len(report.errors) == 1
+    assert "menu.htm: no article text found in this HTML page (only 'A')" in report.errors[0].message
+    published = {Path(a.origin).name: a.published for a in workbench.articles()}
+    assert published == {"budget.html": "", "dated.html": "2024-10-02"}
+
+
 def test_markdown_article(make_workbench, tmp_path):
     path = tmp_path / "article.md"
     path.write_text(

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from .clean import normalise_newlines
+from .clean import normalise_newlines, words
 from .errors import InputError
 
 log = logging.getLogger(__name__)
@@ -262,18 +262,26 @@ def _stream_encoding(handle: BinaryIO, origin: str) -> str:
 
 # -- HTML and Markdown -----------------------------------------------------------------
 
+MIN_HTML_WORDS = 5  # fewer is a menu, a link list or an error page, not an article
+
+
 def _html_document(html_text: str, origin: str, source: str, encoding: str) -> Document | InputError:
     import trafilatura
 
     result = trafilatura.bare_extraction(
-        html_text, with_metadata=True, include_comments=False, include_tables=False, include_images=False
+        html_text, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
+        # Only dates the page states as its own (meta tags, time elements): the extensive search
+        # takes a year named in the body ("the budget for 2025") for the publication date.
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if result is None:
         return InputError(origin, "no article text found in this HTML page", "check that it is an article page, not a menu or index")
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     text = normalise_newlines(data.get("text") or "")
-    if not text.strip():
-        return InputError(origin, "no article text found in this HTML page", "check that it is an article page")
+    if len(words(text)) < MIN_HTML_WORDS:
+        found = f" (only {text.strip()!r})" if text.strip() else ""
+        return InputError(origin, f"no article text found in this HTML page{found}",
+                          "check that it is an article page, not a menu or index")
     return Document(
         text=text,
         origin=origin,
