@@ -217,6 +217,17 @@ def test_csv_rows_with_semicolons_and_aliases(make_workbench, tmp_path):
     assert article.origin.endswith("rows.csv:2")
 
 
+def test_a_row_s_source_is_what_exports_show_even_with_a_url(make_workbench, tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps({"text": FR, "source": "Le Monde", "url": "https://example.org/a"}) + "\n"
+                    + json.dumps({"text": UK, "url": "https://example.org/b"}) + "\n", encoding="utf-8")
+    workbench = make_workbench()
+    workbench.ingest([path])
+    shown = dict(zip(workbench.statements_frame()["article_id"], workbench.statements_frame()["source"]))
+    by_url = {a.url: shown[a.article_id] for a in workbench.articles()}
+    assert by_url == {"https://example.org/a": "Le Monde", "https://example.org/b": "https://example.org/b"}
+
+
 def test_csv_quote_left_open_is_reported_not_swallowed(make_workbench, tmp_path):
     """Before: exit 0, one article holding every later row as its text."""
     path = tmp_path / "open-quote.csv"
@@ -267,7 +278,7 @@ def test_each_bad_input_gets_a_one_line_error_and_the_batch_goes_on(make_workben
     assert "PDF" in messages["document.txt"]
     assert "unreadable text encoding" in messages["unreadable.txt"]
     assert "no 'text' column" in messages["no-text-column.csv:1"] and "title, url" in messages["no-text-column.csv:1"]
-    assert "not valid JSON" in messages["mixed.jsonl:2"]
+    assert "not valid JSON" in messages["mixed.jsonl:2"] and "near '{this is not json'" in messages["mixed.jsonl:2"]
     assert "not an object" in messages["mixed.jsonl:3"]
     assert "no 'text' field" in messages["mixed.jsonl:4"]
     assert "no such file" in messages["does-not-exist.txt"]

@@ -60,7 +60,7 @@ def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
             {
                 "statement_id": statement.statement_id,
                 "article_id": statement.article_id,
-                "source": article.url or article.source,
+                "source": article.source or article.url,
                 "title": article.title,
                 "language": statement.language,
                 "position": statement.position,
@@ -162,7 +162,7 @@ def group_rows(workbench: "Workbench", group_ids: Iterable[str] | None = None) -
                 "tier": member.get("member_tier", group.tier),
                 "statement_id": statement_id,
                 "article_id": statement.article_id,
-                "source": article.url or article.source,
+                "source": article.source or article.url,
                 "language": statement.language,
                 "text": statement.text,
                 "score_cosine": member.get("score_cosine"),

@@ -371,7 +371,10 @@ def _jsonl_rows(lines: Iterator[tuple[int, str | InputError]], path: Path) -> It
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield InputError(origin, f"not valid JSON ({exc.msg} at column {exc.colno})", "each line must be one JSON object", line=number)
+            around = line[max(0, exc.pos - 20):exc.pos + 20].replace("\n", " ").strip()
+            problem = exc.msg.lower().removesuffix(" at")  # "Invalid control character at"
+            yield InputError(origin, f"not valid JSON ({problem}, column {exc.colno}, near {around!r})",
+                             "each line must be one JSON object", line=number)
             continue
         if not isinstance(record, dict):
             yield InputError(origin, f"a JSON {type(record).__name__}, not an object", 'write {"text": "..."} per line', line=number)

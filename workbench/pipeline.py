@@ -293,9 +293,8 @@ class Workbench:
         article_id = article_id_for(item.text)
         existing = self.store.article_origin(article_id)
         if existing is not None:
-            return IngestItem(
-                item.origin, "duplicate", article_id, f"{item.origin}: same article as {existing} ({article_id}); stored once"
-            )
+            earlier = "already stored from this same input" if existing == item.origin else f"same article as {existing}"
+            return IngestItem(item.origin, "duplicate", article_id, f"{item.origin}: {earlier} ({article_id}); stored once")
         try:
             article, statements = prepare_article(item, self.config)
         except Exception as exc:  # one article that breaks a stage must not stop the batch
@@ -588,7 +587,7 @@ class Workbench:
                 hits.append(SearchHit(
                     statement_id=statement.statement_id, text=statement.text, language=statement.language,
                     article_id=statement.article_id, score=round(score, 4), adjusted=round(adjusted, 4),
-                    source=article.url or article.source, title=article.title,
+                    source=article.source or article.url, title=article.title,
                     group_id=group_of.get(statement.statement_id, ""),
                 ))
             results.append(hits)

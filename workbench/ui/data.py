@@ -260,7 +260,7 @@ def group_views(workbench: Workbench, group_ids: Sequence[str], *, outside_links
             article = articles[statement.article_id]
             row = member_rows.get(statement_id, {})
             members.append(MemberView(
-                statement=statement, title=article.title, source=article.url or article.source, url=article.url,
+                statement=statement, title=article.title, source=article.source or article.url, url=article.url,
                 claims=claims.get(statement_id, Claims()), member_tier=row.get("member_tier", group.tier),
                 score_cosine=row.get("score_cosine"), score_margin=row.get("score_margin"),
                 relation=strongest_relation(statement_id, relations),
