@@ -110,3 +110,38 @@ def test_a_first_line_set_off_by_a_blank_line_is_the_headline_even_without_share
     joined = "Guvernul a aprobat bugetul pentru anul viitor\nMinistrul finanțelor a declarat luni că deficitul va scădea."
     untitled, _ = prepare_article(Document(text=joined, origin="q", source="q", encoding="utf-8"), Config())
     assert untitled.title == ""  # no blank line: it may be a wrapped first sentence or a kicker, not set off
+
+
+UNSEEN_ENGLISH_PAGE = """Harbour bridge reopens after two years of repairs
+
+The harbour bridge reopened to traffic on Monday after repairs that cost 120 million pounds. Engineers replaced all of the cables and half of the deck.
+
+(Photo by Jane Doe/Getty Images)
+
+The transport minister said the bridge would carry 40,000 vehicles a day.
+
+Share this story on Facebook and follow us on Twitter
+
+Officials expect the toll to be lifted next spring, according to the city council.
+
+Peter Grant is a transport correspondent for the paper. He has covered the city since 2012.
+
+More stories
+Five new restaurants to try this month
+Council announces summer festival line-up
+Heavy rain expected across the region tomorrow
+"""
+
+
+def test_an_unseen_english_site_credit_bio_and_teaser_list_are_marked_and_the_last_sentence_is_kept():
+    article, statements = prepare_article(
+        Document(text=UNSEEN_ENGLISH_PAGE, origin="page", source="page", encoding="utf-8"), Config())
+    reason = {s.text: s.boilerplate_reason for s in statements}
+    assert reason["(Photo by Jane Doe/Getty Images)"] == "credit"
+    assert reason["Peter Grant is a transport correspondent for the paper."] == "author_bio"
+    for teaser in ("Five new restaurants to try this month", "Council announces summer festival line-up",
+                   "Heavy rain expected across the region tomorrow"):
+        assert reason[teaser] == "teaser_list", teaser
+    # after the share prompt, before any other furniture: still the article
+    assert reason["Officials expect the toll to be lifted next spring, according to the city council."] == ""
+    assert not boilerplate.is_author_bio("Dmitry Peskov is the Kremlin spokesman.")

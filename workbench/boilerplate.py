@@ -174,6 +174,24 @@ def is_call_to_action(text: str) -> bool:
     return word_count <= 8 and heading is not None
 
 
+# "John Brown is a senior correspondent…", "Marie Lefèvre est journaliste…": a capitalised name,
+# a copula, and a newsroom role within the next few words.
+_NAME_WORD = r"[A-ZÀ-ÖØ-ÞĂÂÎȘȚА-ЯЁІЇЄҐ][\w'’.-]+"
+
+
+@lru_cache(maxsize=1)
+def _bio_pattern() -> re.Pattern[str]:
+    copulas = "|".join(re.escape(c) for c in sorted(lexicon()["bio_copulas"], key=len, reverse=True))
+    roles = "|".join(re.escape(r) for r in sorted(lexicon()["bio_roles"], key=len, reverse=True))
+    return re.compile(rf"^\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}\s+(?:{copulas})\b(?:\s+[\w'’-]+){{0,5}}?\s+(?:{roles})",
+                      re.IGNORECASE)
+
+
+def is_author_bio(text: str) -> bool:
+    """A line introducing the author by name and newsroom role."""
+    return len(words(text)) <= 40 and _bio_pattern().match(text) is not None
+
+
 def is_form_text(text: str) -> bool:
     return len(words(text)) <= 25 and bool(_cue_pattern("form").search(text))
 
@@ -198,6 +216,8 @@ def line_reasons(lines: Sequence[Line], headline: Headline) -> dict[int, str]:
             reasons[line.index] = "form"
         elif is_relative_timestamp(text):
             reasons[line.index] = "teaser_list"
+        elif is_author_bio(text):
+            reasons[line.index] = "author_bio"
         elif _cue_pattern("author_heading").match(text.strip()) and line.word_count <= 8:
             reasons[line.index] = "author_bio"
             if line.index + 1 < len(lines) and lines[line.index + 1].word_count <= 60:
@@ -208,11 +228,37 @@ def line_reasons(lines: Sequence[Line], headline: Headline) -> dict[int, str]:
             reasons.setdefault(index, "teaser_list")
     for index in _templated_lines(lines):
         reasons.setdefault(index, "form")
+    for index in _teaser_run(lines, headline):
+        reasons.setdefault(index, "teaser_list")
     for line in lines:
         if line.word_count < 3 and line.index != headline.line and line.index not in headline.repeats:
             reasons.setdefault(line.index, "short_fragment")
     _mark_tail(lines, reasons)
     return reasons
+
+
+TEASER_RUN = 3  # unpunctuated headline-like lines in a row after the article's last sentence
+
+
+def _teaser_run(lines: Sequence[Line], headline: Headline) -> list[int]:
+    """A list of other stories' headlines ending the page: after the last line of body text,
+    at least three short lines in a row without final punctuation, and the heading above them."""
+    last_body = max((line.index for line in lines if _is_body(line)), default=-1)
+    run: list[int] = []
+    found: list[int] = []
+    for line in lines[last_body + 1:]:
+        if line.index != headline.line and 3 <= line.word_count <= 15 and not line.ends_with_punctuation:
+            run.append(line.index)
+            continue
+        if len(run) >= TEASER_RUN:
+            found += run
+        run = []
+    if len(run) >= TEASER_RUN:
+        found += run
+    heading = found[0] - 1 if found else -1
+    if heading > last_body and heading >= 0 and lines[heading].word_count <= 4:
+        found.insert(0, heading)
+    return found
 
 
 def _templated_lines(lines: Sequence[Line], window: int = 5, minimum: int = 3) -> set[int]:
@@ -240,7 +286,14 @@ def _mark_tail(lines: Sequence[Line], reasons: dict[int, str], share: float = 0.
         rest = range(line.index, total)
         flagged = sum(1 for i in rest if i in reasons)
         if flagged >= share * len(rest) and len(rest) >= 2:
+            # Share and follow prompts also sit inside articles: full sentences right after them,
+            # before any other furniture, are still the article's own ("Le débat devrait reprendre…").
+            prompts_only = True
             for i in rest:
+                if reasons.get(i) not in (None, "call_to_action"):
+                    prompts_only = False
+                if prompts_only and i not in reasons and _is_body(lines[i]):
+                    continue
                 reasons.setdefault(i, "after_article_end")
             return
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from .clean import words
 
-_TERMINAL = tuple(".!?…:;»\"“”'")
+_TERMINAL = tuple(".!?…:;»\"“”'。！？")  # with the full-width stops of Chinese and Japanese
 _LETTERS = re.compile(r"[^\W\d_]")
 _UPPER_START = re.compile(r"^\W*[A-ZÀ-ÖØ-ÞĂÂÎȘȚŞŢА-ЯЁІЇЄҐЂЈЉЊЋЏЅЃЌ]")
 _LOWER_START = re.compile(r"^[\s\"'«»„“”(\[]*[a-zà-öø-ÿăâîșțşţа-яёіїєґђјљњћџѕѓќ]")
