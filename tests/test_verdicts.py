@@ -51,7 +51,8 @@ def test_denial_against_assertion_conflicts_but_plain_negation_does_not():
     assertion = view("Русия и Северна Корея имат споразумение за оръжие.", "bg", "a2")
     assert relate("g", denial, assertion, 0.1).relation == "conflicts"
     negation = view("Мацегора не е запознат с никакви приготовления.", "bg", "a3", [Hedge("negation", "не", 9, 11)])
-    assert relate("g", negation, assertion, 0.1).relation == "corroborates"
+    plain = relate("g", negation, assertion, 0.1)
+    assert plain.relation == "corroborates" and "the plain negation in the bg statement is not a denial" in plain.explanation
 
 
 def test_a_denial_that_repeats_the_figure_still_conflicts():

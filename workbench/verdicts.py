@@ -223,8 +223,11 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         )
     else:
         relation = "corroborates"
+        negated = [side.statement.language for side in (a, b) if any(h.startswith("negation:") for h in side.hedges)]
         explanation = ("corroborates: the same fact, with no figures to compare; "
-                       + ("both deny it." if a.denies else "neither denies it."))
+                       + ("both deny it." if a.denies else "neither denies it")
+                       + ("" if a.denies else (f" (the plain negation in the {' and '.join(negated)} statement is "
+                                               "not a denial of the other)." if negated else ".")))
     sources = [f"{side.statement.language}: {side.attribution}" for side in (a, b) if side.attribution]
     if sources:
         explanation += " Said by " + "; ".join(sources) + "."
