@@ -97,12 +97,13 @@ def test_evidence_table_carries_figures_sources_and_relations(analysed_samples, 
     analysed_samples.export(tmp_path, formats=("csv", "jsonl", "xlsx"))
     rows = pd.read_csv(tmp_path / "groups.csv", keep_default_na=False)
     for column in ("quantity_value", "quantity_low", "quantity_high", "unit_key", "approximator", "attribution",
-                   "hedge", "relation", "group_figures", "verdict_explanation"):
+                   "hedge", "relation", "group_figures", "verdict_explanation", "all_quantities"):
         assert column in rows.columns
     shells = rows[rows["unit_key"] == "shell"]
     assert sorted(shells["quantity_value"].astype(float)) == [1_000_000.0, 5_000_000.0]
     assert set(shells["relation"]) == {"conflicts"} and set(shells["approximator"]) == {"more_than", "nearly"}
     assert (shells["quantity_low"].astype(str) != "").all()
+    assert all(text in readings for text, readings in zip(shells["quantity_text"], shells["all_quantities"]))
     figures = shells["group_figures"].iloc[0]
     assert "1,000,000" in figures and "5,000,000" in figures and " vs " in figures
     workbook = pd.read_excel(tmp_path / "evidence.xlsx", sheet_name=None)
@@ -163,3 +164,12 @@ def test_group_figures_show_each_reading_once_and_count_the_rest_in_a_big_group(
     assert figures.count(" vs ") == FIGURES_SHOWN - 1
     assert figures.endswith(f"(and {distinct - FIGURES_SHOWN} more distinct figures)")
     assert figures.count("100 shell") == 1
+
+
+def test_a_statement_with_two_figures_is_compared_by_its_closest_one():
+    update = view("Спочатку йшлося про 1 000 000 снарядів, а тепер уже про 5 000 000 снарядів.", "uk", "a1")
+    assert [q.value for q in update.quantities] == [1_000_000, 5_000_000]
+    agrees = relate("g", update, view("Бяха доставени пет милиона снаряда.", "bg", "a2"), 0.1)
+    assert agrees.relation == "corroborates", agrees.explanation
+    differs = relate("g", update, view("Au fost livrate 3 milioane de obuze.", "ro", "a3"), 0.1)
+    assert differs.relation == "conflicts"

@@ -27,7 +27,7 @@ STATEMENT_COLUMNS = [
     "boilerplate", "boilerplate_reason", "group_id",
 ]
 CLAIM_COLUMNS = ["quantity_text", "quantity_value", "quantity_low", "quantity_high", "unit_key", "approximator",
-                 "attribution", "hedge"]
+                 "attribution", "hedge", "all_quantities"]
 STATEMENT_COLUMNS += CLAIM_COLUMNS + ["note"]
 DECISION_COLUMNS = ["decision_id", "kind", "subject", "statement_ids", "target_ids", "value", "author", "created",
                     "active", "texts"]
@@ -36,7 +36,7 @@ GROUP_COLUMNS = [
     "score_cosine", "score_margin", "decision", "note",
     "quantity_value", "quantity_low", "quantity_high", "unit_key", "approximator", "attribution", "hedge", "relation",
     "group_verdict", "group_verdict_source", "group_figures", "verdict_explanation", "quantity_text",
-    "group_tier", "group_languages", "group_articles", "title", "group_note",
+    "group_tier", "group_languages", "group_articles", "title", "group_note", "all_quantities",
 ]
 FORMATS = ("csv", "jsonl", "xlsx")
 # Article text is untrusted: in a workbook it stays text, never a formula ("=HYPERLINK(...)") or a link.
@@ -120,6 +120,9 @@ def claim_fields(claims: Claims | None, unit_keys: set[str] | None = None) -> di
         "approximator": quantity.approximator if quantity else "",
         "attribution": " | ".join(a.text for a in claims.attributions),
         "hedge": _hedge_text(claims),
+        # every figure, not only the main one: "first 1 million, now 5 million" keeps both
+        "all_quantities": "; ".join(f"«{q.text}» {describe_quantity(q)}" for q in claims.quantities
+                                    if q.kind in COMPARABLE_KINDS),
     }
 
 

@@ -148,6 +148,13 @@ def compare_figures(a: Quantity, b: Quantity, tolerance: float) -> tuple[str, st
     return "conflicts", explanation, details
 
 
+def _gap(a: Quantity, b: Quantity) -> float:
+    """How far apart two readings are, relative to the larger (0 when the same)."""
+    value_a, value_b = _reported(a), _reported(b)
+    larger = max(abs(value_a), abs(value_b))
+    return abs(value_a - value_b) / larger if larger else 0.0
+
+
 def _same_range(a: Quantity, b: Quantity, tolerance: float) -> bool:
     """Two ranges whose ends agree within the tolerance ("3-5 million" and "from 3 to 5 million")."""
     if a.approximator != "range" or b.approximator != "range" or None in (a.low, a.high, b.low, b.high):
@@ -197,8 +204,10 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
     elif shared:
         outcomes = []
         for key in shared:
-            qa = next(q for q in a.quantities if q.unit_key == key)
-            qb = next(q for q in b.quantities if q.unit_key == key)
+            # A statement may give several figures for one thing ("first 1 million, now 5 million"):
+            # the two closest readings are compared.
+            qa, qb = min(((x, y) for x in a.quantities if x.unit_key == key for y in b.quantities if y.unit_key == key),
+                         key=lambda pair: _gap(*pair))
             outcomes.append((key, qa, qb, *compare_figures(qa, qb, tolerance)))
         # The strongest finding speaks for the pair: any conflict, else agreement, else vagueness.
         key, qa, qb, relation, why, figure_details = min(outcomes, key=lambda o: RELATION_ORDER.index(o[3]))
