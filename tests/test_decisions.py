@@ -109,3 +109,20 @@ def test_a_crash_during_analysis_loses_no_decision_and_no_result(analysed_copy, 
         assert [d.kind for d in reopened.store.decisions()] == ["set_verdict"]
     finally:
         reopened.close()
+
+
+def test_a_new_group_takes_its_statements_out_of_their_groups_and_nothing_else(analysed_copy):
+    """Starting a group from two search hits once merged both hits' whole groups."""
+    shells = shells_group(analysed_copy)
+    bulgarian = sample_statement(analysed_copy, "004", "Неотдавнашен доклад на Блумбърг")
+    romanian = sample_statement(analysed_copy, "000", "Coreea de Nord își intensifică producția de arme")
+    other = next(g for g in analysed_copy.groups() if romanian.statement_id in g.statement_ids)
+    analysed_copy.new_group([bulgarian.statement_id, romanian.statement_id], author="ana")
+    created = next(g for g in analysed_copy.groups() if bulgarian.statement_id in g.statement_ids)
+    assert set(created.statement_ids) == {bulgarian.statement_id, romanian.statement_id}
+    left_behind = set(shells.statement_ids) - {bulgarian.statement_id}
+    assert not left_behind & set(created.statement_ids)
+    assert not (set(other.statement_ids) - {romanian.statement_id}) & set(created.statement_ids)
+    analysed_copy.analyze()  # and it holds after re-analysis
+    again = next(g for g in analysed_copy.groups() if bulgarian.statement_id in g.statement_ids)
+    assert set(again.statement_ids) == set(created.statement_ids)

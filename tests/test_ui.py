@@ -433,8 +433,13 @@ def test_search_finds_statements_in_every_language_and_starts_a_group(open_app, 
     app.button(key="search-new-group").click()
     run_and_check(app)
     decision = workbench.store.decisions()[-1]
-    assert decision.kind == "merge" and set(decision.statement_ids) == {first, second}
-    assert workbench.store.group_of(first) == workbench.store.group_of(second) != ""
+    assert decision.kind == "new_group" and set(decision.statement_ids) == {first, second}
+    created = workbench.store.group_of(first)
+    assert created == workbench.store.group_of(second) != ""
+    assert set(next(g for g in workbench.groups() if g.group_id == created).statement_ids) == {first, second}
+    shown = {hit["statement_id"]: hit["group_id"] for hit in app.session_state["search_results"]["hits"]}
+    assert shown[first] == shown[second] == created  # the hits show their new group
+    assert any(link.label == f"Open the new group {created}" for link in app.get("page_link"))
 
 
 def test_export_holds_the_decisions_and_the_manifest(open_app, sample_workspace, library):

@@ -233,7 +233,7 @@ def describe_decisions(statement_id: str, group, decisions) -> str:
             said.append(f"link accepted{who}")
         elif decision.kind == "move" and ids and ids[0] == statement_id:
             said.append(f"moved here{who}" if decision.target_ids else f"moved out of its group{who}")
-        elif decision.kind == "merge" and statement_id in ids:
+        elif decision.kind in ("merge", "new_group") and statement_id in ids:
             said.append(f"grouped by hand{who}")
         elif decision.kind == "split" and statement_id in ids:
             said.append(f"split off{who}")

@@ -403,6 +403,12 @@ def constraints_from(decisions: Iterable[Decision]) -> Constraints:
         elif decision.kind == "merge":
             for a, b in zip(ids, ids[1:]):
                 constraints.join(a, b)
+        elif decision.kind == "new_group":
+            for a in ids:
+                for b in decision.target_ids:
+                    constraints.separate(a, b)
+            for a, b in zip(ids, ids[1:]):
+                constraints.join(a, b)
         elif decision.kind == "set_verdict":
             constraints.verdicts.append(decision)
     return constraints

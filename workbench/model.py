@@ -15,7 +15,7 @@ from typing import Any, Literal
 Tier = Literal["suggested", "confirmed"]
 RelationKind = Literal["corroborates", "conflicts", "underspecified", "unrelated"]
 DecisionKind = Literal[
-    "accept_link", "reject_link", "move", "split", "merge", "set_verdict", "note"
+    "accept_link", "reject_link", "move", "split", "merge", "new_group", "set_verdict", "note"
 ]
 
 
@@ -186,8 +186,9 @@ class Decision:
       group-mates; ``target_ids`` are the members of the group it joins (empty: it
       leaves its group);
     * ``split``: ``statement_ids`` and ``target_ids`` are the two parts;
-    * ``merge``: ``statement_ids`` holds one member of each group to merge (or the
-      statements that start a new group);
+    * ``merge``: ``statement_ids`` holds one member of each group to merge;
+    * ``new_group``: ``statement_ids`` leave their groups and form one of their own;
+      ``target_ids`` are the group-mates they left;
     * ``set_verdict``: ``statement_ids`` are the group's members when it was set,
       ``value`` the verdict;
     * ``note``: ``subject`` says what it is about, ``statement_ids`` which one, ``value``

@@ -703,10 +703,13 @@ class Workbench:
         return self.decide(Decision("merge", anchors, author=author))
 
     def new_group(self, statement_ids: Sequence[str], *, author: str = "") -> int:
-        """Put these statements in one group, whatever their scores."""
-        if len(set(statement_ids)) < 2:
+        """These statements leave their groups and form one of their own, whatever their scores."""
+        chosen = tuple(dict.fromkeys(statement_ids))
+        if len(chosen) < 2:
             raise WorkbenchError("a new group needs at least two statements")
-        return self.decide(Decision("merge", tuple(dict.fromkeys(statement_ids)), author=author))
+        left = sorted({m for g in self.store.groups() if set(g.statement_ids) & set(chosen)
+                       for m in g.statement_ids if m not in chosen})
+        return self.decide(Decision("new_group", chosen, target_ids=tuple(left), author=author))
 
     def set_verdict(self, group_id: str, verdict: str, *, author: str = "") -> int:
         if verdict not in VERDICTS:

@@ -243,7 +243,7 @@ def plain(text: str) -> str:
 
 DECISION_WORDS = {
     "accept_link": "link accepted", "reject_link": "link rejected", "move": "statement moved", "split": "group split",
-    "merge": "grouped by hand", "set_verdict": "verdict set", "note": "note",
+    "merge": "grouped by hand", "new_group": "new group by hand", "set_verdict": "verdict set", "note": "note",
 }
 
 

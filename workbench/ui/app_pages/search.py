@@ -15,10 +15,19 @@ def _selected(hits: list[dict]) -> list[str]:
     return [hit["statement_id"] for hit in hits if st.session_state.get(f"pick-{hit['statement_id']}")]
 
 
+NEW_GROUP = "search_new_group"
+
+
 def _new_group(statement_ids: list[str]) -> None:
     state.decide(f"New group started from {len(statement_ids)} statements", "new_group", statement_ids)
     for statement_id in statement_ids:
         st.session_state[f"pick-{statement_id}"] = False
+    found = st.session_state.get(state.SEARCH_RESULTS)
+    with state.locked() as wb:
+        group_of = {sid: wb.store.group_of(sid) for sid in [hit["statement_id"] for hit in (found or {}).get("hits", [])]}
+        st.session_state[NEW_GROUP] = wb.store.group_of(statement_ids[0])
+    for hit in (found or {}).get("hits", []):  # the hits show the groups they are in now
+        hit["group_id"] = group_of.get(hit["statement_id"], "")
 
 
 @st.fragment
@@ -35,6 +44,10 @@ def results() -> None:
     if not hits:
         st.info("Nothing found.")
         return
+    created = st.session_state.get(NEW_GROUP)
+    if created:
+        st.page_link("app_pages/groups.py", label=f"Open the new group {created}", query_params={"group": created},
+                     icon=":material/join_inner:")
     start, end = state.paginate(len(hits), HITS_PER_PAGE, state.SEARCH_PAGE)
     for hit in hits[start:end]:
         pick, card = st.columns([0.6, 12], vertical_alignment="center")
@@ -65,5 +78,6 @@ if submitted and query.strip():
         st.error(render.markdown_literal(str(error)))
     else:
         st.session_state[state.SEARCH_RESULTS] = {"query": query, "hits": [hit.to_dict() for hit in hits]}
+        st.session_state.pop(NEW_GROUP, None)
         state.first_page(state.SEARCH_PAGE)
 results()
