@@ -186,6 +186,25 @@ def test_a_link_to_one_group_shows_only_that_group(open_app, sample_workspace, l
     assert len(cards) == 1 and group.group_id in cards[0]
 
 
+def test_the_one_group_view_follows_its_group_when_a_decision_renames_it(open_app, sample_workspace, library):
+    """Group ids follow their members; moving a statement out once left 'not in this workspace'."""
+    workbench = library(sample_workspace)
+    group = conflict_group(workbench)
+    app = open_app(sample_workspace)
+    app.query_params["group"] = group.group_id
+    run_and_check(app)
+    moved = min(group.statement_ids)  # the smallest member names the group
+    app.selectbox(key=f"move-s-{group.group_id}").set_value(moved)
+    app.button(key=f"move-submit-{group.group_id}").click()
+    run_and_check(app)
+    followed = workbench.store.group_of(sorted(set(group.statement_ids) - {moved})[0])
+    assert followed and followed != group.group_id
+    assert app.query_params["group"] == followed
+    cards = group_cards(app)
+    assert len(cards) == 1 and followed in cards[0]
+    assert not app.warning and any("holds most of its statements" in info.value for info in app.info)
+
+
 # -- review ------------------------------------------------------------------------------------
 
 def test_accepted_link_is_saved_and_survives_reload_and_restart(open_app, sample_workspace, library):

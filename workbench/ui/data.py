@@ -215,6 +215,15 @@ def group_of(store: Store, statement_ids: Iterable[str]) -> dict[str, str]:
     return {sid: row["group_id"] for sid, row in store.group_members(statement_ids).items()}
 
 
+def successor(store: Store, statement_ids: Sequence[str]) -> str:
+    """The group that now holds most of these statements (the former members of a group a
+    decision renamed or split), or "" when none of them is grouped any more."""
+    counts: dict[str, int] = {}
+    for group_id in group_of(store, statement_ids).values():
+        counts[group_id] = counts.get(group_id, 0) + 1
+    return max(sorted(counts), key=counts.__getitem__) if counts else ""
+
+
 def claims_for(store: Store, statement_ids: Iterable[str]) -> dict[str, Claims]:
     """Quantities, attributions and hedges of a few statements (SQLite picks the rows)."""
     return store.claims(statement_ids)

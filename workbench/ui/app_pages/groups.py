@@ -18,6 +18,9 @@ def _first_page() -> None:
     state.first_page(state.GROUPS_PAGE)
 
 
+FOCUS_MEMBERS = "groups_focus_members"  # group id -> its statements when last shown on its own
+
+
 def _show_all_groups() -> None:
     st.query_params.pop("group", None)
 
@@ -181,6 +184,20 @@ if table.empty:
 focus = st.query_params.get("group", "")
 if focus:
     rows = table[table["group_id"] == focus]
+    remembered = st.session_state.get(FOCUS_MEMBERS, {})
+    if rows.empty and focus in remembered:
+        # A group's id follows its members: after a move or split, follow the group most of them are in.
+        with state.locked() as wb:
+            followed = data.successor(wb.store, remembered[focus])
+        if followed:
+            st.info(f"Group {render.markdown_literal(focus)} changed with your decision; this is {followed}, "
+                    "which holds most of its statements now.")
+            st.query_params["group"] = focus = followed
+            rows = table[table["group_id"] == focus]
+    if not rows.empty:
+        with state.locked() as wb:
+            remembered[focus] = list(next(iter(data.groups_by_id(wb.store, [focus]).values())).statement_ids)
+        st.session_state[FOCUS_MEMBERS] = remembered
     st.button("Show all groups", on_click=_show_all_groups, icon=":material/arrow_back:")
     if rows.empty:
         st.warning(f"Group {render.markdown_literal(focus)} is not in this workspace any more: a decision or a new "
