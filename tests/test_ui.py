@@ -372,7 +372,8 @@ def test_uploads_over_the_limit_are_refused_with_a_message(tmp_path):
     assert [saved.name for saved in batch.saved] == ["small.txt"]
     assert "over the upload limit of 0.001 MB" in batch.rejected[0].reason
     options = streamlit_options("127.0.0.1", 8501)
-    assert options[options.index("--server.maxUploadSize") + 1] == str(UPLOAD_LIMIT_MB)
+    # the browser may send more than the limit, so that a file over it is listed among the rejected files
+    assert int(options[options.index("--server.maxUploadSize") + 1]) > UPLOAD_LIMIT_MB
 
 
 def test_uploaded_file_names_cannot_escape_the_upload_folder(tmp_path):
