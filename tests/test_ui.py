@@ -264,6 +264,8 @@ def test_note_move_split_merge_and_undo(open_app, sample_workspace, library):
     note = workbench.store.decisions()[-1]
     assert (note.kind, note.subject, note.value) == ("note", "group", "Bloomberg's figure is an estimate <b>not</b> a count")
     assert "&lt;b&gt;not&lt;/b&gt;" in page_html(app) and "<b>not</b>" not in page_html(app)
+    header = next(card for card in group_cards(app) if gid in card)  # the next reviewer sees it unfolded
+    assert "<b>Note:</b> Bloomberg&#x27;s figure is an estimate &lt;b&gt;not&lt;/b&gt; a count" in header
 
     moved = group.statement_ids[0]
     app.selectbox(key=f"move-s-{gid}").set_value(moved)
@@ -607,3 +609,10 @@ def test_pages_stay_fast_on_100k_statements(open_app, tmp_path):
     app.text_input(key="groups_text").set_value("shells artillery million report 17-4")
     run_and_check(app)
     assert time.perf_counter() - started < 5
+
+
+def test_an_article_without_a_title_shows_the_start_of_its_first_line():
+    assert data.shown_title("", "\n Руският президент Владимир Путин ще посети Северна Корея за двудневно посещение, което "
+                            "започва днес.\nОще") == "Руският президент Владимир Путин ще посети Северна Корея за двудневно посещение,…"
+    assert data.shown_title("Заглавие", "текст") == "Заглавие" and data.shown_title("", " \n") == "(untitled)"
+    assert "figure</mark>" not in render.LEGEND  # the reader does not highlight figures, so its legend does not say so

@@ -305,7 +305,9 @@ class Workbench:
         added = self.store.add_article(article, statements)
         if not added:
             return IngestItem(item.origin, "duplicate", article_id, f"{item.origin}: already stored ({article_id})")
-        return IngestItem(item.origin, "added", article_id, f"{item.origin}: {len(statements)} statements")
+        count = len(statements)
+        return IngestItem(item.origin, "added", article_id,
+                          f"{item.origin}: {count} statement{'' if count == 1 else 's'}")
 
     # -- analysis ------------------------------------------------------------------------
     @property

@@ -215,6 +215,18 @@ def group_of(store: Store, statement_ids: Iterable[str]) -> dict[str, str]:
     return {sid: row["group_id"] for sid, row in store.group_members(statement_ids).items()}
 
 
+UNTITLED_CHARS = 80
+
+
+def shown_title(title: str, text: str) -> str:
+    """The title, or for an article without one (sample 004 starts with its first sentence) the
+    start of its first line, marked as such, as the command line's summary shows it."""
+    if title.strip():
+        return title.strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return (first[:UNTITLED_CHARS].rstrip() + "…" if len(first) > UNTITLED_CHARS else first) or "(untitled)"
+
+
 def successor(store: Store, statement_ids: Sequence[str]) -> str:
     """The group that now holds most of these statements (the former members of a group a
     decision renamed or split), or "" when none of them is grouped any more."""
@@ -269,7 +281,8 @@ def group_views(workbench: Workbench, group_ids: Sequence[str], *, outside_links
             article = articles[statement.article_id]
             row = member_rows.get(statement_id, {})
             members.append(MemberView(
-                statement=statement, title=article.title, source=article.source or article.url, url=article.url,
+                statement=statement, title=shown_title(article.title, article.text), source=article.source or article.url,
+                url=article.url,
                 claims=claims.get(statement_id, Claims()), member_tier=row.get("member_tier", group.tier),
                 score_cosine=row.get("score_cosine"), score_margin=row.get("score_margin"),
                 relation=strongest_relation(statement_id, relations),

@@ -124,10 +124,17 @@ def group_header(view: GroupView) -> str:
     group = view.group
     languages = "".join(f'<span class="wb-lang">{esc(language)}</span>' for language in group.languages)
     figures = f'<div class="wb-text"><b>Figures:</b> {esc(view.figures)}</div>' if view.figures else ""
+    notes = [d for d in view.decisions if d.kind == "note"]
+    noted = ""
+    if notes:
+        latest = notes[-1]
+        who = f" ({latest.author})" if latest.author else ""
+        more = f" · {len(notes) - 1} more in Review" if len(notes) > 1 else ""
+        noted = f'<div class="wb-text"><b>Note{who}:</b> {esc(latest.value)}<span class="wb-meta">{more}</span></div>'
     return (
         f'<div>{verdict_badge(group.verdict, group.verdict_source)}{languages}'
         f'<span class="wb-meta"> {len(group.article_ids)} articles · {len(group.statement_ids)} statements · '
-        f'{esc(group.tier)} · group <code>{esc(group.group_id)}</code></span></div>{figures}'
+        f'{esc(group.tier)} · group <code>{esc(group.group_id)}</code></span></div>{figures}{noted}'
     )
 
 
@@ -189,9 +196,10 @@ def link_summary(view: LinkView, texts: dict[str, tuple[str, str]]) -> str:
             f'<div class="wb-scores">{esc(scores)}</div>{relation}{outside}</div>')
 
 
-LEGEND = ('<div class="wb-legend wb-meta"><span><mark class="wb-figure">figure</mark></span>'
-          '<span><mark class="wb-source">source</mark></span><span><mark class="wb-hedge">hedge</mark></span>'
-          '<span class="wb-boiler">boilerplate</span><span class="wb-grouped">in a group (click to open)</span></div>')
+# The reader marks statements; figures, sources and hedges are highlighted in the group cards.
+LEGEND = ('<div class="wb-legend wb-meta"><span class="wb-boiler">boilerplate</span>'
+          '<span class="wb-grouped">in a group (click to open)</span>'
+          '<span>figures, sources and hedges are highlighted on the Groups page</span></div>')
 
 
 def article_text(window: ArticleWindow) -> str:

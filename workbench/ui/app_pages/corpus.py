@@ -26,7 +26,8 @@ def reader(article_id: str) -> None:
         st.warning("This article is not in the workspace.")
         return
     article = window.article
-    st.html(render.article_heading(article.title, article.source, article.url, article.language))
+    st.html(render.article_heading(data.shown_title(article.title, article.text), article.source, article.url,
+                                   article.language))
     st.html(render.LEGEND)
     st.html(render.article_text(window))
     grouped = list(dict.fromkeys(window.groups.values()))
