@@ -616,3 +616,20 @@ def test_an_article_without_a_title_shows_the_start_of_its_first_line():
                             "започва днес.\nОще") == "Руският президент Владимир Путин ще посети Северна Корея за двудневно посещение,…"
     assert data.shown_title("Заглавие", "текст") == "Заглавие" and data.shown_title("", " \n") == "(untitled)"
     assert "figure</mark>" not in render.LEGEND  # the reader does not highlight figures, so its legend does not say so
+
+
+def test_the_analyst_name_survives_a_reload_through_the_address(open_app, sample_workspace, monkeypatch, library):
+    app = open_app(sample_workspace)
+    app.text_input(key="analyst").set_value("Ion Popescu")
+    run_and_check(app)
+    assert app.query_params["analyst"] == "Ion Popescu"
+    monkeypatch.setattr(sys, "argv", [str(app_path()), "--", "--workspace", str(sample_workspace)])
+    reloaded = AppTest.from_file(str(app_path()), default_timeout=180)  # a new session, as after F5
+    reloaded.query_params["analyst"] = "Ion Popescu"
+    run_and_check(reloaded)
+    assert reloaded.text_input(key="analyst").value == "Ion Popescu"
+    group = conflict_group(library(sample_workspace))
+    buttons(reloaded, f"accept-{group.group_id}-")[0].click()
+    run_and_check(reloaded)
+    assert library(sample_workspace).store.decisions()[-1].author == "Ion Popescu"
+    assert render.group_href("g1", "Ion Popescu") == "./?group=g1&analyst=Ion%20Popescu"

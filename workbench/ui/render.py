@@ -75,9 +75,11 @@ def safe_href(url: str) -> str:
     return esc(parts.geturl())
 
 
-def group_href(group_id: str) -> str:
-    """A link to the Groups page showing one group (a full page load, so a new session)."""
-    return f"./?group={quote(group_id, safe='')}"
+def group_href(group_id: str, analyst: str = "") -> str:
+    """A link to the Groups page showing one group (a full page load, so a new session: the
+    analyst's name goes along in the address)."""
+    who = f"&analyst={quote(analyst, safe='')}" if analyst else ""
+    return f"./?group={quote(group_id, safe='')}{who}"
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ LEGEND = ('<div class="wb-legend wb-meta"><span class="wb-boiler">boilerplate</s
           '<span>figures, sources and hedges are highlighted on the Groups page</span></div>')
 
 
-def article_text(window: ArticleWindow) -> str:
+def article_text(window: ArticleWindow, analyst: str = "") -> str:
     """The article text as written, each statement marked in place: boilerplate greyed,
     grouped statements linked to their group."""
     text = window.article.text
@@ -218,7 +220,7 @@ def article_text(window: ArticleWindow) -> str:
         if statement.boilerplate:
             pieces.append(f'<span class="wb-boiler" title="boilerplate: {esc(note)}">{body}</span>')
         elif group_id:
-            pieces.append(f'<a class="wb-grouped" href="{esc(group_href(group_id))}" '
+            pieces.append(f'<a class="wb-grouped" href="{esc(group_href(group_id, analyst))}" '
                           f'title="{esc("in group " + group_id)}">{body}</a>')
         elif statement.is_title:
             pieces.append(f'<span class="wb-stmt-title">{body}</span>')
@@ -236,12 +238,14 @@ def article_heading(title: str, source: str, url: str, language: str) -> str:
             f'</span><div class="wb-meta">{esc(source)}{link}</div></div>')
 
 
-def search_hit(text: str, language: str, title: str, source: str, score: float, adjusted: float, group_id: str) -> str:
-    group = (f' · in group <a class="wb-grouped" href="{esc(group_href(group_id))}">{esc(group_id)}</a>'
+def search_hit(text: str, language: str, title: str, source: str, score: float, adjusted: float, group_id: str,
+               analyst: str = "") -> str:
+    group = (f' · in group <a class="wb-grouped" href="{esc(group_href(group_id, analyst))}">{esc(group_id)}</a>'
              if group_id else " · in no group")
     return (f'<div class="wb-card"><span class="wb-lang">{esc(language)}</span>{esc(text)}'
             f'<div class="wb-meta">{esc(title) or "(untitled)"} · {esc(source)}{group}</div>'
-            f'<div class="wb-scores">cosine {score:.3f} · ranking score {adjusted:.3f}</div></div>')
+            f'<div class="wb-scores">cosine {score:.3f} · ranked by {adjusted:+.3f}: how far the cosine is above what is '
+            f'usual for this query in this language (CSLS)</div></div>')
 
 
 def plain(text: str) -> str:

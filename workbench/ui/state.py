@@ -240,7 +240,7 @@ def decide(done: str, method: str, *args: Any, author: bool = True, **kwargs: An
     the whole page must redraw: a fragment that sees ``APP_RERUN`` reruns the app.
     """
     if author:
-        kwargs["author"] = (st.session_state.get(ANALYST) or "").strip()
+        kwargs["author"] = analyst()
     try:
         with locked() as wb:
             getattr(wb, method)(*args, **kwargs)
@@ -283,6 +283,11 @@ def paginate(total: int, size: int, key: str) -> tuple[int, int]:
     return start, min(start + size, total)
 
 
+def analyst() -> str:
+    """The analyst's name as typed in the sidebar ("" when none)."""
+    return (st.session_state.get(ANALYST) or "").strip()
+
+
 def sidebar() -> None:
     """The workspace this app serves, its size and who is deciding."""
     path = Path(workspace_path())
@@ -295,4 +300,13 @@ def sidebar() -> None:
                    f"{numbers['decisions']:,} decisions")
         if numbers["last_analysis"]:
             st.caption(f"Last analysis: {render.markdown_literal(numbers['last_analysis'])}")
+        # The name also rides in the address (?analyst=…), so a reload or a link opened from the
+        # article reader keeps it: decisions are not stored without their author.
+        if not st.session_state.get(ANALYST) and st.query_params.get(ANALYST):
+            st.session_state[ANALYST] = st.query_params[ANALYST]
         st.text_input("Your name (kept with your decisions)", key=ANALYST, persist_state="session")
+        name = (st.session_state.get(ANALYST) or "").strip()
+        if name:
+            st.query_params[ANALYST] = name
+        else:
+            st.query_params.pop(ANALYST, None)

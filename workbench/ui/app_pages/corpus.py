@@ -29,7 +29,7 @@ def reader(article_id: str) -> None:
     st.html(render.article_heading(data.shown_title(article.title, article.text), article.source, article.url,
                                    article.language))
     st.html(render.LEGEND)
-    st.html(render.article_text(window))
+    st.html(render.article_text(window, analyst=state.analyst()))
     grouped = list(dict.fromkeys(window.groups.values()))
     if grouped:
         st.markdown("**Groups these statements belong to**")

@@ -53,7 +53,7 @@ def results() -> None:
         pick, card = st.columns([0.6, 12], vertical_alignment="center")
         pick.checkbox("pick", key=f"pick-{hit['statement_id']}", label_visibility="collapsed")
         card.html(render.search_hit(hit["text"], hit["language"], hit["title"], hit["source"], hit["score"],
-                                    hit["adjusted"], hit["group_id"]))
+                                    hit["adjusted"], hit["group_id"], analyst=state.analyst()))
     chosen = _selected(hits)
     st.button(f"Start a new group from the {len(chosen)} ticked statements", disabled=len(chosen) < 2,
               key="search-new-group", on_click=_new_group, args=(chosen,), type="primary",
