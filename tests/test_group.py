@@ -170,3 +170,11 @@ def test_loose_components_split_the_same_way_whatever_the_string_hashing():
         for seed in range(6)
     }
     assert len(answers) == 1 and answers.pop().startswith("[[")
+
+
+def test_a_grouping_with_no_pairs_scores_no_precision():
+    from workbench.evaluation import GoldGrouping
+
+    gold = GoldGrouping(clusters={"c": {"s1", "s2"}}, must_group=[("s1", "s2")], acceptable=set())
+    scores = score_grouping([], gold, {"s1": "a1", "s2": "a2"})
+    assert (scores.precision, scores.recall, scores.f1, scores.must_group_found) == (0.0, 0.0, 0.0, 0)

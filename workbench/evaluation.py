@@ -6,7 +6,7 @@ Scores are computed over *cross-article statement pairs*: a predicted pair is tw
 statements from different articles in one predicted group.
 
 * precision: predicted pairs that are in one gold cluster (or in two clusters the
-  gold file lists as an acceptable confusion) / all predicted pairs;
+  gold file lists as an acceptable confusion) / all predicted pairs (0 when there are none);
 * recall: gold pairs that share a predicted group / all gold pairs.
 """
 
@@ -89,7 +89,9 @@ def score_grouping(groups: Sequence[Group], gold: GoldGrouping, article_of: dict
 
     correct = sum(1 for pair in predicted if acceptable(pair))
     true = len(predicted & gold_pairs)
-    precision = correct / len(predicted) if predicted else 1.0
+    # No predicted pair is no evidence of precision: 0, as scikit-learn's zero_division default gives,
+    # so a threshold that groups nothing never looks perfect in a sweep.
+    precision = correct / len(predicted) if predicted else 0.0
     recall = true / len(gold_pairs) if gold_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     group_of = {sid: g.group_id for g in groups for sid in g.statement_ids}
