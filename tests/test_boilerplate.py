@@ -145,3 +145,14 @@ def test_an_unseen_english_site_credit_bio_and_teaser_list_are_marked_and_the_la
     # after the share prompt, before any other furniture: still the article
     assert reason["Officials expect the toll to be lifted next spring, according to the city council."] == ""
     assert not boilerplate.is_author_bio("Dmitry Peskov is the Kremlin spokesman.")
+
+
+def test_a_bare_news_agency_name_after_a_quote_is_a_credit_not_a_claim():
+    line = ("Пєсков заявив у вівторок, що два лідери обговорять торговельно-економічні відносини, повідомляє "
+            "Reuters. Російське державне інформаційне агентство ТАСС.\n")
+    _, statements = prepare_article(Document(text="Заголовок статті про візит\n\n" + line, origin="p", source="p",
+                                             encoding="utf-8"), Config())
+    reason = {s.text: s.boilerplate_reason for s in statements}
+    assert reason["Російське державне інформаційне агентство ТАСС."] == "credit"
+    assert reason[next(t for t in reason if t.startswith("Пєсков заявив"))] == ""
+    assert not boilerplate.is_credit("Агентство ТАСС повідомило, що Пхеньян відправив до Росії нові снаряди.")

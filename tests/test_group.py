@@ -178,3 +178,17 @@ def test_a_grouping_with_no_pairs_scores_no_precision():
     gold = GoldGrouping(clusters={"c": {"s1", "s2"}}, must_group=[("s1", "s2")], acceptable=set())
     scores = score_grouping([], gold, {"s1": "a1", "s2": "a2"})
     assert (scores.precision, scores.recall, scores.f1, scores.must_group_found) == (0.0, 0.0, 0.0, 0)
+
+
+def test_an_outlet_credited_at_the_end_is_not_shared_evidence():
+    """'…, rapporte Reuters' and '…, повідомляє Reuters': the relaying agency is not part of either fact."""
+    from workbench.attribution import extract_attributions
+    from workbench.group import _without_trailing_credits
+    from workbench.model import Claims
+
+    french = "Il a dit cela lors d'une conférence de presse à Séoul, rapporte Reuters."
+    kept = _without_trailing_credits(french, Claims(attributions=extract_attributions(french, "fr")))
+    assert "Reuters" not in kept and "Séoul" in kept
+    assert "rtrs" not in name_keys(kept)
+    leading = "Selon Reuters, Pyongyang a livré des obus à Moscou."  # a source named up front is kept
+    assert _without_trailing_credits(leading, Claims(attributions=extract_attributions(leading, "fr"))) == leading

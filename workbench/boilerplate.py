@@ -162,8 +162,16 @@ def _stems(text: str) -> set[str]:
 
 # -- structural signals ----------------------------------------------------------------
 
+AGENCY_CREDIT_WORDS = 6  # "the Russian state news agency TASS" and shorter: a name, not a claim
+
+
 def is_credit(text: str) -> bool:
-    return len(words(text)) <= 14 and bool(_cue_pattern("credit").search(text) or _PIPE_CREDIT.search(text))
+    """A photo or source credit: a short line with a credit cue, or a bare news-agency name
+    ("Російське державне інформаційне агентство ТАСС.") left after the sentence it credits."""
+    count = len(words(text))
+    if count <= 14 and (_cue_pattern("credit").search(text) or _PIPE_CREDIT.search(text)):
+        return True
+    return count <= AGENCY_CREDIT_WORDS and bool(_cue_pattern("news_agency").search(text))
 
 
 def is_call_to_action(text: str) -> bool:

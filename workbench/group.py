@@ -23,7 +23,8 @@ The algorithm, in the order it runs:
    each side is usually close to. CSLS and plain cosine can be chosen instead.
 5. **Evidence.** Shared kinds of evidence add a fixed amount each: the same
    counted unit ("shells" in both), the same rare name across scripts
-   (Песков = Пєсков = Peskov) and the same figure.
+   (Песков = Пєсков = Peskov; not an outlet credited at the end of the
+   statement, "…, rapporte Reuters") and the same figure.
 6. **Tiers.** A link is *suggested* above the model's suggested threshold and
    *confirmed* above the stricter one; analyst decisions (accept, reject,
    move, split, merge) override scores.
@@ -223,6 +224,20 @@ def rare_keys(per_statement: list[set[str]], max_share: float = 0.05, max_count:
 COMPARABLE_FIGURE_KINDS = {"count", "duration", "percent", "money", "measure"}
 
 
+def _without_trailing_credits(text: str, found) -> str:
+    """The statement without a source credited at its end (", rapporte Reuters", "повідомляє
+    Reuters"): the outlet that relays a fact is not part of it, and two unrelated statements
+    credited to one agency once looked alike by that name."""
+    if not found:
+        return text
+    for attribution in sorted(found.attributions, key=lambda a: -a.start):
+        tail = text[attribution.end:].strip(" .!?…»\"”“")
+        if not tail and attribution.start > len(text) // 2:
+            cue = text.rfind(attribution.cue, 0, attribution.start) if attribution.cue else -1
+            text = text[:cue if cue >= 0 else attribution.start]
+    return text
+
+
 def statement_evidence(statements: Sequence, claims: dict, resolver) -> list[Evidence]:
     """Per statement: the counted things it mentions, its names and its figures, rare ones only.
 
@@ -247,9 +262,9 @@ def statement_evidence(statements: Sequence, claims: dict, resolver) -> list[Evi
             if counted[cache_key]:
                 concepts.add(counted[cache_key])
         concept_sets.append(concepts)
-        name_sets.append(name_keys(statement.text))
-        figures = set()
         found = claims.get(statement.statement_id)
+        name_sets.append(name_keys(_without_trailing_credits(statement.text, found)))
+        figures = set()
         for quantity in (found.quantities if found else []):
             if quantity.kind in COMPARABLE_FIGURE_KINDS and quantity.value is not None and quantity.unit_key:
                 figures.add(f"{quantity.value:g} {quantity.unit_key}")

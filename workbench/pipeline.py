@@ -171,6 +171,8 @@ def _line_statements(
     line_reason = reasons.get(line.index, "")
     for span in spans:
         reason = line_reason
+        if not reason and len(spans) > 1 and boilerplate.is_credit(text[span.start:span.end]):
+            reason = "credit"  # a credit left inside a paragraph, after the sentence it credits
         if not reason and len(spans) == 1 and len(words(text[span.start:span.end])) < config.segment.min_words:
             reason = "short_fragment"
         yield span, reason, False
