@@ -126,3 +126,22 @@ def test_a_new_group_takes_its_statements_out_of_their_groups_and_nothing_else(a
     analysed_copy.analyze()  # and it holds after re-analysis
     again = next(g for g in analysed_copy.groups() if bulgarian.statement_id in g.statement_ids)
     assert set(again.statement_ids) == set(created.statement_ids)
+
+
+def test_a_decision_regroups_as_a_full_analysis_would_and_keeps_unchanged_verdicts(analysed_copy):
+    """Decisions judge only the groups they change; the result must equal a full re-analysis."""
+    def snapshot():
+        groups = [(g.group_id, g.statement_ids, g.verdict, g.verdict_source, g.explanation) for g in analysed_copy.groups()]
+        relations = sorted((r.group_id, r.source_id, r.target_id, r.relation, r.explanation)
+                           for r in analysed_copy.store.relations())
+        return groups, relations
+
+    shells = shells_group(analysed_copy)
+    first, second = shells.statement_ids[:2]
+    analysed_copy.reject_link(first, second)
+    analysed_copy.set_verdict(analysed_copy.groups()[-1].group_id, "underspecified", author="ana")
+    undone = analysed_copy.set_verdict(analysed_copy.groups()[-2].group_id, "conflicts")
+    analysed_copy.undo(undone)
+    after_decisions = snapshot()
+    analysed_copy.analyze()
+    assert snapshot() == after_decisions

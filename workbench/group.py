@@ -633,7 +633,8 @@ def regroup(
             language_of.setdefault(statement_id, statement.language)
     # Decisions about statements that no longer exist (an article was removed) are kept, but cannot act.
     constraints.must = {pair for pair in constraints.must if pair[0] in article_of and pair[1] in article_of}
-    scored = [link for link in candidates if link.rank >= 0]
+    # Links to statements no longer taking part (stored before they were marked boilerplate) are dropped.
+    scored = [link for link in candidates if link.rank >= 0 and link.source_id in article_of and link.target_id in article_of]
     eligible = set(eligible_ids)
     groups, kept = build_groups(eligible_ids, article_of, language_of, scored, constraints, vectors, seed)
     grouped = sum(len(g.statement_ids) for g in groups)

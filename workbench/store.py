@@ -504,11 +504,23 @@ class Store:
         )
 
     def replace_grouping(self, *, candidates: Sequence[Link], groups: Sequence[Group],
-                         members: Sequence[dict[str, Any]], relations: Sequence[Relation] = ()) -> None:
-        """Swap in new groups (after a decision) in one transaction; claims and reasons stay."""
+                         members: Sequence[dict[str, Any]], relations: Sequence[Relation] = (),
+                         keep_relations_of: Iterable[str] = (), decision_links_only: bool = False) -> None:
+        """Swap in new groups (after a decision) in one transaction; claims and reasons stay.
+
+        ``keep_relations_of``: groups whose stored relations stay as they are (``relations``
+        then holds only the others'). ``decision_links_only``: the scored links stay and
+        ``candidates`` are the links analyst decisions made, which replace the earlier ones.
+        """
         with self.transaction() as db:
-            for table in ("relations", "group_members", "groups", "links"):
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS kept_groups(group_id TEXT PRIMARY KEY)")
+            db.execute("DELETE FROM kept_groups")
+            db.executemany("INSERT OR IGNORE INTO kept_groups VALUES (?)", [(g,) for g in keep_relations_of])
+            db.execute("DELETE FROM relations WHERE group_id NOT IN (SELECT group_id FROM kept_groups)")
+            db.execute("DELETE FROM kept_groups")
+            for table in ("group_members", "groups"):
                 db.execute(f"DELETE FROM {table}")
+            db.execute("DELETE FROM links WHERE rank < 0" if decision_links_only else "DELETE FROM links")
             self._insert_grouping(db, candidates, groups, members, relations)
 
     def claims(self, statement_ids: Iterable[str] | None = None) -> dict[str, Claims]:

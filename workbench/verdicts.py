@@ -297,8 +297,13 @@ def judge_groups(
         else:
             judged.append(replace(group, verdict=verdict, verdict_source="computed" if verdict else "",
                                   explanation=explanation))
-    judged.sort(key=lambda g: (g.verdict != "conflicts", -len(g.languages), -len(g.article_ids), g.group_id))
+    judged.sort(key=rank_key)
     return judged, relations
+
+
+def rank_key(group: Group) -> tuple:
+    """Groups in rank order: conflicts first, then by how many languages and articles they span."""
+    return (group.verdict != "conflicts", -len(group.languages), -len(group.article_ids), group.group_id)
 
 
 def pairs_to_compare(group: Group, views: dict[str, StatementView]) -> list[tuple[str, str]]:
