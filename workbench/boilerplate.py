@@ -30,7 +30,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .clean import clean_statement, words
+from .clean import CAPITALS, clean_statement, words
 from .segment import Line
 
 REASONS = {
@@ -184,7 +184,7 @@ def is_call_to_action(text: str) -> bool:
 
 # "John Brown is a senior correspondent…", "Marie Lefèvre est journaliste…": a capitalised name,
 # a copula, and a newsroom role within the next few words.
-_NAME_WORD = r"[A-ZÀ-ÖØ-ÞĂÂÎȘȚА-ЯЁІЇЄҐ][\w'’.-]+"
+_NAME_WORD = rf"[{CAPITALS}][\w'’.-]+"
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,9 @@ _SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u202f]+")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪►–—]|\d{1,3}[.)])\s+(?=\S)")
+# Capital letters of the workbench's alphabets (Latin with French and Romanian, Cyrillic),
+# for regular expressions that look for names and sentence starts.
+CAPITALS = "A-ZÀ-ÖØ-ÞĂÂÎȘȚА-ЯЁІЇЄҐ"
 _WORD = re.compile(r"[^\W_]+(?:[-'’ʼ][^\W_]+)*")
 
 # Single-letter words per language: a lone capital that is not one of these,

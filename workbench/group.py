@@ -44,6 +44,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .clean import CAPITALS
 from .config import GroupConfig, IndexConfig
 from .model import Decision, Group, Link
 
@@ -160,7 +161,7 @@ def neighbourhoods(
 
 # -- evidence -------------------------------------------------------------------------------
 
-_NAME_TOKEN = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-ÞĂÂÎȘȚА-ЯЁІЇЄҐ][\w'’-]{2,})")
+_NAME_TOKEN = re.compile(rf"(?<![\w'’])([{CAPITALS}][\w'’-]{{2,}})")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s+|[«„“\"(]\s*)$")
 _VOWELS = set("aeiouy")
 

@@ -61,14 +61,20 @@ DETECTABLE_SCRIPTS = {"LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "DEVANAG
                       "KATAKANA"}
 
 
-def main_script(text: str) -> str:
-    """The Unicode script most of the letters of ``text`` are in ("LATIN", "GEORGIAN", ...), or ""."""
+def _script_counts(text: str) -> dict[str, int]:
+    """Letters per Unicode script (the first word of a letter's name: "LATIN", "CYRILLIC", ...)."""
     counts: dict[str, int] = {}
-    for char in _LETTER.findall(text):
-        name = unicodedata.name(char, "")
+    for char in text:
+        name = unicodedata.name(char, "") if char.isalpha() else ""
         if name:
             script = name.split(" ")[0]
             counts[script] = counts.get(script, 0) + 1
+    return counts
+
+
+def main_script(text: str) -> str:
+    """The Unicode script most of the letters of ``text`` are in ("LATIN", "GEORGIAN", ...), or ""."""
+    counts = _script_counts(text)
     return max(sorted(counts), key=counts.__getitem__) if counts else ""
 
 
@@ -162,13 +168,9 @@ def _proves_other_language(text: str, detected: str, article_lang: str) -> bool:
 
 
 def _script(text: str) -> str:
-    scripts = set()
-    for char in text:
-        if char.isalpha():
-            name = unicodedata.name(char, "")
-            scripts.add(name.split(" ")[0])
-            if len(scripts) > 1:
-                return "mixed"
+    scripts = _script_counts(text)
+    if len(scripts) > 1:
+        return "mixed"
     return next(iter(scripts), "none").lower()
 
 

@@ -484,14 +484,21 @@ class Workbench:
         return {"exact_max": options.exact_max, "hnsw_m": options.hnsw_m,
                 "ef_construction": options.hnsw_ef_construction, "ef_search": options.hnsw_ef_search}
 
-    def _update_index(self, statements: list[Statement], vectors: np.ndarray, *, rebuild: bool) -> dict[str, Any]:
-        """Extend the persisted index with statements it does not hold yet."""
+    def _saved_index(self) -> VectorIndex | None:
+        """The persisted index, if there is one (refused if another model built it)."""
+        directory = self.config.index_dir
+        if not (directory / "manifest.json").exists():
+            return None
+        return VectorIndex.load(directory, model_id=self.encoder.model_id, workspace_id=self.store.workspace_id,
+                                **self._index_options())
+
+    def _update_index(self, statements: list[Statement], vectors: np.ndarray, *, rebuild: bool,
+                      index: VectorIndex | None = None) -> dict[str, Any]:
+        """Extend the persisted index (or ``index``, already loaded) with statements it does not hold yet."""
         directory = self.config.index_dir
         encoder = self.encoder
-        index = None
-        if not rebuild and (directory / "manifest.json").exists():
-            index = VectorIndex.load(directory, model_id=encoder.model_id, workspace_id=self.store.workspace_id,
-                                     **self._index_options())
+        if index is None and not rebuild:
+            index = self._saved_index()
         if index is None:
             index = VectorIndex(encoder.dimension, **self._index_options())
         vector_ids = self.store.vector_ids([s.statement_id for s in statements])
@@ -512,11 +519,8 @@ class Workbench:
         search never silently misses an article that is already in the workspace.
         """
         if self._index is None:
-            directory = self.config.index_dir
-            if (directory / "manifest.json").exists():
-                self._index = VectorIndex.load(directory, model_id=self.encoder.model_id,
-                                               workspace_id=self.store.workspace_id, **self._index_options())
-            elif not self.store.count("statements"):
+            self._index = self._saved_index()
+            if self._index is None and not self.store.count("statements"):
                 raise WorkbenchError("the workspace holds no statements yet; ingest some articles first")
         articles_seen = self.store.revision()[3]
         if self._index is None or self._index_articles != articles_seen:
@@ -533,7 +537,7 @@ class Workbench:
             return
         log.info("Index - adding %d statement(s) ingested since the index was saved", len(missing))
         vectors, _ = self._embed([s.text for s in missing], None)
-        self._update_index(missing, vectors, rebuild=self._index is None)
+        self._update_index(missing, vectors, rebuild=self._index is None, index=self._index)
 
     def search(self, query: str, *, language: str | None = None, top: int = 10,
                include_boilerplate: bool = False) -> list[SearchHit]:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .clean import words
+from .clean import CAPITALS, words
 
 _TERMINAL = tuple(".!?…:;»\"“”'。！？")  # with the full-width stops of Chinese and Japanese
 _LETTERS = re.compile(r"[^\W\d_]")
@@ -30,7 +30,7 @@ _UPPER_START = re.compile(r"^\W*[A-ZÀ-ÖØ-ÞĂÂÎȘȚŞŢА-ЯЁІЇЄҐЂЈ�
 _LOWER_START = re.compile(r"^[\s\"'«»„“”(\[]*[a-zà-öø-ÿăâîșțşţа-яёіїєґђјљњћџѕѓќ]")
 _INITIAL_END = re.compile(r"(?:^|[\s(\"'«„“-])(?:[A-ZА-ЯЁІЇЄҐ]\.-?){1,3}\s*$")
 _UNIT_SPLIT = re.compile(
-    r"(?<=\d)(\s?(?:mm|cm|km|kg|m|g|t|мм|см|км|кг)\.)(\s+)(?=[A-ZÀ-ÖØ-ÞĂÂÎȘȚА-ЯЁІЇЄҐ])"
+    rf"(?<=\d)(\s?(?:mm|cm|km|kg|m|g|t|мм|см|км|кг)\.)(\s+)(?=[{CAPITALS}])"
 )
 
 _UNIT_END = re.compile(r"\d\s?(?:mm|cm|km|kg|m|g|t|мм|см|км|кг)\.\s*$")

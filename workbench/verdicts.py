@@ -127,7 +127,7 @@ def compare_figures(a: Quantity, b: Quantity, tolerance: float) -> tuple[str, st
     value_a, value_b = _reported(a), _reported(b)
     details.update({"reported": [value_a, value_b], "intervals_overlap": overlap})
     larger, smaller = max(value_a, value_b), min(value_a, value_b)
-    difference = (larger - smaller) / larger if larger else 0.0
+    difference = _relative_difference(value_a, value_b)
     details["relative_difference"] = round(difference, 4)
     if difference <= tolerance:
         return "corroborates", (
@@ -148,19 +148,23 @@ def compare_figures(a: Quantity, b: Quantity, tolerance: float) -> tuple[str, st
     return "conflicts", explanation, details
 
 
+def _relative_difference(x: float, y: float) -> float:
+    """How far apart two figures are, relative to the larger (0 when the same)."""
+    larger = max(abs(x), abs(y))
+    return abs(x - y) / larger if larger else 0.0
+
+
 def _gap(a: Quantity, b: Quantity) -> float:
-    """How far apart two readings are, relative to the larger (0 when the same)."""
-    value_a, value_b = _reported(a), _reported(b)
-    larger = max(abs(value_a), abs(value_b))
-    return abs(value_a - value_b) / larger if larger else 0.0
+    """How far apart two readings are (see ``_relative_difference``)."""
+    return _relative_difference(_reported(a), _reported(b))
 
 
 def _same_range(a: Quantity, b: Quantity, tolerance: float) -> bool:
     """Two ranges whose ends agree within the tolerance ("3-5 million" and "from 3 to 5 million")."""
     if a.approximator != "range" or b.approximator != "range" or None in (a.low, a.high, b.low, b.high):
         return False
-    close = lambda x, y: abs(x - y) <= tolerance * max(abs(x), abs(y))  # noqa: E731
-    return close(a.low, b.low) and close(a.high, b.high)
+    return (_relative_difference(a.low, b.low) <= tolerance
+            and _relative_difference(a.high, b.high) <= tolerance)
 
 
 def _reported(quantity: Quantity) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from workbench import WorkbenchError
-from workbench.ui import render, state
+from workbench.ui import data, render, state
 
 HITS_PER_PAGE = 10
 ALL_LANGUAGES = "(all languages)"
@@ -22,11 +22,11 @@ def _new_group(statement_ids: list[str]) -> None:
     state.decide(f"New group started from {len(statement_ids)} statements", "new_group", statement_ids)
     for statement_id in statement_ids:
         st.session_state[f"pick-{statement_id}"] = False
-    found = st.session_state.get(state.SEARCH_RESULTS)
+    hits = (st.session_state.get(state.SEARCH_RESULTS) or {}).get("hits", [])
     with state.locked() as wb:
-        group_of = {sid: wb.store.group_of(sid) for sid in [hit["statement_id"] for hit in (found or {}).get("hits", [])]}
-        st.session_state[NEW_GROUP] = wb.store.group_of(statement_ids[0])
-    for hit in (found or {}).get("hits", []):  # the hits show the groups they are in now
+        group_of = data.group_of(wb.store, [hit["statement_id"] for hit in hits] + list(statement_ids))
+    st.session_state[NEW_GROUP] = group_of.get(statement_ids[0], "")
+    for hit in hits:  # the hits show the groups they are in now
         hit["group_id"] = group_of.get(hit["statement_id"], "")
 
 
