@@ -34,5 +34,9 @@ class IndexMismatchError(WorkbenchError):
     """A persisted index was built with another model or for another workspace."""
 
 
+class ScoringSpaceChangedError(IndexMismatchError):
+    """A persisted index holds vectors in an earlier scoring space; analysis re-scores them."""
+
+
 class StoreError(WorkbenchError):
     """The workspace database cannot be opened or is newer than this tool."""

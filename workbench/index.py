@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import IndexMismatchError
+from .errors import IndexMismatchError, ScoringSpaceChangedError
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,10 @@ class VectorIndex:
         return scores, ids
 
     # -- persistence ---------------------------------------------------------------------------
-    def save(self, directory: Path, *, model_id: str, workspace_id: str, model: str = "") -> dict[str, Any]:
-        """Write the index, then its manifest; ``model`` is the name the user gave (``--model``)."""
+    def save(self, directory: Path, *, model_id: str, workspace_id: str, model: str = "",
+             space: str = "identity") -> dict[str, Any]:
+        """Write the index, then its manifest; ``model`` is the name the user gave (``--model``),
+        ``space`` the scoring space its vectors are in (:mod:`workbench.space`)."""
         faiss = _faiss()
         directory.mkdir(parents=True, exist_ok=True)
         previous = read_manifest(directory)
@@ -149,6 +151,7 @@ class VectorIndex:
             "count": len(self),
             "index_type": self.kind,
             "metric": "inner_product",
+            "space": space,
             "created": (previous or {}).get("created", now) if (previous or {}).get("model_id") == model_id else now,
             "updated": now,
             "workspace_id": workspace_id,
@@ -161,8 +164,9 @@ class VectorIndex:
         return manifest
 
     @staticmethod
-    def check(directory: Path, *, model_id: str, workspace_id: str | None = None) -> dict[str, Any]:
-        """The manifest of the index in ``directory``, if this model and workspace may use it."""
+    def check(directory: Path, *, model_id: str, workspace_id: str | None = None,
+              space: str | None = None) -> dict[str, Any]:
+        """The manifest of the index in ``directory``, if this model, workspace and scoring space may use it."""
         manifest = read_manifest(directory)
         if manifest is None or not (directory / INDEX_FILE).exists():
             raise FileNotFoundError(directory / INDEX_FILE)
@@ -173,6 +177,12 @@ class VectorIndex:
                 f"{model_id!r}; vectors of two models are never mixed. Re-run with --model {built_with}, "
                 "or rebuild the index for this model with `workbench analyze --rebuild-index`"
             )
+        if space is not None and manifest.get("space", "identity") != space:
+            raise ScoringSpaceChangedError(
+                f"the index in {directory} holds vectors in the scoring space {manifest.get('space', 'identity')!r}, "
+                f"and this workbench scores in {space!r} (language subspace removed, see workbench/space.py); "
+                "run `workbench analyze` to re-score the workspace (vectors come from the embedding cache)"
+            )
         if workspace_id and manifest.get("workspace_id") not in (None, workspace_id):
             raise IndexMismatchError(
                 f"the index in {directory} belongs to another workspace with the same name; "
@@ -182,11 +192,13 @@ class VectorIndex:
 
     @classmethod
     def load(
-        cls, directory: Path, *, model_id: str, workspace_id: str | None = None, **options: Any
+        cls, directory: Path, *, model_id: str, workspace_id: str | None = None, space: str | None = None,
+        **options: Any
     ) -> "VectorIndex":
-        """Open a persisted index; refuse one built with another model or for another workspace."""
+        """Open a persisted index; refuse one built with another model, for another workspace or in
+        another scoring space."""
         faiss = _faiss()
-        manifest = cls.check(directory, model_id=model_id, workspace_id=workspace_id)
+        manifest = cls.check(directory, model_id=model_id, workspace_id=workspace_id, space=space)
         index = cls(int(manifest["dimension"]), **options)
         index._index = faiss.read_index(str(directory / INDEX_FILE))
         hnsw = manifest.get("hnsw") or {}
