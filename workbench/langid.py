@@ -20,8 +20,10 @@ import logging
 import re
 import threading
 import unicodedata
+from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Collection
+from typing import Collection, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -182,3 +184,96 @@ def _profile_codes(codes: Collection[str]) -> list[str]:
 def _normalise_code(code: str) -> str:
     # langdetect uses zh-cn / zh-tw; everything else is ISO 639-1 already.
     return code.split("-")[0] if code.startswith("zh") else code
+
+
+# -- corpus-level labels ----------------------------------------------------------------------
+# langdetect labels a one-sentence French article Portuguese, Catalan or Swedish about as often
+# as French; a workspace of Bulgarian, French, Romanian and Ukrainian news then grows phantom
+# languages of a few statements each, which win every cross-language ranking.
+
+CONFIDENT_LETTERS = 200  # an article this long is labelled reliably by langdetect alone
+
+
+@dataclass(frozen=True)
+class Relabelling:
+    """Labels the corpus-level check corrected, and what it was sure of."""
+
+    languages: tuple[str, ...]  # the workspace's languages
+    articles: dict[str, tuple[str, str]]  # article id -> (old, new)
+    statements: dict[str, tuple[str, str]]  # statement id -> (old, new)
+
+
+def workspace_languages(articles: Sequence[tuple[str, str, str]], *, min_share: float = 0.1,
+                        expected: Collection[str] = ()) -> tuple[str, ...]:
+    """The languages a workspace is written in, from ``(text, language, source)`` per article.
+
+    ``expected`` (``language.expected``) wins when given. Otherwise: every language given by
+    the input or detected on an article long enough to be sure of, and among short articles,
+    the languages at least ``min_share`` of them were labelled with.
+    """
+    if expected:
+        return tuple(sorted(expected))
+    sure: set[str] = set()
+    short: Counter[str] = Counter()
+    for text, language, source in articles:
+        if language == UNDETERMINED:
+            continue
+        if source == "given" or len(_LETTER.findall(text)) >= CONFIDENT_LETTERS:
+            sure.add(language)
+        else:
+            short[language] += 1
+    total = sum(short.values())
+    sure.update(language for language, count in short.items() if count >= min_share * total)
+    return tuple(sorted(sure))
+
+
+def relabel(articles: Sequence[tuple[str, str, str, str]], statements: Sequence[tuple[str, str, str, str, str]],
+            languages: Collection[str], *, seed: int = 0) -> Relabelling:
+    """Labels that leave the workspace's languages only on strong evidence.
+
+    ``articles``: ``(article_id, text, language, source)``; ``statements``: ``(statement_id,
+    article_id, text, language, source)``. A short article labelled outside ``languages`` is
+    detected again among those of them written in its script; long ones keep their label
+    (langdetect is reliable there). A statement keeps a language other than its article's
+    only if that language is one of the workspace's, or its script says so.
+    """
+    workspace = set(languages)
+    new_article: dict[str, tuple[str, str]] = {}
+    language_of: dict[str, str] = {}
+    for article_id, text, language, source in articles:
+        language_of[article_id] = language
+        if source == "given" or language in workspace or not workspace:
+            continue
+        if len(_LETTER.findall(text)) >= CONFIDENT_LETTERS:
+            continue
+        among = [code for code in sorted(workspace) if _writes_in(code, main_script(text))]
+        if not among:
+            continue  # a script none of the workspace's languages uses: the label stands
+        found, _ = detect(text, seed=seed, among=among)
+        if found != UNDETERMINED and found != language:
+            new_article[article_id] = (language, found)
+            language_of[article_id] = found
+    new_statement: dict[str, tuple[str, str]] = {}
+    for statement_id, article_id, text, language, source in statements:
+        article_language = language_of.get(article_id, language)
+        if source == "given" or language == article_language:
+            continue
+        if source == "article" or (language not in workspace and _same_script(language, article_language)):
+            new_statement[statement_id] = (language, article_language)
+    return Relabelling(languages=tuple(sorted(workspace)), articles=new_article, statements=new_statement)
+
+
+# The script each language langdetect knows is written in (everything else: Latin).
+_SCRIPT_OF = {**{code: "CYRILLIC" for code in CYRILLIC_LANGUAGES}, "el": "GREEK", "ar": "ARABIC", "fa": "ARABIC",
+              "ur": "ARABIC", "he": "HEBREW", "hi": "DEVANAGARI", "mr": "DEVANAGARI", "ne": "DEVANAGARI",
+              "bn": "BENGALI", "gu": "GUJARATI", "pa": "GURMUKHI", "kn": "KANNADA", "ml": "MALAYALAM",
+              "ta": "TAMIL", "te": "TELUGU", "th": "THAI", "zh": "CJK", "ja": "CJK", "ko": "HANGUL"}
+
+
+def _writes_in(language: str, script: str) -> bool:
+    expected = _SCRIPT_OF.get(language, "LATIN")
+    return script == expected or (language == "ja" and script in {"HIRAGANA", "KATAKANA"})
+
+
+def _same_script(a: str, b: str) -> bool:
+    return _SCRIPT_OF.get(a, "LATIN") == _SCRIPT_OF.get(b, "LATIN")
