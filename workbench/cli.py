@@ -177,6 +177,15 @@ def format_summary(workbench: Any) -> str:
     lines.append("Statements per language: " + ", ".join(
         f"{language} {count} ({marked} boilerplate)" for language, (count, marked) in sorted(totals.items())
     ))
+    stories = workbench.stories()
+    if stories:
+        lines.append("")
+        several = [story for story in stories if len(story.article_ids) > 1]
+        lines.append(f"Stories: {len(stories)}, {len(several)} told by more than one article "
+                     "(`workbench stories` lists them)")
+    manifest = workbench.last_manifest() or {}
+    for note in manifest.get("notes", []):
+        lines.append("Note: " + note)
     groups = workbench.groups()
     if groups:
         verdicts = {}
@@ -319,6 +328,40 @@ def groups(limit: int | None, fmt: str, config: Config, quiet: bool) -> None:
                 click.echo(json.dumps(record, ensure_ascii=False, default=str))
         else:
             click.echo(format_groups(frame))
+
+
+@main.command()
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many stories.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
+@common_options
+def stories(limit: int | None, fmt: str, config: Config, quiet: bool) -> None:
+    """List the stories (articles telling the same news), largest first, with their claim groups' verdicts."""
+    from .pipeline import Workbench
+
+    with Workbench(config) as workbench:
+        frame = workbench.stories_frame()
+        if limit is not None:
+            frame = frame.head(limit)
+        if fmt == "csv":
+            click.echo(frame.to_csv(index=False), nl=False)
+        elif fmt == "jsonl":
+            for record in frame.to_dict(orient="records"):
+                click.echo(json.dumps(record, ensure_ascii=False, default=str))
+        else:
+            click.echo(format_stories(frame))
+
+
+def format_stories(frame: Any) -> str:
+    if frame.empty:
+        return "(no stories yet: run `workbench analyze`)"
+    out = []
+    for row in frame.itertuples(index=False):
+        verdicts = ", ".join(f"{getattr(row, v)} {v}" for v in ("conflicts", "corroborates", "underspecified", "unrelated")
+                             if getattr(row, v))
+        out.append(f"{row.story_id}  {row.articles} article{'s' * (row.articles != 1)} ({row.languages})  "
+                   f"{row.claim_groups} claim group{'s' * (row.claim_groups != 1)}" + (f": {verdicts}" if verdicts else ""))
+        out.append(f"    {_clip(row.story_label, 110)}")
+    return "\n".join(out)
 
 
 def format_groups(frame: Any) -> str:

@@ -39,6 +39,14 @@ class SegmentConfig:
 
 
 @dataclass(frozen=True)
+class LanguageConfig:
+    # the workspace's languages, comma-separated ISO 639-1 codes ("bg,fr,ro,uk"); "" = inferred
+    # from the articles: labels outside them need strong evidence (see workbench.langid.relabel)
+    expected: str = ""
+    min_share: float = 0.1  # a language only short articles carry counts when this share of them has it
+
+
+@dataclass(frozen=True)
 class BoilerplateConfig:
     off_topic: bool = True  # mark statements far from their article's topic (needs embeddings)
     off_topic_z: float = 3.0  # robust z-score below the article's median similarity
@@ -64,6 +72,10 @@ class IndexConfig:
 
 @dataclass(frozen=True)
 class GroupConfig:
+    # stories: group articles into stories, then align the statements of each story's articles
+    # (one statement per article per claim); corpus: link nearest neighbours across the whole corpus
+    method: str = "stories"
+    cross_story: float = 1.25  # corpus-wide margin a link across two stories needs (the same claim quoted)
     k: int = 4  # neighbours per statement and per language for candidates and margins
     centering: bool = False  # per-language mean-centering before scoring (helps retrieval, not the samples' grouping)
     scoring: str = "margin"  # margin (Artetxe & Schwenk ratio) | csls | cosine
@@ -76,6 +88,16 @@ class GroupConfig:
     # shared_name: statements of two articles are linked only if the articles name at least one
     # person, place or organisation in common (across scripts); none: no such check
     article_gate: str = "shared_name"
+
+
+@dataclass(frozen=True)
+class StoryConfig:
+    # articles join one story when their similarity (their statements' best matches in each
+    # other, plus shared rare names) stays above this on average (average linkage)
+    threshold: float = 0.45
+    name_weight: float = 0.1  # added for the share of rare names two articles have in common
+    max_days: float = 14.0  # articles published further apart than this are unlikely to tell one story
+    date_penalty: float = 0.15  # taken off their similarity when both dates are known
 
 
 @dataclass(frozen=True)
@@ -92,10 +114,12 @@ class Config:
     seed: int = 0
     ingest: IngestConfig = field(default_factory=IngestConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
+    language: LanguageConfig = field(default_factory=LanguageConfig)
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     group: GroupConfig = field(default_factory=GroupConfig)
+    story: StoryConfig = field(default_factory=StoryConfig)
     verdict: VerdictConfig = field(default_factory=VerdictConfig)
 
     # -- where things live ---------------------------------------------------------
@@ -237,6 +261,7 @@ def _set_dotted(config: Config, dotted: str, raw: Any, origin: str) -> Config:
 
 # Settings that take one of a few words; anything else is refused when the setting is read.
 CHOICES = {
+    "group.method": ("stories", "corpus"),
     "group.scoring": ("margin", "csls", "cosine"),
     "group.link_filter": ("none", "article_best", "mutual"),
     "group.article_gate": ("shared_name", "none"),

@@ -7,7 +7,13 @@ statements from different articles in one predicted group.
 
 * precision: predicted pairs that are in one gold cluster (or in two clusters the
   gold file lists as an acceptable confusion) / all predicted pairs (0 when there are none);
-* recall: gold pairs that share a predicted group / all gold pairs.
+* recall: gold pairs that share a predicted group / all gold pairs;
+* claim recall: the fact-level view. A fact is told once per article, so what a
+  fact-checker needs is, for every two articles that both tell a gold fact, one link
+  between them inside it: the article pairs of each gold cluster that share a
+  predicted group through at least one pair of the cluster's statements / all such
+  article pairs. (A gold cluster with six statements from one article and one from
+  another has one article pair, not six statement pairs.)
 """
 
 from __future__ import annotations
@@ -72,6 +78,8 @@ class PairScores:
     true_pairs: int
     must_group_found: int
     must_group_total: int
+    claim_recall: float = 0.0
+    claim_pairs: int = 0
 
     def as_dict(self) -> dict[str, float]:
         return {key: getattr(self, key) for key in self.__dataclass_fields__}
@@ -96,8 +104,17 @@ def score_grouping(groups: Sequence[Group], gold: GoldGrouping, article_of: dict
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     group_of = {sid: g.group_id for g in groups for sid in g.statement_ids}
     must_found = sum(1 for a, b in gold.must_group if group_of.get(a) is not None and group_of.get(a) == group_of.get(b))
+    claim_pairs, claims_found = set(), set()
+    for name, members in gold.clusters.items():
+        for a, b in combinations(sorted(members), 2):
+            if article_of[a] != article_of[b]:
+                key = (name, frozenset((article_of[a], article_of[b])))
+                claim_pairs.add(key)
+                if group_of.get(a) is not None and group_of.get(a) == group_of.get(b):
+                    claims_found.add(key)
+    claim_recall = len(claims_found) / len(claim_pairs) if claim_pairs else 1.0
     return PairScores(round(precision, 4), round(recall, 4), round(f1, 4), len(predicted), len(gold_pairs), true,
-                      must_found, len(gold.must_group))
+                      must_found, len(gold.must_group), round(claim_recall, 4), len(claim_pairs))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -28,7 +29,7 @@ STATEMENT_COLUMNS = [
 ]
 CLAIM_COLUMNS = ["quantity_text", "quantity_value", "quantity_low", "quantity_high", "unit_key", "approximator",
                  "attribution", "hedge", "all_quantities"]
-STATEMENT_COLUMNS += CLAIM_COLUMNS + ["note"]
+STATEMENT_COLUMNS += CLAIM_COLUMNS + ["note", "story_id", "story_label"]
 DECISION_COLUMNS = ["decision_id", "kind", "subject", "statement_ids", "target_ids", "value", "author", "created",
                     "active", "texts"]
 GROUP_COLUMNS = [
@@ -37,7 +38,10 @@ GROUP_COLUMNS = [
     "quantity_value", "quantity_low", "quantity_high", "unit_key", "approximator", "attribution", "hedge", "relation",
     "group_verdict", "group_verdict_source", "group_figures", "verdict_explanation", "quantity_text",
     "group_tier", "group_languages", "group_articles", "title", "group_note", "all_quantities",
+    "story_id", "story_label",
 ]
+STORY_COLUMNS = ["story_id", "story_label", "articles", "languages", "statements", "claim_groups",
+                 "conflicts", "corroborates", "underspecified", "unrelated", "cohesion", "article_ids"]
 FORMATS = ("csv", "jsonl", "xlsx")
 # Article text is untrusted: in a workbook it stays text, never a formula ("=HYPERLINK(...)") or a link.
 # constant_memory writes each row to disk as it goes, so a 100k-statement workbook does not sit in memory.
@@ -53,9 +57,11 @@ def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
     group_of = {sid: row["group_id"] for sid, row in workbench.store.group_members().items()}
     claims = workbench.store.claims()
     notes = statement_notes(workbench.store.decisions())
+    story_of, story_label = _story_lookup(workbench)
     records = []
     for statement in workbench.statements(**filters):
         article = articles[statement.article_id]
+        story = story_of.get(statement.article_id, "")
         records.append(
             {
                 "statement_id": statement.statement_id,
@@ -72,9 +78,42 @@ def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
                 "group_id": group_of.get(statement.statement_id, ""),
                 **claim_fields(claims.get(statement.statement_id)),
                 "note": notes.get(statement.statement_id, ""),
+                "story_id": story,
+                "story_label": story_label.get(story, ""),
             }
         )
     return pd.DataFrame.from_records(records, columns=STATEMENT_COLUMNS)
+
+
+def _story_lookup(workbench: "Workbench") -> tuple[dict[str, str], dict[str, str]]:
+    """Article id -> story id, and story id -> label."""
+    return workbench.store.story_of_articles(), {story.story_id: story.label for story in workbench.store.stories()}
+
+
+def story_rows(workbench: "Workbench") -> pd.DataFrame:
+    """One row per story of the last analysis, largest first, with its claim groups' verdicts."""
+    groups = workbench.store.groups()
+    verdicts: dict[str, Counter] = {}
+    claim_groups: Counter = Counter()
+    for group in groups:
+        claim_groups[group.story_id] += 1
+        verdicts.setdefault(group.story_id, Counter())[group.verdict] += 1
+    statements = Counter(workbench.store.statement_articles().values())
+    records = []
+    for story in workbench.store.stories():
+        counts = verdicts.get(story.story_id, Counter())
+        records.append({
+            "story_id": story.story_id,
+            "story_label": story.label,
+            "articles": len(story.article_ids),
+            "languages": ",".join(story.languages),
+            "statements": sum(statements[a] for a in story.article_ids),
+            "claim_groups": claim_groups[story.story_id],
+            **{verdict: counts[verdict] for verdict in ("conflicts", "corroborates", "underspecified", "unrelated")},
+            "cohesion": story.cohesion,
+            "article_ids": ",".join(story.article_ids),
+        })
+    return pd.DataFrame.from_records(records, columns=STORY_COLUMNS)
 
 
 def statement_notes(decisions) -> dict[str, str]:
@@ -149,6 +188,7 @@ def group_rows(workbench: "Workbench", group_ids: Iterable[str] | None = None) -
         for relation in relations:
             relations_by_statement.setdefault(relation.source_id, []).append(relation)
             relations_by_statement.setdefault(relation.target_id, []).append(relation)
+    _, story_label = _story_lookup(workbench)
     records = []
     for group in groups:
         label = statements.get(group.label_statement_id)
@@ -185,6 +225,8 @@ def group_rows(workbench: "Workbench", group_ids: Iterable[str] | None = None) -
                 "title": article.title,
                 "group_note": "; ".join(d.value for d in decisions
                                         if d.kind == "note" and d.subject == "group" and set(d.statement_ids) & set(group.statement_ids)),
+                "story_id": group.story_id,
+                "story_label": story_label.get(group.story_id, ""),
             })
     return pd.DataFrame.from_records(records, columns=GROUP_COLUMNS)
 
@@ -324,7 +366,8 @@ def write_manifest(manifest: dict[str, Any], path: Path) -> Path:
 
 def evidence_tables(workbench: "Workbench") -> dict[str, pd.DataFrame]:
     """Every evidence table by name: statements, groups, and the analyst decisions (audit trail)."""
-    return {"statements": statement_rows(workbench), "groups": group_rows(workbench), "decisions": decision_rows(workbench)}
+    return {"statements": statement_rows(workbench), "groups": group_rows(workbench), "stories": story_rows(workbench),
+            "decisions": decision_rows(workbench)}
 
 
 def export_all(workbench: "Workbench", out_dir: Path, *, formats: Iterable[str] = ("csv", "jsonl")) -> list[Path]:

@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 DENOMINATOR_FLOOR = 0.05  # margins on centred vectors: keep a tiny neighbourhood mean from exploding the ratio
 CENTERING_SHRINKAGE = 10  # pseudo-count of the global mean in each language's mean
-LARGE_COMPONENT = 12  # components bigger than this are split into communities when loosely knit
+LARGE_COMPONENT = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +366,119 @@ def candidate_links(data: GroupingInput, config: GroupConfig, index_config: Inde
     return links, means, space, hubness(hoods, config.k), gated
 
 
+@dataclass
+class Alignment:
+    """Claim links of a story-first grouping and what the constraints left out."""
+
+    links: list[Link]
+    stats: dict[str, int]
+
+
+def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int,
+                evidence: Sequence[Evidence] = (), weight: float = 0.0) -> list[tuple[int, int, float, float]]:
+    """Mutual-best statement pairs between every two articles of one story.
+
+    For articles A and B, the cosine matrix of their statements is scored with the ratio
+    margin of vecalign (Thompson & Koehn 2019) and Artetxe & Schwenk (2019): a pair's
+    cosine over the mean cosine of each side's ``k`` nearest statements *in the other
+    article*, plus ``weight`` per kind of evidence the two share (a counted unit, a rare
+    name, a figure). A pair is a candidate only if each side is the other's best match
+    (the same fact is told once per article), so a statement close to everything in the
+    story does not link to all of it. Returns ``(row_a, row_b, cosine, margin)``.
+    """
+    found = []
+    articles = sorted(rows_of)
+    for i, article_a in enumerate(articles):
+        rows_a = rows_of[article_a]
+        for article_b in articles[i + 1:]:
+            rows_b = rows_of[article_b]
+            sims = space[rows_a] @ space[rows_b].T
+            k_a, k_b = min(k, len(rows_b)), min(k, len(rows_a))
+            usual_a = -np.sort(-sims, axis=1)[:, :k_a].mean(axis=1)
+            usual_b = -np.sort(-sims, axis=0)[:k_b, :].mean(axis=0)
+            margins = sims / np.maximum((usual_a[:, None] + usual_b[None, :]) / 2, DENOMINATOR_FLOOR)
+            scores = margins.copy()
+            if weight and evidence:
+                for x, row in enumerate(rows_a):
+                    if evidence[row].units or evidence[row].names or evidence[row].figures:
+                        for y, col in enumerate(rows_b):
+                            shared = shared_evidence(evidence[row], evidence[col])
+                            if shared:
+                                scores[x, y] += evidence_bonus(shared, weight)
+            best_b = scores.argmax(axis=1)
+            best_a = scores.argmax(axis=0)
+            for x in np.flatnonzero(best_a[best_b] == np.arange(len(rows_a))):
+                y = int(best_b[x])
+                found.append((int(rows_a[x]), int(rows_b[y]), float(sims[x, y]), float(margins[x, y])))
+    return found
+
+
+def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str, str], config: GroupConfig,
+                      thresholds: dict[str, float], corpus_links: Sequence[Link] = ()) -> Alignment:
+    """Claim links inside each story, plus the few across stories that clear a much stricter bar.
+
+    Pairs are taken strongest first into claim groups that hold at most one statement per
+    article: a pair that would put two statements of one article into one claim is left out
+    (counted in ``stats``), which is what keeps a story from collapsing into one group.
+    Cross-story links come from the corpus-wide candidates (``corpus_links``), mutual and
+    at least ``group.cross_story`` on their own scale: the same claim quoted in another story.
+    """
+    rows_by_story: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for row, article in enumerate(data.article_ids):
+        rows_by_story[story_of.get(article, article)][article].append(row)
+    evidence = data.evidence or [Evidence()] * len(data.statement_ids)
+    proposals: list[tuple[float, Link, int, int]] = []
+    for story in sorted(rows_by_story):
+        rows_of = {article: np.array(rows) for article, rows in rows_by_story[story].items()}
+        if len(rows_of) < 2:
+            continue
+        for a, b, cosine, margin in align_story(rows_of, space, config.k, evidence, config.evidence_weight):
+            shared = shared_evidence(evidence[a], evidence[b])
+            score = margin + evidence_bonus(shared, config.evidence_weight)
+            if score < thresholds["suggested"]:
+                continue
+            source, target = sorted((data.statement_ids[a], data.statement_ids[b]))
+            link = Link(source_id=source, target_id=target, cosine=round(float(data.vectors[a] @ data.vectors[b]), 4),
+                        cosine_centered=round(cosine, 4), margin=round(margin, 4), rank=0, mutual=True,
+                        score=round(score, 4), tier=_tier(margin, score, thresholds),
+                        shared=("aligned:story",) + shared)
+            proposals.append((score, link, a, b))
+    row_of = {sid: row for row, sid in enumerate(data.statement_ids)}
+    cross = 0
+    for link in corpus_links:
+        a, b = row_of.get(link.source_id), row_of.get(link.target_id)
+        if a is None or b is None or not link.mutual or link.score < config.cross_story:
+            continue
+        if story_of.get(data.article_ids[a]) == story_of.get(data.article_ids[b]):
+            continue
+        proposals.append((link.score, replace(link, shared=("aligned:across_stories",) + link.shared), a, b))
+        cross += 1
+    proposals.sort(key=lambda item: (-item[0], item[1].key))
+    parent = list(range(len(data.statement_ids)))
+    articles_in = {row: {data.article_ids[row]} for row in range(len(data.statement_ids))}
+
+    def root(row: int) -> int:
+        while parent[row] != row:
+            parent[row] = parent[parent[row]]
+            row = parent[row]
+        return row
+
+    links, blocked = [], 0
+    for _, link, a, b in proposals:
+        root_a, root_b = root(a), root(b)
+        if root_a != root_b:
+            if articles_in[root_a] & articles_in[root_b]:
+                blocked += 1  # would put two statements of one article into one claim
+                continue
+            parent[root_b] = root_a
+            articles_in[root_a] |= articles_in.pop(root_b)
+        links.append(link)
+    links.sort(key=lambda link: link.key)
+    stats = {"aligned_pairs": len(proposals) - cross, "cross_story_candidates": cross,
+             "pairs_left_out_one_per_article": blocked}
+    return Alignment(links=links, stats=stats)
+
+
 def _tier(base: float, score: float, thresholds: dict[str, float]) -> str:
     """Confirmed needs the stricter bar *and* enough similarity on its own: shared evidence can
     lift a link into review, never confirm it alone."""
@@ -462,7 +575,7 @@ def build_groups(
     components = []
     for component in nx.connected_components(graph):
         for part in _separate(graph, component, constraints.cannot):
-            components.extend(_communities(graph, part, constraints.must, seed))
+            components.extend(_communities(graph, part, constraints.must, seed, article_of))
 
     links_of: dict[str, list[Link]] = defaultdict(list)
     for link in kept:
@@ -549,11 +662,17 @@ def _separate(graph, component: set[str], cannot: set[tuple[str, str]]) -> list[
     return done
 
 
-def _communities(graph, members: set[str], must: set[tuple[str, str]], seed: int) -> list[set[str]]:
-    """Split a large, loosely knit component into Louvain communities, keeping accepted links together."""
+def _communities(graph, members: set[str], must: set[tuple[str, str]], seed: int,
+                 article_of: dict[str, str] | None = None) -> list[set[str]]:
+    """Split a large, loosely knit component into Louvain communities, keeping accepted links together.
+
+    A component with one statement per article is one claim told by many outlets, however
+    thinly its links knit it; only one that holds an article twice is split.
+    """
     import networkx as nx
 
-    if len(members) <= LARGE_COMPONENT:
+    if len(members) <= LARGE_COMPONENT or (article_of is not None
+                                           and len({article_of.get(m, m) for m in members}) == len(members)):
         return [members]
     sub = _ordered_subgraph(graph, members)
     if nx.density(sub) >= 0.5:
@@ -591,10 +710,24 @@ def group_statements(
     seed: int = 0,
     all_statements: dict | None = None,
     all_vectors: dict[str, np.ndarray] | None = None,
+    story_of: dict[str, str] | None = None,
 ) -> GroupingResult:
-    """Links, tiers and groups for ``data``, with analyst decisions applied."""
+    """Links, tiers and groups for ``data``, with analyst decisions applied.
+
+    ``story_of`` maps each article to its story (``group.method = "stories"``, the default):
+    claims are aligned inside stories first.
+    """
+    alignment_stats: dict[str, int] = {}
     if data.statement_ids:
-        candidates, means, _, hubs, gated = candidate_links(data, config, index_config, thresholds)
+        if config.method == "stories":
+            # The corpus-wide pass runs with no cut of its own: only its strongest cross-story
+            # links are kept, at group.cross_story.
+            corpus, means, space, hubs, gated = candidate_links(data, config, index_config,
+                                                                {**thresholds, "suggested": config.cross_story})
+            alignment = story_claim_links(data, space, story_of or {}, config, thresholds, corpus)
+            candidates, alignment_stats = alignment.links, alignment.stats
+        else:
+            candidates, means, _, hubs, gated = candidate_links(data, config, index_config, thresholds)
     else:
         candidates, means, hubs, gated = [], {}, np.zeros(0), 0
     # Labels and analyst links are measured on the raw vectors, as the search index holds them,
@@ -609,6 +742,7 @@ def group_statements(
     result.thresholds = dict(thresholds)
     result.hubness = {sid: round(float(h), 5) for sid, h in zip(data.statement_ids, hubs)}
     result.stats["pairs_without_shared_names"] = gated
+    result.stats.update(alignment_stats)
     return result
 
 

@@ -49,7 +49,7 @@ class Statement:
     end: int
     text: str  # cleaned text used for analysis (may differ from the raw span)
     language: str = "und"
-    language_source: Literal["detected", "article", "given"] = "detected"
+    language_source: Literal["detected", "article", "given", "corpus"] = "detected"  # corpus: corrected at analysis
     boilerplate: bool = False
     boilerplate_reason: str = ""  # machine-readable reason code(s), "" when content
     is_title: bool = False
@@ -155,6 +155,21 @@ class Group:
     verdict: str = ""  # corroborates / conflicts / underspecified / unrelated, "" before verdicts
     verdict_source: Literal["", "computed", "analyst"] = ""
     explanation: str = ""
+    story_id: str = ""  # the story most of its articles belong to
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Articles that report the same news event, in any language and on any day."""
+
+    story_id: str  # "s" + 12 hex of sha1(smallest article id): stable while that article stays
+    label: str  # the headline of the article closest to the story's centre
+    article_ids: tuple[str, ...]
+    languages: tuple[str, ...]
+    cohesion: float = 1.0  # mean similarity of its articles to the story's centre (1.0 for one article)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

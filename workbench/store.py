@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from .errors import StoreError
-from .model import Article, Attribution, Claims, Decision, Group, Hedge, Link, Quantity, Relation, Statement
+from .model import Article, Attribution, Claims, Decision, Group, Hedge, Link, Quantity, Relation, Statement, Story
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE groups ADD COLUMN verdict TEXT NOT NULL DEFAULT '';
     ALTER TABLE groups ADD COLUMN verdict_source TEXT NOT NULL DEFAULT '';
     ALTER TABLE groups ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
+    """,
+    # 4: stories - articles that tell the same news; each claim group belongs to one
+    """
+    CREATE TABLE stories (
+        story_id TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        article_ids TEXT NOT NULL,
+        languages TEXT NOT NULL,
+        cohesion REAL NOT NULL,
+        rank INTEGER NOT NULL
+    );
+    CREATE TABLE article_stories (
+        article_id TEXT PRIMARY KEY,
+        story_id TEXT NOT NULL REFERENCES stories(story_id) ON DELETE CASCADE
+    );
+    CREATE INDEX article_stories_story ON article_stories(story_id);
+    ALTER TABLE groups ADD COLUMN story_id TEXT NOT NULL DEFAULT '';
     """,
 ]
 
@@ -441,9 +458,29 @@ class Store:
         members: Sequence[dict[str, Any]],
         relations: Sequence[Relation] = (),
         hubness: dict[str, float] | None = None,
+        stories: Sequence[Story] = (),
+        statement_languages: dict[str, str] | None = None,
+        article_languages: dict[str, str] | None = None,
     ) -> None:
-        """Swap in one analysis run's results in a single transaction; primary data and decisions stay."""
+        """Swap in one analysis run's results in a single transaction; primary data and decisions stay.
+
+        ``statement_languages`` and ``article_languages``: language labels the analysis
+        corrected (id -> code).
+        """
         with self.transaction() as db:
+            db.executemany("UPDATE articles SET language = ? WHERE article_id = ?",
+                           [(language, aid) for aid, language in sorted((article_languages or {}).items())])
+            db.executemany("UPDATE statements SET language = ?, language_source = 'corpus' WHERE statement_id = ?",
+                           [(language, sid) for sid, language in sorted((statement_languages or {}).items())])
+            for table in ("article_stories", "stories"):
+                db.execute(f"DELETE FROM {table}")
+            db.executemany(
+                "INSERT INTO stories VALUES (?,?,?,?,?,?)",
+                [(story.story_id, story.label, json.dumps(list(story.article_ids)), json.dumps(list(story.languages)),
+                  story.cohesion, rank) for rank, story in enumerate(stories)],
+            )
+            db.executemany("INSERT INTO article_stories VALUES (?, ?)",
+                           [(article, story.story_id) for story in stories for article in story.article_ids])
             db.execute("UPDATE statements SET corpus_reason = '' WHERE corpus_reason != ''")
             db.executemany(
                 "UPDATE statements SET corpus_reason = ? WHERE statement_id = ?",
@@ -483,10 +520,10 @@ class Store:
         )
         db.executemany(
             "INSERT INTO groups(group_id, label_statement_id, tier, article_ids, languages, rank, verdict,"
-            " verdict_source, explanation) VALUES (?,?,?,?,?,?,?,?,?)",
+            " verdict_source, explanation, story_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
             [
                 (g.group_id, g.label_statement_id, g.tier, json.dumps(list(g.article_ids)),
-                 json.dumps(list(g.languages)), rank, g.verdict, g.verdict_source, g.explanation)
+                 json.dumps(list(g.languages)), rank, g.verdict, g.verdict_source, g.explanation, g.story_id)
                 for rank, g in enumerate(groups)
             ],
         )
@@ -595,6 +632,22 @@ class Store:
             for row in rows
         ]
 
+    def stories(self) -> list[Story]:
+        """Stories of the last analysis, largest first."""
+        return [
+            Story(story_id=row["story_id"], label=row["label"], article_ids=tuple(json.loads(row["article_ids"])),
+                  languages=tuple(json.loads(row["languages"])), cohesion=row["cohesion"])
+            for row in self._db.execute("SELECT * FROM stories ORDER BY rank")
+        ]
+
+    def statement_articles(self) -> dict[str, str]:
+        """Statement id -> article id, for every stored statement."""
+        return dict(self._db.execute("SELECT statement_id, article_id FROM statements").fetchall())
+
+    def story_of_articles(self) -> dict[str, str]:
+        """Article id -> story id, from the last analysis (articles added since have none)."""
+        return dict(self._db.execute("SELECT article_id, story_id FROM article_stories").fetchall())
+
     def group_members(self, statement_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
         """Each grouped statement's row: its group, its tier there and its best link's scores."""
         found = {}
@@ -700,7 +753,7 @@ def _statement_query(
 
 def _verdict_fields(row: sqlite3.Row) -> dict[str, Any]:
     keys = row.keys()
-    return {key: row[key] for key in ("verdict", "verdict_source", "explanation") if key in keys}
+    return {key: row[key] for key in ("verdict", "verdict_source", "explanation", "story_id") if key in keys}
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:

@@ -1,0 +1,128 @@
+"""Stories first, then claims: articles grouped into stories, claims aligned inside them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from click.testing import CliRunner
+
+from workbench.cli import main
+from workbench.config import GroupConfig, StoryConfig
+from workbench.export import GROUP_COLUMNS, STATEMENT_COLUMNS
+from workbench.group import Evidence, GroupingInput, story_claim_links
+from workbench.stories import StoryInput, find_stories
+
+from conftest import sample_statement
+
+
+def unit(vector) -> np.ndarray:
+    vector = np.asarray(vector, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def story_input(vectors, names=None, published=None) -> StoryInput:
+    count = len(vectors)
+    return StoryInput(article_ids=[f"a{i}" for i in range(count)], vectors=np.vstack([unit(v) for v in vectors]),
+                      names=[frozenset(n) for n in (names or [()] * count)], languages=["fr"] * count,
+                      titles=[f"title {i}" for i in range(count)], published=published or [""] * count)
+
+
+def test_articles_close_in_the_scoring_space_form_one_story_and_the_rest_another() -> None:
+    stories = find_stories(story_input([[1, 0.1, 0], [1, 0, 0.1], [0, 1, 0], [0.1, 1, 0]]), StoryConfig())
+    assert sorted(s.article_ids for s in stories) == [("a0", "a1"), ("a2", "a3")]
+    again = find_stories(story_input([[1, 0.1, 0], [1, 0, 0.1], [0, 1, 0], [0.1, 1, 0]]), StoryConfig())
+    assert [s.story_id for s in again] == [s.story_id for s in stories]  # deterministic, stable ids
+
+
+def test_average_linkage_does_not_chain_a_string_of_neighbours_into_one_story() -> None:
+    # each article is close to the next one, but the ends are far apart
+    chain = [[np.cos(a), np.sin(a), 0] for a in np.linspace(0, 2.4, 7)]
+    stories = find_stories(story_input(chain), StoryConfig(threshold=0.8))
+    assert max(len(s.article_ids) for s in stories) < 7
+
+
+def test_shared_rare_names_join_articles_and_distant_dates_keep_them_apart() -> None:
+    vectors = [[1, 0.9, 0], [0.9, 1, 0]]  # cosine about 0.99
+    far_apart = [[1, 0, 0], [0.35, 0.94, 0]]  # cosine 0.35
+    assert len(find_stories(story_input(far_apart), StoryConfig(threshold=0.55))) == 2
+    named = story_input(far_apart, names=[{"pskv", "fnn"}, {"pskv", "fnn"}])
+    assert len(find_stories(named, StoryConfig(threshold=0.55, name_weight=0.25))) == 1
+    dated = story_input(vectors, published=["2023-09-13", "2024-06-19"])
+    assert len(find_stories(dated, StoryConfig(threshold=0.9, date_penalty=0.15))) == 2
+    assert len(find_stories(story_input(vectors), StoryConfig(threshold=0.9))) == 1
+
+
+def test_a_claim_group_holds_at_most_one_statement_per_article() -> None:
+    # Article A says the same thing twice; B and C once each. Pairs are taken strongest first,
+    # and none may put both of A's statements into one claim.
+    vectors = np.vstack([unit([1, 0.05, 0]), unit([1, 0.1, 0]), unit([1, 0, 0.02]), unit([1, 0.02, 0.05]),
+                         unit([0, 1, 0]), unit([0, 0.1, 1])])
+    data = GroupingInput(statement_ids=["a1", "a2", "b1", "c1", "b2", "c2"],
+                         article_ids=["A", "A", "B", "C", "B", "C"], languages=["fr", "fr", "bg", "uk", "bg", "uk"],
+                         vectors=vectors, evidence=[Evidence()] * 6)
+    story_of = {"A": "s", "B": "s", "C": "s"}
+    alignment = story_claim_links(data, vectors, story_of, GroupConfig(k=2), {"suggested": 0.5, "confirmed": 0.9})
+    parent = {sid: sid for sid in data.statement_ids}
+
+    def root(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for link in alignment.links:
+        parent[root(link.source_id)] = root(link.target_id)
+        assert link.mutual and "aligned:story" in link.shared
+    members = {}
+    article = dict(zip(data.statement_ids, data.article_ids))
+    for sid in data.statement_ids:
+        members.setdefault(root(sid), []).append(article[sid])
+    assert all(len(arts) == len(set(arts)) for arts in members.values())
+    assert root("b1") == root("c1")
+
+
+def test_stories_are_first_class_in_the_exports_and_the_cli(analysed_samples, tmp_path) -> None:
+    stories = analysed_samples.stories()
+    assert stories and sum(len(s.article_ids) for s in stories) == len(analysed_samples.articles())
+    assert {"story_id", "story_label"} <= set(STATEMENT_COLUMNS) and {"story_id", "story_label"} <= set(GROUP_COLUMNS)
+    assert STATEMENT_COLUMNS.index("story_id") > STATEMENT_COLUMNS.index("note")  # added at the end, nothing renamed
+    paths = analysed_samples.export(tmp_path, formats=("csv",))
+    statements = __import__("pandas").read_csv(next(p for p in paths if p.name == "statements.csv"))
+    groups = __import__("pandas").read_csv(next(p for p in paths if p.name == "groups.csv"))
+    known = {s.story_id for s in stories}
+    assert set(statements["story_id"]) <= known and set(groups["story_id"]) <= known
+    assert statements["story_label"].notna().all()
+    result = CliRunner().invoke(main, ["stories", "--workspace", str(analysed_samples.config.workspace_dir),
+                                       "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert {row["story_id"] for row in rows} == known
+    assert sum(row["claim_groups"] for row in rows) == len(analysed_samples.groups())
+    table = CliRunner().invoke(main, ["stories", "--workspace", str(analysed_samples.config.workspace_dir)])
+    assert stories[0].story_id in table.output and "claim group" in table.output
+
+
+def test_the_shells_conflict_is_one_claim_of_the_story(analysed_samples) -> None:
+    french = sample_statement(analysed_samples, "002", "Plus tôt, il a été signalé que")
+    bulgarian = sample_statement(analysed_samples, "004", "Неотдавнашен доклад на Блумбърг")
+    group = next(g for g in analysed_samples.groups() if french.statement_id in g.statement_ids)
+    assert bulgarian.statement_id in group.statement_ids and group.verdict == "conflicts"
+    assert group.story_id
+    articles = [s.article_id for s in analysed_samples.statements() if s.statement_id in group.statement_ids]
+    assert len(articles) == len(set(articles))
+
+
+def test_a_corpus_of_one_story_in_one_language_says_so(make_workbench, tmp_path) -> None:
+    workbench = make_workbench()
+    first = tmp_path / "a.txt"
+    second = tmp_path / "b.txt"
+    first.write_text("Le séisme de magnitude 7,5 a frappé l'île de Sulawesi vendredi soir, selon l'agence "
+                     "indonésienne de géophysique.\nAu moins 384 personnes ont été tuées à Palu, a annoncé l'agence "
+                     "nationale de gestion des catastrophes.", encoding="utf-8")
+    second.write_text("Un séisme de magnitude 7,5 a touché Sulawesi vendredi, d'après l'agence de géophysique "
+                      "d'Indonésie.\nL'agence des catastrophes fait état d'au moins 384 morts à Palu.", encoding="utf-8")
+    workbench.ingest([first, second])
+    manifest = workbench.analyze()
+    notes = " ".join(manifest["notes"])
+    assert "tell one story" in notes and "one language" in notes
+    assert len(workbench.stories()) == 1
