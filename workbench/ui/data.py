@@ -76,18 +76,24 @@ def languages(store: Store) -> list[str]:
 # -- groups --------------------------------------------------------------------------------
 
 GROUP_TABLE_COLUMNS = ["group_id", "rank", "tier", "verdict", "verdict_source", "languages", "article_ids",
-                       "n_languages", "n_articles", "n_statements", "label"]
+                       "n_languages", "n_articles", "n_statements", "label", "story_id", "story_label", "story_rank"]
 
 
 def group_table(store: Store) -> pd.DataFrame:
-    """One row per group in the library's ranking (conflicts first, then languages, then articles)."""
+    """One row per group, organised by story: stories with a conflict first (then the library's story
+    ranking: most articles first), and inside a story the library's group ranking (conflicts first,
+    then languages, then articles)."""
     rows = store.execute(
         """SELECT g.group_id, g.rank, g.tier, g.verdict, g.verdict_source, g.languages, g.article_ids,
-                  COALESCE(s.text, '') AS label, COUNT(m.statement_id) AS n_statements
+                  COALESCE(s.text, '') AS label, COUNT(m.statement_id) AS n_statements,
+                  g.story_id, COALESCE(t.label, '') AS story_label, COALESCE(t.rank, 1e9) AS story_rank,
+                  (SELECT COUNT(*) FROM groups c WHERE c.story_id = g.story_id AND c.verdict = 'conflicts')
+                      AS story_conflicts
            FROM groups g
            LEFT JOIN statements s ON s.statement_id = g.label_statement_id
            LEFT JOIN group_members m ON m.group_id = g.group_id
-           GROUP BY g.group_id ORDER BY g.rank"""
+           LEFT JOIN stories t ON t.story_id = g.story_id
+           GROUP BY g.group_id ORDER BY story_conflicts = 0, story_rank, g.rank"""
     ).fetchall()
     records = []
     for row in rows:
@@ -97,7 +103,8 @@ def group_table(store: Store) -> pd.DataFrame:
             "group_id": row["group_id"], "rank": row["rank"], "tier": row["tier"], "verdict": row["verdict"],
             "verdict_source": row["verdict_source"], "languages": ",".join(group_languages),
             "article_ids": ",".join(article_ids), "n_languages": len(group_languages), "n_articles": len(article_ids),
-            "n_statements": row["n_statements"], "label": row["label"],
+            "n_statements": row["n_statements"], "label": row["label"], "story_id": row["story_id"],
+            "story_label": row["story_label"], "story_rank": row["story_rank"],
         })
     return pd.DataFrame.from_records(records, columns=GROUP_TABLE_COLUMNS)
 
@@ -140,10 +147,12 @@ class GroupFilter:
     verdicts: tuple[str, ...] = ()
     tiers: tuple[str, ...] = ()
     text: str = ""
+    stories: tuple[str, ...] = ()  # story ids
 
     @property
     def active(self) -> bool:
-        return bool(self.languages or self.article.strip() or self.verdicts or self.tiers or self.text.strip())
+        return bool(self.languages or self.article.strip() or self.verdicts or self.tiers or self.text.strip()
+                    or self.stories)
 
 
 def filter_groups(table: pd.DataFrame, wanted: GroupFilter, *, article_ids: set[str] | None = None,
@@ -164,6 +173,8 @@ def filter_groups(table: pd.DataFrame, wanted: GroupFilter, *, article_ids: set[
         keep &= table["verdict"].isin(wanted.verdicts)
     if wanted.tiers:
         keep &= table["tier"].isin(wanted.tiers)
+    if wanted.stories:
+        keep &= table["story_id"].isin(wanted.stories)
     if wanted.text.strip():
         keep &= table["group_id"].isin(text_groups or set())
     return table[keep]

@@ -140,6 +140,20 @@ def group_header(view: GroupView) -> str:
     )
 
 
+def story_header(story_id: str, summary) -> str:
+    """The header above a story's claim groups: its label, articles, languages and verdicts."""
+    if summary is None:
+        return f'<h3 class="wb-story">Story <code>{esc(story_id or "none")}</code></h3>'
+    verdicts = ", ".join(f"{int(summary[v])} {v}" for v in ("conflicts", "corroborates", "underspecified", "unrelated")
+                         if int(summary[v]))
+    return (
+        f'<h3 class="wb-story">{esc(summary["story_label"])}</h3>'
+        f'<div class="wb-meta">story <code>{esc(story_id)}</code> · {int(summary["articles"])} articles · '
+        f'{esc(summary["languages"])} · {int(summary["claim_groups"])} claim groups'
+        f'{" · " + esc(verdicts) if verdicts else ""}</div>'
+    )
+
+
 def explanation(text: str) -> str:
     return f'<div class="wb-text"><b>Why:</b> {esc(text) or "no verdict yet"}</div>'
 

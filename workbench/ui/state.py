@@ -38,6 +38,7 @@ FILTER_ARTICLE = "groups_article"
 FILTER_VERDICTS = "groups_verdicts"
 FILTER_TIERS = "groups_tiers"
 FILTER_TEXT = "groups_text"
+FILTER_STORIES = "groups_stories"
 GROUPS_PAGE = "groups_page"
 GROUPS_PAGE_SIZE = "groups_page_size"
 CORPUS_PAGE = "corpus_page"
@@ -153,6 +154,11 @@ def _article_table(workspace: str, version: tuple[int, ...]) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def _story_table(workspace: str, version: tuple[int, ...]) -> pd.DataFrame:
+    return _open(workspace).workbench.stories_frame()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def _languages(workspace: str, version: tuple[int, ...]) -> list[str]:
     return data.languages(_open(workspace).workbench.store)
 
@@ -190,6 +196,11 @@ def languages() -> list[str]:
     return _languages(workspace_path(), revision())
 
 
+def story_table() -> pd.DataFrame:
+    """One row per story with its claim groups' verdicts (``Workbench.stories_frame``)."""
+    return _story_table(workspace_path(), revision())
+
+
 def counts() -> dict[str, Any]:
     return _counts(workspace_path(), revision())
 
@@ -208,6 +219,7 @@ def current_filter() -> data.GroupFilter:
     return data.GroupFilter(
         languages=tuple(get(FILTER_LANGUAGES) or ()), article=get(FILTER_ARTICLE) or "",
         verdicts=tuple(get(FILTER_VERDICTS) or ()), tiers=tuple(get(FILTER_TIERS) or ()), text=get(FILTER_TEXT) or "",
+        stories=tuple(get(FILTER_STORIES) or ()),
     )
 
 

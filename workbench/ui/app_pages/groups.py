@@ -33,6 +33,10 @@ def sidebar_filters() -> data.GroupFilter:
         st.multiselect("Verdict", data.VERDICT_CHOICES, format_func=VERDICT_NAMES.get, key=state.FILTER_VERDICTS,
                        on_change=_first_page, persist_state="session")
         st.multiselect("Tier", data.TIER_CHOICES, key=state.FILTER_TIERS, on_change=_first_page, persist_state="session")
+        stories = state.story_table()
+        labels = dict(zip(stories["story_id"], stories["story_label"]))
+        st.multiselect("Story", list(labels), format_func=lambda sid: render.short(labels.get(sid, sid), 60),
+                       key=state.FILTER_STORIES, on_change=_first_page, persist_state="session")
         st.text_input("Article (id, or words of its title or source)", key=state.FILTER_ARTICLE,
                       on_change=_first_page, persist_state="session")
         st.text_input("Statement text contains", key=state.FILTER_TEXT, on_change=_first_page, persist_state="session")
@@ -211,6 +215,14 @@ st.caption(f"{len(rows):,} of {len(table):,} groups {scope} · {conflicts:,} con
            "then by how many languages and articles they span")
 size = st.session_state.get(state.GROUPS_PAGE_SIZE) or state.GROUP_PAGE_SIZES[0]
 start, end = state.paginate(len(rows), size, state.GROUPS_PAGE)
-page_views = tuple(state.group_views(tuple(rows["group_id"].iloc[start:end])))
-for group_view in page_views:
+page_rows = rows.iloc[start:end]
+page_views = tuple(state.group_views(tuple(page_rows["group_id"])))
+story_summary = state.story_table().set_index("story_id")
+shown_story = None
+for story_id, group_view in zip(page_rows["story_id"], page_views):
+    if story_id != shown_story:
+        # A story's claim groups follow its header: the facts inside one news event, side by side.
+        shown_story = story_id
+        summary = story_summary.loc[story_id] if story_id in story_summary.index else None
+        st.html(render.story_header(story_id, summary))
     group_card(group_view, page_views)
