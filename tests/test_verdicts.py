@@ -173,3 +173,15 @@ def test_a_statement_with_two_figures_is_compared_by_its_closest_one():
     assert agrees.relation == "corroborates", agrees.explanation
     differs = relate("g", update, view("Au fost livrate 3 milioane de obuze.", "ro", "a3"), 0.1)
     assert differs.relation == "conflicts"
+
+
+def test_a_single_count_of_something_unnamed_is_compared_but_several_are_not():
+    # "matchs" and "мача" are not in the unit lexicon: each statement's one such count is the same thing
+    french = view("Les Rangers ont perdu pour la deuxième fois en 18 matchs.", "fr", "a1")
+    planted = view("Рейнджърс загуби за втори път в 90 мача.", "bg", "a2")
+    same = view("Рейнджърс загуби за втори път в 18 мача.", "bg", "a3")
+    assert relate("g", french, planted, tolerance=0.10).relation == "conflicts"
+    agreeing = relate("g", french, same, tolerance=0.10)
+    assert agreeing.relation == "corroborates" and "only count" in agreeing.explanation
+    several = view("Trei bărbați, în vârstă de 33, 34 și 39 de ani, au fost arestați.", "ro", "a4")
+    assert not any(q.unit_key == "unnamed count" for q in several.quantities)

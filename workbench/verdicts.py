@@ -66,9 +66,18 @@ class StatementView:
     denies: bool  # carries a denial cue of its own (plain negation is not a denial)
 
 
+UNNAMED_COUNT = "unnamed count"
+
+
 def view_of(statement: Statement, claims: Claims | None) -> StatementView:
+    """What the verdict stage compares. A count whose noun the unit lexicon does not know ("18
+    matchs", "90 мача") is compared only when it is the statement's one such count: in a claim
+    group, two versions of one fact each giving a single unnamed count give it for the same thing."""
     claims = claims or Claims()
     comparable = tuple(q for q in claims.quantities if q.kind in COMPARABLE_KINDS and q.unit_key)
+    unnamed = [q for q in claims.quantities if q.kind == "count" and not q.unit_key and q.value is not None]
+    if len(unnamed) == 1:
+        comparable += (replace(unnamed[0], unit_key=UNNAMED_COUNT),)
     attribution = claims.attributions[0].text if claims.attributions else ""
     return StatementView(
         statement=statement,
@@ -216,9 +225,11 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         # The strongest finding speaks for the pair: any conflict, else agreement, else vagueness.
         key, qa, qb, relation, why, figure_details = min(outcomes, key=lambda o: RELATION_ORDER.index(o[3]))
         details["figures"] = figure_details
+        unit = ("each statement's only count, of something the unit lexicon does not name"
+                if key == UNNAMED_COUNT else f"same unit ({key})")
         explanation = (
             f"{relation}: «{qa.text}» ({a.statement.language}) reads {describe_quantity(qa)}; "
-            f"«{qb.text}» ({b.statement.language}) reads {describe_quantity(qb)}; same unit ({key}); {why}."
+            f"«{qb.text}» ({b.statement.language}) reads {describe_quantity(qb)}; {unit}; {why}."
         )
     elif keys_a and not keys_b or keys_b and not keys_a:
         relation = "underspecified"
