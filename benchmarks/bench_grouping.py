@@ -91,7 +91,8 @@ def sweep_values(scoring: str, centering: bool, method: str = "corpus") -> np.nd
     if method == "stories":
         return np.round(np.arange(0.98, 1.30, 0.01), 4)
     if scoring == "cosine":
-        return np.round(np.arange(0.20, 0.95, 0.02) if centering else np.arange(0.80, 0.95, 0.005), 4)
+        # cosines in the scoring space (language subspace removed) sit lower than raw ones
+        return np.round(np.arange(0.20, 0.95, 0.02) if centering else np.arange(0.40, 0.95, 0.01), 4)
     return np.round(np.arange(0.95, 1.6, 0.01) if centering or scoring == "csls" else np.arange(0.96, 1.10, 0.0025), 4)
 
 

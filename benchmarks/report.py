@@ -329,6 +329,54 @@ def search_quality_section(section: Section) -> str:
     return "\n".join(lines)
 
 
+def news_section(section: Section) -> str:
+    lines = ["## Real news: stories, then claims", "", section.provenance("bench_news.py")]
+    data = section.data
+    if data is None:
+        return "\n".join(lines)
+    targets = data["targets"]
+    lines += ["", "NTREX-128 news stories (CC BY-SA 4.0, `benchmarks/data/ntrex/SOURCES.md`), one article per language "
+              "(bg, ro, uk, fr) keeping a random 70% of each story's lines, one shared figure multiplied by 5 in some "
+              "articles; `Workbench.ingest` + `Workbench.analyze` at the defaults. A pair is right when both statements "
+              "are the same line of the same story.", ""]
+    rows = []
+    for run in data["runs"]:
+        rows.append([run["seed"], f"{run['statements']:,}", f"{run['stories_found']} / {run['stories_in_corpus']}",
+                     f"{run['pair_precision']:.3f}", f"{run['pair_recall']:.3f}",
+                     f"{run['planted_flagged_count']} / {run['planted']}",
+                     f"{run['agreeing_flagged_count']} / {run['agreeing_in_group']}",
+                     f"{run['content_boilerplate_count']} ({percent(run['content_boilerplate'])})",
+                     run["largest_group"], run["wrong_pairs_across_stories"], run["wrong_pairs_same_story"]])
+    lines.append(table(["seed", "statements", "stories found", "pair precision", "pair recall", "planted flagged",
+                        "agreeing marked conflict", "content marked boilerplate", "largest group",
+                        "wrong pairs across stories", "wrong pairs in one story"], rows))
+    lines += ["", f"Targets: recall and precision at least {targets['pair_recall']}, at least "
+              f"{percent(targets['planted_flagged'])} of planted conflicts flagged, at most "
+              f"{percent(targets['agreeing_flagged'])} of agreeing figures in a conflict group, at most "
+              f"{percent(targets['content_boilerplate'])} of content marked boilerplate."]
+    return "\n".join(lines)
+
+
+def translation_search_section(section: Section) -> str:
+    lines = ["## Search finds the translation", "", section.provenance("bench_translation_search.py")]
+    data = section.data
+    if data is None:
+        return "\n".join(lines)
+    summary = data["summary"]
+    lines += ["", f"`Workbench.search_many`, NTREX-128 sentences: each target language ingested as one-sentence "
+              f"articles and as one article per story, queries in the other three languages. Top-1 is the translation "
+              f"for **{summary['top1']:.3f}** of {summary['queries']:,} queries (target {data['target']}); worst "
+              f"direction {summary['worst_direction']:.3f}; `top=1` and `top=5` disagree on the first hit for "
+              f"{summary['prefix_disagreements']} queries.", ""]
+    rows = []
+    for result in data["results"]:
+        for direction, entry in result["directions"].items():
+            rows.append([direction, result["mode"].replace("_", "-"), entry["queries"], f"{entry['top1']:.3f}",
+                         f"{entry['ms_per_query']:.1f}"])
+    lines.append(table(["direction", "target articles", "queries", "top-1", "ms per query (batch)"], rows))
+    return "\n".join(lines)
+
+
 def _median_round(ratio: dict[str, Any]) -> dict[str, Any]:
     ordered = sorted(ratio["rounds"], key=lambda r: r["pipeline_vs_encoding"])
     return ordered[len(ordered) // 2]
@@ -610,7 +658,8 @@ def write_report(status: dict[str, Any] | None = None) -> Path:
     """Write REPORT.md and the plots; ``status`` is run_all's record of this invocation (None: rebuild only)."""
     started = status["started"] if status else None
     scripts = (status or {}).get("scripts", {})
-    sections = {name: Section(name, scripts.get(name), started) for name in ("retrieval", "grouping", "search_quality", "speed")}
+    sections = {name: Section(name, scripts.get(name), started)
+                for name in ("retrieval", "grouping", "search_quality", "news", "translation_search", "speed")}
     speed = sections["speed"]
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -624,6 +673,8 @@ def write_report(status: dict[str, Any] | None = None) -> Path:
         retrieval_section(sections["retrieval"]),
         grouping_section(sections["grouping"]),
         search_quality_section(sections["search_quality"]),
+        news_section(sections["news"]),
+        translation_search_section(sections["translation_search"]),
         speed_section(speed),
         scaling_section(speed),
         memory_section(speed),

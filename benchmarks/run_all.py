@@ -34,6 +34,8 @@ SCRIPTS: dict[str, tuple[str, list[str], list[str]]] = {
     "retrieval": ("bench_retrieval.py", [], ["--limit", "200"]),
     "grouping": ("bench_grouping.py", [], []),
     "search_quality": ("bench_search.py", [], []),
+    "news": ("bench_news.py", [], ["--seed", "7"]),
+    "translation_search": ("bench_translation_search.py", [], ["--lines", "100"]),
     "speed": ("bench_speed.py", [], ["--quick"]),
 }
 # The same environment as `make bench` (Makefile) when run directly: 2 threads, offline models.

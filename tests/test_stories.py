@@ -126,3 +126,26 @@ def test_a_corpus_of_one_story_in_one_language_says_so(make_workbench, tmp_path)
     notes = " ".join(manifest["notes"])
     assert "tell one story" in notes and "one language" in notes
     assert len(workbench.stories()) == 1
+
+
+def test_many_articles_are_measured_against_their_likely_neighbours_only_with_the_same_stories(monkeypatch):
+    import workbench.stories as stories
+
+    rng = np.random.default_rng(0)
+    topics = rng.normal(size=(6, 16))
+    rows, articles = [], []
+    for article in range(60):
+        topic = topics[article % 6]
+        for _ in range(4):
+            rows.append(unit(topic + 0.4 * rng.normal(size=16)))
+            articles.append(f"a{article:02d}")
+    space = np.vstack(rows)
+    ids = sorted(set(articles))
+    dense = stories.shared_statement_similarity(articles, space, ids)
+    monkeypatch.setattr(stories, "DENSE_ARTICLES", 10)
+    monkeypatch.setattr(stories, "CANDIDATE_ARTICLES", 15)
+    sparse = stories.shared_statement_similarity(articles, space, ids)
+    measured = sparse > 0
+    assert np.allclose(sparse[measured], dense[measured], atol=1e-5)
+    same_topic = np.array([[int(a[1:]) % 6 == int(b[1:]) % 6 for b in ids] for a in ids])
+    assert measured[same_topic].all()  # every pair of one topic is among the likely neighbours

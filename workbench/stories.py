@@ -72,24 +72,48 @@ def document_vectors(article_of_row: Sequence[str], space: np.ndarray) -> dict[s
     return result
 
 
+DENSE_ARTICLES = 1500  # up to this many articles every pair is measured; above, only likely pairs
+CANDIDATE_ARTICLES = 50  # per article, the nearest by document vector that are measured
+
+
 def shared_statement_similarity(article_of_row: Sequence[str], space: np.ndarray,
                                 articles: Sequence[str]) -> np.ndarray:
     """``(n, n)`` similarity of ``articles``: the mean, over the statements of both, of each
-    statement's best cosine to a statement of the other article. Exact, one article's block
-    of statements against all others at a time (memory: its statements x all statements)."""
+    statement's best cosine to a statement of the other article.
+
+    Exact for every pair up to ``DENSE_ARTICLES`` articles (one article's statements against
+    all statements at a time). Above that, the cost would grow with the square of the
+    statements (minutes at 100,000), so each article is measured against its
+    ``CANDIDATE_ARTICLES`` nearest articles by mean statement vector only, and every other
+    pair counts as unrelated (0): far apart in the mean, two articles share no statements.
+    """
     position = {article: i for i, article in enumerate(articles)}
     keys = np.array([position[a] for a in article_of_row])
     order = np.argsort(keys, kind="stable")
     ordered = np.ascontiguousarray(space[order], dtype=np.float32)
     sorted_keys = keys[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    n = len(articles)
-    sums = np.zeros((n, n), dtype=np.float64)  # sums[a, b]: over a's statements, best cosine in b
     counts = np.diff(np.r_[starts, len(ordered)])
-    for a, (start, count) in enumerate(zip(starts, counts)):
-        block = ordered[start:start + count] @ ordered.T
-        sums[a] = np.maximum.reduceat(block, starts, axis=1).sum(axis=0)
-    similarity = (sums + sums.T) / (counts[:, None] + counts[None, :])
+    n = len(articles)
+    sums = np.zeros((n, n), dtype=np.float32)  # sums[a, b]: over a's statements, best cosine in b
+    if n <= DENSE_ARTICLES:
+        for a, (start, count) in enumerate(zip(starts, counts)):
+            block = ordered[start:start + count] @ ordered.T
+            sums[a] = np.maximum.reduceat(block, starts, axis=1).sum(axis=0)
+        measured = np.ones((n, n), dtype=bool)
+    else:
+        means = np.add.reduceat(ordered, starts, axis=0)
+        means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
+        nearest = np.argsort(-(means @ means.T), axis=1)[:, :CANDIDATE_ARTICLES + 1]
+        measured = np.zeros((n, n), dtype=bool)
+        for a, (start, count) in enumerate(zip(starts, counts)):
+            for b in nearest[a]:
+                if measured[a, b]:
+                    continue
+                block = ordered[start:start + count] @ ordered[starts[b]:starts[b] + counts[b]].T
+                sums[a, b], sums[b, a] = block.max(axis=1).sum(), block.max(axis=0).sum()
+                measured[a, b] = measured[b, a] = True
+    similarity = np.where(measured, (sums + sums.T) / (counts[:, None] + counts[None, :]), 0.0)
     np.fill_diagonal(similarity, 1.0)
     return similarity.astype(np.float32)
 
