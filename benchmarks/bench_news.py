@@ -115,6 +115,9 @@ def evaluate(corpus: news.Corpus, workbench: Workbench) -> dict:
         "wrong_pairs_same_story": wrong_same_story, "wrong_pairs_across_stories": predicted - correct - wrong_same_story,
         "planted_missed": dict(missed),
         "pair_precision": round(correct / predicted, 4) if predicted else 0.0,
+        # the same, leaving out pairs between two NTREX stories (several tell one event: outlets'
+        # sentences about the same facts then align, and line identity cannot say if they should)
+        "pair_precision_within_stories": round(correct / (correct + wrong_same_story), 4) if correct else 0.0,
         "pair_recall": round(len(found_line_pairs & gold_pairs) / len(gold_pairs), 4) if gold_pairs else 0.0,
         "planted": planted_total, "planted_flagged_count": planted_flagged,
         "planted_flagged": round(planted_flagged / planted_total, 4) if planted_total else 0.0,

@@ -346,10 +346,12 @@ def news_section(section: Section) -> str:
                      f"{run['planted_flagged_count']} / {run['planted']}",
                      f"{run['agreeing_flagged_count']} / {run['agreeing_in_group']}",
                      f"{run['content_boilerplate_count']} ({percent(run['content_boilerplate'])})",
-                     run["largest_group"], run["wrong_pairs_across_stories"], run["wrong_pairs_same_story"]])
+                     run["largest_group"], run["wrong_pairs_across_stories"], run["wrong_pairs_same_story"],
+                     f"{run['pair_precision_within_stories']:.3f}"])
     lines.append(table(["seed", "statements", "stories found", "pair precision", "pair recall", "planted flagged",
                         "agreeing marked conflict", "content marked boilerplate", "largest group",
-                        "wrong pairs across stories", "wrong pairs in one story"], rows))
+                        "wrong pairs across stories", "wrong pairs in one story",
+                        "precision within one NTREX story"], rows))
     lines += ["", f"Targets: recall and precision at least {targets['pair_recall']}, at least "
               f"{percent(targets['planted_flagged'])} of planted conflicts flagged, at most "
               f"{percent(targets['agreeing_flagged'])} of agreeing figures in a conflict group, at most "
