@@ -41,6 +41,14 @@ def test_values_are_typed_and_optional_thresholds_accept_default():
     ("nonsense", "is not KEY=VALUE"),
     ("group.scoring=cosin", "group.scoring is 'cosin'; use one of: margin, csls, cosine"),
     ("group.article_gate=off", "group.article_gate is 'off'; use one of: shared_name, none"),
+    ("group.k=0", "group.k=0 is out of range; use a number in .1, 100."),
+    ("group.suggested=nan", "group.suggested=nan is out of range"),
+    ("verdict.tolerance=-0.1", "verdict.tolerance=-0.1 is out of range; use a number in .0, 1."),
+    ("index.exact_max=0", "index.exact_max=0 is out of range"),
+    ("ingest.max_file_mb=0", "ingest.max_file_mb=0.0 is out of range; use a number in .0, 100000."),
+    ("embed.batch_size=-3", "embed.batch_size=-3 is out of range"),
+    ("story.threshold=1.5", "story.threshold=1.5 is out of range; use a number in .0, 1."),
+    ("group.method=global", "group.method is 'global'; use one of: stories, corpus"),
 ])
 def test_bad_settings_say_what_is_wrong(assignment, message):
     with pytest.raises(ConfigError, match=message):

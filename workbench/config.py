@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -268,6 +269,43 @@ CHOICES = {
 }
 
 
+# Numeric settings and the values they may take: (low, high, whether low itself is allowed).
+# A value outside is refused when read, naming the key, the value and the range; NaN and
+# infinity are never allowed.
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "group.k": (1, 100, True),
+    "group.suggested": (0, 10, False),
+    "group.confirmed": (0, 10, False),
+    "group.cross_story": (0, 10, False),
+    "group.evidence_weight": (0, 1, True),
+    "group.min_words": (1, 1000, True),
+    "story.threshold": (0, 1, False),
+    "story.name_weight": (0, 1, True),
+    "story.max_days": (0, 36500, True),
+    "story.date_penalty": (0, 1, True),
+    "verdict.tolerance": (0, 1, True),
+    "index.exact_max": (1, 10**10, True),
+    "index.hnsw_m": (2, 256, True),
+    "index.hnsw_ef_construction": (1, 10**5, True),
+    "index.hnsw_ef_search": (1, 10**5, True),
+    "ingest.max_file_mb": (0, 10**5, False),
+    "ingest.max_row_mb": (0, 10**5, False),
+    "embed.batch_size": (1, 4096, True),
+    "segment.min_words": (0, 1000, True),
+    "segment.short_statement_chars": (0, 10**5, True),
+    "language.min_share": (0, 1, True),
+}
+
+
+def _check_range(value: Any, dotted: str, origin: str) -> None:
+    if dotted not in RANGES or value is None or isinstance(value, bool):
+        return
+    low, high, low_allowed = RANGES[dotted]
+    bracket = "[" if low_allowed else "("
+    if not math.isfinite(value) or value > high or value < low or (value == low and not low_allowed):
+        raise ConfigError(f"{origin}: {dotted}={value!r} is out of range; use a number in {bracket}{low:g}, {high:g}]")
+
+
 def _replace_field(obj: Any, key: str, raw: Any, dotted: str, origin: str) -> Any:
     by_name = {f.name: f for f in fields(obj)}
     if key not in by_name or dataclasses.is_dataclass(getattr(obj, key)):
@@ -276,6 +314,7 @@ def _replace_field(obj: Any, key: str, raw: Any, dotted: str, origin: str) -> An
     value = _coerce(raw, current, by_name[key].type, dotted, origin)
     if dotted in CHOICES and value not in CHOICES[dotted]:
         raise ConfigError(f"{origin}: {dotted} is {value!r}; use one of: {', '.join(CHOICES[dotted])}")
+    _check_range(value, dotted, origin)
     return replace(obj, **{key: value})
 
 
