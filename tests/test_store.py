@@ -66,3 +66,18 @@ def test_decisions_are_kept_and_deactivated_not_deleted(tmp_path):
         everything = reopened.decisions(active_only=False)
         assert [(d.kind, d.active) for d in everything] == [("accept_link", False), ("note", True)]
         assert everything[0].statement_ids == ("s1", "s2") and everything[0].created
+
+
+def test_a_workspace_path_that_is_a_file_gets_a_clear_message(tmp_path):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+    from workbench.errors import StoreError
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a workspace", encoding="utf-8")
+    with pytest.raises(StoreError, match="is a file, not a workspace folder"):
+        Store(a_file / "workbench.db")
+    result = CliRunner().invoke(main, ["summary", "--workspace", str(a_file)])
+    assert result.exit_code == 1 and "is a file, not a workspace folder" in result.output
+    assert a_file.read_text(encoding="utf-8") == "not a workspace"

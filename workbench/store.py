@@ -204,7 +204,15 @@ class Store:
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no workspace database here (run `workbench ingest` first)")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.path.parent
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(f"{folder}: is a file, not a workspace folder; give --workspace a folder path "
+                             "(it is created if missing) or a name such as 'demo'")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{folder}: cannot create the workspace folder ({exc.strerror or exc}); "
+                             "choose a folder you may write to") from None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
