@@ -115,8 +115,10 @@ def test_a_new_group_takes_its_statements_out_of_their_groups_and_nothing_else(a
     """Starting a group from two search hits once merged both hits' whole groups."""
     shells = shells_group(analysed_copy)
     bulgarian = sample_statement(analysed_copy, "004", "Неотдавнашен доклад на Блумбърг")
-    romanian = sample_statement(analysed_copy, "000", "Coreea de Nord își intensifică producția de arme")
-    other = next(g for g in analysed_copy.groups() if romanian.statement_id in g.statement_ids)
+    # a Romanian statement of another group (which one depends on the grouping; any will do)
+    other = next(g for g in analysed_copy.groups() if g.group_id != shells.group_id and len(g.statement_ids) > 2
+                 and any(s.language == "ro" for s in analysed_copy.statements(statement_ids=list(g.statement_ids))))
+    romanian = next(s for s in analysed_copy.statements(statement_ids=list(other.statement_ids)) if s.language == "ro")
     analysed_copy.new_group([bulgarian.statement_id, romanian.statement_id], author="ana")
     created = next(g for g in analysed_copy.groups() if bulgarian.statement_id in g.statement_ids)
     assert set(created.statement_ids) == {bulgarian.statement_id, romanian.statement_id}

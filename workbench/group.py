@@ -380,23 +380,36 @@ def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int,
 
     For articles A and B, the cosine matrix of their statements is scored with the ratio
     margin of vecalign (Thompson & Koehn 2019) and Artetxe & Schwenk (2019): a pair's
-    cosine over the mean cosine of each side's ``k`` nearest statements *in the other
-    article*, plus ``weight`` per kind of evidence the two share (a counted unit, a rare
+    cosine over the mean cosine of each side's ``k`` nearest statements in the story's
+    other articles (the whole story, so a two-line article's statements do not look
+    unusually close to their few candidates), plus ``weight`` per kind of evidence the two share (a counted unit, a rare
     name, a figure). A pair is a candidate only if each side is the other's best match
     (the same fact is told once per article), so a statement close to everything in the
     story does not link to all of it. Returns ``(row_a, row_b, cosine, margin)``.
     """
     found = []
     articles = sorted(rows_of)
+    story_rows = np.concatenate([rows_of[a] for a in articles])
+    owners = np.concatenate([[i] * len(rows_of[a]) for i, a in enumerate(articles)])
+    story_sims = space[story_rows] @ space[story_rows].T
+    story_sims[owners[:, None] == owners[None, :]] = -np.inf  # other articles only
+    k_story = max(1, min(k, int((owners[None, :] != owners[:, None]).sum(axis=1).min())))
+    usual_of = dict(zip(story_rows.tolist(), (-np.sort(-story_sims, axis=1)[:, :k_story]).mean(axis=1).tolist()))
     for i, article_a in enumerate(articles):
         rows_a = rows_of[article_a]
         for article_b in articles[i + 1:]:
             rows_b = rows_of[article_b]
             sims = space[rows_a] @ space[rows_b].T
-            k_a, k_b = min(k, len(rows_b)), min(k, len(rows_a))
-            usual_a = -np.sort(-sims, axis=1)[:, :k_a].mean(axis=1)
-            usual_b = -np.sort(-sims, axis=0)[:k_b, :].mean(axis=0)
+            usual_a = np.array([usual_of[int(r)] for r in rows_a])
+            usual_b = np.array([usual_of[int(r)] for r in rows_b])
             margins = sims / np.maximum((usual_a[:, None] + usual_b[None, :]) / 2, DENOMINATOR_FLOOR)
+            # Within the article pair alone, a pair's margin counts only when they share evidence:
+            # two reports of one fact that paraphrase it (not translations) stand out in their
+            # articles and name the same thing, not in the whole story.
+            k_a, k_b = min(k, len(rows_b)), min(k, len(rows_a))
+            local_a = -np.sort(-sims, axis=1)[:, :k_a].mean(axis=1)
+            local_b = -np.sort(-sims, axis=0)[:k_b, :].mean(axis=0)
+            local = sims / np.maximum((local_a[:, None] + local_b[None, :]) / 2, DENOMINATOR_FLOOR)
             scores = margins.copy()
             if weight and evidence:
                 for x, row in enumerate(rows_a):
@@ -404,7 +417,8 @@ def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int,
                         for y, col in enumerate(rows_b):
                             shared = shared_evidence(evidence[row], evidence[col])
                             if shared:
-                                scores[x, y] += evidence_bonus(shared, weight)
+                                margins[x, y] = max(margins[x, y], local[x, y])
+                                scores[x, y] = margins[x, y] + evidence_bonus(shared, weight)
             best_b = scores.argmax(axis=1)
             best_a = scores.argmax(axis=0)
             for x in np.flatnonzero(best_a[best_b] == np.arange(len(rows_a))):

@@ -728,6 +728,7 @@ class Workbench:
             names.setdefault(statement.article_id, set()).update(name_keys(statement.text))
         ids = sorted(vectors)
         similarity = shared_statement_similarity(article_of_row, scored[rows], ids) if len(ids) > 1 else None
+        statement_counts = Counter(article_of_row)
         data = StoryInput(
             article_ids=ids,
             vectors=np.vstack([vectors[a] for a in ids]) if ids else np.zeros((0, scored.shape[1]), np.float32),
@@ -736,6 +737,7 @@ class Workbench:
             titles=[(articles[a].title if a in articles else "") or first_text.get(a, a) for a in ids],
             published=[articles[a].published if a in articles else "" for a in ids],
             similarity=similarity,
+            weights=[float(statement_counts[a]) for a in ids],
         )
         return find_stories(data, self.config.story)
 

@@ -21,10 +21,13 @@ How articles become stories:
    (Putin in a corpus about Russia) are not rare and count for nothing.
 3. **Dates.** Two articles published more than ``story.max_days`` apart lose
    ``story.date_penalty`` of their similarity; unknown dates cost nothing.
-4. **Average linkage.** Articles are merged while the *average* similarity between
-   two clusters stays at or above ``story.threshold`` (scipy's hierarchical
-   clustering, which is deterministic). Average linkage, unlike single linkage, does
-   not chain a string of loosely related articles into one huge story.
+4. **Average linkage, weighted by statements.** Articles are merged while the average
+   similarity between two clusters stays at or above ``story.threshold``, each article
+   weighing as many statements as it has: a two-line reprint of one paragraph does not
+   pull its source article out of the story the way it would if it counted as much as a
+   full report. Average linkage, unlike single linkage, does not chain a string of
+   loosely related articles into one huge story; ties break by article id, so the same
+   input gives the same stories.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class StoryInput:
     titles: list[str]
     published: list[str]
     similarity: np.ndarray | None = None  # (n, n) shared-statement similarity; None: document cosine
+    weights: list[float] | None = None  # how much each article counts in a cluster's average (statements)
 
 
 def document_vectors(article_of_row: Sequence[str], space: np.ndarray) -> dict[str, np.ndarray]:
@@ -160,18 +164,11 @@ def find_stories(data: StoryInput, config: StoryConfig) -> list[Story]:
     order = sorted(range(n), key=lambda i: data.article_ids[i])  # same input, same stories
     if n == 1:
         labels = np.zeros(1, dtype=int)
-        sims = np.ones((1, 1), np.float32)
     else:
-        from scipy.cluster.hierarchy import fcluster, linkage
-        from scipy.spatial.distance import squareform
-
         sims = similarity_matrix(data, config)
-        ordered = sims[np.ix_(order, order)]
-        distance = np.clip(1.0 - ordered, 0.0, None).astype(np.float64)
-        np.fill_diagonal(distance, 0.0)
-        tree = linkage(squareform(distance, checks=False), method="average")
+        weights = np.asarray(data.weights if data.weights is not None else [1.0] * n, dtype=np.float64)
         labels = np.empty(n, dtype=int)
-        labels[order] = fcluster(tree, t=1.0 - config.threshold, criterion="distance")
+        labels[order] = weighted_average_linkage(sims[np.ix_(order, order)], weights[order], config.threshold)
     members: dict[int, list[int]] = defaultdict(list)
     for row in order:
         members[int(labels[row])].append(row)
@@ -192,6 +189,45 @@ def find_stories(data: StoryInput, config: StoryConfig) -> list[Story]:
     log.info("Stories - %d article(s) in %d stor(y/ies), %d with more than one article", n, len(stories),
              sum(len(s.article_ids) > 1 for s in stories))
     return stories
+
+
+def weighted_average_linkage(similarity: np.ndarray, weights: np.ndarray, threshold: float) -> np.ndarray:
+    """Cluster labels: merge the two most similar clusters while their weighted average
+    similarity is at least ``threshold`` (ties: the lowest indices first).
+
+    The Lance-Williams update of average linkage with each cluster weighing the sum of its
+    members' weights; each row's best partner is cached, so a merge costs O(n) plus the
+    rows whose best partner it changed.
+    """
+    n = len(similarity)
+    sims = similarity.astype(np.float64).copy()
+    np.fill_diagonal(sims, -np.inf)
+    weight = weights.astype(np.float64).copy()
+    alive = np.ones(n, dtype=bool)
+    owner = np.arange(n)
+    best = sims.argmax(axis=1)
+    while True:
+        rows = np.flatnonzero(alive)
+        if len(rows) < 2:
+            break
+        values = sims[rows, best[rows]]
+        pick = int(np.argmax(values))
+        if values[pick] < threshold:
+            break
+        a, b = sorted((int(rows[pick]), int(best[rows[pick]])))
+        merged = (weight[a] * sims[a] + weight[b] * sims[b]) / (weight[a] + weight[b])
+        sims[a], sims[:, a] = merged, merged
+        sims[a, a] = -np.inf
+        sims[b, :], sims[:, b] = -np.inf, -np.inf
+        weight[a] += weight[b]
+        alive[b] = False
+        owner[owner == b] = a
+        stale = np.flatnonzero(alive & ((best == a) | (best == b)))
+        best[stale] = sims[stale].argmax(axis=1)
+        better = alive & (sims[:, a] > sims[np.arange(n), best])
+        best[better] = a
+        best[a] = int(sims[a].argmax())
+    return owner
 
 
 def _label(title: str, limit: int = 120) -> str:
