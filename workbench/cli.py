@@ -244,14 +244,19 @@ def statements(article_id: str | None, language: str | None, boilerplate: bool |
         frame = workbench.statements_frame(**filters)
         if limit is not None:
             frame = frame.head(limit)
-        if fmt == "csv":
-            click.echo(frame.to_csv(index=False), nl=False)
-        elif fmt == "jsonl":
-            for record in frame.to_dict(orient="records"):
-                click.echo(json.dumps(record, ensure_ascii=False))
-        else:
-            titles = {s.statement_id for s in workbench.statements(**filters) if s.is_title}
-            click.echo(_statement_table(frame, titles))
+        _echo_frame(frame, fmt, lambda: _statement_table(
+            frame, {s.statement_id for s in workbench.statements(**filters) if s.is_title}))
+
+
+def _echo_frame(frame: Any, fmt: str, table: Callable[[], str]) -> None:
+    """A listing command's rows as CSV, JSON Lines, or the readable table ``table`` builds."""
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif fmt == "jsonl":
+        for record in frame.to_dict(orient="records"):
+            click.echo(json.dumps(record, ensure_ascii=False, default=str))
+    else:
+        click.echo(table())
 
 
 def _statement_table(frame: Any, titles: set[str]) -> str:
@@ -321,13 +326,7 @@ def groups(limit: int | None, fmt: str, config: Config, quiet: bool) -> None:
         if limit is not None:
             keep = list(dict.fromkeys(frame["group_id"]))[:limit]
             frame = frame[frame["group_id"].isin(keep)]
-        if fmt == "csv":
-            click.echo(frame.to_csv(index=False), nl=False)
-        elif fmt == "jsonl":
-            for record in frame.to_dict(orient="records"):
-                click.echo(json.dumps(record, ensure_ascii=False, default=str))
-        else:
-            click.echo(format_groups(frame))
+        _echo_frame(frame, fmt, lambda: format_groups(frame))
 
 
 @main.command()
@@ -342,13 +341,7 @@ def stories(limit: int | None, fmt: str, config: Config, quiet: bool) -> None:
         frame = workbench.stories_frame()
         if limit is not None:
             frame = frame.head(limit)
-        if fmt == "csv":
-            click.echo(frame.to_csv(index=False), nl=False)
-        elif fmt == "jsonl":
-            for record in frame.to_dict(orient="records"):
-                click.echo(json.dumps(record, ensure_ascii=False, default=str))
-        else:
-            click.echo(format_stories(frame))
+        _echo_frame(frame, fmt, lambda: format_stories(frame))
 
 
 def format_stories(frame: Any) -> str:
