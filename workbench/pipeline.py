@@ -692,11 +692,8 @@ class Workbench:
     def _relabel_languages(self, statements: list[Statement]) -> tuple[list[Statement], langid.Relabelling]:
         """Language labels that do not invent languages: see :func:`workbench.langid.relabel`."""
         articles = self.store.articles()
-        sources = Counter()
-        for statement in statements:
-            sources[(statement.article_id, statement.language_source == "given")] += 1
-        rows = [(a.article_id, a.text, a.language, "given" if sources[(a.article_id, True)] else "detected")
-                for a in articles]
+        given = {s.article_id for s in statements if s.language_source == "given"}
+        rows = [(a.article_id, a.text, a.language, "given" if a.article_id in given else "detected") for a in articles]
         expected = [code.strip().lower() for code in self.config.language.expected.split(",") if code.strip()]
         languages = langid.workspace_languages([(text, language, source) for _, text, language, source in rows],
                                                min_share=self.config.language.min_share, expected=expected)
