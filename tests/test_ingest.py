@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import tracemalloc
 from pathlib import Path
 
@@ -362,3 +363,225 @@ def test_article_that_breaks_midway_leaves_no_half_written_rows(make_workbench, 
     with pytest.raises(OSError):
         workbench.store.add_article(article, statements)
     assert store_snapshot(workbench) == before
+
+
+# -- decoding row by row, stray bytes, UTF-16 without a BOM ------------------------------
+
+ROWS = [
+    "Fabrica din Cugir a produs 12.000 de obuze în 2024, a anunțat ministrul.",
+    "Завод у Харкові виготовив 300 дронів за місяць, повідомив міністр.",
+    "Le ministre a déclaré que l'usine produirait deux fois plus d'obus l'an prochain.",
+]
+
+
+def _stored_texts(workbench) -> dict[str, str]:
+    return {article.origin.rsplit("/", 1)[-1]: article.text for article in workbench.articles()}
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_one_stray_byte_spoils_only_its_row_and_is_reported(make_workbench, tmp_path, kind):
+    encoded = [row.encode("utf-8") for row in ROWS]
+    # A byte no UTF-8 text holds, right after "Завод у Харкові", in row 2 only.
+    damaged = encoded[1].replace("Харкові".encode(), "Харкові".encode() + b"\xff")
+    if kind == "jsonl":
+        lines = [b'{"text": "' + row + b'"}' for row in (encoded[0], damaged, encoded[2])]
+        path, second = tmp_path / "rows.jsonl", "rows.jsonl:2"
+    else:
+        lines = [b"text"] + [b'"' + row + b'"' for row in (encoded[0], damaged, encoded[2])]
+        path, second = tmp_path / "rows.csv", "rows.csv:3"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+
+    assert len(report.added) == 3 and not report.errors
+    texts = _stored_texts(workbench)
+    assert sorted(t for name, t in texts.items() if name != second) == sorted([ROWS[0], ROWS[2]])
+    assert texts[second] == ROWS[1].replace("Харкові", "Харкові\ufffd")
+    assert [w.split(":")[1] for w in report.warnings] == [second.split(":")[1]]
+    assert "not valid UTF-8" in report.warnings[0] and "replaced" in report.warnings[0]
+    assert all(article.encoding == "utf-8" for article in workbench.articles())
+    damaged_article = next(a for a in workbench.articles() if a.origin.endswith(second))
+    assert "not valid UTF-8" in damaged_article.meta["decoding"]
+
+
+def test_a_row_in_another_encoding_is_rejected_alone_naming_its_line(make_workbench, tmp_path):
+    """In a file of UTF-8 rows, a row typed on a Cyrillic code page is neither read as damaged
+    UTF-8 nor allowed to switch the whole file to that code page."""
+    path = tmp_path / "mixed.jsonl"
+    utf8_rows = [f"{row} ({number})" for number in range(3) for row in ROWS]
+    rows = [json.dumps({"text": row}, ensure_ascii=False).encode("utf-8") for row in utf8_rows]
+    rows.insert(1, json.dumps({"text": "Министърът заяви, че заводът е произвел 300 снаряда."}, ensure_ascii=False).encode("cp1251"))
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+    assert sorted(_stored_texts(workbench).values()) == sorted(utf8_rows)
+    assert [item.origin.rsplit("/", 1)[-1] for item in report.errors] == ["mixed.jsonl:2"]
+    assert "not valid UTF-8" in report.errors[0].message and "another encoding" in report.errors[0].message
+
+
+def test_a_legacy_code_page_row_file_is_read_in_that_code_page(make_workbench, tmp_path):
+    path = tmp_path / "bg-1251.csv"
+    rows = ["Министърът заяви, че заводът е произвел 300 снаряда за месец.",
+            "Правителството одобри нов бюджет за отбрана в сряда."]
+    path.write_bytes(("text\n" + "\n".join(f'"{row}"' for row in rows) + "\n").encode("cp1251"))
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+    assert len(report.added) == 2 and not report.errors and not report.warnings
+    assert sorted(_stored_texts(workbench).values()) == sorted(rows)
+    assert {a.encoding for a in workbench.articles()} == {"cp1251"}
+
+
+def test_a_stray_byte_in_a_utf8_article_is_replaced_not_read_as_a_code_page(make_workbench, tmp_path):
+    path = tmp_path / "stray.txt"
+    head, tail = RO[:len(RO) // 2], RO[len(RO) // 2:]
+    path.write_bytes(head.encode("utf-8") + b"\x9c" + tail.encode("utf-8"))
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+    assert len(report.added) == 1
+    article = workbench.articles()[0]
+    assert article.encoding == "utf-8"
+    assert article.text == (head + "\ufffd" + tail).replace("\r\n", "\n")
+    assert len(report.warnings) == 1 and f"byte {len(head.encode())}" in report.warnings[0]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_detected(make_workbench, tmp_path, encoding):
+    text_file, row_file = tmp_path / "article.txt", tmp_path / "rows.csv"
+    text_file.write_bytes(BG.encode(encoding))
+    row_file.write_bytes(("text\n" + "\n".join(f'"{row}"' for row in ROWS) + "\n").encode(encoding))
+    workbench = make_workbench()
+    report = workbench.ingest([text_file, row_file])
+    assert len(report.added) == 4 and not report.errors
+    texts = _stored_texts(workbench)
+    assert texts["article.txt"] == BG.replace("\r\n", "\n")
+    assert "\x00" not in "".join(texts.values())
+    assert sorted(t for name, t in texts.items() if name.startswith("rows.csv")) == sorted(ROWS)
+    assert {a.encoding for a in workbench.articles()} == {encoding}
+
+
+def test_utf16_row_file_with_a_bom_is_read(make_workbench, tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(json.dumps({"text": row}, ensure_ascii=False) for row in ROWS) + "\n", encoding="utf-16")
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+    assert len(report.added) == 3 and not report.errors
+    assert sorted(_stored_texts(workbench).values()) == sorted(ROWS)
+
+
+def test_a_nul_byte_rejects_its_row_not_the_file(make_workbench, tmp_path):
+    path = tmp_path / "nul.csv"
+    encoded = [row.encode("utf-8") for row in ROWS]
+    quoted = [b'"' + row + b'"' for row in encoded]
+    path.write_bytes(b"text\n" + quoted[0] + b"\n" + quoted[1][:20] + b"\x00" + quoted[1][20:] + b"\n" + quoted[2] + b"\n")
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+    assert sorted(_stored_texts(workbench).values()) == sorted([ROWS[0], ROWS[2]])
+    assert [item.origin.rsplit("/", 1)[-1] for item in report.errors] == ["nul.csv:3"]
+    assert "NUL byte at column 21" in report.errors[0].message
+
+
+# -- file names and folders ---------------------------------------------------------------
+
+def test_a_file_name_that_is_not_utf8_is_read_and_named_with_escapes(make_workbench, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    odd = os.fsdecode(bytes(folder) + b"/\xffst\xe9ri.txt")  # Latin-1 bytes in a UTF-8 file system
+    Path(odd).write_text(RO, encoding="utf-8")
+    (folder / "z-after.txt").write_text(UK, encoding="utf-8")
+    workbench = make_workbench()
+    report = workbench.ingest([folder])
+    assert len(report.added) == 2 and not report.errors
+    origins = sorted(article.origin.rsplit("/", 1)[-1] for article in workbench.articles())
+    assert origins == ["\\xffst\\xe9ri.txt", "z-after.txt"]
+    assert sorted(record["path"].rsplit("/", 1)[-1] for record in report.inputs) == origins
+
+
+def test_a_newline_in_a_file_name_keeps_the_message_on_one_line(make_workbench, tmp_path):
+    path = tmp_path / "two\nlines.txt"
+    path.write_bytes(b"")
+    report = make_workbench().ingest([path])
+    assert len(report.errors) == 1
+    message = report.errors[0].message
+    assert "\n" not in message and "two\\nlines.txt: empty file" in message
+
+
+def test_a_symlink_loop_is_called_a_loop_not_missing(make_workbench, tmp_path):
+    loop, broken = tmp_path / "loop.txt", tmp_path / "broken.txt"
+    loop.symlink_to(loop)
+    broken.symlink_to(tmp_path / "gone.txt")
+    report = make_workbench().ingest([loop, broken])
+    messages = sorted(item.message for item in report.errors)
+    assert "loops back on itself" in messages[1] and "loop.txt" in messages[1]
+    assert "a symbolic link to" in messages[0] and "gone.txt" in messages[0] and "does not exist" in messages[0]
+
+
+@pytest.fixture
+def unreadable(monkeypatch):
+    """Make paths unreadable: by permissions, and where the tests run as root (who may read
+    anything) by refusing them where the operating system would."""
+    import builtins
+    import io
+
+    refused: set[str] = set()
+    real_open, real_scandir = io.open, os.scandir
+
+    def guarded_open(file, *args, **kwargs):
+        if isinstance(file, (str, bytes, os.PathLike)) and os.path.abspath(os.fsdecode(file)) in refused:
+            raise PermissionError(13, "Permission denied", os.fsdecode(file))
+        return real_open(file, *args, **kwargs)
+
+    def guarded_scandir(path="."):
+        if os.path.abspath(os.fsdecode(path)) in refused:
+            raise PermissionError(13, "Permission denied", os.fsdecode(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(io, "open", guarded_open)
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(os, "scandir", guarded_scandir)
+    changed: list[tuple[Path, int]] = []
+
+    def make(path: Path) -> Path:
+        changed.append((path, path.stat().st_mode))
+        path.chmod(0)
+        refused.add(os.path.abspath(path))
+        return path
+
+    yield make
+    for path, mode in changed:
+        path.chmod(mode)
+
+
+def test_unreadable_files_and_folders_are_named_and_the_rest_is_stored(make_workbench, tmp_path, unreadable):
+    folder = tmp_path / "in"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "a.txt").write_text(RO, encoding="utf-8")
+    (folder / "locked" / "hidden-away.txt").write_text(FR, encoding="utf-8")
+    unreadable(folder / "b.txt") if (folder / "b.txt").write_text(BG, encoding="utf-8") else None
+    (folder / "c.txt").write_text(UK, encoding="utf-8")
+    named = tmp_path / "named.txt"
+    named.write_text(FR_BUDGET, encoding="utf-8")
+    unreadable(named)
+    unreadable(folder / "locked")
+    workbench = make_workbench()
+    report = workbench.ingest([folder, named])
+    assert sorted(_stored_texts(workbench)) == ["a.txt", "c.txt"]
+    messages = sorted(item.message for item in report.errors)
+    assert len(messages) == 3 and all("permission denied" in m and "\n" not in m for m in messages)
+    assert any(m.startswith(f"{folder / 'b.txt'}:") for m in messages)
+    assert any(m.startswith(f"{named}:") for m in messages)
+    assert any(m.startswith(f"{folder / 'locked'}:") and "folder cannot be read" in m for m in messages)
+
+
+def test_cli_names_an_unreadable_file_and_stores_the_rest_with_exit_3(tmp_path, unreadable):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    good, locked = tmp_path / "good.txt", tmp_path / "locked.txt"
+    good.write_text(RO, encoding="utf-8")
+    locked.write_text(BG, encoding="utf-8")
+    unreadable(locked)
+    result = CliRunner().invoke(main, ["ingest", str(good), str(locked), "--workspace", str(tmp_path / "ws")])
+    assert result.exit_code == 3, result.output
+    assert f"error: {locked}: cannot read the file (permission denied)" in result.output
+    assert "Ingested 1 new article(s)" in result.output

