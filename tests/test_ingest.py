@@ -585,3 +585,20 @@ def test_cli_names_an_unreadable_file_and_stores_the_rest_with_exit_3(tmp_path, 
     assert result.exit_code == 3, result.output
     assert f"error: {locked}: cannot read the file (permission denied)" in result.output
     assert "Ingested 1 new article(s)" in result.output
+
+
+def test_a_huge_single_line_file_becomes_bounded_statements_with_a_warning(make_workbench, tmp_path):
+    """A 1.2 MB file without line breaks or full stops used to be one statement of 1.2 M characters."""
+    import random
+
+    rng = random.Random(5)
+    words = [w.strip(".,;:!?«»\"„“") for w in BG.split() if w.strip(".,;:!?«»\"„“")]
+    path = tmp_path / "dump.txt"
+    path.write_text(" ".join(rng.choice(words) for _ in range(200_000))[:1_200_000], encoding="utf-8")
+    workbench = make_workbench()
+    report = workbench.ingest([path])
+    assert len(report.added) == 1
+    statements = workbench.statements()
+    assert max(len(s.text) for s in statements) <= workbench.config.segment.max_statement_chars
+    assert len(statements) >= 1_200_000 // 1_500
+    assert any("far longer than a news article" in warning for warning in report.warnings)

@@ -107,3 +107,57 @@ def test_one_word_fragment_joins_the_sentence_before():
 def test_year_abbreviation_before_a_capitalised_name_does_not_split():
     text = "През 2019 г. Северна Корея изпрати 1 000 000 снаряда. Това е факт."
     assert sentences(text, "bg") == ["През 2019 г. Северна Корея изпрати 1 000 000 снаряда.", "Това е факт."]
+
+
+# -- over-long lines and sentences -----------------------------------------------------------
+
+import random  # noqa: E402
+
+from workbench.segment import MAX_LINE_CHARS, cut_long  # noqa: E402
+
+_WORDS = "Северна Корея е изпратила снаряди на Русия според разузнаването в Сеул".split()
+
+
+def _run_on(chars: int, seed: int = 3) -> str:
+    """A text with no sentence end at all (a pasted data dump, a transcript without punctuation)."""
+    rng = random.Random(seed)
+    out, size = [], 0
+    while size < chars:
+        word = rng.choice(_WORDS).lower()
+        out.append(word)
+        size += len(word) + 1
+    return " ".join(out)
+
+
+def test_an_over_long_sentence_is_cut_at_word_boundaries_into_bounded_pieces():
+    text = _run_on(12_000)
+    pieces = cut_long(text, 0, len(text), 1_500)
+    assert all(end - start <= 1_500 for start, end in pieces)
+    assert " ".join(text[start:end] for start, end in pieces) == text  # nothing lost, nothing doubled
+    assert all(text[start - 1] == " " for start, _ in pieces[1:])  # every cut falls between words
+    assert len(pieces) <= 12_000 // 750 + 1  # cuts are in the second half of each window
+
+
+def test_cuts_prefer_a_sentence_end_then_a_clause_mark():
+    sentence = "Fabrica a produs obuze în 2024. "
+    clause = "ministrul a confirmat cifra, "
+    text = sentence * 20 + clause * 20
+    _, first_end = cut_long(text, 0, len(text), 800)[0]
+    assert text[:first_end].endswith("2024.")
+    clauses = clause * 60
+    _, first_end = cut_long(clauses, 0, len(clauses), 800)[0]
+    assert clauses[:first_end].endswith("cifra,")
+
+
+def test_a_text_without_spaces_is_cut_hard():
+    text = "x" * 5_000
+    assert cut_long(text, 0, len(text), 1_000) == [(0, 1000), (1000, 2000), (2000, 3000), (3000, 4000), (4000, 5000)]
+
+
+def test_a_huge_single_line_becomes_bounded_lines_and_statements():
+    text = _run_on(150_000)
+    lines = split_lines(text)
+    assert len(lines) > 1 and all(len(line.text) <= MAX_LINE_CHARS for line in lines)
+    spans = [span for line in lines for span in split_statements(text, line, "bg", max_chars=1_200)]
+    assert all(span.end - span.start <= 1_200 for span in spans)
+    assert " ".join(text[span.start:span.end] for span in spans) == text

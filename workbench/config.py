@@ -37,6 +37,9 @@ class IngestConfig:
 class SegmentConfig:
     min_words: int = 3  # fewer words than this: a fragment, marked boilerplate
     short_statement_chars: int = 40  # shorter statements take the article's language
+    # a longer sentence is cut at clause (else word) boundaries: the encoder reads 512 tokens,
+    # and one giant "sentence" (a file without punctuation) must not stall analysis
+    max_statement_chars: int = 1500
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,7 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "embed.batch_size": (1, 4096, True),
     "segment.min_words": (0, 1000, True),
     "segment.short_statement_chars": (0, 10**5, True),
+    "segment.max_statement_chars": (100, 20_000, True),
     "language.min_share": (0, 1, True),
 }
 

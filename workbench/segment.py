@@ -75,29 +75,69 @@ class Span:
     line: int
 
 
+# A line longer than this (a whole file without line breaks) is cut into lines first, so that
+# sentence splitting, language detection and boilerplate checks each see bounded text.
+MAX_LINE_CHARS = 20_000
+MAX_STATEMENT_CHARS = 1_500  # the default of segment.max_statement_chars
+
+
 def split_lines(text: str) -> list[Line]:
-    """Non-empty lines with offsets; hard-wrapped paragraphs become one line."""
+    """Non-empty lines with offsets; hard-wrapped paragraphs become one line, and a line longer
+    than :data:`MAX_LINE_CHARS` is cut at sentence (else word) boundaries."""
     lines: list[Line] = []
     for para_start, para_end in _paragraphs(text):
         raw_lines = _raw_lines(text, para_start, para_end)
         groups = [raw_lines] if _is_hard_wrapped(text, raw_lines) else [[line] for line in raw_lines]
         for group in groups:
             start, end = group[0][0], group[-1][1]
-            lines.append(Line(index=len(lines), start=start, end=end, text=text[start:end]))
+            for piece_start, piece_end in cut_long(text, start, end, MAX_LINE_CHARS):
+                lines.append(Line(index=len(lines), start=piece_start, end=piece_end, text=text[piece_start:piece_end]))
     return lines
 
 
-def split_statements(text: str, line: Line, language: str) -> list[Span]:
-    """Sentence spans of one line, offsets into the article text."""
+def split_statements(text: str, line: Line, language: str, *, max_chars: int = MAX_STATEMENT_CHARS) -> list[Span]:
+    """Sentence spans of one line, offsets into the article text. A sentence longer than
+    ``max_chars`` is cut at clause (else word) boundaries into pieces no longer than that."""
     pieces = _sentencex_pieces(line.text, language)
     pieces = _split_after_units(line.text, pieces)
     pieces = _repair(line.text, pieces, language)
     spans = []
     for start, end in pieces:
         start, end = _trim(line.text, start, end)
-        if end > start:
-            spans.append(Span(line.start + start, line.start + end, line.index))
+        for piece_start, piece_end in cut_long(line.text, start, end, max_chars):
+            spans.append(Span(line.start + piece_start, line.start + piece_end, line.index))
     return spans
+
+
+# Where to cut an over-long text, best first: after a sentence end, after a clause mark, at a space.
+_CUT_AFTER = (re.compile(r"[.!?…;]['\"»”’)]*\s+"), re.compile(r"[,:–—]\s+|\s[–—-]\s+"), re.compile(r"\s+"))
+
+
+def cut_long(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` as consecutive pieces of at most ``limit`` characters, whitespace
+    trimmed, cut at the latest good boundary in the second half of each window (a hard cut
+    only where a window holds no space at all)."""
+    start, end = _trim(text, start, end)
+    pieces: list[tuple[int, int]] = []
+    while end - start > limit:
+        window_end = start + limit
+        cut = -1
+        for boundary in _CUT_AFTER:
+            last = None
+            for last in boundary.finditer(text, start + limit // 2, window_end):
+                pass
+            if last is not None:
+                cut = last.end()
+                break
+        if cut <= start:
+            cut = window_end
+        piece = _trim(text, start, cut)
+        if piece[1] > piece[0]:
+            pieces.append(piece)
+        start, end = _trim(text, cut, end)
+    if end > start:
+        pieces.append((start, end))
+    return pieces
 
 
 # -- lines -----------------------------------------------------------------------------
