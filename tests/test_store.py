@@ -78,6 +78,7 @@ def test_a_workspace_path_that_is_a_file_gets_a_clear_message(tmp_path):
     a_file.write_text("not a workspace", encoding="utf-8")
     with pytest.raises(StoreError, match="is a file, not a workspace folder"):
         Store(a_file / "workbench.db")
-    result = CliRunner().invoke(main, ["summary", "--workspace", str(a_file)])
-    assert result.exit_code == 1 and "is a file, not a workspace folder" in result.output
+    for command in (["summary"], ["settings"], ["ui", "--headless"], ["doctor"]):
+        result = CliRunner().invoke(main, [*command, "--workspace", str(a_file)])
+        assert result.exit_code == 1 and "is a file, not a workspace folder" in result.output, (command, result.output)
     assert a_file.read_text(encoding="utf-8") == "not a workspace"

@@ -127,6 +127,25 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
     sys.exit(_ingest_exit_code(report) if report else EXIT_OK)
 
 
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Write the evidence tables and run.json here.")
+@click.option("--format", "formats", default="csv,jsonl,xlsx", show_default=True,
+              help="Comma-separated export formats: csv, jsonl, xlsx.")
+@common_options
+def export(out_dir: str, formats: str, config: Config, quiet: bool) -> None:
+    """Write the last analysis's evidence tables to --out, without analysing again
+    (works on a read-only workspace)."""
+    from .pipeline import Workbench
+
+    with Workbench(config) as workbench:
+        if workbench.store.count("articles") == 0:
+            raise WorkbenchError("the workspace holds no articles yet; run `workbench analyze PATHS` first")
+        written = workbench.export(out_dir, formats=_formats(formats))
+    if not quiet:
+        click.echo(f"Wrote {len(written)} files to {out_dir}: {', '.join(p.name for p in written)}")
+
+
 def _formats(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 

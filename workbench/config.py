@@ -181,6 +181,11 @@ class Config:
             config = replace(config, home=home)
         if workspace is not None:
             config = replace(config, workspace=workspace)
+        if config.workspace_dir.exists() and not config.workspace_dir.is_dir():
+            # Every command, the UI included, must stop here rather than work on a workspace
+            # it can never open.
+            raise ConfigError(f"{config.workspace_dir}: is a file, not a workspace folder; give --workspace a folder "
+                              "path (it is created if missing) or a name such as 'demo'")
         settings_path = config.workspace_dir / SETTINGS_FILE
         if settings_path.exists():
             config = config.with_values(_read_json(settings_path), origin=str(settings_path))

@@ -342,27 +342,45 @@ def text_key(text: str) -> str:
 
 
 class EmbeddingCache:
-    """Vectors on disk keyed by (model id, text hash); safe to share between workspaces."""
+    """Vectors on disk keyed by (model id, text hash); safe to share between workspaces.
+
+    The cache only saves time: where it cannot be opened or written (a read-only home folder)
+    a warning says so once and embedding goes on without it.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA busy_timeout = 10000")
+        self._db: sqlite3.Connection | None = None
         try:
-            self._db.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.OperationalError:
-            pass
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (model_id TEXT NOT NULL, text_hash TEXT NOT NULL, "
-            "vector BLOB NOT NULL, PRIMARY KEY (model_id, text_hash)) WITHOUT ROWID"
-        )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA busy_timeout = 10000")
+            try:
+                db.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                pass
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (model_id TEXT NOT NULL, text_hash TEXT NOT NULL, "
+                "vector BLOB NOT NULL, PRIMARY KEY (model_id, text_hash)) WITHOUT ROWID"
+            )
+            self._db = db
+        except (OSError, sqlite3.Error) as exc:
+            self._disable(exc)
+
+    def _disable(self, exc: BaseException) -> None:
+        log.warning("embedding cache %s cannot be used (%s); embedding without it", self.path, exc)
+        if self._db is not None:
+            self._db.close()
+        self._db = None
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
 
     def get(self, model_id: str, keys: Sequence[str], dimension: int) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
+        if self._db is None:
+            return found
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), 900):
             chunk = unique[start:start + 900]
@@ -377,9 +395,15 @@ class EmbeddingCache:
         return found
 
     def put(self, model_id: str, items: dict[str, np.ndarray]) -> None:
-        if not items:
+        if not items or self._db is None:
             return
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc) and "read-only" not in str(exc):
+                raise
+            self._disable(exc)
+            return
         try:
             self._db.executemany(
                 "INSERT OR REPLACE INTO vectors(model_id, text_hash, vector) VALUES (?, ?, ?)",
@@ -391,6 +415,8 @@ class EmbeddingCache:
         self._db.execute("COMMIT")
 
     def count(self, model_id: str | None = None) -> int:
+        if self._db is None:
+            return 0
         if model_id is None:
             return int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
         return int(self._db.execute("SELECT COUNT(*) FROM vectors WHERE model_id = ?", (model_id,)).fetchone()[0])

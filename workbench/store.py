@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import uuid
 from contextlib import contextmanager
@@ -193,6 +194,18 @@ MIGRATIONS: list[str] = [
 ]
 
 
+def _unwritable_reason(path: Path) -> str:
+    """Why an existing workspace database cannot be written, or "" when it can (or is new)."""
+    if not path.exists():
+        return ""
+    folder = path.parent
+    if not os.access(path, os.W_OK):
+        return "its database file is not writable"
+    if not os.access(folder, os.W_OK):
+        return "its folder is not writable"
+    return ""
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -201,6 +214,12 @@ class Store:
     """Access to one workspace database. Not shared across threads: open one per thread."""
 
     def __init__(self, path: str | Path, *, read_only: bool = False):
+        """Open (creating if needed) the workspace database at ``path``.
+
+        A database the user may not write (a read-only mount, another user's files) is opened
+        read-only: every reading command works, and a write raises a :class:`StoreError` that
+        says so, instead of SQLite's "attempt to write a readonly database".
+        """
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no workspace database here (run `workbench ingest` first)")
@@ -208,24 +227,73 @@ class Store:
         if folder.exists() and not folder.is_dir():
             raise StoreError(f"{folder}: is a file, not a workspace folder; give --workspace a folder path "
                              "(it is created if missing) or a name such as 'demo'")
+        self.read_only_reason = "opened read-only" if read_only else _unwritable_reason(self.path)
+        if not self.read_only_reason:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{folder}: cannot create the workspace folder ({exc.strerror or exc}); "
+                                 "choose a folder you may write to") from None
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"{folder}: cannot create the workspace folder ({exc.strerror or exc}); "
-                             "choose a folder you may write to") from None
-        try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db = self._connect()
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the workspace database ({exc})") from None
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        try:
-            self._db.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.OperationalError:
-            pass  # e.g. a read-only medium: rollback journal still gives atomic writes
         self._depth = 0
-        self._migrate()
+        if self.read_only_reason:
+            self._check_readable_schema()
+            log.info("workspace %s is read-only (%s): reading only", self.path, self.read_only_reason)
+        else:
+            self._migrate()
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.read_only_reason:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._configure(db)
+            try:
+                db.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                pass  # e.g. a read-only medium: rollback journal still gives atomic writes
+            return db
+        # Reading a WAL database needs its -shm file; on a read-only medium that cannot be
+        # made, so the file is read as immutable (nobody can write it there either).
+        for flags in ("mode=ro", "immutable=1"):
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?{flags}", uri=True, isolation_level=None,
+                                 check_same_thread=False)
+            try:
+                self._configure(db)
+                db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                return db
+            except sqlite3.OperationalError:
+                db.close()
+                if flags == "immutable=1":
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _configure(db: sqlite3.Connection) -> None:
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA busy_timeout = 10000")
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.read_only_reason)
+
+    def _check_readable_schema(self) -> None:
+        version = self.schema_version
+        if version != len(MIGRATIONS):
+            newer = version > len(MIGRATIONS)
+            raise StoreError(
+                f"{self.path}: the workspace is read-only ({self.read_only_reason}) and was written by "
+                f"{'a newer' if newer else 'an older'} workbench (schema {version}, this one knows {len(MIGRATIONS)}); "
+                + ("upgrade the workbench" if newer else
+                   "copy the workspace folder somewhere writable so it can be upgraded"))
+
+    def _refuse_write(self) -> StoreError:
+        return StoreError(
+            f"{self.path}: the workspace is read-only ({self.read_only_reason}); this needs to write to it. "
+            "Reading commands (summary, statements, groups, stories, search, export) still work; to change it, "
+            "copy the workspace folder somewhere writable (--workspace PATH) or fix its permissions")
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
@@ -262,11 +330,27 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All writes inside commit together or not at all; nested calls join the outer one."""
+        if self.read_only:
+            raise self._refuse_write()
         if self._depth == 0:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "readonly" in str(exc) or "read-only" in str(exc):
+                    self.read_only_reason = str(exc)
+                    raise self._refuse_write() from None
+                raise
         self._depth += 1
         try:
             yield self._db
+        except sqlite3.OperationalError as exc:
+            self._depth -= 1
+            if self._depth == 0:
+                self._db.execute("ROLLBACK")
+            if "readonly" in str(exc):
+                self.read_only_reason = str(exc)
+                raise self._refuse_write() from None
+            raise
         except BaseException:
             self._depth -= 1
             if self._depth == 0:

@@ -1,0 +1,91 @@
+"""A read-only workspace (a read-only mount, another user's files): reading commands work,
+writing ones say why they cannot, and nothing is changed.
+
+The workspace is made truly read-only: by permissions for a normal user, and for root (who may
+write anything) by copying it onto a tmpfs remounted read-only. Where neither is possible the
+real-medium test is skipped; the in-process tests below it need neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench import Config, Workbench
+from workbench.errors import StoreError
+from workbench.store import Store
+
+
+def _digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def read_only_workspace(analysed_samples, tmp_path):
+    source = analysed_samples.config.workspace_dir
+    if os.geteuid() != 0:
+        target = tmp_path / "ws"
+        shutil.copytree(source, target)
+        for path in [target, *target.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        yield target
+        for path in [target, *target.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        return
+    mount = tmp_path / "medium"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("running as root without permission to mount a read-only file system")
+    try:
+        shutil.copytree(source, mount / "ws")
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True, capture_output=True)
+        yield mount / "ws"
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def _cli(*args: str, workspace: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "workbench", *args, "--workspace", str(workspace)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_reading_commands_work_and_writing_ones_explain_on_a_read_only_medium(read_only_workspace, tmp_path,
+                                                                            samples_dir):
+    before = _digest(read_only_workspace)
+    for command in (["summary"], ["statements"], ["groups"], ["stories"],
+                    ["search", "Северна Корея е изпратила снаряди на Русия"], ["export", "--out", str(tmp_path / "out")]):
+        result = _cli(*command, workspace=read_only_workspace)
+        assert result.returncode == 0, (command, result.stderr)
+        assert "readonly database" not in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "out" / "groups.csv").exists()
+    assert "близо пет милиона" in (tmp_path / "out" / "statements.csv").read_text(encoding="utf-8")
+
+    for command in (["ingest", str(samples_dir)], ["analyze"]):
+        result = _cli(*command, workspace=read_only_workspace)
+        assert result.returncode == 1, (command, result.stderr)
+        assert "the workspace is read-only" in result.stderr and "copy the workspace folder" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert _digest(read_only_workspace) == before
+
+
+def test_a_store_opened_read_only_reads_everything_and_refuses_every_write(analysed_samples):
+    config = Config.load(workspace=str(analysed_samples.config.workspace_dir))
+    with Workbench(config, store=Store(config.database_path, read_only=True)) as workbench:
+        assert workbench.store.read_only
+        assert len(workbench.groups()) == len(analysed_samples.groups())
+        assert workbench.search("Северна Корея е изпратила снаряди на Русия", top=3)
+        group = next(g for g in workbench.groups() if len(g.statement_ids) >= 2)
+        with pytest.raises(StoreError, match="the workspace is read-only"):
+            workbench.accept_link(group.statement_ids[0], group.statement_ids[1])
+        with pytest.raises(StoreError, match="the workspace is read-only"):
+            workbench.ingest_text("Un articol nou despre fabrica de muniție din Cugir și producția ei.")
