@@ -147,3 +147,121 @@ def test_a_decision_regroups_as_a_full_analysis_would_and_keeps_unchanged_verdic
     after_decisions = snapshot()
     analysed_copy.analyze()
     assert snapshot() == after_decisions
+
+
+# -- decisions and a running analysis ----------------------------------------------------------
+
+def test_a_decision_made_while_analysis_runs_is_applied_to_its_results(analysed_copy, monkeypatch, tmp_path):
+    """The decision lands (from another connection, as from the UI) after the analysis has read
+    the decisions and before it stores its groups: the stored groups must still follow it, and
+    the article this analysis was the first to read must keep its groups through the replay."""
+    import workbench.pipeline as pipeline
+
+    new_article = tmp_path / "new.txt"
+    new_article.write_text((SAMPLES / "004_b91c89b5cbf94032.txt").read_text(encoding="utf-8").replace(
+        "Северна Корея", "КНДР"), encoding="utf-8")
+    analysed_copy.ingest([new_article])
+    new_id = analysed_copy.articles()[-1].article_id
+
+    group = shells_group(analysed_copy)
+    french = sample_statement(analysed_copy, "002", "Plus tôt, il a été signalé que")
+    other = next(m for m in group.statement_ids if m != french.statement_id)
+    reviewer = Workbench(Config.load(workspace=str(analysed_copy.config.workspace_dir)))
+    real_judge = pipeline.judge_groups
+    made = []
+
+    def judge_after_a_decision(*args, **kwargs):
+        if not made:  # once, in the analysis; the reviewer's own regrouping also judges
+            made.append("deciding")
+            made[0] = reviewer.reject_link(french.statement_id, other, author="ana")
+        return real_judge(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "judge_groups", judge_after_a_decision)
+    try:
+        manifest = analysed_copy.analyze()
+        monkeypatch.undo()
+        assert made and manifest["decisions_made_during_run"] == 1
+        assert any(new_id in g.article_ids for g in analysed_copy.groups())
+        assert analysed_copy.store.group_of(french.statement_id) != analysed_copy.store.group_of(other) or \
+            not analysed_copy.store.group_of(french.statement_id)
+        after = membership(analysed_copy)
+        analysed_copy.analyze()  # a clean run with the same decisions gives the same groups
+        assert membership(analysed_copy) == after
+    finally:
+        reviewer.close()
+
+
+def test_a_decision_computed_before_an_analysis_landed_is_computed_again(analysed_copy, monkeypatch, tmp_path):
+    """A reviewer's regrouping read the old links; an analysis with a new article stored its
+    results before the reviewer wrote. The reviewer's stale groups must not overwrite them."""
+    import threading
+
+    import workbench.pipeline as pipeline
+
+    group = shells_group(analysed_copy)
+    french = sample_statement(analysed_copy, "002", "Plus tôt, il a été signalé que")
+    other = next(m for m in group.statement_ids if m != french.statement_id)
+    reviewer = Workbench(Config.load(workspace=str(analysed_copy.config.workspace_dir)))
+    real_regroup = pipeline.regroup
+    computed, proceed, calls = threading.Event(), threading.Event(), []
+
+    def regroup_then_wait(*args, **kwargs):
+        result = real_regroup(*args, **kwargs)
+        if threading.current_thread().name == "reviewer":
+            calls.append(1)
+            if len(calls) == 1:
+                computed.set()
+                proceed.wait(timeout=120)
+        return result
+
+    monkeypatch.setattr(pipeline, "regroup", regroup_then_wait)
+    failures = []
+
+    def review():
+        try:
+            reviewer.reject_link(french.statement_id, other, author="ana")
+        except Exception as exc:  # reported below, in the test's own thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=review, name="reviewer")
+    thread.start()
+    try:
+        assert computed.wait(timeout=120)
+        new_article = tmp_path / "new.txt"
+        new_article.write_text((SAMPLES / "004_b91c89b5cbf94032.txt").read_text(encoding="utf-8").replace(
+            "Северна Корея", "КНДР"), encoding="utf-8")
+        analysed_copy.ingest([new_article])
+        analysed_copy.analyze()
+    finally:
+        proceed.set()
+        thread.join(timeout=120)
+        reviewer.close()
+    assert not failures and len(calls) == 2  # the stale grouping was refused and computed again
+    stored = membership(analysed_copy)
+    analysed_copy.regroup()
+    assert membership(analysed_copy) == stored  # what is stored is what the decisions give on the new links
+    new_id = analysed_copy.articles()[-1].article_id
+    assert any(new_id in g.article_ids for g in analysed_copy.groups())
+    assert not any({french.statement_id, other} <= set(g.statement_ids) for g in analysed_copy.groups())
+
+
+def test_a_decision_after_new_articles_embeds_nothing_and_the_wait_is_said(analysed_copy, monkeypatch, tmp_path):
+    new_article = tmp_path / "new.txt"
+    new_article.write_text((SAMPLES / "002_20acd37116a2ee7f.txt").read_text(encoding="utf-8").replace(
+        "Corée du Nord", "RPDC"), encoding="utf-8")
+    analysed_copy.ingest([new_article])
+    assert len(analysed_copy.awaiting_analysis()) == 1
+    assert any("1 article(s) ingested since the last analysis await analysis" in note
+               for note in analysed_copy.status_notes())
+    encoded = []
+    encoder = analysed_copy.encoder
+    real_encode = encoder.encode
+    monkeypatch.setattr(encoder, "encode", lambda texts, **kw: encoded.append(len(texts)) or real_encode(texts, **kw))
+    group = shells_group(analysed_copy)
+    analysed_copy.reject_link(group.statement_ids[0], group.statement_ids[1], author="ana")
+    assert encoded == []  # the decision used the last analysis's vectors
+    new_statements = {s.statement_id for s in analysed_copy.statements(article_id=analysed_copy.articles()[-1].article_id)}
+    assert not any(new_statements & set(g.statement_ids) for g in analysed_copy.groups())
+    analysed_copy.analyze()
+    assert analysed_copy.awaiting_analysis() == []
+    assert not any("await analysis" in note for note in analysed_copy.status_notes())

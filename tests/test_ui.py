@@ -371,6 +371,12 @@ def test_decisions_are_kept_when_articles_are_added(open_app, sample_workspace, 
     assert [(d.kind, d.statement_ids) for d in workbench.store.decisions()] == decided
     assert any(g.verdict == "underspecified" and g.verdict_source == "analyst" for g in workbench.groups())
 
+    workbench.ingest_text(NEW_ARTICLE.replace("милион", "милиона"), title="Ingested elsewhere")  # not analysed
+    app.switch_page("app_pages/groups.py")  # the page says that an article waits for analysis
+    run_and_check(app)
+    assert any("1 article(s) ingested since the last analysis await analysis" in element.value.replace("\\", "")
+               for element in app.info), [element.value for element in app.info]
+
 
 def test_uploads_over_the_limit_are_refused_with_a_message(tmp_path):
     batch = data.save_uploads(tmp_path, [("big.txt", b"x" * 2048), ("small.txt", b"fine text here")], limit_mb=0.001)

@@ -207,6 +207,8 @@ def format_summary(workbench: Any) -> str:
     manifest = workbench.last_manifest() or {}
     for note in manifest.get("notes", []):
         lines.append("Note: " + note)
+    for note in workbench.status_notes():
+        lines.append("Note: " + note)
     groups = workbench.groups()
     if groups:
         verdicts = {}

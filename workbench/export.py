@@ -385,7 +385,12 @@ def export_all(workbench: "Workbench", out_dir: Path, *, formats: Iterable[str] 
     if "xlsx" in formats:
         written.append(write_workbook(tables, out_dir / "evidence.xlsx"))
     manifest = workbench.last_manifest() or {}
-    manifest = {**manifest, "exported": {"directory": str(out_dir), "files": [p.name for p in written]}}
+    # What happened since the analysis these tables come from: runs that never finished, and
+    # inputs read (or being read) after it, so the manifest never undercounts the workspace.
+    manifest = {**manifest, "inputs_now": workbench.inputs(),
+                "runs_not_finished": workbench.runs_since_results(),
+                "articles_awaiting_analysis": len(workbench.awaiting_analysis()),
+                "exported": {"directory": str(out_dir), "files": [p.name for p in written]}}
     written.append(write_manifest(manifest, out_dir / "run.json"))
     log.info("Export - %d files in %s", len(written), out_dir)
     return written

@@ -45,7 +45,7 @@ from .space import ScoringSpace, space_for
 from .stories import (StoryInput, assign_stories, document_vectors, find_stories, shared_statement_similarity,
                       story_index)
 from .segment import Line, Span, split_lines, split_statements
-from .store import Store, utc_now
+from .store import ResultsChanged, Store, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ class IngestItem:
     warnings: tuple[str, ...] = ()  # what was repaired while reading an added article
 
 
+REGROUP_ATTEMPTS = 5
 LONG_ARTICLE_CHARS = 1_000_000  # a long feature is 50,000 characters; this is a book, or a data dump
 
 
@@ -271,6 +272,12 @@ class Workbench:
             report.items.append(IngestItem(error.origin, "error", message=str(error)))
         for input_file in _progress(files, "Ingesting", progress):
             counts = Counter()
+            try:
+                digest = file_sha256(input_file.path)
+            except OSError:
+                digest = ""  # the reader names the problem
+            path = display_path(input_file.path)
+            input_id = self.store.begin_input(path, digest, input_file.size)
             for result in self._ingest_file(input_file):
                 counts[result.status] += 1
                 report.items.append(result)
@@ -280,22 +287,9 @@ class Workbench:
                     log.info("%s", result.message)
                 for warning in result.warnings:
                     log.warning("%s: %s", result.origin, warning)
-            try:
-                digest = file_sha256(input_file.path)
-            except OSError:
-                digest = ""  # already reported by the reader
-            record = {
-                "path": display_path(input_file.path),
-                "sha256": digest,
-                "size": input_file.size,
-                "added": counts["added"],
-                "duplicates": counts["duplicate"],
-                "errors": counts["error"],
-            }
-            report.inputs.append(record)
-            self.store.record_input(
-                record["path"], record["sha256"], record["size"], counts["added"], counts["duplicate"], counts["error"]
-            )
+            report.inputs.append({"path": path, "sha256": digest, "size": input_file.size, "added": counts["added"],
+                                  "duplicates": counts["duplicate"], "errors": counts["error"]})
+            self.store.finish_input(input_id, counts["added"], counts["duplicate"], counts["error"])
         return report
 
     def _ingest_file(self, input_file: InputFile) -> Iterator[IngestItem]:
@@ -395,6 +389,8 @@ class Workbench:
         timer = _StageTimer()
         manifest = self._manifest_base()
         run_id = self.store.start_run(manifest)
+        # Read before the statements: an article stored meanwhile then counts as awaiting analysis.
+        manifest["articles_seq"] = self.store.max_article_seq()
         statements = self.store.statements()
         if not statements:
             raise WorkbenchError("the workspace holds no statements yet; ingest some articles first")
@@ -420,43 +416,54 @@ class Workbench:
         with timer("stories"):
             stories = self._find_stories(statements, scored)
         with timer("group"):
-            grouping = self._group(statements, scored, claims, stories)
+            # The decision state is read before the decisions: one made meanwhile is replayed below.
+            decisions_seen = self.store.results_state()[1]
+            decisions = self.store.decisions()
+            grouping = self._group(statements, scored, claims, stories, decisions)
         with timer("verdicts"):
             groups, relations = judge_groups(grouping.groups, {s.statement_id: s for s in statements}, claims,
-                                             self.store.decisions(), self.config.verdict.tolerance)
+                                             decisions, self.config.verdict.tolerance)
             groups = assign_stories(groups, story_index(stories))
-        with timer("store"):
-            self.store.replace_analysis(
-                corpus_reasons=corpus_reasons, claims=claims, links=grouping.candidates, groups=groups,
-                members=member_rows(groups, grouping.links), relations=relations, hubness=grouping.hubness,
-                stories=stories,
-                statement_languages={sid: new for sid, (_, new) in relabelling.statements.items()},
-                article_languages={aid: new for aid, (_, new) in relabelling.articles.items()},
-            )
-
         manifest["notes"] = self._analysis_notes(statements, grouping, stories, relabelling)
         for note in manifest["notes"]:
             log.warning("%s", note)
-        manifest.update({
-            "model": {"id": self.encoder.model_id, "dimension": self.encoder.dimension,
-                      "prefix": getattr(self.encoder, "prefix", "")},
-            "thresholds": grouping.thresholds,
-            "scoring_space": space.name,
-            "centering_languages": sorted(grouping.centering),
-            "languages": {"workspace": list(relabelling.languages),
-                          "articles_relabelled": {aid: list(change) for aid, change in relabelling.articles.items()},
-                          "statements_relabelled": len(relabelling.statements)},
-            "stories": {"count": len(stories), "with_several_articles": sum(len(s.article_ids) > 1 for s in stories),
-                        "largest": max((len(s.article_ids) for s in stories), default=0)},
-            "index": index_manifest,
-            "grouping": grouping.stats,
-            "verdicts": dict(Counter(g.verdict for g in groups if g.verdict)),
-            "embedding": {"encoded": encoded, "from_cache": len(statements) - encoded},
-        })
-        manifest["timings_s"] = timer.as_dict()
-        manifest["counts"] = self.counts()
-        manifest["finished"] = utc_now()
-        self.store.finish_run(run_id, manifest)
+        with self.store.transaction():
+            # One transaction holds the results, the decisions made while they were computed
+            # (applied to the new links) and the run's record: a decision is never stored but
+            # left unapplied, and a killed run never leaves results without their manifest.
+            with timer("store"):
+                self.store.replace_analysis(
+                    corpus_reasons=corpus_reasons, claims=claims, links=grouping.candidates, groups=groups,
+                    members=member_rows(groups, grouping.links), relations=relations, hubness=grouping.hubness,
+                    stories=stories,
+                    statement_languages={sid: new for sid, (_, new) in relabelling.statements.items()},
+                    article_languages={aid: new for aid, (_, new) in relabelling.articles.items()},
+                )
+                replayed = self.store.results_state()[1] - decisions_seen
+                if replayed:
+                    log.info("Group - %d decision(s) made during this analysis applied to its results", replayed)
+                    self._regroup_from(self.store.results_state(), analysed_upto=manifest["articles_seq"])
+            manifest.update({
+                "model": {"id": self.encoder.model_id, "dimension": self.encoder.dimension,
+                          "prefix": getattr(self.encoder, "prefix", "")},
+                "thresholds": grouping.thresholds,
+                "scoring_space": space.name,
+                "centering_languages": sorted(grouping.centering),
+                "languages": {"workspace": list(relabelling.languages),
+                              "articles_relabelled": {aid: list(change) for aid, change in relabelling.articles.items()},
+                              "statements_relabelled": len(relabelling.statements)},
+                "stories": {"count": len(stories), "with_several_articles": sum(len(s.article_ids) > 1 for s in stories),
+                            "largest": max((len(s.article_ids) for s in stories), default=0)},
+                "index": index_manifest,
+                "grouping": grouping.stats,
+                "verdicts": dict(Counter(g.verdict for g in self.store.groups() if g.verdict)),
+                "embedding": {"encoded": encoded, "from_cache": len(statements) - encoded},
+                "decisions_made_during_run": replayed,
+            })
+            manifest["timings_s"] = timer.as_dict()
+            manifest["counts"] = self.counts()
+            manifest["finished"] = utc_now()
+            self.store.finish_run(run_id, manifest)
         return manifest
 
     def _analysis_notes(self, statements: list[Statement], grouping: GroupingResult, stories: Sequence[Story],
@@ -783,7 +790,7 @@ class Workbench:
         return story_rows(self)
 
     def _group(self, statements: list[Statement], vectors: np.ndarray, claims: dict[str, Claims],
-               stories: Sequence[Story] = ()) -> GroupingResult:
+               stories: Sequence[Story], decisions: Sequence[Decision]) -> GroupingResult:
         eligible = [i for i, s in enumerate(statements) if self._eligible(s)]
         undetermined = sum(1 for s in statements if s.language == UNDETERMINED and not s.boilerplate)
         if undetermined:
@@ -799,7 +806,7 @@ class Workbench:
             names=[frozenset(name_keys(statement.text, min_length=2)) for statement in chosen],
         )
         result = group_statements(data, self.config.group, self.config.index, self.thresholds,
-                                  self.store.decisions(), seed=self.config.seed,
+                                  decisions, seed=self.config.seed,
                                   all_statements={s.statement_id: s for s in statements},
                                   all_vectors=dict(zip((s.statement_id for s in statements), vectors)),
                                   story_of=story_index(stories))
@@ -810,11 +817,25 @@ class Workbench:
         """Re-apply analyst decisions to the stored links: fast, no embedding or search.
 
         The UI calls this after every decision so the groups on screen follow it at once;
-        a full :meth:`analyze` gives the same groups.
+        a full :meth:`analyze` gives the same groups. Only the last analysis's statements and
+        vectors take part: articles ingested since then wait for the next analysis, and a
+        decision never pays for embedding them. If an analysis or another decision lands
+        while the groups are computed, they are computed again from what is stored then.
         """
+        for _ in range(REGROUP_ATTEMPTS):
+            state = self.store.results_state()
+            try:
+                return self._regroup_from(state)
+            except ResultsChanged as changed:
+                log.info("Group - %s; grouping again", changed)
+        raise WorkbenchError("the workspace kept changing while the decision was applied (another analysis or "
+                             f"decision landed {REGROUP_ATTEMPTS} times); the decision is stored: apply it again with "
+                             "`workbench analyze` or any other decision")
+
+    def _regroup_from(self, state: tuple[int, int], *, analysed_upto: int | None = None) -> dict[str, Any]:
         if not self.store.count("links") and not self.store.decisions():
             return {"groups": self.store.count("groups")}
-        statements, eligible, vectors = self._grouping_basis()
+        statements, eligible, vectors = self._grouping_basis(analysed_upto)
         candidates = [link for link in self.store.links() if link.rank >= 0]
         decisions = self.store.decisions()
         referenced = {i for d in decisions for i in (*d.statement_ids, *d.target_ids)}
@@ -827,7 +848,7 @@ class Workbench:
         groups, relations, unchanged = self._judge_changed(groups, by_id, decisions)
         self.store.replace_grouping(candidates=[link for link in result.candidates if link.rank < 0], groups=groups,
                                     members=member_rows(groups, result.links), relations=relations,
-                                    keep_relations_of=unchanged, decision_links_only=True)
+                                    keep_relations_of=unchanged, decision_links_only=True, computed_from=state)
         return result.stats
 
     def _judge_changed(self, groups: list[Group], by_id: dict[str, Statement],
@@ -854,29 +875,50 @@ class Workbench:
                                          self.config.verdict.tolerance)
         return sorted(judged + kept, key=rank_key), relations, {group.group_id for group in kept}
 
-    def _grouping_basis(self) -> tuple[list[Statement], list[str], dict[str, np.ndarray]]:
-        """Statements, the eligible ones and their vectors, read once per analysis run or ingest.
-
-        A decision changes none of them, so a workspace of 100,000 statements does not
-        read and filter them all again for every accept or reject.
-        """
-        revision = self.store.revision()
-        key = (revision[2], revision[3])  # last finished run, last article
+    def _grouping_basis(self, analysed_upto: int | None = None) -> tuple[list[Statement], list[str], dict[str, np.ndarray]]:
+        """The last analysis's statements, the eligible ones and their vectors, read once per
+        analysis: a decision changes none of them, so a workspace of 100,000 statements does
+        not read and filter them all again for every accept or reject. Statements ingested
+        since that analysis (after article ``analysed_upto``, by default the last finished
+        run's) have no links yet and are left out."""
+        key = self.store.results_state()[0]
         if self._basis is None or self._basis[0] != key:
-            statements = self.store.statements()
+            # Another process may have analysed since this one loaded the index: read it again.
+            self._index = None
+            later = (self.awaiting_analysis() if analysed_upto is None
+                     else self.store.articles_after(seq=analysed_upto))
+            awaiting = {article.article_id for article in later}
+            statements = [s for s in self.store.statements() if s.article_id not in awaiting]
             eligible = [s.statement_id for s in statements if self._eligible(s)]
-            self._basis = (key, statements, eligible, self._stored_vectors(eligible, statements))
+            vectors = self._stored_vectors(eligible, statements)
+            self._basis = (key, statements, [sid for sid in eligible if sid in vectors], vectors)
         return self._basis[1], self._basis[2], self._basis[3]
 
     def _stored_vectors(self, statement_ids: Sequence[str], statements: list[Statement]) -> dict[str, np.ndarray]:
+        """Vectors of the saved index for ``statement_ids`` among ``statements``; statements it
+        does not hold are left out (nothing is embedded)."""
         known = {s.statement_id for s in statements}
         wanted = [sid for sid in statement_ids if sid in known]
+        index = self._index if self._index is not None else self._saved_index()
+        if index is None:
+            return {}
+        self._index = index
         vector_ids = self.store.vector_ids(wanted)
-        index = self.index()
         present = set(index.ids.tolist())
         usable = [sid for sid in wanted if vector_ids.get(sid) in present]
         rows = index.vectors_for(np.array([vector_ids[sid] for sid in usable], dtype=np.int64))
         return dict(zip(usable, rows))
+
+    def awaiting_analysis(self) -> list[Article]:
+        """Articles ingested after the last finished analysis: their statements are in no group
+        and get no verdict until the next :meth:`analyze`."""
+        last = self.store.last_run()
+        if last is None:
+            return self.store.articles()
+        since = last.get("articles_seq")
+        if since is None:  # a run recorded before this was kept: compare times
+            return self.store.articles_after(added_after=last.get("started", ""))
+        return self.store.articles_after(seq=int(since))
 
     # -- analyst decisions -----------------------------------------------------------------
     def decide(self, decision: Decision, *, apply: bool = True) -> int:
@@ -962,11 +1004,40 @@ class Workbench:
         }
 
     def inputs(self) -> list[dict[str, Any]]:
-        rows = self.store.execute(
-            "SELECT path, sha256, size, MAX(seen_at) AS seen_at, SUM(added) AS added FROM inputs"
-            " GROUP BY path, sha256 ORDER BY path"
-        ).fetchall()
-        return [dict(row) for row in rows]
+        """Every input file read into the workspace (path, sha256, size, seen_at, added, complete)."""
+        return self.store.inputs()
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every analysis run with its status: running, finished or interrupted."""
+        return self.store.runs()
+
+    def runs_since_results(self) -> list[dict[str, Any]]:
+        """The runs started after the last finished one: still running, or interrupted."""
+        runs = self.runs()
+        last_finished = max((run["run_id"] for run in runs if run["status"] == "finished"), default=0)
+        return [run for run in runs if run["run_id"] > last_finished]
+
+    def status_notes(self) -> list[str]:
+        """What a reader of the results should know about the workspace's state right now:
+        articles not analysed yet, an analysis running or interrupted, files not read to the end."""
+        notes = []
+        # Before any analysis nothing is grouped yet, and every article would "await" it.
+        waiting = self.awaiting_analysis() if self.store.last_run() is not None else []
+        if waiting:
+            notes.append(f"{len(waiting)} article(s) ingested since the last analysis await analysis: their "
+                         "statements are in no group yet (run `workbench analyze`).")
+        for run in self.runs_since_results():
+            if run["status"] == "running":
+                notes.append(f"An analysis started {run['started']} is still running; these are the results of the "
+                             "one before it.")
+            else:
+                notes.append(f"The analysis started {run['started']} was interrupted before it finished; these are "
+                             "the results of the last finished one (run `workbench analyze` again).")
+        unfinished = [entry["path"] for entry in self.inputs() if not entry["complete"]]
+        if unfinished:
+            notes.append(f"{len(unfinished)} input file(s) were not read to the end (an ingest was interrupted, or is still running): "
+                         f"{', '.join(unfinished[:3])}{'…' if len(unfinished) > 3 else ''}; ingest them again.")
+        return notes
 
     def counts(self) -> dict[str, Any]:
         statements = self.store.statements()
@@ -1016,7 +1087,8 @@ class Workbench:
         vectors, _ = candidate._embed([s.text for s in statements], None)
         claims = self.store.claims()
         scored = candidate.scoring_space.transform(vectors)
-        result = candidate._group(statements, scored, claims, candidate._find_stories(statements, scored))
+        result = candidate._group(statements, scored, claims, candidate._find_stories(statements, scored),
+                                   self.store.decisions())
         current_groups = self.store.groups()
         current = {frozenset(g.statement_ids) for g in current_groups}
         proposed = {frozenset(g.statement_ids) for g in result.groups}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import sqlite3
 import uuid
 from contextlib import contextmanager
@@ -191,7 +192,35 @@ MIGRATIONS: list[str] = [
     CREATE INDEX article_stories_story ON article_stories(story_id);
     ALTER TABLE groups ADD COLUMN story_id TEXT NOT NULL DEFAULT '';
     """,
+    # 5: interrupted work is marked - an input recorded before it is read, a run's status
+    """
+    ALTER TABLE inputs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE runs ADD COLUMN status TEXT NOT NULL DEFAULT 'finished';
+    UPDATE runs SET status = 'interrupted' WHERE finished IS NULL;
+    """,
 ]
+
+
+def _process_gone(run_manifest: str) -> bool:
+    """Whether the process a run's manifest names has ended, on this host. A run started on
+    another host (a shared folder) cannot be checked and counts as still running."""
+    process = json.loads(run_manifest).get("process", {})
+    if process.get("host") != socket.gethostname():
+        return False
+    pid = int(process.get("pid", 0))
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
+
+
+class ResultsChanged(Exception):
+    """Groups were computed from results that an analysis or a decision has since replaced."""
 
 
 def _unwritable_reason(path: Path) -> str:
@@ -375,12 +404,49 @@ class Store:
         return self.get_meta("workspace_id") or ""
 
     # -- inputs and articles ---------------------------------------------------------
-    def record_input(self, path: str, sha256: str, size: int, added: int, duplicates: int, errors: int) -> None:
+    def begin_input(self, path: str, sha256: str, size: int) -> int:
+        """Record an input before it is read, as incomplete: a run killed while reading it still
+        shows the file, and what was stored from it. Reading a file again after such a kill
+        takes over its record, which then counts the articles of both reads."""
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO inputs(path, sha256, size, seen_at, added, duplicates, errors) VALUES (?,?,?,?,?,?,?)",
-                (path, sha256, size, utc_now(), added, duplicates, errors),
-            )
+            unfinished = db.execute("SELECT input_id FROM inputs WHERE path = ? AND sha256 = ? AND complete = 0",
+                                    (path, sha256)).fetchone()
+            if unfinished is not None:
+                db.execute("UPDATE inputs SET added = ?, seen_at = ? WHERE input_id = ?",
+                           (self._articles_from(path), utc_now(), unfinished[0]))
+                return int(unfinished[0])
+            cursor = db.execute(
+                "INSERT INTO inputs(path, sha256, size, seen_at, added, duplicates, errors, complete)"
+                " VALUES (?,?,?,?,0,0,0,0)", (path, sha256, size, utc_now()))
+            return int(cursor.lastrowid)
+
+    def finish_input(self, input_id: int, added: int, duplicates: int, errors: int) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE inputs SET added = added + ?, duplicates = ?, errors = ?, complete = 1"
+                       " WHERE input_id = ?", (added, duplicates, errors, input_id))
+
+    def inputs(self) -> list[dict[str, Any]]:
+        """Each input file once (by path and content): its articles and whether reading it finished.
+
+        For a file whose reading was interrupted, ``added`` counts the articles stored from it."""
+        rows = self._db.execute(
+            """SELECT path, sha256, size, MAX(seen_at) AS seen_at, SUM(added) AS added, MAX(complete) AS complete
+               FROM inputs GROUP BY path, sha256 ORDER BY path"""
+        ).fetchall()
+        result = []
+        for row in rows:
+            entry = dict(row)
+            entry["complete"] = bool(entry["complete"])
+            if not entry["complete"]:
+                entry["added"] = self._articles_from(entry["path"])
+            result.append(entry)
+        return result
+
+    def _articles_from(self, path: str) -> int:
+        """Articles stored from input ``path`` (a row file's articles have origin ``path:line``)."""
+        return int(self._db.execute(
+            "SELECT COUNT(*) FROM articles WHERE origin = ? OR substr(origin, 1, ?) = ?",
+            (path, len(path) + 1, path + ":")).fetchone()[0])
 
     def article_origin(self, article_id: str) -> str | None:
         row = self._db.execute("SELECT origin FROM articles WHERE article_id = ?", (article_id,)).fetchone()
@@ -416,6 +482,17 @@ class Store:
     def articles(self) -> list[Article]:
         rows = self._db.execute("SELECT * FROM articles ORDER BY seq").fetchall()
         return [_article_from_row(row) for row in rows]
+
+    def articles_after(self, *, seq: int | None = None, added_after: str | None = None) -> list[Article]:
+        """Articles stored after sequence number ``seq``, or after the time ``added_after``."""
+        if seq is not None:
+            rows = self._db.execute("SELECT * FROM articles WHERE seq > ? ORDER BY seq", (seq,)).fetchall()
+        else:
+            rows = self._db.execute("SELECT * FROM articles WHERE added_at > ? ORDER BY seq", (added_after or "",)).fetchall()
+        return [_article_from_row(row) for row in rows]
+
+    def max_article_seq(self) -> int:
+        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0])
 
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute("SELECT * FROM articles WHERE article_id = ?", (article_id,)).fetchone()
@@ -507,6 +584,7 @@ class Store:
     # -- decisions -------------------------------------------------------------------
     def add_decision(self, decision: Decision) -> int:
         with self.transaction() as db:
+            self._bump("decision_revision")
             cursor = db.execute(
                 "INSERT INTO decisions(kind, statement_ids, target_ids, value, author, created, active, subject)"
                 " VALUES (?,?,?,?,?,?,?,?)",
@@ -520,6 +598,7 @@ class Store:
 
     def set_decision_active(self, decision_id: int, active: bool) -> None:
         with self.transaction() as db:
+            self._bump("decision_revision")
             db.execute("UPDATE decisions SET active = ? WHERE decision_id = ?", (int(active), decision_id))
 
     def decisions(self, *, active_only: bool = True) -> list[Decision]:
@@ -598,6 +677,7 @@ class Store:
                 [(sid, i, h.kind, h.text, h.start, h.end) for sid, claim in claims.items() for i, h in enumerate(claim.hedges)],
             )
             self._insert_grouping(db, links, groups, members, relations)
+            self._bump("analysis_revision")
 
     @staticmethod
     def _insert_grouping(db: sqlite3.Connection, links: Sequence[Link], groups: Sequence[Group],
@@ -634,14 +714,20 @@ class Store:
 
     def replace_grouping(self, *, candidates: Sequence[Link], groups: Sequence[Group],
                          members: Sequence[dict[str, Any]], relations: Sequence[Relation] = (),
-                         keep_relations_of: Iterable[str] = (), decision_links_only: bool = False) -> None:
+                         keep_relations_of: Iterable[str] = (), decision_links_only: bool = False,
+                         computed_from: tuple[int, int] | None = None) -> None:
         """Swap in new groups (after a decision) in one transaction; claims and reasons stay.
 
         ``keep_relations_of``: groups whose stored relations stay as they are (``relations``
         then holds only the others'). ``decision_links_only``: the scored links stay and
         ``candidates`` are the links analyst decisions made, which replace the earlier ones.
+        ``computed_from``: the :meth:`results_state` the groups were computed from; if an
+        analysis or another decision has landed since, nothing is written and
+        :class:`ResultsChanged` is raised, so the caller computes them again.
         """
         with self.transaction() as db:
+            if computed_from is not None and self.results_state() != computed_from:
+                raise ResultsChanged(f"results changed from {computed_from} to {self.results_state()} meanwhile")
             db.execute("CREATE TEMP TABLE IF NOT EXISTS kept_groups(group_id TEXT PRIMARY KEY)")
             db.execute("DELETE FROM kept_groups")
             db.executemany("INSERT OR IGNORE INTO kept_groups VALUES (?)", [(g,) for g in keep_relations_of])
@@ -748,6 +834,16 @@ class Store:
                 found[row["statement_id"]] = dict(row)
         return found
 
+    def results_state(self) -> tuple[int, int]:
+        """``(analysis revision, decision revision)``: each grows with every analysis stored and
+        every decision made or withdrawn, so a writer can tell whether what it computed from
+        is still what the store holds."""
+        return int(self.get_meta("analysis_revision") or 0), int(self.get_meta("decision_revision") or 0)
+
+    def _bump(self, key: str) -> None:
+        self._db.execute("INSERT INTO workspace(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET "
+                         "value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)", (key,))
+
     def revision(self) -> tuple[int, ...]:
         """A token that changes whenever stored results may have changed (for caches in the UI).
 
@@ -765,16 +861,24 @@ class Store:
 
     # -- runs ------------------------------------------------------------------------
     def start_run(self, manifest: dict[str, Any]) -> int:
+        """Record a run as running; earlier runs whose process is gone are marked interrupted."""
         with self.transaction() as db:
+            self._mark_interrupted_runs(db)
+            manifest = {**manifest, "process": {"host": socket.gethostname(), "pid": os.getpid()}}
             cursor = db.execute(
-                "INSERT INTO runs(started, manifest) VALUES (?, ?)", (utc_now(), json.dumps(manifest, ensure_ascii=False))
-            )
+                "INSERT INTO runs(started, manifest, status) VALUES (?, ?, 'running')",
+                (utc_now(), json.dumps(manifest, ensure_ascii=False)))
             return int(cursor.lastrowid)
+
+    def _mark_interrupted_runs(self, db: sqlite3.Connection) -> None:
+        for row in db.execute("SELECT run_id, manifest FROM runs WHERE status = 'running'").fetchall():
+            if _process_gone(row["manifest"]):
+                db.execute("UPDATE runs SET status = 'interrupted' WHERE run_id = ?", (row["run_id"],))
 
     def finish_run(self, run_id: int, manifest: dict[str, Any]) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE runs SET finished = ?, manifest = ? WHERE run_id = ?",
+                "UPDATE runs SET finished = ?, manifest = ?, status = 'finished' WHERE run_id = ?",
                 (utc_now(), json.dumps(manifest, ensure_ascii=False), run_id),
             )
 
@@ -783,6 +887,18 @@ class Store:
             "SELECT manifest FROM runs WHERE finished IS NOT NULL ORDER BY run_id DESC LIMIT 1"
         ).fetchone()
         return None if row is None else json.loads(row[0])
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every analysis run, oldest first: id, started, finished, status (running, finished,
+        interrupted; a run whose process is gone reads as interrupted)."""
+        result = []
+        for row in self._db.execute("SELECT run_id, started, finished, status, manifest FROM runs ORDER BY run_id"):
+            status = row["status"]
+            if status == "running" and _process_gone(row["manifest"]):
+                status = "interrupted"
+            result.append({"run_id": row["run_id"], "started": row["started"], "finished": row["finished"],
+                           "status": status})
+        return result
 
     # -- raw access for the analysis stages ---------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:

@@ -205,6 +205,13 @@ def counts() -> dict[str, Any]:
     return _counts(workspace_path(), revision())
 
 
+def status_notes() -> list[str]:
+    """Articles awaiting analysis, a run still going or interrupted (cheap queries: not cached,
+    so a run started elsewhere shows at once)."""
+    with locked() as wb:
+        return wb.status_notes()
+
+
 def articles_matching(needle: str) -> set[str]:
     return _articles_matching(workspace_path(), revision(), needle)
 

@@ -178,6 +178,8 @@ def review_tools(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -
 
 st.title("Claim groups")
 state.show_flash()
+for note in state.status_notes():
+    st.info(render.markdown_literal(note), icon=":material/schedule:")
 table = state.group_table()
 wanted = sidebar_filters()
 if table.empty:
