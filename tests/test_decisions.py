@@ -6,6 +6,7 @@ import pytest
 
 from workbench import Config, Workbench
 from workbench.errors import WorkbenchError
+from workbench.export import decision_rows
 
 from conftest import SAMPLES, sample_statement
 
@@ -83,10 +84,13 @@ def test_undo_keeps_the_decision_in_the_audit_trail(analysed_copy):
     group = shells_group(analysed_copy)
     decision = analysed_copy.split_group(group.group_id, [group.statement_ids[0]])
     assert membership(analysed_copy) != before
-    analysed_copy.undo(decision)
+    analysed_copy.undo(decision, author="mira")
     assert membership(analysed_copy) == before
     trail = analysed_copy.store.decisions(active_only=False)
-    assert [(d.decision_id, d.active) for d in trail] == [(decision, False)]
+    assert [(d.decision_id, d.active, d.undone_by) for d in trail] == [(decision, False, "mira")]
+    assert trail[0].undone_at >= trail[0].created  # when it was undone, as well as by whom
+    rows = decision_rows(analysed_copy)
+    assert (rows["undone_by"].tolist(), rows["undone_at"].tolist()) == (["mira"], [trail[0].undone_at])
 
 
 def test_a_crash_during_analysis_loses_no_decision_and_no_result(analysed_copy, monkeypatch):

@@ -35,3 +35,33 @@ def test_exports_keep_rejected_links_and_notes_on_ungrouped_statements(analysed_
     statements = pd.read_csv(tmp_path / "statements.csv", keep_default_na=False).set_index("statement_id")
     assert statements.loc[loner.statement_id, "note"] == "check with the Seoul desk"
     assert statements.loc[loner.statement_id, "group_id"] == ""
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(make_workbench, tmp_path) -> None:
+    """OWASP's CSV injection advice: a cell starting with = + - @ tab or CR gets a leading
+    apostrophe in CSV, so a spreadsheet shows it as text; JSON Lines keeps the text as it is."""
+    import json
+
+    from workbench.export import csv_text, neutralise_formulas
+
+    frame = pd.DataFrame({"text": ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3",
+                                   "@SUM(A1)", "\tTAB", "plain = fine"], "score": [-0.5, 1.0, 2.0, 3.0, 4.0, 5.0]})
+    safe = neutralise_formulas(frame)
+    assert list(safe["text"]) == ["'=HYPERLINK(\"http://evil.example\",\"x\")", "'+1+cmd|' /C calc'!A0", "'-2+3",
+                                  "'@SUM(A1)", "'\tTAB", "plain = fine"]
+    assert list(safe["score"]) == [-0.5, 1.0, 2.0, 3.0, 4.0, 5.0]  # numbers stay numbers
+    assert list(frame["text"])[0].startswith("=")  # the caller's frame is left alone
+    assert csv_text(frame).splitlines()[1].startswith("\"'=HYPERLINK(")
+
+    workbench = make_workbench()
+    workbench.ingest_text('=HYPERLINK("http://evil.example/steal","Raportul complet al ministerului") '
+                          "arată că au fost livrate un milion de obuze.\n\nMinisterul a confirmat cifra luni.",
+                          title="=cmd|' /C calc'!A0")
+    workbench.analyze()
+    out = tmp_path / "out"
+    workbench.export(out, formats=("csv", "jsonl"))
+    statements = pd.read_csv(out / "statements.csv", keep_default_na=False)
+    assert not any(str(cell).startswith(("=", "+", "-", "@")) for cell in statements.to_numpy().ravel())
+    assert "'=cmd|' /C calc'!A0" in set(statements["title"])
+    first = json.loads((out / "statements.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert first["text"].startswith('=HYPERLINK(') and first["title"] == "=cmd|' /C calc'!A0"

@@ -602,3 +602,21 @@ def test_a_huge_single_line_file_becomes_bounded_statements_with_a_warning(make_
     assert max(len(s.text) for s in statements) <= workbench.config.segment.max_statement_chars
     assert len(statements) >= 1_200_000 // 1_500
     assert any("far longer than a news article" in warning for warning in report.warnings)
+
+
+def test_only_http_addresses_are_kept_as_an_article_url(make_workbench, tmp_path):
+    workbench = make_workbench()
+    text = "Северна Корея е изпратила на Русия над милион артилерийски снаряда, твърди разузнаването."
+    refused = workbench.ingest_text(text, url="javascript:alert(document.cookie)")
+    assert refused.status == "error" and "'javascript:alert(document.cookie)' is not a web address" in refused.message
+    assert workbench.articles() == []
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"text": text, "url": "data:text/html,<script>alert(1)</script>"}) + "\n"
+                    + json.dumps({"text": text + " Второ.", "url": "https://example.org/a"}) + "\n", encoding="utf-8")
+    report = workbench.ingest([rows])
+    assert len(report.added) == 2
+    assert sorted(article.url for article in workbench.articles()) == ["", "https://example.org/a"]
+    assert any("'url' 'data:text/html,<script>alert(1)</script>' is not an http(s) address" in warning
+               for warning in report.warnings)
+    accepted = workbench.ingest_text(text + " Трето.", url=" https://example.org/b ")
+    assert accepted.status == "added" and workbench.articles()[-1].url == "https://example.org/b"

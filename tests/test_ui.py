@@ -140,7 +140,9 @@ def test_groups_page_opens_on_the_shells_conflict(open_app, sample_workspace, li
     # the figures are highlighted in the statements, with attribution and hedges beside them
     assert '<mark class="wb-figure" title="more than 1,000,000 shell' in html
     assert "близо пет милиона артилерийски снаряда</mark>" in html
-    assert "Said by:" in html and "Hedges:" in html
+    # the French source doubts its figure: the attribution says so, never "said" alone
+    assert ("Said by:</b> les renseignements de la République de Corée, with doubt («il a été signalé», "
+            "«peuvent être»)") in html
     assert "score " in html and "margin " in html and "cosine " in html  # the scores behind every link
     assert buttons(app, f"accept-{group.group_id}-") and buttons(app, f"reject-{group.group_id}-")
 
@@ -294,10 +296,13 @@ def test_note_move_split_merge_and_undo(open_app, sample_workspace, library):
 
     merge = workbench.store.decisions()[-1]
     app = open_app(sample_workspace)
+    app.text_input(key="analyst").set_value("Ion Popescu")
+    run_and_check(app)
     app.button(key=f"undo-{merged}-{merge.decision_id}").click()
     run_and_check(app)
     assert merge.decision_id not in {d.decision_id for d in workbench.store.decisions()}
-    assert merge.decision_id in {d.decision_id for d in workbench.store.decisions(active_only=False)}
+    undone = next(d for d in workbench.store.decisions(active_only=False) if d.decision_id == merge.decision_id)
+    assert undone.undone_by == "Ion Popescu" and undone.undone_at  # the undo says who and when
 
 
 def test_a_bad_decision_is_reported_not_raised(open_app, sample_workspace, library):
@@ -401,7 +406,10 @@ def test_article_markup_is_shown_as_text_never_as_html(open_app, sample_workspac
     workbench = library(sample_workspace)
     french = next(s.text for s in workbench.statements(language="fr") if "million de coquilles" in s.text)
     text = f"{french} {XSS_TEXT} {XSS_IMAGE}\n\nDes experts doutent de ces chiffres {XSS_IMAGE} depuis longtemps."
-    item = workbench.ingest_text(text, title=f"Titre {XSS_TEXT}{XSS_IMAGE}", url="javascript:alert(1)")
+    refused = workbench.ingest_text(text, title="Titre", url="javascript:alert(1)")
+    assert refused.status == "error"  # never stored, so never a link
+    item = workbench.ingest_text(text, title=f"Titre {XSS_TEXT}{XSS_IMAGE}",
+                                 url='https://example.org/a?"><script>alert(1)</script>')
     assert item.status == "added"
     workbench.analyze()
     article_id = item.article_id
@@ -491,7 +499,7 @@ def test_export_holds_the_decisions_and_the_manifest(open_app, sample_workspace,
     conflicts = sum(g.verdict == "conflicts" for g in workbench.groups())
     assert any(f"{conflicts} groups match" in caption.value for caption in app.caption)
     labels = [button.key for button in app.get("download_button")]
-    assert labels == ["download-groups", "download-statements", "download-decisions", "download-manifest",
+    assert labels == ["download-groups", "download-statements", "download-decisions", "download-stories", "download-manifest",
                       "download-zip"]
     # a download keeps the page as it was: the filter and the chosen scope survive the click
     app.get("download_button")[0].click()
@@ -516,7 +524,12 @@ def test_export_holds_the_decisions_and_the_manifest(open_app, sample_workspace,
     import zipfile
 
     names = zipfile.ZipFile(io.BytesIO(data.export_zip(workbench, "csv"))).namelist()
-    assert names == ["groups.csv", "statements.csv", "decisions.csv", "run.json"]
+    assert names == ["groups.csv", "statements.csv", "decisions.csv", "stories.csv", "run.json"]
+    workbook = zipfile.ZipFile(io.BytesIO(data.export_zip(workbench, "xlsx")))
+    assert workbook.namelist() == ["evidence.xlsx", "run.json"]  # as `workbench export` writes it
+    sheets = pd.read_excel(io.BytesIO(workbook.read("evidence.xlsx")), sheet_name=None)
+    assert list(sheets) == ["groups", "statements", "decisions", "stories"]
+    assert json.loads(workbook.read("run.json"))["exported"]["files"] == ["evidence.xlsx", "run.json"]
 
 
 def test_settings_preview_counts_without_applying(open_app, sample_workspace, library):
@@ -645,3 +658,37 @@ def test_the_analyst_name_survives_a_reload_through_the_address(open_app, sample
     run_and_check(reloaded)
     assert library(sample_workspace).store.decisions()[-1].author == "Ion Popescu"
     assert render.group_href("g1", "Ion Popescu") == "./?group=g1&analyst=Ion%20Popescu"
+
+
+def test_the_reader_shows_entities_as_characters_and_every_page_titles_an_article_alike(open_app, sample_workspace,
+                                                                                          library):
+    workbench = library(sample_workspace)
+    article = next(a for a in workbench.articles() if Path(a.origin).name.startswith("004"))
+    assert not article.title and "&bdquo;" in article.text  # untitled, with a scraper's entity left in
+    expected = data.shown_title(article.title, article.text)
+    corpus = open_app(sample_workspace, "app_pages/corpus.py")
+    corpus.selectbox(key="corpus_article").set_value(article.article_id)
+    run_and_check(corpus)
+    reader = next(element.value for element in corpus.html if "wb-article" in element.value)
+    assert "„" in reader and "bdquo" not in reader
+    table = corpus.dataframe[0].value
+    assert table.loc[table["article_id"] == article.article_id, "title"].item() == expected
+    groups = open_app(sample_workspace)
+    assert expected in page_html(groups)  # the group cards title it the same way
+
+
+def test_the_conflicting_pair_comes_first_side_by_side_explained_in_words(open_app, sample_workspace, library):
+    workbench = library(sample_workspace)
+    group = conflict_group(workbench)
+    app = open_app(sample_workspace)
+    html = page_html(app)
+    cards = [element.value for element in app.html if 'class="wb-card"' in element.value]
+    first_two = " ".join(cards[:2])
+    assert "plus d&#x27;un million" in first_two or "plus d'un million" in first_two  # fr: more than a million
+    assert "близо пет милиона" in first_two  # bg: nearly five million
+    why = next(element.value for element in app.html if "wb-conflict-why" in element.value)
+    assert "5,000,000" in why and "1,000,000" in why and "times apart" in why
+    for token in ("rank 0", "rank -1", "name:", "figure:", "unit:", "denial_mentioned", ", open]", "[1,000,000",
+                  "conflicts: conflicts", "underspecified: underspecified"):
+        assert token not in html, token
+    assert f'href="./?group={group.group_id}"' in html  # the header opens the group on its own

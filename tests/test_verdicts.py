@@ -45,14 +45,31 @@ def test_pair_relations(a, b, relation, phrase):
     assert phrase in result.explanation
 
 
-def test_denial_against_assertion_conflicts_but_plain_negation_does_not():
+def test_a_denial_conflicts_only_with_what_it_denies():
+    """A denial shows that it denies the other side's claim only by repeating what that side
+    counts; without it the pair is related, and the explanation asks the reader to check."""
     denial = view("La Corée du Nord et la Russie nient l'existence de tout accord armé.", "fr", "a1",
                   [Hedge("denial", "nient", 30, 35)])
-    assertion = view("Русия и Северна Корея имат споразумение за оръжие.", "bg", "a2")
-    assert relate("g", denial, assertion, 0.1).relation == "conflicts"
-    negation = view("Мацегора не е запознат с никакви приготовления.", "bg", "a3", [Hedge("negation", "не", 9, 11)])
-    plain = relate("g", negation, assertion, 0.1)
-    assert plain.relation == "corroborates" and "the plain negation in the bg statement is not a denial" in plain.explanation
+    factory_tour = view("Kim a visité des usines d'armement la semaine dernière.", "fr", "a2")
+    unproven = relate("g", denial, factory_tour, 0.1)
+    assert unproven.relation == "related" and "denies something («nient»)" in unproven.explanation
+    deliveries = view("Северна Корея е доставила на Русия един милион снаряда.", "bg", "a3")
+    denied_figure = view("Пхенян отрича да е доставил на Русия един милион снаряда.", "bg", "a4",
+                         [Hedge("denial", "отрича", 7, 13)])
+    assert relate("g", denied_figure, deliveries, 0.1).relation == "conflicts"
+    negation = view("Мацегора не е запознат с никакви приготовления.", "bg", "a5", [Hedge("negation", "не", 9, 11)])
+    plain = relate("g", negation, factory_tour, 0.1)
+    assert plain.relation == "related" and "negating («не»)" in plain.explanation  # a negation is not a denial
+
+
+def test_no_shared_figure_is_related_never_corroborates():
+    """The samples' green groups that shared no fact: the 2024 Putin visit and the 2023 Kim meeting."""
+    visit = view("Руският президент Владимир Путин ще посети Северна Корея за двудневно посещение.", "bg", "a1")
+    meeting = view("Лідери Північної Кореї та Росії Кім Чен Ин і Володимир Путін зустрілися в середу.", "uk", "a2")
+    result = relate("g", visit, meeting, 0.1)
+    assert result.relation == "related" and "neither statement gives a figure" in result.explanation
+    verdict, _ = summarise([result])
+    assert verdict == "related"
 
 
 def test_a_denial_that_repeats_the_figure_still_conflicts():
@@ -61,16 +78,19 @@ def test_a_denial_that_repeats_the_figure_still_conflicts():
     assertion = view("La Corée du Nord a livré cinq millions d'obus à la Russie.", "fr", "a2")
     result = relate("g", denial, assertion, 0.1)
     assert result.relation == "conflicts"
-    assert "denies (denial: отрицает)" in result.explanation and "figures for shell included" in result.explanation
+    assert "denies («отрицает»)" in result.explanation and "both give figures for shell" in result.explanation
     both = relate("g", denial, view(text, "ru", "a3", [Hedge("denial", "отрицает", 8, 16)]), 0.1)
-    assert both.relation == "corroborates"
+    assert both.relation == "corroborates"  # two denials of the same figure agree
 
 
 def test_group_verdict_summarises_pairs():
     conflict = relate("g", view("peste un milion de obuze", "ro", "a1"), view("близо пет милиона снаряда", "bg", "a2"), 0.1)
-    agreement = relate("g", view("Kim a vizitat fabrici.", "ro", "a1"), view("Кім відвідав заводи.", "uk", "a3"), 0.1)
-    verdict, explanation = summarise([agreement, conflict])
-    assert verdict == "conflicts" and explanation.startswith("conflicts (1 conflicts, 1 corroborates pairs)")
+    agreement = relate("g", view("Au fost livrate 5 milioane de obuze.", "ro", "a1"),
+                       view("Було поставлено 5 мільйонів снарядів.", "uk", "a3"), 0.1)
+    related = relate("g", view("Kim a vizitat fabrici.", "ro", "a1"), view("Кім відвідав заводи.", "uk", "a3"), 0.1)
+    verdict, explanation = summarise([agreement, related, conflict])
+    assert verdict == "conflicts" and explanation.startswith("conflicts (1 conflicts, 1 corroborates, 1 related pairs)")
+    assert summarise([related, agreement])[0] == "corroborates"
 
 
 def test_samples_shells_group_is_a_conflict_with_both_figures_and_sources(analysed_samples):
@@ -185,3 +205,16 @@ def test_a_single_count_of_something_unnamed_is_compared_but_several_are_not():
     assert agreeing.relation == "corroborates" and "only count" in agreeing.explanation
     several = view("Trei bărbați, în vârstă de 33, 34 și 39 de ani, au fost arestați.", "ro", "a4")
     assert not any(q.unit_key == "unnamed count" for q in several.quantities)
+
+
+def test_a_pronoun_is_not_shown_as_a_source_and_doubt_qualifies_the_source():
+    from workbench.attribution import extract_attributions, extract_hedges, sources_in_words
+
+    text = "Il a déclaré que la Corée du Nord aurait livré un million d'obus."
+    attributions = extract_attributions(text, "fr")
+    assert [a.text for a in attributions] == ["Il"]  # the extractor finds the pronoun...
+    said = sources_in_words(attributions, extract_hedges(text, "fr"), "fr")
+    assert said.startswith("an unnamed speaker («Il»)")  # ...and no reader is told that "Il" said it
+    named = sources_in_words(extract_attributions("Selon Blinken, la Russie peut compter sur Pyongyang.", "fr"),
+                             extract_hedges("Selon Blinken, la Russie peut compter sur Pyongyang.", "fr"), "fr")
+    assert named == "Blinken, with doubt («peut»)"

@@ -1556,3 +1556,28 @@ def summarize_hedging(hedges: list[Hedge]) -> Stance:
     if "negation" in kinds:
         return "denied"
     return "asserted"
+
+
+_STANCE_WORDS = {"hedge": "with doubt", "denial": "denying", "negation": "negating",
+                 "denial_mentioned": "only mentioning a denial"}
+
+
+def is_pronoun(source: str, language: str) -> bool:
+    """Whether a source is a bare pronoun ('Il a déclaré', 'добави той'): it names no one."""
+    return source.strip().lower() in _language(language).pronouns
+
+
+def sources_in_words(attributions: list[Attribution], hedges: list[Hedge], language: str) -> str:
+    """Who a statement says said it, and how, for a reader: 'Blinken, with doubt («peut»)'.
+
+    A pronoun is not shown as a source ('an unnamed speaker («Il»)'), and a hedge or denial
+    qualifies the attribution, so a figure the statement doubts is never shown as asserted."""
+    named = [f"an unnamed speaker («{a.text}»)" if is_pronoun(a.text, language) else a.text for a in attributions]
+    cues: dict[str, list[str]] = {}
+    for hedge in hedges:
+        cues.setdefault(hedge.kind, []).append(f"«{hedge.text}»")
+    who = "; ".join(dict.fromkeys(named))
+    how = ", ".join(f"{_STANCE_WORDS.get(kind, kind)} ({', '.join(dict.fromkeys(texts))})" for kind, texts in cues.items())
+    if who and how:
+        return f"{who}, {how}"
+    return who or how

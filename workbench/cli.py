@@ -24,6 +24,7 @@ from . import __version__
 from .config import Config
 from .errors import WorkbenchError
 from .ingest import accepted_inputs_help
+from .model import VERDICTS
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 log = logging.getLogger("workbench")
@@ -274,7 +275,9 @@ def statements(article_id: str | None, language: str | None, boilerplate: bool |
 def _echo_frame(frame: Any, fmt: str, table: Callable[[], str]) -> None:
     """A listing command's rows as CSV, JSON Lines, or the readable table ``table`` builds."""
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        from .export import csv_text
+
+        click.echo(csv_text(frame), nl=False)
     elif fmt == "jsonl":
         for record in frame.to_dict(orient="records"):
             click.echo(json.dumps(record, ensure_ascii=False, default=str))
@@ -372,7 +375,7 @@ def format_stories(frame: Any) -> str:
         return "(no stories yet: run `workbench analyze`)"
     out = []
     for row in frame.itertuples(index=False):
-        verdicts = ", ".join(f"{getattr(row, v)} {v}" for v in ("conflicts", "corroborates", "underspecified", "unrelated")
+        verdicts = ", ".join(f"{getattr(row, v)} {v}" for v in VERDICTS
                              if getattr(row, v))
         out.append(f"{row.story_id}  {row.articles} article{'s' * (row.articles != 1)} ({row.languages})  "
                    f"{row.claim_groups} claim group{'s' * (row.claim_groups != 1)}" + (f": {verdicts}" if verdicts else ""))

@@ -31,7 +31,7 @@ CLAIM_COLUMNS = ["quantity_text", "quantity_value", "quantity_low", "quantity_hi
                  "attribution", "hedge", "all_quantities"]
 STATEMENT_COLUMNS += CLAIM_COLUMNS + ["note", "story_id", "story_label"]
 DECISION_COLUMNS = ["decision_id", "kind", "subject", "statement_ids", "target_ids", "value", "author", "created",
-                    "active", "texts"]
+                    "active", "texts", "undone_by", "undone_at"]
 GROUP_COLUMNS = [
     "group_id", "group_label", "tier", "statement_id", "article_id", "source", "language", "text",
     "score_cosine", "score_margin", "decision", "note",
@@ -41,13 +41,15 @@ GROUP_COLUMNS = [
     "story_id", "story_label",
 ]
 STORY_COLUMNS = ["story_id", "story_label", "articles", "languages", "statements", "claim_groups",
-                 "conflicts", "corroborates", "underspecified", "unrelated", "cohesion", "article_ids"]
+                 "conflicts", "corroborates", "underspecified", "unrelated", "cohesion", "article_ids", "related"]
 FORMATS = ("csv", "jsonl", "xlsx")
 # Article text is untrusted: in a workbook it stays text, never a formula ("=HYPERLINK(...)") or a link.
 # constant_memory writes each row to disk as it goes, so a 100k-statement workbook does not sit in memory.
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                 "constant_memory": True}
 XLSX_CELL_LIMIT = 32_767  # characters in one spreadsheet cell
+# A CSV cell a spreadsheet would read as a formula ("=HYPERLINK(...)", "+1+cmd|..."), as OWASP lists them.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 JSONL_ROWS_PER_WRITE = 5_000
 
 
@@ -109,7 +111,7 @@ def story_rows(workbench: "Workbench") -> pd.DataFrame:
             "languages": ",".join(story.languages),
             "statements": sum(statements[a] for a in story.article_ids),
             "claim_groups": claim_groups[story.story_id],
-            **{verdict: counts[verdict] for verdict in ("conflicts", "corroborates", "underspecified", "unrelated")},
+            **{verdict: counts[verdict] for verdict in RELATION_ORDER},
             "cohesion": story.cohesion,
             "article_ids": ",".join(story.article_ids),
         })
@@ -140,6 +142,7 @@ def decision_rows(workbench: "Workbench") -> pd.DataFrame:
         "target_ids": " ".join(d.target_ids), "value": d.value, "author": d.author, "created": d.created,
         "active": d.active,
         "texts": " | ".join(texts.get(sid, f"({sid} no longer stored)") for sid in d.statement_ids),
+        "undone_by": d.undone_by, "undone_at": d.undone_at,
     } for d in decisions]
     return pd.DataFrame.from_records(rows, columns=DECISION_COLUMNS)
 
@@ -282,13 +285,35 @@ def describe_decisions(statement_id: str, group, decisions) -> str:
     return "; ".join(dict.fromkeys(said))
 
 
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell that starts like a formula prefixed with an apostrophe
+    (OWASP's CSV injection advice), so Excel or LibreOffice shows it as text and runs nothing.
+    Numbers stay numbers; JSON Lines and the workbook (whose cells are typed) keep the text as is."""
+    def neutral(value: Any) -> Any:
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+    text_columns = [column for column in frame.columns
+                    if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])]
+    if not text_columns:
+        return frame
+    safe = frame.copy()
+    for column in text_columns:
+        safe[column] = safe[column].map(neutral)
+    return safe
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as CSV text, safe to open in a spreadsheet."""
+    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> Path:
     """Write one table as CSV, JSON Lines or XLSX (by suffix), atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.partial")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame.to_csv(temporary, index=False, encoding="utf-8", lineterminator="\n")
+        neutralise_formulas(frame).to_csv(temporary, index=False, encoding="utf-8", lineterminator="\n")
     elif suffix == ".jsonl":
         with temporary.open("w", encoding="utf-8", newline="\n") as handle:
             # In slices: pandas builds the whole JSON text in memory before writing it.
@@ -346,7 +371,7 @@ def table_bytes(frame: pd.DataFrame, fmt: str, *, sheet: str = "evidence") -> by
     import io
 
     if fmt == "csv":
-        return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        return csv_text(frame).encode("utf-8")
     if fmt == "jsonl":
         return frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8")
     if fmt == "xlsx":
@@ -370,6 +395,26 @@ def evidence_tables(workbench: "Workbench") -> dict[str, pd.DataFrame]:
             "decisions": decision_rows(workbench)}
 
 
+def export_manifest(workbench: "Workbench", files: list[str], *, directory: str = "") -> dict[str, Any]:
+    """``run.json`` for an export: the last analysis's manifest and what has happened since -
+    runs that never finished, inputs read (or being read) after it - so it never undercounts
+    the workspace. The CLI and the UI write the same one."""
+    manifest = workbench.last_manifest() or {"note": "no analysis has finished in this workspace yet"}
+    return {**manifest, "inputs_now": workbench.inputs(),
+            "runs_not_finished": workbench.runs_since_results(),
+            "articles_awaiting_analysis": len(workbench.awaiting_analysis()),
+            "exported": {"directory": directory, "files": files}}
+
+
+def workbook_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
+    """``evidence.xlsx``: one workbook, a sheet per table, as bytes (for downloads)."""
+    import io
+
+    buffer = io.BytesIO()
+    write_xlsx(tables, buffer)
+    return buffer.getvalue()
+
+
 def export_all(workbench: "Workbench", out_dir: Path, *, formats: Iterable[str] = ("csv", "jsonl")) -> list[Path]:
     """Write every evidence table in the given formats, plus ``run.json``."""
     formats = tuple(formats)
@@ -384,13 +429,7 @@ def export_all(workbench: "Workbench", out_dir: Path, *, formats: Iterable[str] 
                 written.append(write_table(frame, out_dir / f"{name}.{fmt}"))
     if "xlsx" in formats:
         written.append(write_workbook(tables, out_dir / "evidence.xlsx"))
-    manifest = workbench.last_manifest() or {}
-    # What happened since the analysis these tables come from: runs that never finished, and
-    # inputs read (or being read) after it, so the manifest never undercounts the workspace.
-    manifest = {**manifest, "inputs_now": workbench.inputs(),
-                "runs_not_finished": workbench.runs_since_results(),
-                "articles_awaiting_analysis": len(workbench.awaiting_analysis()),
-                "exported": {"directory": str(out_dir), "files": [p.name for p in written]}}
+    manifest = export_manifest(workbench, [p.name for p in written], directory=str(out_dir))
     written.append(write_manifest(manifest, out_dir / "run.json"))
     log.info("Export - %d files in %s", len(written), out_dir)
     return written

@@ -282,6 +282,29 @@ def shared_evidence(a: Evidence, b: Evidence) -> tuple[str, ...]:
     return tuple(shared)
 
 
+def describe_shared(shared: Sequence[str]) -> str:
+    """A link's shared evidence in words: 'both count shell; 2 rare names; the same figure
+    (5,000,000 shell)'. Name keys are folded spellings, so names are counted, not spelled."""
+    from .verdicts import format_figure
+
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for item in shared:
+        kind, _, value = item.partition(":")
+        by_kind[kind].append(value)
+    words = []
+    if by_kind.get("unit"):
+        words.append("both count " + ", ".join(by_kind["unit"]))
+    if by_kind.get("name"):
+        count = len(by_kind["name"])
+        words.append(f"{count} rare name{'s' if count != 1 else ''} in common")
+    for figure in by_kind.get("figure", ()):
+        value, _, unit = figure.partition(" ")
+        words.append(f"the same figure ({format_figure(float(value))} {unit})")
+    if by_kind.get("analyst"):
+        words.append("linked by an analyst")
+    return "; ".join(words) or "nothing beyond the wording"
+
+
 def evidence_bonus(shared: Sequence[str], weight: float) -> float:
     kinds = {item.split(":", 1)[0] for item in shared}
     return weight * len(kinds)

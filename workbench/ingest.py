@@ -478,10 +478,10 @@ def _html_document(html_text: str, origin: str, source: str, encoding: str) -> D
     return Document(
         text=text,
         origin=origin,
-        source=data.get("url") or source,
+        source=web_address(data.get("url") or "") or source,
         encoding=encoding,
         title=(data.get("title") or "").strip(),
-        url=data.get("url") or "",
+        url=web_address(data.get("url") or ""),
         published=data.get("date") or "",
         meta={key: str(data[key]) for key in ("sitename", "author") if data.get(key)},
     )
@@ -713,6 +713,18 @@ def _sniff(header_line: str, path: Path) -> type[csv.Dialect] | csv.Dialect:
     return dialect
 
 
+def web_address(url: str) -> str:
+    """``url`` if it is an http(s) address with a host, else "": a ``javascript:`` or ``data:``
+    link taken from an article must never become a link a fact-checker clicks."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    return parts.geturl() if parts.scheme.lower() in {"http", "https"} and parts.netloc else ""
+
+
 def _row_document(record: dict, origin: str, line: int, file_name: str, encoding: str,
                   warnings: tuple[str, ...] = ()) -> Document | InputError:
     record = {_ROW_ALIASES.get(str(k).strip().lower(), str(k).strip().lower()): v for k, v in record.items()}
@@ -730,13 +742,17 @@ def _row_document(record: dict, origin: str, line: int, file_name: str, encoding
     meta = {"row": str(line)}
     if record.get("id") not in (None, ""):
         meta["id"] = str(record["id"])
+    given_url = str(record.get("url") or "").strip()
+    url = web_address(given_url)
+    if given_url and not url:
+        warnings += (f"'url' {given_url[:80]!r} is not an http(s) address and was left out",)
     return Document(
         text=text,
         origin=f"{origin}:{line}",
-        source=str(record.get("source") or record.get("url") or file_name).strip(),
+        source=str(record.get("source") or url or file_name).strip(),
         encoding=encoding,
         title=str(record.get("title") or "").strip(),
-        url=str(record.get("url") or "").strip(),
+        url=url,
         published=str(record.get("published") or "").strip(),
         language=language,
         meta=meta,

@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Tier = Literal["suggested", "confirmed"]
-RelationKind = Literal["corroborates", "conflicts", "underspecified", "unrelated"]
+RelationKind = Literal["corroborates", "conflicts", "underspecified", "related", "unrelated"]
+# Verdicts and pair relations, strongest first: a group takes the first that any of its pairs has.
+VERDICTS: tuple[str, ...] = ("conflicts", "corroborates", "underspecified", "related", "unrelated")
 DecisionKind = Literal[
     "accept_link", "reject_link", "move", "split", "merge", "new_group", "set_verdict", "note"
 ]
@@ -152,7 +154,7 @@ class Group:
     tier: Tier
     article_ids: tuple[str, ...]
     languages: tuple[str, ...]
-    verdict: str = ""  # corroborates / conflicts / underspecified / unrelated, "" before verdicts
+    verdict: str = ""  # conflicts / corroborates / underspecified / related / unrelated, "" before verdicts
     verdict_source: Literal["", "computed", "analyst"] = ""
     explanation: str = ""
     story_id: str = ""  # the story most of its articles belong to
@@ -219,6 +221,8 @@ class Decision:
     decision_id: int | None = None
     active: bool = True  # False once the analyst undoes it (kept for the audit trail)
     subject: str = ""  # for notes: "statement", "link" or "group"
+    undone_by: str = ""  # who undid it, once undone
+    undone_at: str = ""  # when (ISO 8601 UTC)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

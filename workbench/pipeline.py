@@ -36,11 +36,11 @@ from .attribution import extract_attributions, extract_hedges
 from .group import (GroupingInput, GroupingResult, group_statements, member_rows, name_keys, regroup,
                     statement_evidence)
 from .quantities import UnitResolver, extract_quantities
-from .verdicts import RELATION_ORDER, judge_groups, rank_key
+from .verdicts import judge_groups, rank_key
 from .index import VectorIndex
 from .langid import UNDETERMINED
-from .ingest import Document, InputFile, display_path, expand_paths, file_sha256, read_documents
-from .model import Article, Claims, Decision, Group, Relation, Statement, Story
+from .ingest import Document, InputFile, display_path, expand_paths, file_sha256, read_documents, web_address
+from .model import VERDICTS, Article, Claims, Decision, Group, Relation, Statement, Story
 from .space import ScoringSpace, space_for
 from .stories import (StoryInput, assign_stories, document_vectors, find_stories, shared_statement_similarity,
                       story_index)
@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 SEARCH_HUB_K = 4  # a query's usual similarity in a language: the mean cosine of its 4 nearest there
 SEARCH_POOL = 50  # per language, the nearest statements ranked with each one's hubness too
-VERDICTS = RELATION_ORDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +314,9 @@ class Workbench:
         origin = source or url or "pasted text"
         if not text or not text.strip():
             return IngestItem(origin, "error", message=f"{origin}: the text is empty")
+        if url.strip() and not web_address(url):
+            return IngestItem(origin, "error", message=f"the URL {url.strip()[:80]!r} is not a web address: only http:// "
+                                                       "and https:// addresses are kept; correct it or leave it empty")
         document = Document(text=normalise_newlines(text), origin=origin, source=source or url or "pasted",
                             encoding="utf-8", title=title.strip(), url=url.strip(), language=language.strip().lower())
         return self._ingest_one(document)
@@ -979,9 +981,9 @@ class Workbench:
             raise WorkbenchError(f"a note is about a statement, a link or a group, not {subject!r}")
         return self.decide(Decision("note", tuple(statement_ids), value=text, author=author, subject=subject), apply=False)
 
-    def undo(self, decision_id: int) -> None:
-        """Withdraw a decision; it stays in the audit trail as inactive."""
-        self.store.set_decision_active(decision_id, False)
+    def undo(self, decision_id: int, *, author: str = "") -> None:
+        """Withdraw a decision; it stays in the audit trail as inactive, with who undid it and when."""
+        self.store.set_decision_active(decision_id, False, author=author)
         self.regroup()
 
     def _group_by_id(self, group_id: str) -> Group:

@@ -198,6 +198,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN status TEXT NOT NULL DEFAULT 'finished';
     UPDATE runs SET status = 'interrupted' WHERE finished IS NULL;
     """,
+    # 6: an undo records who did it and when
+    """
+    ALTER TABLE decisions ADD COLUMN undone_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE decisions ADD COLUMN undone_at TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 
@@ -596,10 +601,12 @@ class Store:
             )
             return int(cursor.lastrowid)
 
-    def set_decision_active(self, decision_id: int, active: bool) -> None:
+    def set_decision_active(self, decision_id: int, active: bool, *, author: str = "") -> None:
+        """Undo (``active=False``) or restore a decision; an undo records who and when."""
         with self.transaction() as db:
             self._bump("decision_revision")
-            db.execute("UPDATE decisions SET active = ? WHERE decision_id = ?", (int(active), decision_id))
+            db.execute("UPDATE decisions SET active = ?, undone_by = ?, undone_at = ? WHERE decision_id = ?",
+                       (int(active), "" if active else author, "" if active else utc_now(), decision_id))
 
     def decisions(self, *, active_only: bool = True) -> list[Decision]:
         sql = "SELECT * FROM decisions" + (" WHERE active = 1" if active_only else "") + " ORDER BY decision_id"
@@ -614,6 +621,8 @@ class Store:
                 decision_id=row["decision_id"],
                 active=bool(row["active"]),
                 subject=row["subject"],
+                undone_by=row["undone_by"],
+                undone_at=row["undone_at"],
             )
             for row in self._db.execute(sql)
         ]

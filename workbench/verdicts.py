@@ -5,8 +5,12 @@ group gets a verdict that summarises them. The rules, in order:
 
 1. **A denial.** If one side denies what the other asserts (a denial cue of
    its own: not a denial it only mentions, and not a plain negation such as
-   "is not aware of") -> ``conflicts``, whatever figures either side gives:
-   "denies sending five million shells" repeats the figure it denies.
+   "is not aware of") and the two give figures for the same thing ->
+   ``conflicts``, whatever the figures: "denies sending five million shells"
+   repeats the figure it denies. A denial that shares no such figure with the
+   other side cannot be shown to deny what that side says (a denial of arms
+   deliveries against a factory tour) -> ``related``, and the explanation names
+   the denial so that a reader checks it.
 2. **Figures for the same thing.** If both statements report a figure with the
    same unit key and kind (count, money, percent, measure or duration; dates
    and years are not compared), the *reported* figures are compared:
@@ -23,7 +27,10 @@ group gets a verdict that summarises them. The rules, in order:
    thing -> ``underspecified``.
 4. **Figures for different things** only ("19 months" against "5 million
    shells") -> ``unrelated``.
-5. **No figures and no denial** -> ``corroborates``.
+5. **No figures on either side** -> ``related``: the same subject, but nothing
+   the two could corroborate. Two statements corroborate only when they report
+   the same figure; similar wording ("the 2024 Putin visit", "the 2023 Kim
+   meeting") is not a confirmation.
 
 Which pairs: every cross-article pair in a group of up to ``ALL_PAIRS_UP_TO``
 statements. In a bigger group (a story told by dozens of outlets) the pairs
@@ -34,7 +41,7 @@ median, plus every member against the group's label statement.
 
 The group verdict: ``conflicts`` if any pair conflicts; else ``corroborates``
 if any pair corroborates; else ``underspecified`` if any pair is; else
-``unrelated``. An analyst's verdict replaces the computed one and says so.
+``related`` if any pair is; else ``unrelated``. An analyst's verdict replaces the computed one and says so.
 Every relation carries its explanation: both figures with their spans, the
 unit match and the interval test, and who said each (attribution) and how
 (hedges).
@@ -46,12 +53,12 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Sequence
 
-from .attribution import summarize_hedging
-from .model import Claims, Decision, Group, Quantity, Relation, Statement
+from .attribution import sources_in_words, summarize_hedging
+from .model import VERDICTS, Claims, Decision, Group, Quantity, Relation, Statement
 
 COMPARABLE_KINDS = {"count", "money", "percent", "measure", "duration"}
 ALL_PAIRS_UP_TO = 12
-RELATION_ORDER = ("conflicts", "corroborates", "underspecified", "unrelated")
+RELATION_ORDER = VERDICTS
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class StatementView:
     statement: Statement
     quantities: tuple[Quantity, ...]  # comparable ones only
     attribution: str
+    said: str  # who said it and how, in words (see attribution.sources_in_words)
     stance: str  # asserted | hedged | denied
     hedges: tuple[str, ...]
     denies: bool  # carries a denial cue of its own (plain negation is not a denial)
@@ -83,6 +91,7 @@ def view_of(statement: Statement, claims: Claims | None) -> StatementView:
         statement=statement,
         quantities=comparable,
         attribution=attribution,
+        said=sources_in_words(claims.attributions, claims.hedges, statement.language),
         stance=summarize_hedging(claims.hedges),
         hedges=tuple(f"{h.kind}: {h.text}" for h in claims.hedges),
         denies=any(h.kind == "denial" for h in claims.hedges),
@@ -98,7 +107,8 @@ def format_figure(value: float | None) -> str:
 
 
 def describe_quantity(quantity: Quantity) -> str:
-    """'more than 1,000,000 shell [1,000,000, open)': the reading of one figure."""
+    """The reading of one figure in words: 'more than 1,000,000 shell (1,000,000 or more)',
+    'nearly 5,000,000 shell (from 4,500,000 to 5,000,000)', '3,000 shell'."""
     words = {
         "": "", "more_than": "more than ", "at_least": "at least ", "less_than": "less than ", "at_most": "at most ",
         "nearly": "nearly ", "about": "about ", "up_to": "up to ", "range": "between ", "vague": "an unspecified ",
@@ -109,9 +119,17 @@ def describe_quantity(quantity: Quantity) -> str:
         figure = "number of"
     else:
         figure = format_figure(quantity.value)
-    low = format_figure(quantity.low) if quantity.low is not None else "open"
-    high = format_figure(quantity.high) if quantity.high is not None else "open"
-    return f"{words.get(quantity.approximator, '')}{figure} {quantity.unit_key} [{low}, {high}]"
+    reading = f"{words.get(quantity.approximator, '')}{figure} {quantity.unit_key}".rstrip()
+    low, high = quantity.low, quantity.high
+    if low is not None and high is not None:
+        if low == high == quantity.value or quantity.approximator == "range":
+            return reading
+        return f"{reading} (from {format_figure(low)} to {format_figure(high)})"
+    if low is not None:
+        return f"{reading} ({format_figure(low)} or more)"
+    if high is not None:
+        return f"{reading} (up to {format_figure(high)})"
+    return reading
 
 
 def compare_figures(a: Quantity, b: Quantity, tolerance: float) -> tuple[str, str, dict]:
@@ -202,18 +220,23 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         "a": _side(a), "b": _side(b), "shared_units": shared,
     }
     if a.denies != b.denies:
-        # Checked before any figure: "Pyongyang denies sending five million shells" against
-        # "five million shells were sent" repeats the figure, yet contradicts the claim.
-        relation = "conflicts"
         denier, asserter = (a, b) if a.denies else (b, a)
-        cue = next((h for h in denier.hedges if h.startswith("denial:")), "a denial")
-        explanation = (
-            f"conflicts: the {denier.statement.language} statement denies ({cue}) what the "
-            f"{asserter.statement.language} statement asserts"
-        )
+        cue = next((h.split(": ", 1)[1] for h in denier.hedges if h.startswith("denial:")), "a denial")
         if shared:
-            explanation += f", figures for {', '.join(shared)} included"
-        explanation += "."
+            # Checked before the figures: "Pyongyang denies sending five million shells" against
+            # "five million shells were sent" repeats the figure, yet contradicts the claim.
+            relation = "conflicts"
+            explanation = (
+                f"the {denier.statement.language} statement denies («{cue}») what the "
+                f"{asserter.statement.language} statement asserts: both give figures for {', '.join(shared)}."
+            )
+        else:
+            relation = "related"
+            explanation = (
+                f"the {denier.statement.language} statement denies something («{cue}»), but the two share "
+                f"no figure, so nothing shows that it denies what the {asserter.statement.language} statement "
+                "says; read both to decide."
+            )
     elif shared:
         outcomes = []
         for key in shared:
@@ -228,7 +251,7 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         unit = ("each statement's only count, of something the unit lexicon does not name"
                 if key == UNNAMED_COUNT else f"same unit ({key})")
         explanation = (
-            f"{relation}: «{qa.text}» ({a.statement.language}) reads {describe_quantity(qa)}; "
+            f"«{qa.text}» ({a.statement.language}) reads {describe_quantity(qa)}; "
             f"«{qb.text}» ({b.statement.language}) reads {describe_quantity(qb)}; {unit}; {why}."
         )
     elif keys_a and not keys_b or keys_b and not keys_a:
@@ -236,28 +259,22 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         with_figure, without = (a, b) if keys_a else (b, a)
         quantity = with_figure.quantities[0]
         explanation = (
-            f"underspecified: «{quantity.text}» ({with_figure.statement.language}) reads {describe_quantity(quantity)}; "
+            f"«{quantity.text}» ({with_figure.statement.language}) reads {describe_quantity(quantity)}; "
             f"the {without.statement.language} statement gives no figure for it."
         )
     elif keys_a and keys_b:
         relation = "unrelated"
         explanation = (
-            f"unrelated: the figures count different things ({', '.join(sorted(keys_a))} against "
+            f"the figures count different things ({', '.join(sorted(keys_a))} against "
             f"{', '.join(sorted(keys_b))}), so they cannot be compared."
         )
     else:
-        relation = "corroborates"
-        negated = [side.statement.language for side in (a, b) if any(h.startswith("negation:") for h in side.hedges)]
-        explanation = ("corroborates: the same fact, with no figures to compare; "
-                       + ("both deny it." if a.denies else "neither denies it")
-                       + ("" if a.denies else (f" (the plain negation in the {' and '.join(negated)} statement is "
-                                               "not a denial of the other)." if negated else ".")))
-    sources = [f"{side.statement.language}: {side.attribution}" for side in (a, b) if side.attribution]
-    if sources:
-        explanation += " Said by " + "; ".join(sources) + "."
-    hedged = [f"{side.statement.language}: {', '.join(side.hedges)}" for side in (a, b) if side.stance != "asserted"]
-    if hedged:
-        explanation += " Hedged or denied: " + "; ".join(hedged) + "."
+        relation = "related"
+        explanation = ("neither statement gives a figure, so there is nothing to corroborate or "
+                       + ("contradict (both deny something)." if a.denies else "contradict; read both to decide."))
+    for side in (a, b):
+        if side.said:
+            explanation += f" {side.statement.language}: {side.said}."
     source_id, target_id = sorted((a.statement.statement_id, b.statement.statement_id))
     return Relation(group_id=group_id, source_id=source_id, target_id=target_id, relation=relation,
                     explanation=explanation, details=details)

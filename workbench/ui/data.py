@@ -25,18 +25,20 @@ from typing import Any, Callable, Iterable, Sequence
 import pandas as pd
 
 from workbench import Article, Decision, Group, Link, Relation, Statement, Workbench
-from workbench.export import decision_rows, group_figures, strongest_relation, table_bytes
+from workbench.export import (decision_rows, export_manifest, group_figures, story_rows, strongest_relation, table_bytes,
+                              workbook_bytes)
 from workbench.embed import available_models
 from workbench.ingest import FORMATS
-from workbench.model import Claims
+from workbench.model import VERDICTS, Claims
 from workbench.store import Store
 
-VERDICT_CHOICES = ("conflicts", "corroborates", "underspecified", "unrelated")
+VERDICT_CHOICES = VERDICTS
 TIER_CHOICES = ("suggested", "confirmed")
 EXPORT_TABLES = {
     "groups": "Groups evidence (one row per group and statement, with decisions and notes)",
     "statements": "Statements (one row per statement)",
     "decisions": "Analyst decisions (audit trail, undone ones included)",
+    "stories": "Stories (articles telling the same news, with their claim groups' verdicts)",
 }
 EXPORT_FORMATS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "jsonl": "JSON Lines"}
 MIME_TYPES = {
@@ -214,6 +216,14 @@ class GroupView:
     links: tuple[LinkView, ...]
     figures: str  # the competing figures side by side, as the evidence table writes them
     decisions: tuple[Decision, ...]  # active decisions that touch the group's statements (notes included)
+    key_pair: Relation | None = None  # the pair behind a conflict verdict, shown first and side by side
+
+    def key_members(self) -> tuple[MemberView, ...]:
+        """The two statements of :attr:`key_pair`, in the group's order (none without one)."""
+        if self.key_pair is None:
+            return ()
+        pair = {self.key_pair.source_id, self.key_pair.target_id}
+        return tuple(member for member in self.members if member.statement.statement_id in pair)
 
 
 def groups_by_id(store: Store, group_ids: Sequence[str]) -> dict[str, Group]:
@@ -314,6 +324,7 @@ def group_views(workbench: Workbench, group_ids: Sequence[str], *, outside_links
         views.append(GroupView(
             group=group, members=tuple(members), links=tuple(inside + leaving[:outside_links]),
             figures=group_figures(group, statements, claims, compared), decisions=touching,
+            key_pair=next((r for r in relations if r.relation == "conflicts"), None) if group.verdict == "conflicts" else None,
         ))
     return views
 
@@ -477,6 +488,12 @@ def export_frame(workbench: Workbench, table: str, group_ids: Sequence[str] | No
         members = {sid for group in groups_by_id(workbench.store, group_ids).values() for sid in group.statement_ids}
         touches = frame["statement_ids"].str.split().map(lambda ids: bool(members.intersection(ids)))
         return frame[touches]
+    if table == "stories":
+        frame = story_rows(workbench)
+        if group_ids is None:
+            return frame
+        stories = {group.story_id for group in groups_by_id(workbench.store, group_ids).values()}
+        return frame[frame["story_id"].isin(stories)]
     raise ValueError(f"unknown table {table!r}; use one of {', '.join(EXPORT_TABLES)}")
 
 
@@ -484,18 +501,21 @@ def export_bytes(workbench: Workbench, table: str, fmt: str, group_ids: Sequence
     return table_bytes(export_frame(workbench, table, group_ids), fmt, sheet=table)
 
 
-def manifest_bytes(workbench: Workbench) -> bytes:
-    manifest = workbench.last_manifest() or {"note": "no analysis has finished in this workspace yet"}
-    return json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+def manifest_bytes(workbench: Workbench, files: Sequence[str] = ()) -> bytes:
+    return json.dumps(export_manifest(workbench, list(files)), ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def export_zip(workbench: Workbench, fmt: str, group_ids: Sequence[str] | None = None) -> bytes:
-    """Every evidence table in one format plus ``run.json``, zipped."""
+    """Every evidence table plus ``run.json``, zipped, as ``workbench export`` writes them: a
+    file per table in CSV or JSON Lines, or one ``evidence.xlsx`` with a sheet per table."""
+    tables = {table: export_frame(workbench, table, group_ids) for table in EXPORT_TABLES}
+    files = {"evidence.xlsx": workbook_bytes(tables)} if fmt == "xlsx" else {
+        f"{table}.{fmt}": table_bytes(frame, fmt, sheet=table) for table, frame in tables.items()}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for table in EXPORT_TABLES:
-            archive.writestr(f"{table}.{fmt}", export_bytes(workbench, table, fmt, group_ids))
-        archive.writestr("run.json", manifest_bytes(workbench))
+        for name, content in files.items():
+            archive.writestr(name, content)
+        archive.writestr("run.json", manifest_bytes(workbench, [*files, "run.json"]))
     return buffer.getvalue()
 
 

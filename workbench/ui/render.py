@@ -14,9 +14,12 @@ import html
 import re
 from dataclasses import dataclass
 from typing import Iterable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from workbench.model import Claims
+from workbench.attribution import sources_in_words
+from workbench.group import describe_shared
+from workbench.ingest import web_address
+from workbench.model import VERDICTS, Claims
 from workbench.verdicts import describe_quantity
 
 from .data import ArticleWindow, GroupView, LinkView, MemberView
@@ -28,7 +31,7 @@ STYLE = """<style>
 .wb-lang{display:inline-block;font-weight:700;font-size:.75rem;padding:0 .35rem;border-radius:.25rem;background:#e5e7eb;color:#111827;margin-right:.3rem}
 .wb-badge{display:inline-block;font-weight:700;font-size:.8rem;padding:.1rem .5rem;border-radius:.3rem;margin-right:.4rem;color:#fff}
 .wb-conflicts{background:#b91c1c}.wb-corroborates{background:#15803d}.wb-underspecified{background:#b45309}
-.wb-unrelated{background:#6b7280}.wb-none{background:#9ca3af}
+.wb-related{background:#475569}.wb-unrelated{background:#6b7280}.wb-none{background:#9ca3af}
 mark.wb-figure{background:#fde68a;color:#111827;font-weight:700;padding:0 .1rem;border-radius:.2rem}
 mark.wb-source{background:#dbeafe;color:#111827;padding:0 .1rem;border-radius:.2rem}
 mark.wb-hedge{background:transparent;color:inherit;text-decoration:underline dotted #d97706 2px;font-style:italic}
@@ -50,6 +53,7 @@ VERDICT_LABELS = {
     "conflicts": "CONFLICT",
     "corroborates": "CORROBORATES",
     "underspecified": "UNDERSPECIFIED",
+    "related": "RELATED",
     "unrelated": "UNRELATED",
     "": "NO VERDICT",
 }
@@ -69,10 +73,7 @@ def markdown_literal(text: str) -> str:
 
 def safe_href(url: str) -> str:
     """An escaped http(s) URL for an href, or "" for anything else (javascript:, data:, relative)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        return ""
-    return esc(parts.geturl())
+    return esc(web_address(url))
 
 
 def group_href(group_id: str, analyst: str = "") -> str:
@@ -122,7 +123,13 @@ def verdict_badge(verdict: str, source: str = "") -> str:
     return f'<span class="wb-badge {css}">{esc(label + by_hand)}</span>'
 
 
-def group_header(view: GroupView) -> str:
+# A group's tier sums up its links' tiers, so the header says how: it never reads as one link's.
+TIER_WORDS = {"confirmed": "confirmed group: confirmed links join every statement",
+              "suggested": "suggested group: some statements are joined by suggested links only"}
+
+
+def group_header(view: GroupView, analyst: str = "") -> str:
+    """The group's verdict, languages and size; its id links to the page showing it alone."""
     group = view.group
     languages = "".join(f'<span class="wb-lang">{esc(language)}</span>' for language in group.languages)
     figures = f'<div class="wb-text"><b>Figures:</b> {esc(view.figures)}</div>' if view.figures else ""
@@ -136,7 +143,8 @@ def group_header(view: GroupView) -> str:
     return (
         f'<div>{verdict_badge(group.verdict, group.verdict_source)}{languages}'
         f'<span class="wb-meta"> {len(group.article_ids)} articles · {len(group.statement_ids)} statements · '
-        f'{esc(group.tier)} · group <code>{esc(group.group_id)}</code></span></div>{figures}{noted}'
+        f'{esc(TIER_WORDS.get(group.tier, group.tier))} · group <a class="wb-group-link" href="{esc(group_href(group.group_id, analyst))}" '
+        f'target="_self"><code>{esc(group.group_id)}</code></a></span></div>{figures}{noted}'
     )
 
 
@@ -144,7 +152,7 @@ def story_header(story_id: str, summary) -> str:
     """The header above a story's claim groups: its label, articles, languages and verdicts."""
     if summary is None:
         return f'<h3 class="wb-story">Story <code>{esc(story_id or "none")}</code></h3>'
-    verdicts = ", ".join(f"{int(summary[v])} {v}" for v in ("conflicts", "corroborates", "underspecified", "unrelated")
+    verdicts = ", ".join(f"{int(summary[v])} {v}" for v in VERDICTS
                          if int(summary[v]))
     return (
         f'<h3 class="wb-story">{esc(summary["story_label"])}</h3>'
@@ -152,6 +160,11 @@ def story_header(story_id: str, summary) -> str:
         f'{esc(summary["languages"])} · {int(summary["claim_groups"])} claim groups'
         f'{" · " + esc(verdicts) if verdicts else ""}</div>'
     )
+
+
+def conflict_heading(relation) -> str:
+    """Above the two conflicting statements: why they conflict, in words."""
+    return f'<div class="wb-text wb-conflict-why"><b>Conflict:</b> {esc(relation.explanation)}</div>'
 
 
 def explanation(text: str) -> str:
@@ -165,9 +178,9 @@ def statement_card(member: MemberView) -> str:
     source = f'<a href="{href}" rel="noopener noreferrer nofollow">{esc(member.source)}</a>' if href else esc(member.source)
     facts = []
     if member.claims.attributions:
-        facts.append(("Said by", "; ".join(a.text for a in member.claims.attributions)))
-    if member.claims.hedges:
-        facts.append(("Hedges", "; ".join(f"{h.kind.replace('_', ' ')}: {h.text}" for h in member.claims.hedges)))
+        facts.append(("Said by", sources_in_words(member.claims.attributions, member.claims.hedges, statement.language)))
+    elif member.claims.hedges:
+        facts.append(("Stance", sources_in_words([], member.claims.hedges, statement.language)))
     if member.relation:
         facts.append(("Relation", member.relation))
     scores = f"{member.member_tier}"
@@ -195,9 +208,15 @@ def link_summary(view: LinkView, texts: dict[str, tuple[str, str]]) -> str:
         short = text if len(text) <= 90 else text[:89] + "…"
         return f'<span class="wb-lang">{esc(language)}</span>{esc(short)}'
 
-    shared = ", ".join(link.shared) or "none"
-    scores = (f"score {link.score:.3f} · margin {link.margin:.3f} · cosine {link.cosine:.3f} · rank {link.rank} · "
-              f"{'mutual' if link.mutual else 'one-way'} · {link.tier} · shared evidence: {shared}")
+    if link.rank < 0:
+        standing = "made by an analyst's decision"
+    else:
+        place = link.rank + 1
+        suffix = "th" if 10 <= place % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
+        nearest = "nearest" if place == 1 else f"{place}{suffix} nearest"
+        standing = "each other's best match" if link.mutual else f"the {nearest} match one way only"
+    scores = (f"score {link.score:.3f} (margin {link.margin:.3f} plus shared evidence) · cosine {link.cosine:.3f} · "
+              f"{standing} · {link.tier} · shared: {describe_shared(link.shared)}")
     relation = ""
     if view.relation is not None:
         relation = f'<div class="wb-scores"><b>{esc(view.relation.relation)}</b>: {esc(view.relation.explanation)}</div>'
@@ -218,6 +237,12 @@ LEGEND = ('<div class="wb-legend wb-meta"><span class="wb-boiler">boilerplate</s
           '<span>figures, sources and hedges are highlighted on the Groups page</span></div>')
 
 
+def readable(text: str) -> str:
+    """Article text for the reader: entities a scraper left in a text file ("&bdquo;", "&#8217;")
+    shown as the characters they stand for, then escaped like any text."""
+    return esc(html.unescape(text) if "&" in text else text)
+
+
 def article_text(window: ArticleWindow, analyst: str = "") -> str:
     """The article text as written, each statement marked in place: boilerplate greyed,
     grouped statements linked to their group."""
@@ -227,8 +252,8 @@ def article_text(window: ArticleWindow, analyst: str = "") -> str:
         start, end = max(statement.start, cursor), min(statement.end, window.text_end)
         if start >= end:
             continue
-        pieces.append(esc(text[cursor:start]))
-        body = esc(text[start:end])
+        pieces.append(readable(text[cursor:start]))
+        body = readable(text[start:end])
         group_id = window.groups.get(statement.statement_id)
         note = statement.boilerplate_reason.replace("_", " ")
         if statement.boilerplate:
@@ -241,7 +266,7 @@ def article_text(window: ArticleWindow, analyst: str = "") -> str:
         else:
             pieces.append(f"<span>{body}</span>")
         cursor = end
-    pieces.append(esc(text[cursor:window.text_end]))
+    pieces.append(readable(text[cursor:window.text_end]))
     return f'<div class="wb-article">{"".join(pieces)}</div>'
 
 

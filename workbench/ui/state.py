@@ -150,7 +150,14 @@ def _group_views(workspace: str, version: tuple[int, ...], group_ids: tuple[str,
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _article_table(workspace: str, version: tuple[int, ...]) -> pd.DataFrame:
-    return _open(workspace).workbench.articles_frame()
+    """The articles, each titled as every page titles it (an untitled one by its first line)."""
+    wb = _open(workspace).workbench
+    table = wb.articles_frame()
+    openings = dict(wb.store.execute(f"SELECT article_id, substr(text, 1, {4 * data.UNTITLED_CHARS}) FROM articles"
+                                     " WHERE trim(title) = ''").fetchall())
+    table["title"] = [data.shown_title(title, openings.get(article_id, ""))
+                      for article_id, title in zip(table["article_id"], table["title"])]
+    return table
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

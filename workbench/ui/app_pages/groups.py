@@ -11,7 +11,7 @@ MEMBERS_PER_PAGE = 9
 LINKS_PER_PAGE = 8
 LEAVE_GROUP = "(out of any group)"
 VERDICT_NAMES = {"conflicts": "conflict", "corroborates": "corroborate", "underspecified": "underspecified",
-                 "unrelated": "unrelated"}
+                 "related": "related", "unrelated": "unrelated"}
 
 
 def _first_page() -> None:
@@ -84,17 +84,30 @@ def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> 
     state.rerun_app_if_decided()
     group = view.group
     with st.container(border=True, key=f"group-{group.group_id}"):
-        st.html(render.group_header(view))
-        members_panel(view)
-        st.html(render.explanation(group.explanation))
+        st.html(render.group_header(view, state.analyst()))
+        pair = view.key_members()
+        if len(pair) == 2:
+            # The two statements that disagree come first, side by side, with why they conflict.
+            st.html(render.conflict_heading(view.key_pair))
+            for column, member in zip(st.columns(2), pair):
+                with column:
+                    st.html(render.statement_card(member))
+            if len(view.members) > 2:
+                st.markdown(f"**The other {len(view.members) - 2} statements of this group**")
+        else:
+            st.html(render.explanation(group.explanation))
+        members_panel(view, skip={m.statement.statement_id for m in pair} if len(pair) == 2 else set())
+        if len(pair) == 2:
+            st.html(render.explanation(group.explanation))
         links_panel(view)
         with st.expander("Review this group: verdict, note, move, split, merge, undo"):
             review_tools(view, neighbours)
 
 
-def members_panel(view: data.GroupView) -> None:
-    start, end = state.paginate(len(view.members), MEMBERS_PER_PAGE, f"members-{view.group.group_id}")
-    shown = view.members[start:end]
+def members_panel(view: data.GroupView, skip: set[str]) -> None:
+    members = [m for m in view.members if m.statement.statement_id not in skip]
+    start, end = state.paginate(len(members), MEMBERS_PER_PAGE, f"members-{view.group.group_id}")
+    shown = members[start:end]
     for row in range(0, len(shown), MEMBER_COLUMNS):
         for column, member in zip(st.columns(MEMBER_COLUMNS), shown[row:row + MEMBER_COLUMNS]):
             with column:
@@ -121,7 +134,7 @@ def links_panel(view: data.GroupView) -> None:
                           args=("Link rejected", "reject_link", a, b), help="Never group these two together")
         else:
             first.button("Undo", key=f"undo-link-{group_id}-{a}-{b}", on_click=state.decide,
-                         args=("Decision undone", "undo", decision.decision_id), kwargs={"author": False})
+                         args=("Decision undone", "undo", decision.decision_id))
 
 
 def review_tools(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> None:
@@ -171,7 +184,7 @@ def review_tools(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -
             line.html(render.decision_line(decision.kind, decision.value, decision.author, decision.created,
                                            decision.decision_id))
             undo.button("Undo", key=f"undo-{group_id}-{decision.decision_id}", on_click=state.decide,
-                        args=("Decision undone", "undo", decision.decision_id), kwargs={"author": False})
+                        args=("Decision undone", "undo", decision.decision_id))
 
 
 # -- the page ------------------------------------------------------------------------------------
