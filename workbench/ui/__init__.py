@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-UPLOAD_LIMIT_MB = 50  # the same limit ingest applies to one article file
-# What the browser may send: bigger than the limit, so that a file over the limit reaches the page
-# and is listed among the rejected files with the reason, instead of only turning red in the box.
-UPLOAD_TRANSPORT_MB = 4 * UPLOAD_LIMIT_MB
+UPLOAD_LIMIT_MB = 50  # the same limit ingest applies to one article file, and the one the upload box shows
 
 
 def app_path() -> Path:
@@ -20,7 +17,7 @@ def streamlit_options(host: str, port: int, headless: bool = True) -> list[str]:
         "--server.address", host,
         "--server.port", str(port),
         "--server.headless", "true" if headless else "false",
-        "--server.maxUploadSize", str(UPLOAD_TRANSPORT_MB),
+        "--server.maxUploadSize", str(UPLOAD_LIMIT_MB),
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
         "--global.developmentMode", "false",

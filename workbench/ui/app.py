@@ -15,7 +15,7 @@ from workbench.ui import render, state
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
-st.set_page_config(page_title="Claim workbench", page_icon=":material/fact_check:", layout="wide")
+st.set_page_config(page_title="Claim workbench", page_icon="🔎", layout="wide")
 
 navigation = st.navigation([
     st.Page(PAGES / "groups.py", title="Groups", icon=":material/join_inner:", default=True),

@@ -521,6 +521,13 @@ def export_zip(workbench: Workbench, fmt: str, group_ids: Sequence[str] | None =
 
 # -- settings ------------------------------------------------------------------------------
 
+def model_languages(model: str) -> str:
+    """"multilingual", "English only" or "" (see ``workbench.embed.model_languages``)."""
+    from workbench.embed import model_languages as read_card
+
+    return read_card(model)
+
+
 def local_models(home: Path) -> list[str]:
     """Encoders usable without a network (see ``workbench.embed.available_models``)."""
     return available_models(home)

@@ -187,6 +187,11 @@ def local_models(home: str) -> list[str]:
     return data.local_models(Path(home))
 
 
+@st.cache_data(show_spinner=False, ttl=300)
+def model_languages(model: str) -> str:
+    return data.model_languages(model)
+
+
 def group_table() -> pd.DataFrame:
     return _group_table(workspace_path(), revision())
 
@@ -336,3 +341,5 @@ def sidebar() -> None:
             st.query_params[ANALYST] = name
         else:
             st.query_params.pop(ANALYST, None)
+            st.warning("Who is reviewing? Type your name above: decisions made without one are stored "
+                       "unattributed.", icon=":material/person:")

@@ -1,8 +1,7 @@
 """Add articles: upload files or paste text; they are ingested and the analysis re-runs at once.
 
-Uploads are limited to UPLOAD_LIMIT_MB per file: ``data.save_uploads`` refuses bigger
-files with the reason, listed with the other rejected files. The browser may send up
-to UPLOAD_TRANSPORT_MB so that such a file reaches the page at all.
+Uploads are limited to UPLOAD_LIMIT_MB per file, the one figure the box and the caption
+show: the box refuses a bigger file, and ``data.save_uploads`` checks again.
 Analyst decisions are kept: analysis never touches them.
 """
 
@@ -13,7 +12,7 @@ from typing import Callable
 import streamlit as st
 
 from workbench import WorkbenchError
-from workbench.ui import UPLOAD_LIMIT_MB, UPLOAD_TRANSPORT_MB, data, state
+from workbench.ui import UPLOAD_LIMIT_MB, data, state
 
 
 def _progress_bar() -> Callable[[str, int, int], None]:
@@ -43,14 +42,14 @@ def _run(label: str, work: Callable[..., list[dict[str, str]]]) -> None:
 st.title("Add articles")
 state.show_flash()
 accepted = ", ".join(data.ACCEPTED_SUFFIXES)
-st.caption(f"Files: {accepted}; up to {UPLOAD_LIMIT_MB} MB each (a bigger one is listed as rejected; over "
-           f"{UPLOAD_TRANSPORT_MB} MB the box marks it in red; ingest such files with `workbench ingest`). Rows of .jsonl/.csv files need a `text` field (`title`, "
+st.caption(f"Files: {accepted}; up to {UPLOAD_LIMIT_MB} MB each, as the box says (it marks a bigger one in red and "
+           "does not send it). Rows of .jsonl/.csv files need a `text` field (`title`, "
            "`url`, `source`, `published`, `lang` optional). After adding, the whole workspace is analysed again; "
            "your review decisions are kept.")
 
 upload_round = st.session_state.setdefault(state.UPLOAD_ROUND, 0)
 files = st.file_uploader("Article files", accept_multiple_files=True, key=f"uploads-{upload_round}",
-                         max_upload_size=UPLOAD_TRANSPORT_MB)
+                         max_upload_size=UPLOAD_LIMIT_MB)
 if st.button("Add and analyse the files", key="add-files", type="primary", disabled=not files):
     uploads = [(uploaded.name, uploaded.getvalue()) for uploaded in files]
     _run(f"Adding {len(uploads)} file(s)…",

