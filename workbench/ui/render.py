@@ -278,13 +278,22 @@ def article_heading(title: str, source: str, url: str, language: str) -> str:
 
 
 def search_hit(text: str, language: str, title: str, source: str, score: float, adjusted: float, group_id: str,
-               analyst: str = "") -> str:
-    group = (f' · in group <a class="wb-grouped" href="{esc(group_href(group_id, analyst))}">{esc(group_id)}</a>'
-             if group_id else " · in no group")
-    return (f'<div class="wb-card"><span class="wb-lang">{esc(language)}</span>{esc(text)}'
+               analyst: str = "", claims: Claims | None = None, verdict: str | None = None) -> str:
+    """One search result: its text with figures, sources and hedges marked, its group and that
+    group's verdict, and the scores behind its place, in words."""
+    claims = claims or Claims()
+    group = (f' · in group <a class="wb-grouped" href="{esc(group_href(group_id, analyst))}">{esc(group_id)}</a> '
+             f'{verdict_badge(verdict or "")}' if group_id else " · in no group")
+    figures = "; ".join(f"«{q.text}» {describe_quantity(q)}" for q in claims.quantities)
+    facts = f'<div class="wb-facts"><b>Figures:</b> {esc(figures)}</div>' if figures else ""
+    said = sources_in_words(claims.attributions, claims.hedges, language)
+    facts += f'<div class="wb-facts"><b>Said by:</b> {esc(said)}</div>' if claims.attributions else ""
+    side = "above" if adjusted >= 0 else "below"
+    return (f'<div class="wb-card"><span class="wb-lang">{esc(language)}</span>'
+            f'{highlight(text, claim_highlights(claims))}{facts}'
             f'<div class="wb-meta">{esc(title) or "(untitled)"} · {esc(source)}{group}</div>'
-            f'<div class="wb-scores">cosine {score:.3f} · ranked by {adjusted:+.3f}: how far the cosine is above what is '
-            f'usual for this query in this language (CSLS)</div></div>')
+            f'<div class="wb-scores">cosine {score:.3f}, {abs(adjusted):.3f} {side} what is usual for this query in '
+            f'{esc(language)} (CSLS): the rank follows that gap</div></div>')
 
 
 def plain(text: str) -> str:

@@ -49,11 +49,17 @@ def results() -> None:
         st.page_link("app_pages/groups.py", label=f"Open the new group {created}", query_params={"group": created},
                      icon=":material/join_inner:")
     start, end = state.paginate(len(hits), HITS_PER_PAGE, state.SEARCH_PAGE)
-    for hit in hits[start:end]:
+    shown = hits[start:end]
+    with state.locked() as wb:
+        claims = data.claims_for(wb.store, [hit["statement_id"] for hit in shown])
+    table = state.group_table()
+    verdicts = dict(zip(table["group_id"], table["verdict"])) if not table.empty else {}
+    for hit in shown:
         pick, card = st.columns([0.6, 12], vertical_alignment="center")
         pick.checkbox("pick", key=f"pick-{hit['statement_id']}", label_visibility="collapsed")
         card.html(render.search_hit(hit["text"], hit["language"], hit["title"], hit["source"], hit["score"],
-                                    hit["adjusted"], hit["group_id"], analyst=state.analyst()))
+                                    hit["adjusted"], hit["group_id"], analyst=state.analyst(),
+                                    claims=claims.get(hit["statement_id"]), verdict=verdicts.get(hit["group_id"])))
     chosen = _selected(hits)
     st.button(f"Start a new group from the {len(chosen)} ticked statements", disabled=len(chosen) < 2,
               key="search-new-group", on_click=_new_group, args=(chosen,), type="primary",
