@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -106,3 +109,36 @@ def sample_statement(workbench, file_prefix: str, starts_with: str):
     matches = [s for s in workbench.statements(article_id=article.article_id) if s.text.startswith(starts_with)]
     assert len(matches) == 1, (file_prefix, starts_with, len(matches))
     return matches[0]
+
+
+@pytest.fixture
+def libretranslate():
+    """A server answering POST /translate as LibreTranslate does (a list of texts in, a list
+    out); it marks each text with its language pair, and records what it was sent."""
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append(body)
+            if self.path != "/translate" or body.get("target") == "xx":
+                self.send_response(400)
+                self.end_headers()
+                self.wfile.write(b'{"error": "xx is not supported"}')
+                return
+            answer = {"translatedText": [f"[{body['source']}>{body['target']}] {q}" for q in body["q"]]}
+            data = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", received
+    server.shutdown()

@@ -117,8 +117,10 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
             expect(card).to_contain_text("CONFLICT")
             timings["first_load_s"] = time.perf_counter() - started
             expect(card).to_contain_text(XSS_TITLE)  # the markup in a title shows as text
-            started = time.perf_counter()
             card.get_by_role("button", name="Accept").first.click()
+            expect(card).to_contain_text("Accepting this link")  # what it would change, before it is made
+            started = time.perf_counter()
+            card.get_by_role("button", name="Confirm: accept").click()
             expect(card).to_contain_text("link accepted")
             timings["decision_s"] = time.perf_counter() - started
 

@@ -7,6 +7,7 @@ import pytest
 from workbench import Config, Workbench
 from workbench.errors import WorkbenchError
 from workbench.export import decision_rows
+from workbench.model import Decision
 
 from conftest import SAMPLES, sample_statement
 
@@ -269,3 +270,21 @@ def test_a_decision_after_new_articles_embeds_nothing_and_the_wait_is_said(analy
     analysed_copy.analyze()
     assert analysed_copy.awaiting_analysis() == []
     assert not any("await analysis" in note for note in analysed_copy.status_notes())
+
+
+def test_a_decision_on_a_copied_workspace_without_its_index_keeps_every_group(analysed_copy, tmp_path):
+    """The index lives under WORKBENCH_HOME, keyed by the workspace's path: a copied folder has
+    none. A decision there once left no statement with a vector, and every group vanished."""
+    import shutil
+
+    copy = tmp_path / "copied"
+    shutil.copytree(analysed_copy.config.workspace_dir, copy)
+    with Workbench(Config.load(workspace=str(copy))) as copied:
+        assert not (copied.config.index_dir / "manifest.json").exists()
+        groups_before = len(copied.groups())
+        group = shells_group(copied)
+        effects = copied.preview(Decision("reject_link", tuple(sorted(group.statement_ids[:2]))))
+        assert len(effects) < groups_before  # a few statements move, not every group
+        copied.reject_link(group.statement_ids[0], group.statement_ids[1], author="ana")
+        assert len(copied.groups()) >= groups_before - 1
+        assert not any(set(group.statement_ids[:2]) <= set(g.statement_ids) for g in copied.groups())

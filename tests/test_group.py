@@ -207,3 +207,22 @@ def test_an_outlet_credited_at_the_end_is_not_shared_evidence():
     assert "rtrs" not in name_keys(kept)
     leading = "Selon Reuters, Pyongyang a livré des obus à Moscou."  # a source named up front is kept
     assert _without_trailing_credits(leading, Claims(attributions=extract_attributions(leading, "fr"))) == leading
+
+
+def test_a_group_keeps_its_id_while_it_keeps_most_of_its_statements():
+    from workbench.group import keep_group_ids
+    from workbench.model import Group
+
+    def group(group_id, *members):
+        return Group(group_id, tuple(members), members[0], "suggested", tuple(members), ("bg", "fr"))
+
+    before = [group("gA", "a", "b", "c", "d"), group("gB", "e", "f"), group("gC", "g", "h", "i")]
+    after = [group("g-a", "a", "b", "c"),  # 3 of gA's 4: continues gA
+             group("g-d", "d", "x"),  # a fragment of gA
+             group("g-e", "e", "f", "g", "h"),  # 2 of gB's 2 and 2 of gC's 3: continues gB, the larger share
+             group("gA", "i", "y")]  # a new group whose own id happens to be an old one's
+    kept = keep_group_ids(after, before)
+    assert [g.group_id for g in kept][:3] == ["gA", "g-d", "gB"]
+    assert kept[3].group_id not in {"gA", "gB", "gC", "g-d"} and kept[3].statement_ids == ("i", "y")
+    assert [g.statement_ids for g in kept] == [g.statement_ids for g in after]  # only ids change
+    assert keep_group_ids(after, []) == after

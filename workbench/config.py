@@ -110,6 +110,15 @@ class VerdictConfig:
 
 
 @dataclass(frozen=True)
+class TranslateConfig:
+    """A reading aid only (workbench.translate): analysis never reads a translation."""
+
+    backend: str = "none"  # none | argos | libretranslate
+    url: str = ""  # a LibreTranslate server, e.g. http://localhost:5000
+    api_key: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run depends on. Build it with :meth:`Config.load`."""
 
@@ -125,6 +134,7 @@ class Config:
     group: GroupConfig = field(default_factory=GroupConfig)
     story: StoryConfig = field(default_factory=StoryConfig)
     verdict: VerdictConfig = field(default_factory=VerdictConfig)
+    translate: TranslateConfig = field(default_factory=TranslateConfig)
 
     # -- where things live ---------------------------------------------------------
     @property
@@ -214,6 +224,8 @@ class Config:
         data = self.to_dict()
         data.pop("workspace")
         data.pop("home")
+        if data["translate"]["api_key"]:
+            data["translate"]["api_key"] = "(set)"  # a secret: never written to a manifest
         return dict(_flatten(data))
 
 
@@ -274,6 +286,7 @@ CHOICES = {
     "group.scoring": ("margin", "csls", "cosine"),
     "group.link_filter": ("none", "article_best", "mutual"),
     "group.article_gate": ("shared_name", "none"),
+    "translate.backend": ("none", "argos", "libretranslate"),
 }
 
 

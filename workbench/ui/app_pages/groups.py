@@ -83,6 +83,7 @@ def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> 
     """A fragment: paging through a big group's statements or links redraws this card only."""
     state.rerun_app_if_decided()
     group = view.group
+    cards = reading_cards(view)
     with st.container(border=True, key=f"group-{group.group_id}"):
         st.html(render.group_header(view, state.analyst()))
         pair = view.key_members()
@@ -91,12 +92,12 @@ def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> 
             st.html(render.conflict_heading(view.key_pair))
             for column, member in zip(st.columns(2), pair):
                 with column:
-                    st.html(render.statement_card(member))
+                    st.html(cards[member.statement.statement_id])
             if len(view.members) > 2:
                 st.markdown(f"**The other {len(view.members) - 2} statements of this group**")
         else:
             st.html(render.explanation(group.explanation))
-        members_panel(view, skip={m.statement.statement_id for m in pair} if len(pair) == 2 else set())
+        members_panel(view, cards, skip={m.statement.statement_id for m in pair} if len(pair) == 2 else set())
         if len(pair) == 2:
             st.html(render.explanation(group.explanation))
         links_panel(view)
@@ -104,14 +105,32 @@ def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> 
             review_tools(view, neighbours)
 
 
-def members_panel(view: data.GroupView, skip: set[str]) -> None:
+def reading_cards(view: data.GroupView) -> dict[str, str]:
+    """Each member's card; one in a language other than the reader's carries a reading aid:
+    the nearest statements in the reader's language, and a translation where a backend is set."""
+    reader = state.reading_language()
+    foreign = [m for m in view.members if reader and m.statement.language != reader]
+    aid = state.reading_aid([m.statement.statement_id for m in foreign], reader) if foreign else {}
+    translated: dict[str, str] = {}
+    note = ""
+    for language in sorted({m.statement.language for m in foreign}):
+        members = [m for m in foreign if m.statement.language == language]
+        texts, note = state.translations([m.statement.text for m in members], language, reader)
+        translated.update(zip((m.statement.statement_id for m in members), texts))
+    return {m.statement.statement_id: render.statement_card(
+        m, reader=reader, nearest=aid.get(m.statement.statement_id, ()),
+        translation=translated.get(m.statement.statement_id, ""), translation_note=note if m in foreign else "")
+        for m in view.members}
+
+
+def members_panel(view: data.GroupView, cards: dict[str, str], skip: set[str]) -> None:
     members = [m for m in view.members if m.statement.statement_id not in skip]
     start, end = state.paginate(len(members), MEMBERS_PER_PAGE, f"members-{view.group.group_id}")
     shown = members[start:end]
     for row in range(0, len(shown), MEMBER_COLUMNS):
         for column, member in zip(st.columns(MEMBER_COLUMNS), shown[row:row + MEMBER_COLUMNS]):
             with column:
-                st.html(render.statement_card(member))
+                st.html(cards[member.statement.statement_id])
 
 
 def links_panel(view: data.GroupView) -> None:
@@ -128,13 +147,30 @@ def links_panel(view: data.GroupView) -> None:
         summary.html(render.link_summary(link_view, texts))
         decision = link_view.decision
         if decision is None:
-            first.button("Accept", key=f"accept-{group_id}-{a}-{b}", on_click=state.decide,
-                         args=("Link accepted", "accept_link", a, b), help="These two statements state the same fact")
-            second.button("Reject", key=f"reject-{group_id}-{a}-{b}", on_click=state.decide,
-                          args=("Link rejected", "reject_link", a, b), help="Never group these two together")
+            first.button("Accept", key=f"accept-{group_id}-{a}-{b}", on_click=state.propose_link,
+                         args=("accept_link", a, b), help="These two statements state the same fact: see what it "
+                                                          "changes, then confirm")
+            second.button("Reject", key=f"reject-{group_id}-{a}-{b}", on_click=state.propose_link,
+                          args=("reject_link", a, b), help="Never group these two together: see what it changes, "
+                                                           "then confirm")
+            pending = st.session_state.get(state.PENDING_LINK)
+            if pending is not None and pending[1:] == (a, b):
+                link_preview(group_id, *pending)
         else:
             first.button("Undo", key=f"undo-link-{group_id}-{a}-{b}", on_click=state.decide,
                          args=("Decision undone", "undo", decision.decision_id))
+
+
+def link_preview(group_id: str, kind: str, a: str, b: str) -> None:
+    """A link decision's effects, shown before it is made, with Confirm and Cancel."""
+    verb = "Accepting" if kind == "accept_link" else "Rejecting"
+    effects = state.link_effects(kind, a, b)
+    with st.container(border=True, key=f"preview-{group_id}-{a}-{b}"):
+        st.html(render.decision_effects(f"{verb} this link", effects))
+        confirm, cancel = st.columns(2)
+        confirm.button(f"Confirm: {'accept' if kind == 'accept_link' else 'reject'}", type="primary",
+                       key=f"confirm-{group_id}-{a}-{b}", on_click=state.confirm_link, args=(kind, a, b))
+        cancel.button("Cancel", key=f"cancel-{group_id}-{a}-{b}", on_click=state.cancel_link)
 
 
 def review_tools(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from workbench import WorkbenchError
+from workbench.errors import ModelUnavailableError
 from workbench.ui import render, state
 
 
@@ -20,12 +21,21 @@ def describe_model(model: str) -> str:
     return f"{name} - {reads}" if reads else name
 
 
+def in_words(error: WorkbenchError) -> str:
+    """The error for someone on this page: a model that cannot be loaded gets this page's
+    advice instead of the command line's flags."""
+    if isinstance(error, ModelUnavailableError):
+        return (f"{error.problem}. Choose a model from the list, or type the folder of a sentence-transformers "
+                "model on this machine.")
+    return str(error)
+
+
 def _apply(overrides: dict) -> None:
     try:
         with st.spinner("Saving the settings and analysing the workspace again…"), state.locked() as wb:
             wb.apply_settings(overrides)
     except WorkbenchError as error:
-        state.flash("error", f"Not applied: {error}")
+        state.flash("error", f"Not applied: {in_words(error)}")
     else:
         state.flash("success", "Settings saved to this workspace and the analysis re-run with them; "
                                "your review decisions were kept.")
@@ -72,7 +82,7 @@ def settings_panel() -> None:
             with st.spinner("Grouping again with these settings (nothing is saved)…"), state.locked() as wb:
                 result = wb.preview_settings(overrides)
         except WorkbenchError as error:
-            st.error(render.markdown_literal(f"Cannot preview: {error}"))
+            st.error(render.markdown_literal(f"Cannot preview: {in_words(error)}"))
             return
         st.session_state[state.SETTINGS_PREVIEW] = {"overrides": overrides, "result": result}
     stored = st.session_state.get(state.SETTINGS_PREVIEW)
