@@ -185,9 +185,17 @@ def test_groups_are_paginated(open_app, sample_workspace, library):
     total = len(library(sample_workspace).groups())
     app = open_app(sample_workspace)
     assert len(group_cards(app)) == 5 < total  # one page of five, never all
+    first_page = group_cards(app)
     app.pagination(key="groups_page").select(2)
     run_and_check(app)
     assert "CONFLICT" not in page_html(app)
+    second_page = group_cards(app)
+    [below] = [p for p in app.get("pagination") if "-below-" in p.key]
+    assert below.value == 2  # the pager under the list follows
+    below.select(1)  # and leads: back to page 1 from the bottom
+    run_and_check(app)
+    [above] = [p for p in app.get("pagination") if p.key.startswith("groups_page") and "-below-" not in p.key]
+    assert group_cards(app) == first_page != second_page and above.value == 1
 
 
 def test_a_link_to_one_group_shows_only_that_group(open_app, sample_workspace, library):

@@ -385,10 +385,11 @@ def _pager_key(key: str) -> str:
     return key if round_ == 0 else f"{key}-{round_}"
 
 
-def first_page(key: str) -> None:
-    """Go back to page 1 (after a filter change): a fresh pager widget, since a widget's value
-    cannot be set through session state without Streamlit warning about its default."""
+def first_page(key: str, page: int = 1) -> None:
+    """Go to ``page`` (1 after a filter change): a fresh pager widget starting there, since a
+    widget's value cannot be set through session state without Streamlit warning about its default."""
     st.session_state[f"{key}__round"] = st.session_state.get(f"{key}__round", 0) + 1
+    st.session_state[f"{key}__start"] = page
 
 
 def paginate(total: int, size: int, key: str) -> tuple[int, int]:
@@ -396,9 +397,20 @@ def paginate(total: int, size: int, key: str) -> tuple[int, int]:
     pages = max(1, -(-total // size))
     if st.session_state.get(_pager_key(key), 1) > pages:
         first_page(key)  # rows went away (a filter, a merge): start again from a page that exists
-    page = st.pagination(pages, key=_pager_key(key)) if pages > 1 else 1
+    page = st.pagination(pages, key=_pager_key(key), default=min(st.session_state.get(f"{key}__start", 1), pages)) \
+        if pages > 1 else 1
     start = (page - 1) * size
     return start, min(start + size, total)
+
+
+def pager_below(total: int, size: int, key: str, page: int) -> None:
+    """A second page picker under a long list, showing ``page`` as the one above does: choosing
+    a page here moves both (each is then a fresh widget starting on it)."""
+    pages = max(1, -(-total // size))
+    if pages <= 1:
+        return
+    below = f"{_pager_key(key)}-below-{page}"  # a new widget per page shown above: it starts there
+    st.pagination(pages, key=below, default=page, on_change=lambda: first_page(key, st.session_state[below]))
 
 
 def analyst() -> str:

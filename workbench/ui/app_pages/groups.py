@@ -277,3 +277,4 @@ for story_id, group_view in zip(page_rows["story_id"], page_views):
         summary = story_summary.loc[story_id] if story_id in story_summary.index else None
         st.html(render.story_header(story_id, summary))
     group_card(group_view, page_views)
+state.pager_below(len(rows), size, state.GROUPS_PAGE, start // size + 1)
