@@ -39,6 +39,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
+from urllib.parse import urlsplit
 
 from .clean import normalise_newlines, words
 from .errors import InputError
@@ -716,8 +717,6 @@ def _sniff(header_line: str, path: Path) -> type[csv.Dialect] | csv.Dialect:
 def web_address(url: str) -> str:
     """``url`` if it is an http(s) address with a host, else "": a ``javascript:`` or ``data:``
     link taken from an article must never become a link a fact-checker clicks."""
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(url.strip())
     except ValueError:

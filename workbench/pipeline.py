@@ -725,7 +725,7 @@ class Workbench:
 
     def reading_language(self, analyst: str) -> str:
         """The language ``analyst`` reads the workspace in ("" when not chosen), kept in the workspace."""
-        return self.store.get_meta(f"analyst:{analyst}:reading_language") or "" if analyst else ""
+        return (self.store.get_meta(f"analyst:{analyst}:reading_language") or "") if analyst else ""
 
     def set_reading_language(self, analyst: str, language: str) -> None:
         """Keep ``analyst``'s reading language with their name, for their next session."""

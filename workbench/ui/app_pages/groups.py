@@ -87,18 +87,18 @@ def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> 
     with st.container(border=True, key=f"group-{group.group_id}"):
         st.html(render.group_header(view, state.analyst()))
         pair = view.key_members()
-        if len(pair) == 2:
+        if pair:
             # The two statements that disagree come first, side by side, with why they conflict.
             st.html(render.conflict_heading(view.key_pair))
             for column, member in zip(st.columns(2), pair):
                 with column:
                     st.html(cards[member.statement.statement_id])
-            if len(view.members) > 2:
-                st.markdown(f"**The other {len(view.members) - 2} statements of this group**")
+            if len(view.members) > len(pair):
+                st.markdown(f"**The other {len(view.members) - len(pair)} statements of this group**")
         else:
             st.html(render.explanation(group.explanation))
-        members_panel(view, cards, skip={m.statement.statement_id for m in pair} if len(pair) == 2 else set())
-        if len(pair) == 2:
+        members_panel(view, cards, skip={m.statement.statement_id for m in pair})
+        if pair:  # the whole group's verdict, below its statements
             st.html(render.explanation(group.explanation))
         links_panel(view)
         with st.expander("Review this group: verdict, note, move, split, merge, undo"):
@@ -112,14 +112,15 @@ def reading_cards(view: data.GroupView) -> dict[str, str]:
     foreign = [m for m in view.members if reader and m.statement.language != reader]
     aid = state.reading_aid([m.statement.statement_id for m in foreign], reader) if foreign else {}
     translated: dict[str, str] = {}
-    note = ""
+    why_not: dict[str, str] = {}  # language -> why its statements have no translation
     for language in sorted({m.statement.language for m in foreign}):
         members = [m for m in foreign if m.statement.language == language]
-        texts, note = state.translations([m.statement.text for m in members], language, reader)
+        texts, why_not[language] = state.translations([m.statement.text for m in members], language, reader)
         translated.update(zip((m.statement.statement_id for m in members), texts))
     return {m.statement.statement_id: render.statement_card(
         m, reader=reader, nearest=aid.get(m.statement.statement_id, ()),
-        translation=translated.get(m.statement.statement_id, ""), translation_note=note if m in foreign else "")
+        translation=translated.get(m.statement.statement_id, ""),
+        translation_note=why_not.get(m.statement.language, "") if reader else "")
         for m in view.members}
 
 
