@@ -126,6 +126,9 @@ def test_evidence_table_carries_figures_sources_and_relations(analysed_samples, 
     assert all(text in readings for text, readings in zip(shells["quantity_text"], shells["all_quantities"]))
     figures = shells["group_figures"].iloc[0]
     assert "1,000,000" in figures and "5,000,000" in figures and " vs " in figures
+    # the French source doubts its million: the figures line says so beside who said it
+    assert "(fr; les renseignements de la République de Corée, with doubt («il a été signalé», «peuvent être»))" \
+        in figures
     workbook = pd.read_excel(tmp_path / "evidence.xlsx", sheet_name=None)
     assert set(workbook) == {"statements", "groups", "stories", "decisions"} and len(workbook["groups"]) == len(rows)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import pandas as pd
 
-from .attribution import summarize_hedging
+from .attribution import sources_in_words, summarize_hedging
 from .model import Claims
 from .verdicts import COMPARABLE_KINDS, RELATION_ORDER, describe_quantity
 
@@ -258,8 +258,11 @@ def group_figures(group, statements, claims, compared: set[str]) -> str:
             continue
         for quantity in found.quantities:
             if quantity.unit_key in compared and quantity.kind in COMPARABLE_KINDS:
-                who = found.attributions[0].text if found.attributions else "source not named"
-                parts.append(f"{describe_quantity(quantity)} ({statements[statement_id].language}; {who})")
+                language = statements[statement_id].language
+                # Who said it, with the statement's own doubts: a hedged figure is never shown as asserted.
+                who = (sources_in_words(found.attributions[:1], found.hedges, language) if found.attributions
+                       else sources_in_words([], found.hedges, language) or "source not named")
+                parts.append(f"{describe_quantity(quantity)} ({language}; {who})")
                 break
     distinct = list(dict.fromkeys(parts))
     shown = " vs ".join(distinct[:FIGURES_SHOWN])
