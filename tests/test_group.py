@@ -69,14 +69,28 @@ def test_groups_span_articles_and_explain_their_links(analysed_samples):
 
 
 def test_grouping_quality_against_the_gold(analysed_samples):
-    """Regression floor for the figures reported in the README (benchmarks/bench_grouping.py)."""
+    """Regression floors for the figures reported in the README (benchmarks/bench_grouping.py).
+
+    groups.json is topic-level: it puts all four shells statements in one slot. Since two claims
+    merge only when all their versions back it (group.merge_margin), the shells statements form
+    two claims, as the fact-level gold (claims.json, written without looking at any grouping)
+    has them: the 2022 shells and rockets US officials described, and the shell counts. The
+    topic-level floor was lowered with that change (precision 0.5 to 0.42, claim recall 0.28
+    to 0.17, recall 0.13 to 0.08); the real-news benchmark's precision rose from 0.77 to 0.93.
+    Neither is the issue's target for the samples (precision 0.8, recall 0.7 against our gold).
+    """
     statements = analysed_samples.statements()
+    article_of = {s.statement_id: s.article_id for s in statements}
     gold = load_gold(GOLD, analysed_samples.articles(), statements)
-    scores = score_grouping(analysed_samples.groups(), gold, {s.statement_id: s.article_id for s in statements})
+    scores = score_grouping(analysed_samples.groups(), gold, article_of)
     # must_group's factories pair names one of four Romanian sentences of the tour; with one
     # statement per article per claim, the fact-level test above checks that claim instead.
     assert scores.must_group_found >= scores.must_group_total - 1
-    assert scores.precision >= 0.5 and scores.claim_recall >= 0.28 and scores.recall >= 0.13
+    assert scores.precision >= 0.42 and scores.claim_recall >= 0.17 and scores.recall >= 0.08
+    facts = score_grouping(analysed_samples.groups(), load_gold(GOLD.with_name("claims.json"),
+                                                                analysed_samples.articles(), statements), article_of)
+    assert facts.must_group_found == facts.must_group_total  # the shells counts, 1 million against 5 million
+    assert facts.precision >= 0.28 and facts.claim_recall >= 0.21
 
 
 def test_same_input_gives_the_same_groups(analysed_samples, make_workbench, samples_dir):

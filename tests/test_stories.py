@@ -149,3 +149,61 @@ def test_many_articles_are_measured_against_their_likely_neighbours_only_with_th
     assert np.allclose(sparse[measured], dense[measured], atol=1e-5)
     same_topic = np.array([[int(a[1:]) % 6 == int(b[1:]) % 6 for b in ids] for a in ids])
     assert measured[same_topic].all()  # every pair of one topic is among the likely neighbours
+
+
+def claims_of(alignment, statement_ids) -> list[set[str]]:
+    parent = {sid: sid for sid in statement_ids}
+
+    def root(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for link in alignment.links:
+        parent[root(link.source_id)] = root(link.target_id)
+    members: dict[str, set[str]] = {}
+    for sid in statement_ids:
+        members.setdefault(root(sid), set()).add(sid)
+    return sorted((m for m in members.values() if len(m) > 1), key=sorted)
+
+
+def two_outlets(cross: float):
+    """Outlet A's fact x in two languages (a1, a2), outlet B's fact y in two (b1, b2); a1 and b1
+    are each other's only candidate, at a closeness set by ``cross`` (0: x and y are different
+    facts that only a1 and b1 happen to phrase alike; 1: x and y are one fact)."""
+    x, y = np.eye(4)[0], np.eye(4)[1]
+    vectors = np.vstack([unit(x + 0.3 * y), unit(x + 0.05 * np.eye(4)[2]),
+                         unit(y + 0.3 * x + cross * x), unit(y + 0.05 * np.eye(4)[3] + cross * x)])
+    data = GroupingInput(statement_ids=["a1", "a2", "b1", "b2"], article_ids=["A1", "A2", "B1", "B2"],
+                         languages=["fr", "bg", "fr", "bg"], vectors=vectors, evidence=[Evidence()] * 4)
+    return data, {article: "s" for article in data.article_ids}
+
+
+def test_one_chance_pair_does_not_pour_one_claim_into_another() -> None:
+    data, story_of = two_outlets(cross=0.0)
+    thresholds = {"suggested": 0.5, "confirmed": 0.9}
+    alignment = story_claim_links(data, data.vectors, story_of, GroupConfig(k=2), thresholds)
+    assert claims_of(alignment, data.statement_ids) == [{"a1", "a2"}, {"b1", "b2"}]
+    assert alignment.stats["pairs_left_out_claims_apart"] >= 1
+    # without the claim-level test the single a1-b1 pair merges the two facts
+    merged = story_claim_links(data, data.vectors, story_of, GroupConfig(k=2, merge_margin=0.0), thresholds)
+    assert claims_of(merged, data.statement_ids) == [{"a1", "a2", "b1", "b2"}]
+
+
+def test_two_outlets_telling_one_fact_make_one_claim() -> None:
+    data, story_of = two_outlets(cross=3.0)  # every version of y is now close to every version of x
+    alignment = story_claim_links(data, data.vectors, story_of, GroupConfig(k=2), {"suggested": 0.5, "confirmed": 0.9})
+    assert claims_of(alignment, data.statement_ids) == [{"a1", "a2", "b1", "b2"}]
+
+
+def test_differing_figures_in_one_unit_are_evidence_like_the_same_figure() -> None:
+    from workbench.group import describe_shared, shared_evidence
+
+    french = Evidence(units=frozenset({"shell"}), figures=frozenset({"1e+06 shell"}))
+    bulgarian = Evidence(units=frozenset({"shell"}), figures=frozenset({"5e+06 shell"}))
+    same = Evidence(units=frozenset({"shell"}), figures=frozenset({"1e+06 shell"}))
+    no_figure = Evidence(units=frozenset({"shell"}))
+    assert shared_evidence(french, bulgarian) == ("unit:shell", "amount:shell")
+    assert shared_evidence(french, same) == ("unit:shell", "figure:1e+06 shell")  # never both kinds
+    assert shared_evidence(french, no_figure) == ("unit:shell",)
+    assert "figures in the same unit (shell)" in describe_shared(shared_evidence(french, bulgarian))

@@ -79,6 +79,9 @@ class GroupConfig:
     # stories: group articles into stories, then align the statements of each story's articles
     # (one statement per article per claim); corpus: link nearest neighbours across the whole corpus
     method: str = "stories"
+    # two claims of a story merge only when the mean margin over all their cross pairs (a pair's
+    # cosine over its statements' usual closeness in the story) is at least this
+    merge_margin: float = 0.9
     cross_story: float = 1.25  # corpus-wide margin a link across two stories needs (the same claim quoted)
     k: int = 4  # neighbours per statement and per language for candidates and margins
     centering: bool = False  # per-language mean-centering before scoring (helps retrieval, not the samples' grouping)
@@ -298,6 +301,7 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "group.suggested": (0, 10, False),
     "group.confirmed": (0, 10, False),
     "group.cross_story": (0, 10, False),
+    "group.merge_margin": (0, 10, True),
     "group.evidence_weight": (0, 1, True),
     "group.min_words": (1, 1000, True),
     "story.threshold": (0, 1, False),

@@ -276,10 +276,22 @@ def statement_evidence(statements: Sequence, claims: dict, resolver) -> list[Evi
 
 
 def shared_evidence(a: Evidence, b: Evidence) -> tuple[str, ...]:
+    """What two statements share: counted units, rare names, the same figure, or differing
+    figures in one unit (``amount:``; "over a million shells" and "nearly five million shells"
+    report the same quantity, which is what the verdict compares, so a conflicting figure
+    counts for as much as an agreeing one)."""
     shared = [f"unit:{u}" for u in sorted(a.units & b.units)]
     shared += [f"name:{n}" for n in sorted(a.names & b.names)]
-    shared += [f"figure:{f}" for f in sorted(a.figures & b.figures)]
+    same = a.figures & b.figures
+    shared += [f"figure:{f}" for f in sorted(same)]
+    agreed = _figure_units(same)
+    shared += [f"amount:{u}" for u in sorted((_figure_units(a.figures) & _figure_units(b.figures)) - agreed)]
     return tuple(shared)
+
+
+def _figure_units(figures: Iterable[str]) -> set[str]:
+    """The units of figures written as '<value> <unit>'."""
+    return {figure.partition(" ")[2] for figure in figures}
 
 
 def describe_shared(shared: Sequence[str]) -> str:
@@ -300,6 +312,8 @@ def describe_shared(shared: Sequence[str]) -> str:
     for figure in by_kind.get("figure", ()):
         value, _, unit = figure.partition(" ")
         words.append(f"the same figure ({format_figure(float(value))} {unit})")
+    if by_kind.get("amount"):
+        words.append("figures in the same unit (" + ", ".join(by_kind["amount"]) + ")")
     if by_kind.get("analyst"):
         words.append("linked by an analyst")
     return "; ".join(words) or "nothing beyond the wording"
@@ -397,27 +411,32 @@ class Alignment:
     stats: dict[str, int]
 
 
-def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int,
-                evidence: Sequence[Evidence] = (), weight: float = 0.0) -> list[tuple[int, int, float, float]]:
-    """Mutual-best statement pairs between every two articles of one story.
-
-    For articles A and B, the cosine matrix of their statements is scored with the ratio
-    margin of vecalign (Thompson & Koehn 2019) and Artetxe & Schwenk (2019): a pair's
-    cosine over the mean cosine of each side's ``k`` nearest statements in the story's
-    other articles (the whole story, so a two-line article's statements do not look
-    unusually close to their few candidates), plus ``weight`` per kind of evidence the two share (a counted unit, a rare
-    name, a figure). A pair is a candidate only if each side is the other's best match
-    (the same fact is told once per article), so a statement close to everything in the
-    story does not link to all of it. Returns ``(row_a, row_b, cosine, margin)``.
-    """
-    found = []
+def usual_in_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int) -> dict[int, float]:
+    """Each statement's mean cosine to its ``k`` nearest statements in the story's other articles."""
     articles = sorted(rows_of)
     story_rows = np.concatenate([rows_of[a] for a in articles])
     owners = np.concatenate([[i] * len(rows_of[a]) for i, a in enumerate(articles)])
     story_sims = space[story_rows] @ space[story_rows].T
     story_sims[owners[:, None] == owners[None, :]] = -np.inf  # other articles only
     k_story = max(1, min(k, int((owners[None, :] != owners[:, None]).sum(axis=1).min())))
-    usual_of = dict(zip(story_rows.tolist(), (-np.sort(-story_sims, axis=1)[:, :k_story]).mean(axis=1).tolist()))
+    return dict(zip(story_rows.tolist(), (-np.sort(-story_sims, axis=1)[:, :k_story]).mean(axis=1).tolist()))
+
+
+def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, usual_of: dict[int, float], k: int,
+                evidence: Sequence[Evidence] = (), weight: float = 0.0) -> list[tuple[int, int, float, float]]:
+    """Mutual-best statement pairs between every two articles of one story.
+
+    For articles A and B, the cosine matrix of their statements is scored with the ratio
+    margin of vecalign (Thompson & Koehn 2019) and Artetxe & Schwenk (2019): a pair's
+    cosine over the mean cosine of each side's ``k`` nearest statements in the story's
+    other articles (``usual_of``, from :func:`usual_in_story`: the whole story, so a two-line
+    article's statements do not look unusually close to their few candidates), plus ``weight`` per kind of evidence the two share (a counted unit, a rare
+    name, a figure). A pair is a candidate only if each side is the other's best match
+    (the same fact is told once per article), so a statement close to everything in the
+    story does not link to all of it. Returns ``(row_a, row_b, cosine, margin)``.
+    """
+    found = []
+    articles = sorted(rows_of)
     for i, article_a in enumerate(articles):
         rows_a = rows_of[article_a]
         for article_b in articles[i + 1:]:
@@ -451,12 +470,15 @@ def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int,
 
 
 def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str, str], config: GroupConfig,
-                      thresholds: dict[str, float], corpus_links: Sequence[Link] = ()) -> Alignment:
+                      thresholds: dict[str, float], corpus_links: Sequence[Link] = (),
+                      corpus_usual: np.ndarray | None = None) -> Alignment:
     """Claim links inside each story, plus the few across stories that clear a much stricter bar.
 
     Pairs are taken strongest first into claim groups that hold at most one statement per
     article: a pair that would put two statements of one article into one claim is left out
-    (counted in ``stats``), which is what keeps a story from collapsing into one group.
+    (counted in ``stats``), which is what keeps a story from collapsing into one group. A pair
+    that would join two claims must also be backed by all their statements
+    (:func:`_claims_agree`, ``group.merge_margin``).
     Cross-story links come from the corpus-wide candidates (``corpus_links``), mutual and
     at least ``group.cross_story`` on their own scale: the same claim quoted in another story.
     """
@@ -465,11 +487,17 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
         rows_by_story[story_of.get(article, article)][article].append(row)
     evidence = data.evidence or [Evidence()] * len(data.statement_ids)
     proposals: list[tuple[float, Link, int, int]] = []
+    # Each row's usual closeness: to its story's other articles, else (a story of one article,
+    # reached only by a cross-story link) to the whole corpus.
+    usual = np.array(corpus_usual if corpus_usual is not None else np.ones(len(data.statement_ids)), dtype=np.float32)
     for story in sorted(rows_by_story):
         rows_of = {article: np.array(rows) for article, rows in rows_by_story[story].items()}
         if len(rows_of) < 2:
             continue
-        for a, b, cosine, margin in align_story(rows_of, space, config.k, evidence, config.evidence_weight):
+        story_usual = usual_in_story(rows_of, space, config.k)
+        usual[list(story_usual)] = list(story_usual.values())
+        for a, b, cosine, margin in align_story(rows_of, space, story_usual, config.k, evidence,
+                                                config.evidence_weight):
             shared = shared_evidence(evidence[a], evidence[b])
             score = margin + evidence_bonus(shared, config.evidence_weight)
             if score < thresholds["suggested"]:
@@ -493,6 +521,7 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
     proposals.sort(key=lambda item: (-item[0], item[1].key))
     parent = list(range(len(data.statement_ids)))
     articles_in = {row: {data.article_ids[row]} for row in range(len(data.statement_ids))}
+    members = {row: [row] for row in range(len(data.statement_ids))}
 
     def root(row: int) -> int:
         while parent[row] != row:
@@ -500,20 +529,45 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
             row = parent[row]
         return row
 
-    links, blocked = [], 0
+    links, blocked, apart = [], 0, 0
     for _, link, a, b in proposals:
         root_a, root_b = root(a), root(b)
         if root_a != root_b:
             if articles_in[root_a] & articles_in[root_b]:
                 blocked += 1  # would put two statements of one article into one claim
                 continue
+            if not _claims_agree(members[root_a], members[root_b], space, usual, config.merge_margin):
+                apart += 1
+                continue
             parent[root_b] = root_a
             articles_in[root_a] |= articles_in.pop(root_b)
+            members[root_a] += members.pop(root_b)
         links.append(link)
     links.sort(key=lambda link: link.key)
     stats = {"aligned_pairs": len(proposals) - cross, "cross_story_candidates": cross,
-             "pairs_left_out_one_per_article": blocked}
+             "pairs_left_out_one_per_article": blocked, "pairs_left_out_claims_apart": apart}
     return Alignment(links=links, stats=stats)
+
+
+def _claims_agree(claim_a: Sequence[int], claim_b: Sequence[int], space: np.ndarray, usual: np.ndarray,
+                  cut: float) -> bool:
+    """Whether two claims may merge: the mean margin over all their cross pairs is at least ``cut``.
+
+    One strong pair starts a claim, but it is not enough to join two claims that several
+    articles already tell: two outlets' reports of one event hold sentences that are each
+    other's best match by chance ("25 cm of rain in Mexico", "landfall on Monday
+    afternoon"), and one such pair would pour the four versions of one fact into the four
+    of another (average linkage at the level of claims). A margin here is a pair's cosine
+    over the mean usual closeness of its two statements, as in :func:`align_story`: when
+    two claims are one fact, every version of one is about as close to every version of
+    the other as to its own nearest statements.
+    """
+    if len(claim_a) == 1 and len(claim_b) == 1:
+        return True  # a single pair has passed the link's own bar
+    rows_a, rows_b = np.asarray(claim_a), np.asarray(claim_b)
+    margins = (space[rows_a] @ space[rows_b].T) / np.maximum((usual[rows_a, None] + usual[None, rows_b]) / 2,
+                                                               DENOMINATOR_FLOOR)
+    return float(margins.mean()) >= cut
 
 
 def _tier(base: float, score: float, thresholds: dict[str, float]) -> str:
@@ -794,7 +848,7 @@ def group_statements(
             # links are kept, at group.cross_story.
             corpus, means, space, hubs, gated = candidate_links(data, config, index_config,
                                                                 {**thresholds, "suggested": config.cross_story})
-            alignment = story_claim_links(data, space, story_of or {}, config, thresholds, corpus)
+            alignment = story_claim_links(data, space, story_of or {}, config, thresholds, corpus, hubs)
             candidates, alignment_stats = alignment.links, alignment.stats
         else:
             candidates, means, _, hubs, gated = candidate_links(data, config, index_config, thresholds)
