@@ -198,7 +198,7 @@ def test_a_statement_with_two_figures_is_compared_by_its_closest_one():
     assert differs.relation == "conflicts"
 
 
-def test_a_single_count_of_something_unnamed_is_compared_but_several_are_not():
+def test_a_single_count_of_something_unnamed_is_compared_as_the_same_thing():
     # "matchs" and "мача" are not in the unit lexicon: each statement's one such count is the same thing
     french = view("Les Rangers ont perdu pour la deuxième fois en 18 matchs.", "fr", "a1")
     planted = view("Рейнджърс загуби за втори път в 90 мача.", "bg", "a2")
@@ -208,6 +208,21 @@ def test_a_single_count_of_something_unnamed_is_compared_but_several_are_not():
     assert agreeing.relation == "corroborates" and "only count" in agreeing.explanation
     several = view("Trei bărbați, în vârstă de 33, 34 și 39 de ani, au fost arestați.", "ro", "a4")
     assert not any(q.unit_key == "unnamed count" for q in several.quantities)
+
+
+def test_several_unnamed_counts_are_compared_by_size_only_with_a_version_giving_as_many():
+    # NTREX: "Ayr 38-17 Melrose" with the 38 multiplied by 5 in one version
+    french = view("Ayr 38 - 17 Melrose : Ayr reste invaincu", "fr", "a1")
+    planted = view("«Ейр» 190 - 17 «Мелроуз»: непереможені «Ейр» піднімаються вгору", "uk", "a2")
+    same = view("Еър 38-17 Мелроуз: Непобедимите Еър поведоха в класирането", "bg", "a3")
+    conflict = relate("g", french, planted, tolerance=0.10)
+    assert conflict.relation == "conflicts", conflict.explanation
+    assert "«190»" in conflict.explanation and "2 counts of things the unit lexicon does not name" in conflict.explanation
+    assert relate("g", french, same, tolerance=0.10).relation == "corroborates"
+    reordered = view("Melrose 17, Ayr 38: Ayr reste invaincu", "fr", "a4")  # another order of words, same figures
+    assert relate("g", same, reordered, tolerance=0.10).relation == "corroborates"
+    fewer = view("Еър победи Мелроуз с 38 точки", "bg", "a5")  # one count against two: nothing to line up
+    assert relate("g", french, fewer, tolerance=0.10).relation != "conflicts"
 
 
 def test_a_pronoun_is_not_shown_as_a_source_and_doubt_qualifies_the_source():

@@ -79,13 +79,21 @@ UNNAMED_COUNT = "unnamed count"
 
 def view_of(statement: Statement, claims: Claims | None) -> StatementView:
     """What the verdict stage compares. A count whose noun the unit lexicon does not know ("18
-    matchs", "90 мача") is compared only when it is the statement's one such count: in a claim
-    group, two versions of one fact each giving a single unnamed count give it for the same thing."""
+    matchs", "90 мача") is compared as the statement's one such count: in a claim group, two
+    versions of one fact each giving a single unnamed count give it for the same thing. A
+    statement with several ("Ayr 38 - 17 Melrose", "a record of 18-7 with 300 strikeouts")
+    has each keyed by its rank in size and their number, so it is compared only with a
+    version giving as many, smallest with smallest: the order of size survives translation
+    and reordering, where the order of words need not."""
     claims = claims or Claims()
     comparable = tuple(q for q in claims.quantities if q.kind in COMPARABLE_KINDS and q.unit_key)
     unnamed = [q for q in claims.quantities if q.kind == "count" and not q.unit_key and q.value is not None]
     if len(unnamed) == 1:
         comparable += (replace(unnamed[0], unit_key=UNNAMED_COUNT),)
+    elif unnamed:
+        ranked = sorted(unnamed, key=lambda q: (q.value, q.start))
+        comparable += tuple(replace(q, unit_key=f"{UNNAMED_COUNT}, no. {rank} of {len(ranked)} by size")
+                            for rank, q in enumerate(ranked, 1))
     attribution = claims.attributions[0].text if claims.attributions else ""
     return StatementView(
         statement=statement,
@@ -248,8 +256,13 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         # The strongest finding speaks for the pair: any conflict, else agreement, else vagueness.
         key, qa, qb, relation, why, figure_details = min(outcomes, key=lambda o: RELATION_ORDER.index(o[3]))
         details["figures"] = figure_details
-        unit = ("each statement's only count, of something the unit lexicon does not name"
-                if key == UNNAMED_COUNT else f"same unit ({key})")
+        if key == UNNAMED_COUNT:
+            unit = "each statement's only count, of something the unit lexicon does not name"
+        elif key.startswith(UNNAMED_COUNT):
+            unit = (f"each statement gives {key.rsplit(' of ', 1)[1].split()[0]} counts of things the unit lexicon "
+                    "does not name, compared in order of size")
+        else:
+            unit = f"same unit ({key})"
         explanation = (
             f"«{qa.text}» ({a.statement.language}) reads {describe_quantity(qa)}; "
             f"«{qb.text}» ({b.statement.language}) reads {describe_quantity(qb)}; {unit}; {why}."
