@@ -207,3 +207,24 @@ def test_differing_figures_in_one_unit_are_evidence_like_the_same_figure() -> No
     assert shared_evidence(french, same) == ("unit:shell", "figure:1e+06 shell")  # never both kinds
     assert shared_evidence(french, no_figure) == ("unit:shell",)
     assert "figures in the same unit (shell)" in describe_shared(shared_evidence(french, bulgarian))
+
+
+def test_a_second_figure_for_one_counted_thing_joins_a_reprinted_claim() -> None:
+    # a1 and its reprint a2 (two French outlets) are one claim; b1 (Bulgarian) counts the same
+    # shells with another figure but is worded far from both: it still joins, or the conflict
+    # between one million and five million would go unseen.
+    x, y = np.eye(4)[0], np.eye(4)[1]
+    vectors = np.vstack([unit(x + 0.05 * np.eye(4)[2]), unit(x + 0.05 * np.eye(4)[3]), unit(x + 2 * y)])
+    million = Evidence(units=frozenset({"shell"}), figures=frozenset({"1e+06 shell"}))
+    five_million = Evidence(units=frozenset({"shell"}), figures=frozenset({"5e+06 shell"}))
+    thresholds = {"suggested": 0.5, "confirmed": 0.9}
+
+    def claims(evidence):
+        data = GroupingInput(statement_ids=["a1", "a2", "b1"], article_ids=["A1", "A2", "B1"],
+                             languages=["fr", "fr", "bg"], vectors=vectors, evidence=evidence)
+        return claims_of(story_claim_links(data, vectors, {"A1": "s", "A2": "s", "B1": "s"}, GroupConfig(k=2),
+                                           thresholds), data.statement_ids)
+
+    assert claims([million, million, five_million]) == [{"a1", "a2", "b1"}]
+    no_figure = Evidence(units=frozenset({"shell"}))
+    assert claims([million, million, no_figure]) == [{"a1", "a2"}]  # the claim-level test still applies

@@ -536,7 +536,8 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
             if articles_in[root_a] & articles_in[root_b]:
                 blocked += 1  # would put two statements of one article into one claim
                 continue
-            if not _claims_agree(members[root_a], members[root_b], space, usual, config.merge_margin):
+            if (not _claims_agree(members[root_a], members[root_b], space, usual, config.merge_margin)
+                    and not _counts_one_thing(link.shared, evidence[a].units)):
                 apart += 1
                 continue
             parent[root_b] = root_a
@@ -547,6 +548,23 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
     stats = {"aligned_pairs": len(proposals) - cross, "cross_story_candidates": cross,
              "pairs_left_out_one_per_article": blocked, "pairs_left_out_claims_apart": apart}
     return Alignment(links=links, stats=stats)
+
+
+def _counts_one_thing(shared: Sequence[str], units: frozenset[str]) -> bool:
+    """Whether a link pairs two figures for one rare counted thing, agreeing or not ("over a
+    million shells" against "nearly five million shells").
+
+    Such a pair joins its claim even when the claim's other versions are not as close: two
+    figures for the same counted thing are what the verdict compares, and the claim-level test
+    would keep them apart as soon as one side has been reprinted or retold (a French reprint of
+    the one-million report made the two French statements a claim of their own, which the
+    Bulgarian five million could then not join, and the conflict went unseen).
+    """
+    for item in shared:
+        kind, _, value = item.partition(":")
+        if (kind == "amount" and value in units) or (kind == "figure" and value.partition(" ")[2] in units):
+            return True
+    return False
 
 
 def _claims_agree(claim_a: Sequence[int], claim_b: Sequence[int], space: np.ndarray, usual: np.ndarray,
