@@ -54,6 +54,21 @@ def test_unseen_site_furniture_is_marked_and_the_article_is_not():
     assert [s.text[:20] for s in content] == ["Selon les services d", "Le Kremlin dément to", "Les analystes estime"]
 
 
+def test_a_second_headline_above_the_headline_is_content_not_a_masthead():
+    # NTREX's story about a cancer vaccine: a headline, a second headline, a standfirst; the one
+    # that shares most words with the body is taken for the headline, the others tell it too.
+    text = ("Нова ваксина срещу рак може да обучи имунната система да „вижда“ чуждите клетки\n"
+            "Ваксината обучава имунната система да разпознава чуждите клетки като част от лечението\n"
+            "Учените казват, че новата ваксина срещу рак обучава имунната система да разпознава чуждите клетки.\n"
+            "Лечението е изпитано при жена с рак на яйчниците, чиито тумори са намалели.")
+    article, statements = prepare_article(Document(text=text, origin="page", source="page", encoding="utf-8"),
+                                          Config())
+    assert not any(s.boilerplate for s in statements), [(s.text[:30], s.boilerplate_reason) for s in statements]
+    page = "Новини България\n" + text  # a site name above them still is one
+    _, statements = prepare_article(Document(text=page, origin="page", source="page", encoding="utf-8"), Config())
+    assert [s.text for s in statements if s.boilerplate] == ["Новини България"]
+
+
 def test_share_prompt_in_the_middle_does_not_swallow_the_rest_of_the_article():
     text = (
         "Primul paragraf al articolului descrie întâlnirea dintre cei doi lideri la Vladivostok.\n\n"

@@ -95,6 +95,9 @@ def _key(text: str) -> str:
 
 # -- headline --------------------------------------------------------------------------
 
+HEADLINE_OVERLAP = 0.34  # share of a leading line's stems found in the body, for it to tell the body
+
+
 def find_headline(lines: Sequence[Line], given_title: str = "", lookahead: int = 6) -> Headline:
     """Find the headline among the leading lines, the lines that repeat it, and the masthead.
 
@@ -106,24 +109,27 @@ def find_headline(lines: Sequence[Line], given_title: str = "", lookahead: int =
     """
     first_body = next((line.index for line in lines if _is_body(line)), len(lines))
     leading = [line for line in lines[: min(first_body, lookahead)]]
+    body_stems = _stems(" ".join(line.text for line in lines[first_body:]))
+
+    def tells_the_body(line: Line) -> float:
+        stems = _stems(line.text)
+        return len(stems & body_stems) / len(stems) if stems else 0.0
+
     chosen: Line | None = None
     if given_title:
         wanted = _key(given_title)
         chosen = next((line for line in lines[:lookahead] if _key(line.text).startswith(wanted)), None)
         title = given_title.strip()
     else:
-        body_stems = _stems(" ".join(line.text for line in lines[first_body:]))
         best_score = 0.0
         for line in leading:
             if line.word_count < 3 or is_credit(line.text):
                 continue
             repeated = any(_key(other.text).startswith(_key(line.text)) for other in lines[line.index + 1: lookahead + 2])
-            stems = _stems(line.text)
-            overlap = len(stems & body_stems) / len(stems) if stems else 0.0
-            score = overlap + (1.0 if repeated else 0.0)
+            score = tells_the_body(line) + (1.0 if repeated else 0.0)
             if score > best_score + 1e-9:
                 chosen, best_score = line, score
-        if best_score < 0.34:
+        if best_score < HEADLINE_OVERLAP:
             chosen = _set_off_first_line(lines, first_body)
         title = clean_statement(chosen.text) if chosen else ""
     if chosen is None:
@@ -135,7 +141,10 @@ def find_headline(lines: Sequence[Line], given_title: str = "", lookahead: int =
             repeats[other.index] = len(other.text)
         elif other.text.startswith(chosen.text):
             repeats[other.index] = len(chosen.text)
-    masthead = tuple(line.index for line in lines[: chosen.index])
+    # A line above the headline that tells the body too is a kicker or a second headline (a story
+    # given as its title and subtitle), not a site name or section label.
+    masthead = tuple(line.index for line in lines[: chosen.index]
+                     if line.word_count < 3 or tells_the_body(line) < HEADLINE_OVERLAP)
     return Headline(title=title, line=chosen.index, repeats=repeats, masthead=masthead)
 
 
