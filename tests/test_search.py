@@ -26,6 +26,16 @@ def test_a_claim_finds_its_counterpart_on_the_first_page_in_another_language(ana
     assert all(hit.language == "bg" for hit in hits)
 
 
+@pytest.mark.parametrize("query", ["Phenianul a trimis Moscovei milioane de obuze de artilerie",
+                                   "Coreea de Nord a trimis cinci milioane de obuze în Rusia"])
+def test_a_romanian_query_finds_the_bulgarian_shells_report_on_the_first_page(analysed_samples, query):
+    # issue 17, 7b: the Bulgarian match was on page 2 of the Search page (all languages; its page
+    # holds HITS_PER_PAGE = 10 hits, workbench/ui/app_pages/search.py, a Streamlit page not imported here)
+    bulgarian = sample_statement(analysed_samples, "004", "Неотдавнашен доклад на Блумбърг")
+    hits = analysed_samples.search(query, top=30)  # what the Search page asks for by default
+    assert bulgarian.statement_id in [hit.statement_id for hit in hits[:10]]
+
+
 def test_a_fact_told_in_three_languages_is_found_in_all_three_and_boilerplate_is_skipped(analysed_samples):
     hits = analysed_samples.search("North Korea has shipped millions of artillery shells to Russia", top=10)
     shells = {sample_statement(analysed_samples, prefix, start).statement_id: language for prefix, start, language in (
