@@ -80,11 +80,17 @@ def _merge(group_id: str, chosen_key: str, typed_key: str) -> None:
 
 @st.fragment
 def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> None:
-    """A fragment: paging through a big group's statements or links redraws this card only."""
+    """A fragment: paging through a big group's statements or links, or a link decision that
+    moves no statement, redraws this card only."""
     state.rerun_app_if_decided()
+    alone = state.card_changed_alone()
+    if alone:
+        view = state.group_views((view.group.group_id,))[0]
     group = view.group
     cards = reading_cards(view)
     with st.container(border=True, key=f"group-{group.group_id}"):
+        if alone:
+            state.show_flash()
         st.html(render.group_header(view, state.analyst()))
         pair = view.key_members()
         if pair:
