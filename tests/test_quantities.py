@@ -426,3 +426,20 @@ def test_fallback_never_makes_an_unknown_noun_of_a_lexicon_language_a_unit_of_ti
     assert e5_resolver.lookup("відсотками", "uk") == ""  # an inflection the lexicon misses...
     assert e5_resolver.resolve("відсотками", "uk") == "percent"  # ...still takes its unit
     assert e5_resolver.resolve("meses") == "month"  # a language without its own lexicon still gets one
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Троє чоловіків у віці 33, 34 і 39 років були заарештовані", "uk"),
+    ("Trois hommes âgés de 33, 34 et 39 ans ont été arrêtés", "fr"),
+    ("Trei bărbați, în vârstă de 33, 34 și 39 de ani, au fost arestați.", "ro"),
+])
+def test_numbers_listed_before_a_unit_count_the_same_thing(text: str, language: str) -> None:
+    # NTREX: one version named the unit once, so two ages were unnamed counts and one a duration
+    ages = [q for q in extract_quantities(text, language) if q.value in (33, 34, 39)]
+    assert [(q.value, q.unit_key) for q in ages] == [(33, "year"), (34, "year"), (39, "year")]
+    assert [text[q.start:q.end] for q in ages][:2] == ["33", "34"]  # each keeps its own span
+
+
+def test_a_listed_number_does_not_take_a_scale_word_it_does_not_have() -> None:
+    found = extract_quantities("Au fost livrate 3 și 5 milioane de obuze", "ro")
+    assert [(q.value, q.unit_key) for q in found] == [(3, ""), (5_000_000, "shell")]

@@ -135,7 +135,7 @@ import math
 import tomllib
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any, Protocol
 
@@ -1373,6 +1373,35 @@ def reading_language(text: str) -> str:
     return language if sure else "und"
 
 
+# "33, 34 and 39 years": bare numbers listed before a figure with a unit count the same thing.
+_LIST_GAP = regex.compile(r"\s*[,;]?\s*(?:(?:and|or|et|ou|și|şi|sau|і|й|та|або|и|или)\s+)?", regex.IGNORECASE)
+_LEADING_DIGITS = regex.compile(r"\d+")
+
+
+def _share_listed_units(text: str, quantities: list[Quantity]) -> list[Quantity]:
+    """Give bare numbers listed just before a figure its unit: "33, 34 і 39 років" reads three
+    ages in years, as "33, 34 et 39 ans" does, not two unnamed counts and one duration (a
+    version that names the unit once and one that repeats it then compare alike). Only plain
+    digits are listed, and only before a figure written in digits without a scale word, so
+    "3 și 5 milioane" keeps its 3 as it was."""
+    result = list(quantities)
+    for last in range(len(result) - 1, 0, -1):
+        unit = result[last]
+        digits = _LEADING_DIGITS.match(unit.text)
+        if not unit.unit_key or unit.value is None or not digits or float(digits.group()) != unit.value:
+            continue
+        first = last
+        while first > 0:
+            bare = result[first - 1]
+            if (bare.unit or bare.unit_key or bare.kind != "count" or not bare.text.isdigit()
+                    or not _LIST_GAP.fullmatch(text[bare.end:result[first].start])):
+                break
+            first -= 1
+        for position in range(first, last):
+            result[position] = replace(result[position], unit=unit.unit, unit_key=unit.unit_key, kind=unit.kind)
+    return result
+
+
 def extract_quantities(text: str, language: str, *, unit_resolver: UnitResolver | None = None) -> list[Quantity]:
     """Every quantity in ``text`` in order; offsets index ``text``. Never raises.
 
@@ -1383,7 +1412,7 @@ def extract_quantities(text: str, language: str, *, unit_resolver: UnitResolver 
         return []
     try:
         resolver = unit_resolver or _default_resolver()
-        return _Parser(text, language, _language_key(language), resolver).run()
+        return _share_listed_units(text, _Parser(text, language, _language_key(language), resolver).run())
     except Exception:  # one odd statement must not stop a 100,000-statement run
         logger.warning("quantity extraction failed for %r", text[:200], exc_info=True)
         return []
