@@ -228,3 +228,20 @@ def test_a_second_figure_for_one_counted_thing_joins_a_reprinted_claim() -> None
     assert claims([million, million, five_million]) == [{"a1", "a2", "b1"}]
     no_figure = Evidence(units=frozenset({"shell"}))
     assert claims([million, million, no_figure]) == [{"a1", "a2"}]  # the claim-level test still applies
+
+
+def test_a_claims_own_versions_join_before_another_claim_merges_into_it() -> None:
+    # x1-x3: one fact in three languages; x4: its fourth version, a little looser (a planted
+    # figure); y1, y2: a related sentence of another report. The x-y pair is stronger than x4's,
+    # so taken in score order alone y merged in first and x4 could no longer join its own claim.
+    e = np.eye(8)
+    vectors = np.vstack([unit(e[0] + 0.05 * e[2]), unit(e[0] + 0.05 * e[3]), unit(e[0] + 0.05 * e[4]),
+                         unit(e[0] + 0.6 * e[5]), unit(e[0] + 0.45 * e[1] + 0.05 * e[6]),
+                         unit(e[0] + 0.45 * e[1] + 0.05 * e[7])])
+    data = GroupingInput(statement_ids=["x1", "x2", "x3", "x4", "y1", "y2"],
+                         article_ids=["A1", "A2", "A3", "A4", "B1", "B2"],
+                         languages=["fr", "ro", "uk", "bg", "fr", "ro"], vectors=vectors, evidence=[Evidence()] * 6)
+    alignment = story_claim_links(data, vectors, {a: "s" for a in data.article_ids}, GroupConfig(k=2),
+                                  {"suggested": 0.5, "confirmed": 0.9})
+    claim = next(c for c in claims_of(alignment, data.statement_ids) if "x1" in c)
+    assert {"x1", "x2", "x3", "x4"} <= claim

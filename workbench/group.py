@@ -530,20 +530,30 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
         return row
 
     links, blocked, apart = [], 0, 0
-    for _, link, a, b in proposals:
-        root_a, root_b = root(a), root(b)
-        if root_a != root_b:
-            if articles_in[root_a] & articles_in[root_b]:
-                blocked += 1  # would put two statements of one article into one claim
-                continue
-            if (not _claims_agree(members[root_a], members[root_b], space, usual, config.merge_margin)
-                    and not _counts_one_thing(link.shared, evidence[a].units)):
-                apart += 1
-                continue
-            parent[root_b] = root_a
-            articles_in[root_a] |= articles_in.pop(root_b)
-            members[root_a] += members.pop(root_b)
-        links.append(link)
+    # Claims grow one statement at a time first; a pair that would merge two claims already
+    # told by several articles waits until every statement has had its chance to join. Taken
+    # in score order alone, a loosely related sentence of another report merged into a claim
+    # first and then kept that claim's own version in the fourth language out of it.
+    merges = []
+    for round_ in ("statements", "claims"):
+        for item in (proposals if round_ == "statements" else merges):
+            _, link, a, b = item
+            root_a, root_b = root(a), root(b)
+            if root_a != root_b:
+                if round_ == "statements" and len(members[root_a]) > 1 and len(members[root_b]) > 1:
+                    merges.append(item)
+                    continue
+                if articles_in[root_a] & articles_in[root_b]:
+                    blocked += 1  # would put two statements of one article into one claim
+                    continue
+                if (not _claims_agree(members[root_a], members[root_b], space, usual, config.merge_margin)
+                        and not _counts_one_thing(link.shared, evidence[a].units)):
+                    apart += 1
+                    continue
+                parent[root_b] = root_a
+                articles_in[root_a] |= articles_in.pop(root_b)
+                members[root_a] += members.pop(root_b)
+            links.append(link)
     links.sort(key=lambda link: link.key)
     stats = {"aligned_pairs": len(proposals) - cross, "cross_story_candidates": cross,
              "pairs_left_out_one_per_article": blocked, "pairs_left_out_claims_apart": apart}
