@@ -432,12 +432,21 @@ def test_fallback_never_makes_an_unknown_noun_of_a_lexicon_language_a_unit_of_ti
     ("Троє чоловіків у віці 33, 34 і 39 років були заарештовані", "uk"),
     ("Trois hommes âgés de 33, 34 et 39 ans ont été arrêtés", "fr"),
     ("Trei bărbați, în vârstă de 33, 34 și 39 de ani, au fost arestați.", "ro"),
+    ("Трима мъже на възраст съответно 33, 34 и 39 г. са били арестувани", "bg"),
 ])
 def test_numbers_listed_before_a_unit_count_the_same_thing(text: str, language: str) -> None:
     # NTREX: one version named the unit once, so two ages were unnamed counts and one a duration
     ages = [q for q in extract_quantities(text, language) if q.value in (33, 34, 39)]
     assert [(q.value, q.unit_key) for q in ages] == [(33, "year"), (34, "year"), (39, "year")]
     assert [text[q.start:q.end] for q in ages][:2] == ["33", "34"]  # each keeps its own span
+
+
+def test_bulgarian_g_abbreviation_is_years_after_an_age_and_the_year_marker_after_a_calendar_year() -> None:
+    age = extract_quantities("Мъжът, на 39 г., е задържан", "bg")
+    assert [(q.value, q.unit_key, q.kind) for q in age] == [(39, "year", "duration")]
+    calendar = extract_quantities("През 2019 г. бяха задържани 39 души", "bg")
+    assert [(q.value, q.kind) for q in calendar][:1] == [(2019, "year")]
+    assert "2019 г." in [ "През 2019 г. бяха задържани 39 души"[q.start:q.end] for q in calendar]
 
 
 def test_a_listed_number_does_not_take_a_scale_word_it_does_not_have() -> None:
