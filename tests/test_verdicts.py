@@ -198,6 +198,19 @@ def test_a_statement_with_two_figures_is_compared_by_its_closest_one():
     assert differs.relation == "conflicts"
 
 
+def test_versions_giving_as_many_figures_for_one_unit_compare_each_with_its_counterpart():
+    # NTREX: three ages, one multiplied by 5 in the Bulgarian version; 34 = 34 must not hide 165 against 33
+    ukrainian = view("Троє чоловіків у віці 33, 34 і 39 років були заарештовані.", "uk", "a1")
+    planted = view("Трима мъже на възраст съответно 165, 34 и 39 г. са били арестувани.", "bg", "a2")
+    same = view("Trois hommes âgés de 33, 34 et 39 ans ont été arrêtés.", "fr", "a3")
+    conflict = relate("g", ukrainian, planted, tolerance=0.10)
+    assert conflict.relation == "conflicts", conflict.explanation
+    assert "«33»" in conflict.explanation and "«165»" in conflict.explanation
+    assert relate("g", ukrainian, same, tolerance=0.10).relation == "corroborates"
+    reordered = view("Arrêtés : trois hommes de 39, 33 et 34 ans.", "fr", "a4")
+    assert relate("g", ukrainian, reordered, tolerance=0.10).relation == "corroborates"
+
+
 def test_a_single_count_of_something_unnamed_is_compared_as_the_same_thing():
     # "matchs" and "мача" are not in the unit lexicon: each statement's one such count is the same thing
     french = view("Les Rangers ont perdu pour la deuxième fois en 18 matchs.", "fr", "a1")

@@ -183,6 +183,28 @@ def compare_figures(a: Quantity, b: Quantity, tolerance: float) -> tuple[str, st
     return "conflicts", explanation, details
 
 
+def matched_figures(a: Sequence[Quantity], b: Sequence[Quantity]) -> list[tuple[Quantity, Quantity]]:
+    """Which figures of one unit in two statements are compared with each other.
+
+    Two versions giving as many figures for one thing ("33, 34 and 39 years" against "165, 34 and
+    39 years") list the same figures: each is paired with its closest counterpart, closest pairs
+    first, so one changed figure is compared with the one it replaced. A statement giving more
+    figures than the other ("first 1 million, now 5 million" against "5 million") may add a
+    figure the other leaves out: only the two closest readings are compared."""
+    candidates = sorted(((x, y) for x in a for y in b), key=lambda pair: _gap(*pair))
+    if len(a) != len(b):
+        return candidates[:1]
+    pairs: list[tuple[Quantity, Quantity]] = []
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    for x, y in candidates:
+        if id(x) not in used_a and id(y) not in used_b:
+            pairs.append((x, y))
+            used_a.add(id(x))
+            used_b.add(id(y))
+    return pairs
+
+
 def _relative_difference(x: float, y: float) -> float:
     """How far apart two figures are, relative to the larger (0 when the same)."""
     larger = max(abs(x), abs(y))
@@ -248,11 +270,9 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
     elif shared:
         outcomes = []
         for key in shared:
-            # A statement may give several figures for one thing ("first 1 million, now 5 million"):
-            # the two closest readings are compared.
-            qa, qb = min(((x, y) for x in a.quantities if x.unit_key == key for y in b.quantities if y.unit_key == key),
-                         key=lambda pair: _gap(*pair))
-            outcomes.append((key, qa, qb, *compare_figures(qa, qb, tolerance)))
+            for qa, qb in matched_figures([x for x in a.quantities if x.unit_key == key],
+                                          [y for y in b.quantities if y.unit_key == key]):
+                outcomes.append((key, qa, qb, *compare_figures(qa, qb, tolerance)))
         # The strongest finding speaks for the pair: any conflict, else agreement, else vagueness.
         key, qa, qb, relation, why, figure_details = min(outcomes, key=lambda o: RELATION_ORDER.index(o[3]))
         details["figures"] = figure_details
