@@ -245,3 +245,34 @@ def test_a_claims_own_versions_join_before_another_claim_merges_into_it() -> Non
                                   {"suggested": 0.5, "confirmed": 0.9})
     claim = next(c for c in claims_of(alignment, data.statement_ids) if "x1" in c)
     assert {"x1", "x2", "x3", "x4"} <= claim
+
+
+def test_a_line_told_in_two_sentences_joins_its_claim_as_both_and_a_neighbouring_fact_does_not() -> None:
+    # NTREX: "Climo ... penalty just before half-time. He scored and converted a solo try: 85-5."
+    # is one line in Bulgarian and Romanian and two sentences in French. One statement per
+    # article kept the second sentence (the one with the planted figure) out of its claim.
+    e = np.eye(10)
+    vectors = np.vstack([
+        unit(e[0] + e[1]), unit(e[0] + e[1] + 0.05 * e[9]),      # b1, c1: the whole line
+        unit(e[3] + 0.05 * e[6]), unit(e[3] + 0.05 * e[5]),      # b2, c2: the next line
+        unit(e[0] + 0.3 * e[1]), unit(e[1]), unit(e[3]),          # a1, a2: the line in two sentences; a3
+        unit(e[0] + e[1] + 0.05 * e[8]), unit(e[2]),              # d1: the line; d2: a fact no one else tells
+    ])
+    data = GroupingInput(statement_ids=["b1", "c1", "b2", "c2", "a1", "a2", "a3", "d1", "d2"],
+                         article_ids=["B", "C", "B", "C", "A", "A", "A", "D", "D"],
+                         languages=["bg", "ro", "bg", "ro", "fr", "fr", "fr", "uk", "uk"], vectors=vectors,
+                         evidence=[Evidence()] * 9, positions=[0, 0, 1, 1, 0, 1, 2, 0, 1])
+    story_of = {a: "s" for a in data.article_ids}
+    thresholds = {"suggested": 0.5, "confirmed": 0.9}
+    alignment = story_claim_links(data, vectors, story_of, GroupConfig(k=2), thresholds)
+    claims = claims_of(alignment, data.statement_ids)
+    assert {"b1", "c1", "d1", "a1", "a2"} in claims
+    assert {"b2", "c2", "a3"} in claims
+    assert not any("d2" in claim and len(claim) > 1 for claim in claims)
+    split = [link for link in alignment.links if "aligned:split_line" in link.shared]
+    assert [sorted((link.source_id, link.target_id))[0] for link in split] == ["a2"]
+    assert alignment.stats["split_lines_joined"] == 1
+    from workbench.group import describe_shared
+    assert "two consecutive sentences" in describe_shared(split[0].shared)
+    without = story_claim_links(data, vectors, story_of, GroupConfig(k=2, split_lines=False), thresholds)
+    assert not any("a2" in claim and len(claim) > 1 for claim in claims_of(without, data.statement_ids))

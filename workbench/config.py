@@ -82,6 +82,8 @@ class GroupConfig:
     # two claims of a story merge only when the mean margin over all their cross pairs (a pair's
     # cosine over its statements' usual closeness in the story) is at least this
     merge_margin: float = 0.9
+    # a line one version tells in two sentences joins its claim as both (see group.split_line_links)
+    split_lines: bool = True
     cross_story: float = 1.25  # corpus-wide margin a link across two stories needs (the same claim quoted)
     k: int = 4  # neighbours per statement and per language for candidates and margins
     centering: bool = False  # per-language mean-centering before scoring (helps retrieval, not the samples' grouping)

@@ -865,6 +865,7 @@ class Workbench:
             vectors=vectors[eligible] if eligible else np.zeros((0, vectors.shape[1]), np.float32),
             evidence=statement_evidence(chosen, claims, self.unit_resolver),
             names=[frozenset(name_keys(statement.text, min_length=2)) for statement in chosen],
+            positions=[statement.position for statement in chosen],
         )
         result = group_statements(data, self.config.group, self.config.index, self.thresholds,
                                   decisions, seed=self.config.seed,
