@@ -146,3 +146,8 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
                         and urlsplit(url).hostname not in {"localhost", "127.0.0.1"}})
     assert not elsewhere, f"the page asked the internet for: {elsewhere}"
     (OUTPUT / "browser-timings.json").write_text(json.dumps({k: round(v, 2) for k, v in timings.items()}), encoding="utf-8")
+    # Issue 17 aims at 2 s and 0.5 s on the samples (measured here: 1.5-3.0 s and 0.31-0.54 s on
+    # two cores). The bounds are twice the aims, so a busy runner does not fail the build, yet the
+    # 4.7-6.8 s first loads and 1.5-3 s decisions this screen once took would.
+    assert timings["first_load_s"] < 4.0, timings
+    assert timings["decision_s"] < 1.0, timings

@@ -446,7 +446,7 @@ def ui(context: click.Context, host: str, port: int, headless: bool, config: Con
         app_arguments += ["--set", assignment]
     if context.params.get("model"):
         app_arguments += ["--set", f"embed.model={context.params['model']}"]
-    command = [sys.executable, "-m", "streamlit", "run", str(app_path()), *streamlit_options(host, port, headless),
+    command = [sys.executable, "-m", "workbench.ui.serve", str(app_path()), *streamlit_options(host, port, headless),
                "--", *app_arguments]
     click.echo(f"Workbench UI for workspace {config.workspace_dir}: http://{'localhost' if host in {'127.0.0.1', 'localhost'} else host}:{port}")
     sys.exit(subprocess.call(command))
