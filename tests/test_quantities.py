@@ -426,6 +426,9 @@ def test_fallback_never_makes_an_unknown_noun_of_a_lexicon_language_a_unit_of_ti
     assert e5_resolver.lookup("відсотками", "uk") == ""  # an inflection the lexicon misses...
     assert e5_resolver.resolve("відсотками", "uk") == "percent"  # ...still takes its unit
     assert e5_resolver.resolve("meses") == "month"  # a language without its own lexicon still gets one
+    # one word is not an inflection of a two-word form: football points are not percentage points
+    assert e5_resolver.resolve("puncte", "ro") != "percentage_point"
+    assert e5_resolver.resolve("points", "fr") != "percentage_point"
 
 
 @pytest.mark.parametrize(("text", "language"), [

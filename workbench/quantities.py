@@ -632,12 +632,14 @@ class UnitResolver:
         closed classes the lexicon lists in each of its languages: there, an unknown noun takes
         one only if it looks like an inflection of a listed form (its first four letters), so
         "відсотками" is a percent, but "лунок" (golf holes, 0.916 against "month") is not 18
-        months. Counted things are open: any noun may be one."""
+        months. An inflection has as many words as its form: "puncte" (football points) is not
+        "puncte procentuale". Counted things are open: any noun may be one."""
         if code == "und" or self.kind_of(key) == "count":
             return True
+        words = len(noun.split())
         stem = _normalise(noun.strip())[:INFLECTION_PREFIX]
         forms = _read_table("units").get(key, {}).get(code, ())
-        return any(_normalise(form.rstrip("*")).startswith(stem) for form in forms)
+        return any(_normalise(form.rstrip("*")).startswith(stem) and len(form.split()) == words for form in forms)
 
     def _nearest_key(self, noun: str, code: str = "und") -> str:
         ranked = [(key, score) for key, score in self.scores(noun) if self._could_be(noun, key, code)]
