@@ -768,6 +768,17 @@ def test_search_hits_show_their_figures_sources_and_group_verdict(open_app, samp
     assert all(re.search(r"cosine \d\.\d{3}, \d\.\d{3} (above|below) what is usual", card) for card in cards)
 
 
+def test_a_hedged_search_hit_without_a_source_shows_its_doubt_as_a_statement_card_does():
+    from workbench.attribution import extract_attributions, extract_hedges
+
+    text = "Ces chiffres pourraient être de la propagande, et les livraisons auraient ralenti."
+    claims = Claims(attributions=extract_attributions(text, "fr"), hedges=extract_hedges(text, "fr"))
+    hit = render.search_hit(text, "fr", "Titre", "source", 0.8, 0.1, "")
+    hedged = render.search_hit(text, "fr", "Titre", "source", 0.8, 0.1, "", claims=claims)
+    assert "Stance:" not in hit and "<b>Stance:</b> with doubt («pourraient être», «auraient»)" in hedged
+    assert render.source_facts(claims, "fr") == [("Stance", "with doubt («pourraient être», «auraient»)")]
+
+
 def test_a_link_decision_shows_what_it_changes_before_it_is_made(open_app, sample_workspace, library):
     """The largest group: rejecting its weakest link. Nothing is stored until Confirm; Cancel
     stores nothing; what the preview said is what the decision does, and the group that keeps

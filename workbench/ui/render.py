@@ -186,6 +186,15 @@ def reading_aid(reader: str, nearest, translation: str, translation_note: str) -
     return "".join(parts)
 
 
+def source_facts(claims: Claims, language: str) -> list[tuple[str, str]]:
+    """Who said it, with the hedges that qualify it; or, with no source, the hedges alone."""
+    if claims.attributions:
+        return [("Said by", sources_in_words(claims.attributions, claims.hedges, language))]
+    if claims.hedges:
+        return [("Stance", sources_in_words([], claims.hedges, language))]
+    return []
+
+
 def statement_card(member: MemberView, *, reader: str = "", nearest=(), translation: str = "",
                    translation_note: str = "") -> str:
     """One statement of a group: language, title and source, text with its claims highlighted,
@@ -193,11 +202,7 @@ def statement_card(member: MemberView, *, reader: str = "", nearest=(), translat
     statement = member.statement
     href = safe_href(member.url)
     source = f'<a href="{href}" rel="noopener noreferrer nofollow">{esc(member.source)}</a>' if href else esc(member.source)
-    facts = []
-    if member.claims.attributions:
-        facts.append(("Said by", sources_in_words(member.claims.attributions, member.claims.hedges, statement.language)))
-    elif member.claims.hedges:
-        facts.append(("Stance", sources_in_words([], member.claims.hedges, statement.language)))
+    facts = source_facts(member.claims, statement.language)
     if member.relation:
         facts.append(("Relation", member.relation))
     scores = f"{member.member_tier}"
@@ -304,8 +309,8 @@ def search_hit(text: str, language: str, title: str, source: str, score: float, 
              f'{verdict_badge(verdict or "")}' if group_id else " · in no group")
     figures = "; ".join(f"«{q.text}» {describe_quantity(q)}" for q in claims.quantities)
     facts = f'<div class="wb-facts"><b>Figures:</b> {esc(figures)}</div>' if figures else ""
-    said = sources_in_words(claims.attributions, claims.hedges, language)
-    facts += f'<div class="wb-facts"><b>Said by:</b> {esc(said)}</div>' if claims.attributions else ""
+    facts += "".join(f'<div class="wb-facts"><b>{esc(name)}:</b> {esc(value)}</div>'
+                     for name, value in source_facts(claims, language))
     side = "above" if adjusted >= 0 else "below"
     return (f'<div class="wb-card"><span class="wb-lang">{esc(language)}</span>'
             f'{highlight(text, claim_highlights(claims))}{facts}'
