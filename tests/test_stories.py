@@ -276,3 +276,19 @@ def test_a_line_told_in_two_sentences_joins_its_claim_as_both_and_a_neighbouring
     assert "two consecutive sentences" in describe_shared(split[0].shared)
     without = story_claim_links(data, vectors, story_of, GroupConfig(k=2, split_lines=False), thresholds)
     assert not any("a2" in claim and len(claim) > 1 for claim in claims_of(without, data.statement_ids))
+
+
+def test_evidence_keys_meet_exactly_when_statements_share_evidence() -> None:
+    # align_story looks only at pairs whose keys meet: no pair with shared evidence may be missed
+    import itertools
+    import random
+
+    from workbench.group import evidence_keys, shared_evidence
+
+    rng = random.Random(5)
+    pool = [Evidence(units=frozenset(rng.sample(["shell", "tank", "missile"], rng.randint(0, 2))),
+                     names=frozenset(rng.sample(["kim", "shoigu", "blinken"], rng.randint(0, 1))),
+                     figures=frozenset(rng.sample(["1e+06 shell", "5e+06 shell", "24 hour", "3 year"], rng.randint(0, 2))))
+            for _ in range(60)]
+    for a, b in itertools.combinations(pool, 2):
+        assert bool(evidence_keys(a) & evidence_keys(b)) == bool(shared_evidence(a, b)), (a, b)

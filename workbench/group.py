@@ -291,6 +291,13 @@ def shared_evidence(a: Evidence, b: Evidence) -> tuple[str, ...]:
     return tuple(shared)
 
 
+def evidence_keys(evidence: Evidence) -> set[str]:
+    """Keys two statements have in common exactly when :func:`shared_evidence` finds something:
+    a counted unit, a rare name, or a unit of their figures (the same figure, or an amount)."""
+    return ({f"unit:{u}" for u in evidence.units} | {f"name:{n}" for n in evidence.names}
+            | {f"figure unit:{u}" for u in _figure_units(evidence.figures)})
+
+
 def _figure_units(figures: Iterable[str]) -> set[str]:
     """The units of figures written as '<value> <unit>'."""
     return {figure.partition(" ")[2] for figure in figures}
@@ -441,6 +448,16 @@ def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, usual_of: dic
     """
     found = []
     articles = sorted(rows_of)
+    # Which statements of each article hold each evidence key: only pairs sharing a key can
+    # share evidence, so a story of hundreds of articles does not compare every pair's sets
+    # (on 11,310 synthetic statements in one story of 344 articles, that took 170 of 200 s).
+    holders: dict[str, dict[str, list[int]]] = {}
+    if weight and evidence:
+        for article in articles:
+            holders[article] = defaultdict(list)
+            for position, row in enumerate(rows_of[article]):
+                for key in evidence_keys(evidence[row]):
+                    holders[article][key].append(position)
     for i, article_a in enumerate(articles):
         rows_a = rows_of[article_a]
         for article_b in articles[i + 1:]:
@@ -457,14 +474,13 @@ def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, usual_of: dic
             local_b = -np.sort(-sims, axis=0)[:k_b, :].mean(axis=0)
             local = sims / np.maximum((local_a[:, None] + local_b[None, :]) / 2, DENOMINATOR_FLOOR)
             scores = margins.copy()
-            if weight and evidence:
-                for x, row in enumerate(rows_a):
-                    if evidence[row].units or evidence[row].names or evidence[row].figures:
-                        for y, col in enumerate(rows_b):
-                            shared = shared_evidence(evidence[row], evidence[col])
-                            if shared:
-                                margins[x, y] = max(margins[x, y], local[x, y])
-                                scores[x, y] = margins[x, y] + evidence_bonus(shared, weight)
+            if holders:
+                pairs = {(x, y) for key, xs in holders[article_a].items() for x in xs
+                         for y in holders[article_b].get(key, ())}
+                for x, y in sorted(pairs):
+                    shared = shared_evidence(evidence[rows_a[x]], evidence[rows_b[y]])
+                    margins[x, y] = max(margins[x, y], local[x, y])
+                    scores[x, y] = margins[x, y] + evidence_bonus(shared, weight)
             best_b = scores.argmax(axis=1)
             best_a = scores.argmax(axis=0)
             for x in np.flatnonzero(best_a[best_b] == np.arange(len(rows_a))):
