@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from workbench.cli import main
@@ -292,3 +293,27 @@ def test_evidence_keys_meet_exactly_when_statements_share_evidence() -> None:
             for _ in range(60)]
     for a, b in itertools.combinations(pool, 2):
         assert bool(evidence_keys(a) & evidence_keys(b)) == bool(shared_evidence(a, b)), (a, b)
+
+
+def test_a_large_story_aligns_each_article_with_its_closest_articles_only(monkeypatch) -> None:
+    from workbench import group
+
+    rng = np.random.default_rng(3)
+    topics = np.eye(8)
+    # 30 articles of one story, in 6 strands of 5 articles telling the same things
+    vectors, rows_of = [], {}
+    for article in range(30):
+        strand = topics[article % 6]
+        rows_of[f"a{article:02d}"] = np.arange(len(vectors), len(vectors) + 3)
+        vectors += [unit(strand + 0.3 * topics[6 + line % 2] + 0.05 * rng.normal(size=8)) for line in range(3)]
+    space = np.vstack(vectors).astype(np.float32)
+    pairs = group.article_pairs(rows_of, space, neighbours=4)
+    assert len(pairs) <= 30 * 4 and len(set(pairs)) == len(pairs)
+    strand_of = {a: int(a[1:]) % 6 for a in rows_of}
+    assert all(strand_of[a] == strand_of[b] for a, b in pairs)  # each article's 4 closest: its own strand
+    small = {a: rows for a, rows in rows_of.items() if int(a[1:]) < 5}
+    assert len(group.article_pairs(small, space, neighbours=4)) == 10  # 5 articles: every pair
+    # the usual closeness is the same whether the story is scored at once or in blocks
+    whole = group.usual_in_story(rows_of, space, k=4)
+    monkeypatch.setattr(group, "USUAL_BLOCK", 7)
+    assert group.usual_in_story(rows_of, space, k=4) == pytest.approx(whole)

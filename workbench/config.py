@@ -82,6 +82,9 @@ class GroupConfig:
     # two claims of a story merge only when the mean margin over all their cross pairs (a pair's
     # cosine over its statements' usual closeness in the story) is at least this
     merge_margin: float = 0.9
+    # in a story of more articles than this + 1, each article is aligned with its this-many
+    # closest articles of the story only, not with every one (see group.article_pairs)
+    story_neighbours: int = 24
     # a line one version tells in two sentences joins its claim as both (see group.split_line_links)
     split_lines: bool = True
     cross_story: float = 1.25  # corpus-wide margin a link across two stories needs (the same claim quoted)
@@ -304,6 +307,7 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "group.confirmed": (0, 10, False),
     "group.cross_story": (0, 10, False),
     "group.merge_margin": (0, 10, True),
+    "group.story_neighbours": (1, 10_000, True),
     "group.evidence_weight": (0, 1, True),
     "group.min_words": (1, 1000, True),
     "story.threshold": (0, 1, False),

@@ -422,20 +422,47 @@ class Alignment:
     stats: dict[str, int]
 
 
+USUAL_BLOCK = 2048  # statements scored at a time: a story of 90,000 statements never holds its full matrix
+
+
 def usual_in_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int) -> dict[int, float]:
     """Each statement's mean cosine to its ``k`` nearest statements in the story's other articles."""
     articles = sorted(rows_of)
     story_rows = np.concatenate([rows_of[a] for a in articles])
     owners = np.concatenate([[i] * len(rows_of[a]) for i, a in enumerate(articles)])
-    story_sims = space[story_rows] @ space[story_rows].T
-    story_sims[owners[:, None] == owners[None, :]] = -np.inf  # other articles only
-    k_story = max(1, min(k, int((owners[None, :] != owners[:, None]).sum(axis=1).min())))
-    return dict(zip(story_rows.tolist(), (-np.sort(-story_sims, axis=1)[:, :k_story]).mean(axis=1).tolist()))
+    k_story = max(1, min(k, len(story_rows) - max(len(rows) for rows in rows_of.values())))
+    usual = np.empty(len(story_rows))
+    for start in range(0, len(story_rows), USUAL_BLOCK):
+        block = slice(start, start + USUAL_BLOCK)
+        sims = space[story_rows[block]] @ space[story_rows].T
+        sims[owners[block, None] == owners[None, :]] = -np.inf  # other articles only
+        usual[block] = (-np.sort(-sims, axis=1)[:, :k_story]).mean(axis=1)
+    return dict(zip(story_rows.tolist(), usual.tolist()))
+
+
+def article_pairs(rows_of: dict[str, np.ndarray], space: np.ndarray, neighbours: int) -> list[tuple[str, str]]:
+    """The article pairs of a story whose statements are aligned: all of them, or in a story of
+    more than ``neighbours + 1`` articles, each article with its ``neighbours`` closest (by the
+    mean of their statement vectors). The same fact is told by a few outlets, not by every
+    article of a running story; aligning every pair of a 344-article story is 59,000 pairs,
+    and quadratic beyond."""
+    articles = sorted(rows_of)
+    if len(articles) <= neighbours + 1:
+        return [(a, b) for i, a in enumerate(articles) for b in articles[i + 1:]]
+    means = np.vstack([space[rows_of[a]].mean(axis=0) for a in articles])
+    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
+    sims = means @ means.T
+    np.fill_diagonal(sims, -np.inf)
+    closest = np.argsort(-sims, axis=1, kind="stable")[:, :neighbours]
+    chosen = {tuple(sorted((i, int(j)))) for i in range(len(articles)) for j in closest[i]}
+    return [(articles[i], articles[j]) for i, j in sorted(chosen)]
 
 
 def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, usual_of: dict[int, float], k: int,
-                evidence: Sequence[Evidence] = (), weight: float = 0.0) -> list[tuple[int, int, float, float]]:
-    """Mutual-best statement pairs between every two articles of one story.
+                evidence: Sequence[Evidence] = (), weight: float = 0.0,
+                neighbours: int = 24) -> list[tuple[int, int, float, float]]:
+    """Mutual-best statement pairs between every two articles of one story (in a large story,
+    between each article and its ``neighbours`` closest: :func:`article_pairs`).
 
     For articles A and B, the cosine matrix of their statements is scored with the ratio
     margin of vecalign (Thompson & Koehn 2019) and Artetxe & Schwenk (2019): a pair's
@@ -458,34 +485,32 @@ def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, usual_of: dic
             for position, row in enumerate(rows_of[article]):
                 for key in evidence_keys(evidence[row]):
                     holders[article][key].append(position)
-    for i, article_a in enumerate(articles):
-        rows_a = rows_of[article_a]
-        for article_b in articles[i + 1:]:
-            rows_b = rows_of[article_b]
-            sims = space[rows_a] @ space[rows_b].T
-            usual_a = np.array([usual_of[int(r)] for r in rows_a])
-            usual_b = np.array([usual_of[int(r)] for r in rows_b])
-            margins = sims / np.maximum((usual_a[:, None] + usual_b[None, :]) / 2, DENOMINATOR_FLOOR)
-            # Within the article pair alone, a pair's margin counts only when they share evidence:
-            # two reports of one fact that paraphrase it (not translations) stand out in their
-            # articles and name the same thing, not in the whole story.
-            k_a, k_b = min(k, len(rows_b)), min(k, len(rows_a))
-            local_a = -np.sort(-sims, axis=1)[:, :k_a].mean(axis=1)
-            local_b = -np.sort(-sims, axis=0)[:k_b, :].mean(axis=0)
-            local = sims / np.maximum((local_a[:, None] + local_b[None, :]) / 2, DENOMINATOR_FLOOR)
-            scores = margins.copy()
-            if holders:
-                pairs = {(x, y) for key, xs in holders[article_a].items() for x in xs
-                         for y in holders[article_b].get(key, ())}
-                for x, y in sorted(pairs):
-                    shared = shared_evidence(evidence[rows_a[x]], evidence[rows_b[y]])
-                    margins[x, y] = max(margins[x, y], local[x, y])
-                    scores[x, y] = margins[x, y] + evidence_bonus(shared, weight)
-            best_b = scores.argmax(axis=1)
-            best_a = scores.argmax(axis=0)
-            for x in np.flatnonzero(best_a[best_b] == np.arange(len(rows_a))):
-                y = int(best_b[x])
-                found.append((int(rows_a[x]), int(rows_b[y]), float(sims[x, y]), float(margins[x, y])))
+    for article_a, article_b in article_pairs(rows_of, space, neighbours):
+        rows_a, rows_b = rows_of[article_a], rows_of[article_b]
+        sims = space[rows_a] @ space[rows_b].T
+        usual_a = np.array([usual_of[int(r)] for r in rows_a])
+        usual_b = np.array([usual_of[int(r)] for r in rows_b])
+        margins = sims / np.maximum((usual_a[:, None] + usual_b[None, :]) / 2, DENOMINATOR_FLOOR)
+        # Within the article pair alone, a pair's margin counts only when they share evidence:
+        # two reports of one fact that paraphrase it (not translations) stand out in their
+        # articles and name the same thing, not in the whole story.
+        k_a, k_b = min(k, len(rows_b)), min(k, len(rows_a))
+        local_a = -np.sort(-sims, axis=1)[:, :k_a].mean(axis=1)
+        local_b = -np.sort(-sims, axis=0)[:k_b, :].mean(axis=0)
+        local = sims / np.maximum((local_a[:, None] + local_b[None, :]) / 2, DENOMINATOR_FLOOR)
+        scores = margins.copy()
+        if holders:
+            pairs = {(x, y) for key, xs in holders[article_a].items() for x in xs
+                     for y in holders[article_b].get(key, ())}
+            for x, y in sorted(pairs):
+                shared = shared_evidence(evidence[rows_a[x]], evidence[rows_b[y]])
+                margins[x, y] = max(margins[x, y], local[x, y])
+                scores[x, y] = margins[x, y] + evidence_bonus(shared, weight)
+        best_b = scores.argmax(axis=1)
+        best_a = scores.argmax(axis=0)
+        for x in np.flatnonzero(best_a[best_b] == np.arange(len(rows_a))):
+            y = int(best_b[x])
+            found.append((int(rows_a[x]), int(rows_b[y]), float(sims[x, y]), float(margins[x, y])))
     return found
 
 
@@ -517,7 +542,7 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
         story_usual = usual_in_story(rows_of, space, config.k)
         usual[list(story_usual)] = list(story_usual.values())
         for a, b, cosine, margin in align_story(rows_of, space, story_usual, config.k, evidence,
-                                                config.evidence_weight):
+                                                config.evidence_weight, config.story_neighbours):
             shared = shared_evidence(evidence[a], evidence[b])
             score = margin + evidence_bonus(shared, config.evidence_weight)
             if score < thresholds["suggested"]:
