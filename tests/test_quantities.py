@@ -444,6 +444,23 @@ def test_numbers_listed_before_a_unit_count_the_same_thing(text: str, language: 
     assert [text[q.start:q.end] for q in ages][:2] == ["33", "34"]  # each keeps its own span
 
 
+@pytest.mark.parametrize(("text", "language", "kind"), [
+    ("On compte 1235 morts.", "fr", "count"),
+    ("Il y a 2000 prisonniers dans la prison.", "fr", "count"),
+    ("Au fost 1500 de victime.", "ro", "count"),
+    ("En 2019 Kim a visité la Russie.", "fr", "year"),
+    ("În 2019 președintele a vizitat Rusia.", "ro", "year"),
+    ("Alegerile din 2019 au fost amânate.", "ro", "year"),
+    ("2019 fut une année record.", "fr", "year"),
+    ("L'an 2000 approche.", "fr", "year"),
+    ("The 2019 elections were delayed.", "en", "year"),
+])
+def test_a_bare_four_digit_number_that_counts_a_noun_is_a_count_not_a_year(text: str, language: str, kind: str) -> None:
+    # "2000 prisonniers" against "5000 prisonniers" is a conflict only if both are counts
+    found = [q for q in extract_quantities(text, language) if q.value and 1000 <= q.value <= 2100]
+    assert [q.kind for q in found] == [kind], found
+
+
 def test_bulgarian_g_abbreviation_is_years_after_an_age_and_the_year_marker_after_a_calendar_year() -> None:
     age = extract_quantities("Мъжът, на 39 г., е задържан", "bg")
     assert [(q.value, q.unit_key, q.kind) for q in age] == [(39, "year", "duration")]

@@ -251,6 +251,8 @@ class _Tables:
     ambiguous_months: frozenset[str]
     capitalised_months: bool
     month_before_day: bool
+    year_cues: frozenset[str]  # words a bare year follows ("en 2019", "în 2019"): see _number_quantity
+    year_before_noun: bool  # whether a year may stand before a noun ("the 2019 elections")
     elisions: frozenset[str]
     triggers: frozenset[str]  # words that can start a quantity without digits
     starters: frozenset[str]  # words a quantity's span can start with
@@ -284,6 +286,8 @@ def _tables(language: str) -> _Tables:
         ambiguous_months=frozenset(),
         capitalised_months=all(data["calendar"]["capitalised_months"] for _, data in sources),
         month_before_day=any(data["calendar"]["month_before_day"] for _, data in sources),
+        year_cues=frozenset(_normalise(word) for _, data in sources for word in data["calendar"]["year_cues"]),
+        year_before_noun=any(data["calendar"]["year_before_noun"] for _, data in sources),
         elisions=elisions,
         triggers=frozenset(),
         starters=frozenset(),
@@ -1163,6 +1167,7 @@ class _Parser:
         assert number is not None
         end = atom.end
         unit_surface, unit_key = "", ""
+        counted_noun = ""  # a noun the lexicon does not know, right after the figure
         unit_end = end
         if currency is not None:
             unit_surface, unit_key = self.tokens[currency[0]].surface, currency[1]
@@ -1174,6 +1179,8 @@ class _Parser:
             if found is not None:
                 first, unit_end, unit_key = found
                 unit_surface = self.text[self.tokens[first].start : self.tokens[unit_end - 1].end]
+                if not unit_key and unit_surface[:1].islower():
+                    counted_noun = unit_surface
         year_like = (
             not atom.is_range
             and number.plain
@@ -1181,9 +1188,17 @@ class _Parser:
             and YEAR_MIN <= number.value <= YEAR_MAX
             and atom.unit_span is None
         ) or (atom.is_range and _is_year_range(atom))
+        # "On compte 1235 morts", "Au fost 1500 de victime": a bare four-digit number between a
+        # verb or noun and the noun it counts is a count. A year follows a preposition ("en
+        # 2019", "în 2019 președintele"), a year word, or starts the sentence ("2019 fut une
+        # année"); only English puts years before nouns ("the 2019 elections").
+        counts_a_noun = bool(
+            counted_noun and not self.tables.year_before_noun and atom.start > 0
+            and self.tokens[atom.start - 1].kind == "word" and self.norms[atom.start - 1] not in self.tables.year_cues
+        )
         if year_like and currency is None:
             marker = self.match("year_marker", end)
-            if marker or (approximator in ("", "up_to") and unit_key in ("", "year")):
+            if marker or (approximator in ("", "up_to") and unit_key in ("", "year") and not counts_a_noun):
                 year_end = end + (marker[0] if marker else 0)
                 if atom.is_range:
                     first_year, last_year = int(atom.low or 0), int(atom.high or 0)
