@@ -211,6 +211,28 @@ def test_versions_giving_as_many_figures_for_one_unit_compare_each_with_its_coun
     assert relate("g", ukrainian, reordered, tolerance=0.10).relation == "corroborates"
 
 
+def test_a_line_told_in_two_sentences_is_compared_as_one_version():
+    # NTREX: "... 75 % ... 15 % ..." in one Bulgarian line; in French two sentences, the second
+    # one's 15 changed to 75. Sentence by sentence, each French 75 met the Bulgarian 75.
+    from workbench.model import Group
+    from workbench.verdicts import judge_groups
+
+    texts = [("fr1", "fr", "A", 0, "Selon le sondage, 75 % des adultes ne parlent aucune autre langue."),
+             ("fr2", "fr", "A", 1, "Le français était la seule langue parlée par 75 % d'entre eux."),
+             ("bg1", "bg", "B", 0, "Според проучването 75% не говорят друг език, а френският е единственият с 15%.")]
+    statements = {sid: Statement(statement_id=sid, article_id=article, position=position, start=0, end=len(text),
+                                 text=text, language=language) for sid, language, article, position, text in texts}
+    claims = {sid: Claims(quantities=extract_quantities(s.text, s.language)) for sid, s in statements.items()}
+    group = Group(group_id="g", statement_ids=("bg1", "fr1", "fr2"), label_statement_id="bg1", tier="confirmed",
+                  article_ids=("A", "B"), languages=("bg", "fr"))
+    [judged], relations = judge_groups([group], statements, claims, [], tolerance=0.10)
+    assert judged.verdict == "conflicts", judged.explanation
+    assert {(r.source_id, r.target_id) for r in relations} == {("bg1", "fr1"), ("bg1", "fr2")}  # not fr1-fr2
+    alone = Group(group_id="h", statement_ids=("bg1", "fr1"), label_statement_id="bg1", tier="confirmed",
+                  article_ids=("A", "B"), languages=("bg", "fr"))
+    assert judge_groups([alone], statements, claims, [], tolerance=0.10)[0][0].verdict == "corroborates"
+
+
 def test_a_single_count_of_something_unnamed_is_compared_as_the_same_thing():
     # "matchs" and "мача" are not in the unit lexicon: each statement's one such count is the same thing
     french = view("Les Rangers ont perdu pour la deuxième fois en 18 matchs.", "fr", "a1")
