@@ -640,6 +640,12 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
     articles_of_story: dict[str, list[str]] = defaultdict(list)
     for article in rows_of_article:
         articles_of_story[story_of.get(article, article)].append(article)
+    # the articles each article was aligned with (all of its story's, or its closest in a large one)
+    aligned_with: dict[str, list[str]] = defaultdict(list)
+    for articles in articles_of_story.values():
+        for a, b in article_pairs({article: arrays[article] for article in articles}, space, config.story_neighbours):
+            aligned_with[a].append(b)
+            aligned_with[b].append(a)
 
     def best_in(article: str, vector: np.ndarray) -> int:
         return int(arrays[article][int((space[arrays[article]] @ vector).argmax())])
@@ -647,10 +653,10 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
     joined: set[int] = set()
     links = []
     for article, rows in rows_of_article.items():
-        elsewhere = [r for other in articles_of_story[story_of.get(article, article)] if other != article
-                     for r in rows_of_article[other]]
-        if not elsewhere:
+        elsewhere = np.array([r for other in sorted(aligned_with[article]) for r in rows_of_article[other]], dtype=int)
+        if not len(elsewhere):
             continue
+        elsewhere_space = space[elsewhere]
         for first, second in zip(rows, rows[1:]):
             if data.positions[second] != data.positions[first] + 1 or joined & {first, second}:
                 continue
@@ -660,7 +666,7 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
             together = space[first] + space[second]
             together /= max(float(np.linalg.norm(together)), 1e-9)
             placed = [r for r in (first, second) if r not in alone]
-            claim = claim_of[placed[0]] if placed else claim_of[elsewhere[int((space[elsewhere] @ together).argmax())]]
+            claim = claim_of[placed[0]] if placed else claim_of[int(elsewhere[int((elsewhere_space @ together).argmax())])]
             versions = np.array([r for r in claim if data.article_ids[r] != article])
             # Against a single version, a neighbouring sentence that happens to fit passes these
             # tests as often as a true split (all 7 wrong joins on NTREX and the samples had one).
