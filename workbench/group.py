@@ -422,6 +422,12 @@ class Alignment:
     stats: dict[str, int]
 
 
+def ratio_margin(sims: np.ndarray, usual_rows: np.ndarray, usual_columns: np.ndarray) -> np.ndarray:
+    """Each cosine of ``sims`` over the mean usual closeness of its two statements (the ratio
+    margin of vecalign and Artetxe & Schwenk)."""
+    return sims / np.maximum((usual_rows[:, None] + usual_columns[None, :]) / 2, DENOMINATOR_FLOOR)
+
+
 USUAL_BLOCK = 2048  # statements scored at a time: a story of 90,000 statements never holds its full matrix
 
 
@@ -459,10 +465,10 @@ def article_pairs(rows_of: dict[str, np.ndarray], space: np.ndarray, neighbours:
 
 
 def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, usual_of: dict[int, float], k: int,
-                evidence: Sequence[Evidence] = (), weight: float = 0.0,
-                neighbours: int = 24) -> list[tuple[int, int, float, float]]:
-    """Mutual-best statement pairs between every two articles of one story (in a large story,
-    between each article and its ``neighbours`` closest: :func:`article_pairs`).
+                pairs: Sequence[tuple[str, str]], evidence: Sequence[Evidence] = (),
+                weight: float = 0.0) -> list[tuple[int, int, float, float]]:
+    """Mutual-best statement pairs between the article ``pairs`` of one story (every two of its
+    articles, or in a large story each article and its closest: :func:`article_pairs`).
 
     For articles A and B, the cosine matrix of their statements is scored with the ratio
     margin of vecalign (Thompson & Koehn 2019) and Artetxe & Schwenk (2019): a pair's
@@ -485,19 +491,19 @@ def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, usual_of: dic
             for position, row in enumerate(rows_of[article]):
                 for key in evidence_keys(evidence[row]):
                     holders[article][key].append(position)
-    for article_a, article_b in article_pairs(rows_of, space, neighbours):
+    for article_a, article_b in pairs:
         rows_a, rows_b = rows_of[article_a], rows_of[article_b]
         sims = space[rows_a] @ space[rows_b].T
         usual_a = np.array([usual_of[int(r)] for r in rows_a])
         usual_b = np.array([usual_of[int(r)] for r in rows_b])
-        margins = sims / np.maximum((usual_a[:, None] + usual_b[None, :]) / 2, DENOMINATOR_FLOOR)
+        margins = ratio_margin(sims, usual_a, usual_b)
         # Within the article pair alone, a pair's margin counts only when they share evidence:
         # two reports of one fact that paraphrase it (not translations) stand out in their
         # articles and name the same thing, not in the whole story.
         k_a, k_b = min(k, len(rows_b)), min(k, len(rows_a))
         local_a = -np.sort(-sims, axis=1)[:, :k_a].mean(axis=1)
         local_b = -np.sort(-sims, axis=0)[:k_b, :].mean(axis=0)
-        local = sims / np.maximum((local_a[:, None] + local_b[None, :]) / 2, DENOMINATOR_FLOOR)
+        local = ratio_margin(sims, local_a, local_b)
         scores = margins.copy()
         if holders:
             pairs = {(x, y) for key, xs in holders[article_a].items() for x in xs
@@ -532,6 +538,7 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
         rows_by_story[story_of.get(article, article)][article].append(row)
     evidence = data.evidence or [Evidence()] * len(data.statement_ids)
     proposals: list[tuple[float, Link, int, int]] = []
+    aligned_with: dict[str, list[str]] = defaultdict(list)  # the articles each article is aligned with
     # Each row's usual closeness: to its story's other articles, else (a story of one article,
     # reached only by a cross-story link) to the whole corpus.
     usual = np.array(corpus_usual if corpus_usual is not None else np.ones(len(data.statement_ids)), dtype=np.float32)
@@ -541,8 +548,12 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
             continue
         story_usual = usual_in_story(rows_of, space, config.k)
         usual[list(story_usual)] = list(story_usual.values())
-        for a, b, cosine, margin in align_story(rows_of, space, story_usual, config.k, evidence,
-                                                config.evidence_weight, config.story_neighbours):
+        pairs = article_pairs(rows_of, space, config.story_neighbours)
+        for article_a, article_b in pairs:
+            aligned_with[article_a].append(article_b)
+            aligned_with[article_b].append(article_a)
+        for a, b, cosine, margin in align_story(rows_of, space, story_usual, config.k, pairs, evidence,
+                                                config.evidence_weight):
             shared = shared_evidence(evidence[a], evidence[b])
             score = margin + evidence_bonus(shared, config.evidence_weight)
             if score < thresholds["suggested"]:
@@ -599,7 +610,7 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
                 articles_in[root_a] |= articles_in.pop(root_b)
                 members[root_a] += members.pop(root_b)
             links.append(link)
-    split = split_line_links(data, space, usual, story_of, {r: members[root(r)] for r in range(len(parent))},
+    split = split_line_links(data, space, usual, aligned_with, {r: members[root(r)] for r in range(len(parent))},
                              config, thresholds, evidence) if config.split_lines else []
     links += split
     links.sort(key=lambda link: link.key)
@@ -612,7 +623,7 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
 SPLIT_GAIN = 0.02  # how much closer two sentences read together must be to a claim than either alone
 
 
-def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, story_of: dict[str, str],
+def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, aligned_with: dict[str, list[str]],
                      claim_of: dict[int, list[int]], config: GroupConfig, thresholds: dict[str, float],
                      evidence: Sequence[Evidence]) -> list[Link]:
     """Links for a line that one version tells in two sentences (a 2-1 alignment, as in Bertalign).
@@ -629,7 +640,8 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
     - their mean margin over those versions clears ``group.merge_margin``;
     - the claim is told by at least two other articles, each of which must agree.
 
-    Each sentence left out is linked to the version closest to it.
+    The versions are looked for in the articles each article was aligned with
+    (``aligned_with``). Each sentence left out is linked to the version closest to it.
     """
     if data.positions is None:
         return []
@@ -637,15 +649,6 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
     for row in sorted(range(len(data.statement_ids)), key=lambda r: (data.article_ids[r], data.positions[r])):
         rows_of_article[data.article_ids[row]].append(row)
     arrays = {article: np.array(rows) for article, rows in rows_of_article.items()}
-    articles_of_story: dict[str, list[str]] = defaultdict(list)
-    for article in rows_of_article:
-        articles_of_story[story_of.get(article, article)].append(article)
-    # the articles each article was aligned with (all of its story's, or its closest in a large one)
-    aligned_with: dict[str, list[str]] = defaultdict(list)
-    for articles in articles_of_story.values():
-        for a, b in article_pairs({article: arrays[article] for article in articles}, space, config.story_neighbours):
-            aligned_with[a].append(b)
-            aligned_with[b].append(a)
 
     def best_in(article: str, vector: np.ndarray) -> int:
         return int(arrays[article][int((space[arrays[article]] @ vector).argmax())])
@@ -653,7 +656,8 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
     joined: set[int] = set()
     links = []
     for article, rows in rows_of_article.items():
-        elsewhere = np.array([r for other in sorted(aligned_with[article]) for r in rows_of_article[other]], dtype=int)
+        elsewhere = np.array([r for other in sorted(aligned_with.get(article, ())) for r in rows_of_article[other]],
+                             dtype=int)
         if not len(elsewhere):
             continue
         elsewhere_space = space[elsewhere]
@@ -680,7 +684,7 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
             if any(best_in(data.article_ids[v], space[r]) != v for r in alone for v in versions):
                 continue
             usual_together = (usual[first] + usual[second]) / 2
-            margin = float((closeness / np.maximum((usual[versions] + usual_together) / 2, DENOMINATOR_FLOOR)).mean())
+            margin = float(ratio_margin(closeness[None, :], np.array([usual_together]), usual[versions]).mean())
             if margin < config.merge_margin:
                 continue
             for row in alone:
@@ -729,9 +733,7 @@ def _claims_agree(claim_a: Sequence[int], claim_b: Sequence[int], space: np.ndar
     if len(claim_a) == 1 and len(claim_b) == 1:
         return True  # a single pair has passed the link's own bar
     rows_a, rows_b = np.asarray(claim_a), np.asarray(claim_b)
-    margins = (space[rows_a] @ space[rows_b].T) / np.maximum((usual[rows_a, None] + usual[None, rows_b]) / 2,
-                                                               DENOMINATOR_FLOOR)
-    return float(margins.mean()) >= cut
+    return float(ratio_margin(space[rows_a] @ space[rows_b].T, usual[rows_a], usual[rows_b]).mean()) >= cut
 
 
 def _tier(base: float, score: float, thresholds: dict[str, float]) -> str:

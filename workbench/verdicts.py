@@ -191,17 +191,15 @@ def matched_figures(a: Sequence[Quantity], b: Sequence[Quantity]) -> list[tuple[
     first, so one changed figure is compared with the one it replaced. A statement giving more
     figures than the other ("first 1 million, now 5 million" against "5 million") may add a
     figure the other leaves out: only the two closest readings are compared."""
-    candidates = sorted(((x, y) for x in a for y in b), key=lambda pair: _gap(*pair))
+    candidates = sorted(((i, j) for i in range(len(a)) for j in range(len(b))), key=lambda ij: _gap(a[ij[0]], b[ij[1]]))
     if len(a) != len(b):
-        return candidates[:1]
-    pairs: list[tuple[Quantity, Quantity]] = []
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    for x, y in candidates:
-        if id(x) not in used_a and id(y) not in used_b:
-            pairs.append((x, y))
-            used_a.add(id(x))
-            used_b.add(id(y))
+        candidates = candidates[:1]
+    pairs, used_a, used_b = [], set(), set()
+    for i, j in candidates:
+        if i not in used_a and j not in used_b:
+            pairs.append((a[i], b[j]))
+            used_a.add(i)
+            used_b.add(j)
     return pairs
 
 
