@@ -36,6 +36,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 OUTPUT = Path(__file__).resolve().parent / "output"
 XSS_TITLE = "Reprise <script>alert(1)</script><img src=x onerror=alert(1)>"
 STARTUP_SECONDS = 90
+SHELLS_CONFLICT_TEXTS = ["CONFLICT", "more than 1,000,000 shell", "nearly 5,000,000 shell"]
+# True once a group card holds every one of the texts passed in
+A_CARD_SHOWS = """texts => [...document.querySelectorAll("div[class*='st-key-group-']")].some(
+    card => texts.every(text => card.innerText.includes(text)))"""
 
 
 def free_port() -> int:
@@ -114,15 +118,23 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
                         .filter(has_text="more than 1,000,000 shell").filter(has_text="nearly 5,000,000 shell").first)
 
             card = shells_conflict()
-            expect(card).to_contain_text("CONFLICT")
+            # Timed at the first animation frame that shows it: expect()'s polling, which backs off
+            # to a second between tries, would add up to that much to the reading.
+            page.wait_for_function(A_CARD_SHOWS, arg=SHELLS_CONFLICT_TEXTS, polling="raf")
             timings["first_load_s"] = time.perf_counter() - started
+            expect(card).to_contain_text("CONFLICT")
             expect(card).to_contain_text(XSS_TITLE)  # the markup in a title shows as text
             card.get_by_role("button", name="Accept").first.click()
             expect(card).to_contain_text("Accepting this link")  # what it would change, before it is made
             started = time.perf_counter()
             card.get_by_role("button", name="Confirm: accept").click()
-            expect(card).to_contain_text("link accepted")
+            page.wait_for_function(A_CARD_SHOWS, arg=[*SHELLS_CONFLICT_TEXTS, "link accepted"], polling="raf")
             timings["decision_s"] = time.perf_counter() - started
+            expect(card).to_contain_text("link accepted")
+
+            # The review forms are built when their expander opens, through the real frontend.
+            card.get_by_text("Review this group").click()
+            expect(card.get_by_role("button", name="Set verdict")).to_be_visible()
 
             page.reload()
             card = shells_conflict()
@@ -146,8 +158,9 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
                         and urlsplit(url).hostname not in {"localhost", "127.0.0.1"}})
     assert not elsewhere, f"the page asked the internet for: {elsewhere}"
     (OUTPUT / "browser-timings.json").write_text(json.dumps({k: round(v, 2) for k, v in timings.items()}), encoding="utf-8")
-    # Issue 17 aims at 2 s and 0.5 s on the samples (measured here: 1.5-3.0 s and 0.31-0.54 s on
-    # two cores). The bounds are twice the aims, so a busy runner does not fail the build, yet the
-    # 4.7-6.8 s first loads and 1.5-3 s decisions this screen once took would.
+    # Issue 17 aims at 2 s and 0.5 s on the samples (measured here at the frame that shows them:
+    # 1.49-1.78 s and 0.21-0.44 s on two cores). The bounds are twice the aims, so a busy runner
+    # does not fail the build, yet the 4.7-6.8 s first loads and 1.5-3 s decisions this screen
+    # once took would.
     assert timings["first_load_s"] < 4.0, timings
     assert timings["decision_s"] < 1.0, timings

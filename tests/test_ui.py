@@ -125,6 +125,12 @@ def group_cards(app: AppTest) -> list[str]:
     return [element.value for element in app.html if 'class="wb-badge' in element.value]
 
 
+def open_review(app: AppTest, group_id: str) -> AppTest:
+    """Open a group's review expander, as an analyst clicks it: its forms are built only while it is open."""
+    app.session_state[f"review-{group_id}"] = True
+    return run_and_check(app)
+
+
 def buttons(app: AppTest, prefix: str) -> list:
     return [button for button in app.button if button.key and button.key.startswith(prefix)]
 
@@ -146,6 +152,17 @@ def test_every_page_runs_on_the_analysed_samples(open_app, sample_workspace):
         app.switch_page(page)
         run_and_check(app)
     assert "samples" in page_markdown(app)  # the sidebar names the workspace
+
+
+def test_a_groups_review_forms_are_built_only_while_its_expander_is_open(open_app, sample_workspace, library):
+    group = conflict_group(library(sample_workspace))
+    app = open_app(sample_workspace)
+    review_keys = {f"verdict-{group.group_id}", f"move-s-{group.group_id}"}
+    assert not review_keys & {box.key for box in app.selectbox}
+    assert buttons(app, f"accept-{group.group_id}-")  # the link decisions stay on the card
+    open_review(app, group.group_id)
+    assert review_keys <= {box.key for box in app.selectbox}
+    assert {f"split-{group.group_id}", f"merge-c-{group.group_id}"} <= {box.key for box in app.multiselect}
 
 
 def test_groups_page_opens_on_the_shells_conflict(open_app, sample_workspace, library):
@@ -225,6 +242,7 @@ def test_the_one_group_view_follows_its_group_when_a_decision_renames_it(open_ap
     app.query_params["group"] = group.group_id
     run_and_check(app)
     moved = min(group.statement_ids)  # the smallest member once named the group
+    open_review(app, group.group_id)
     app.selectbox(key=f"move-s-{group.group_id}").set_value(moved)
     app.button(key=f"move-submit-{group.group_id}").click()
     run_and_check(app)
@@ -234,7 +252,7 @@ def test_the_one_group_view_follows_its_group_when_a_decision_renames_it(open_ap
     workbench.undo(workbench.store.decisions()[-1].decision_id)
     app = open_app(sample_workspace)
     app.query_params["group"] = group.group_id
-    run_and_check(app)
+    open_review(app, group.group_id)
     app.multiselect(key=f"split-{group.group_id}").set_value(list(group.statement_ids[:2]))
     app.button(key=f"split-submit-{group.group_id}").click()
     run_and_check(app)
@@ -275,6 +293,7 @@ def test_reject_link_and_set_verdict_from_the_groups_page(open_app, sample_works
     workbench = library(sample_workspace)
     group = conflict_group(workbench)
     app = open_app(sample_workspace)
+    open_review(app, group.group_id)
     app.selectbox(key=f"verdict-{group.group_id}").set_value("corroborates")
     app.button(key=f"verdict-submit-{group.group_id}").click()
     run_and_check(app)
@@ -300,6 +319,7 @@ def test_note_move_split_merge_and_undo(open_app, sample_workspace, library):
     gid = group.group_id
     app = open_app(sample_workspace)
 
+    open_review(app, gid)
     app.text_area(key=f"note-{gid}").set_value("Bloomberg's figure is an estimate <b>not</b> a count")
     app.button(key=f"note-submit-{gid}").click()
     run_and_check(app)
@@ -311,6 +331,7 @@ def test_note_move_split_merge_and_undo(open_app, sample_workspace, library):
 
     big = largest_group(workbench)
     moved = big.statement_ids[0]
+    open_review(app, big.group_id)
     app.selectbox(key=f"move-s-{big.group_id}").set_value(moved)
     app.button(key=f"move-submit-{big.group_id}").click()  # default target: out of any group
     run_and_check(app)
@@ -319,6 +340,7 @@ def test_note_move_split_merge_and_undo(open_app, sample_workspace, library):
     regrouped = next(g for g in workbench.groups() if big.statement_ids[1] in g.statement_ids)
     part = list(regrouped.statement_ids[:1])
     app = open_app(sample_workspace)
+    open_review(app, regrouped.group_id)
     app.multiselect(key=f"split-{regrouped.group_id}").set_value(part)
     app.button(key=f"split-submit-{regrouped.group_id}").click()
     run_and_check(app)
@@ -326,6 +348,7 @@ def test_note_move_split_merge_and_undo(open_app, sample_workspace, library):
 
     first, second = workbench.groups()[:2]
     app = open_app(sample_workspace)
+    open_review(app, first.group_id)
     app.text_input(key=f"merge-t-{first.group_id}").set_value(second.group_id)
     app.button(key=f"merge-submit-{first.group_id}").click()
     run_and_check(app)
@@ -335,7 +358,7 @@ def test_note_move_split_merge_and_undo(open_app, sample_workspace, library):
     merge = workbench.store.decisions()[-1]
     app = open_app(sample_workspace)
     app.text_input(key="analyst").set_value("Ion Popescu")
-    run_and_check(app)
+    open_review(app, merged)
     app.button(key=f"undo-{merged}-{merge.decision_id}").click()
     run_and_check(app)
     assert merge.decision_id not in {d.decision_id for d in workbench.store.decisions()}
@@ -346,6 +369,7 @@ def test_note_move_split_merge_and_undo(open_app, sample_workspace, library):
 def test_a_bad_decision_is_reported_not_raised(open_app, sample_workspace, library):
     group = conflict_group(library(sample_workspace))
     app = open_app(sample_workspace)
+    open_review(app, group.group_id)
     app.text_input(key=f"move-o-{group.group_id}").set_value("gnosuchgroup")
     app.button(key=f"move-submit-{group.group_id}").click()
     run_and_check(app)
@@ -396,6 +420,7 @@ def test_decisions_are_kept_when_articles_are_added(open_app, sample_workspace, 
     group = conflict_group(workbench)
     app = open_app(sample_workspace)
     decide_link(app, buttons(app, f"accept-{group.group_id}-")[0])
+    open_review(app, group.group_id)
     app.selectbox(key=f"verdict-{group.group_id}").set_value("underspecified")
     app.button(key=f"verdict-submit-{group.group_id}").click()
     run_and_check(app)
@@ -496,6 +521,22 @@ def test_the_app_listens_on_localhost_unless_told_otherwise():
 
 # -- search, export, settings ------------------------------------------------------------------
 
+def test_the_encoder_loads_when_a_search_needs_it_not_to_show_the_groups(open_app, sample_workspace, monkeypatch):
+    from workbench.ui import state
+
+    loaded: list[tuple[str, str]] = []
+    real_load = state.load_encoder
+    monkeypatch.setattr(state, "load_encoder", lambda model, prefix: loaded.append((model, prefix)) or real_load(model, prefix))
+    restart_app()  # no encoder cached by an earlier test
+    app = open_app(sample_workspace)
+    assert group_cards(app) and not loaded
+    app.switch_page("app_pages/search.py")
+    run_and_check(app)
+    app.text_input(key="search_query").set_value("North Korea sent Russia more than a million artillery shells")
+    app.button(key="search-submit").click()
+    run_and_check(app)
+    assert app.session_state["search_results"]["hits"] and len(loaded) == 1
+
 def test_search_finds_statements_in_every_language_and_starts_a_group(open_app, sample_workspace, library):
     workbench = library(sample_workspace)
     app = open_app(sample_workspace, "app_pages/search.py")
@@ -526,6 +567,7 @@ def test_export_holds_the_decisions_and_the_manifest(open_app, sample_workspace,
     group = conflict_group(workbench)
     app = open_app(sample_workspace)
     decide_link(app, buttons(app, f"accept-{group.group_id}-")[0])
+    open_review(app, group.group_id)
     app.text_area(key=f"note-{group.group_id}").set_value("check the Bloomberg report")
     app.button(key=f"note-submit-{group.group_id}").click()
     app.multiselect(key="groups_verdicts").set_value(["conflicts"])

@@ -244,10 +244,14 @@ class _StageTimer:
 class Workbench:
     """A workspace and the pipeline that runs on it."""
 
-    def __init__(self, config: Config | None = None, *, store: Store | None = None, encoder: Encoder | None = None):
+    def __init__(self, config: Config | None = None, *, store: Store | None = None, encoder: Encoder | None = None,
+                 encoder_loader: Callable[[str, str], Encoder] = load_encoder):
+        """``encoder_loader(model, prefix)`` loads the configured encoder when it is first needed (the
+        UI passes one that shares each model between workspaces), unless ``encoder`` is given."""
         self.config = config or Config.load()
         self.store = store or Store(self.config.database_path)
         self._encoder = encoder
+        self._load_encoder = encoder_loader
         self._index: VectorIndex | None = None
         self._index_articles = -1  # the store's article sequence the loaded index was checked against
         self._basis: tuple[Any, list[Statement], list[str], dict[str, np.ndarray]] | None = None
@@ -358,7 +362,7 @@ class Workbench:
     def encoder(self) -> Encoder:
         """The configured encoder, loaded once per Workbench."""
         if self._encoder is None:
-            self._encoder = load_encoder(self.config.embed.model, self.config.embed.prefix)
+            self._encoder = self._load_encoder(self.config.embed.model, self.config.embed.prefix)
         return self._encoder
 
     @property
@@ -1161,7 +1165,8 @@ class Workbench:
 
     def preview_settings(self, overrides: dict[str, Any]) -> dict[str, Any]:
         """How many groups and links a change of settings would give, without storing anything."""
-        candidate = Workbench(self.config.with_values(overrides), store=self.store, encoder=self._encoder_if_same(overrides))
+        candidate = Workbench(self.config.with_values(overrides), store=self.store, encoder=self._encoder_if_same(overrides),
+                              encoder_loader=self._load_encoder)
         statements = self.store.statements()
         vectors, _ = candidate._embed([s.text for s in statements], None)
         claims = self.store.claims()

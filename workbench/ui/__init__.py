@@ -22,4 +22,5 @@ def streamlit_options(host: str, port: int, headless: bool = True) -> list[str]:
         "--server.fileWatcherType", "none",
         "--global.developmentMode", "false",
         "--client.toolbarMode", "minimal",  # no "Deploy" button: this is a local tool
+        "--runner.magicEnabled", "false",  # the pages write only through st.*: no AST rewrite on first visit
     ]

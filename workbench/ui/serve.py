@@ -13,8 +13,14 @@ import sys
 
 
 def main() -> None:
+    import streamlit.delta_generator
     import streamlit.emojis  # noqa: F401  (looked up for the page icon on every first run)
     from streamlit.web import cli
+
+    # The first element a page writes makes Streamlit check, once per process, whether it runs in
+    # a REPL, so as to warn that `streamlit run` is needed; that check walks the whole stack with
+    # inspect (0.1 s of the first visit). Here it always runs under `streamlit run`.
+    streamlit.delta_generator._use_warning_has_been_displayed = True
 
     # Not workbench.ui.state: its caches would be declared before the server's runtime exists.
     import workbench.ui.data  # noqa: F401

@@ -2,7 +2,8 @@
 
 * The workspace comes from ``--workspace`` after ``--`` on the ``streamlit run``
   command line (``workbench ui`` passes it); without one, the default workspace.
-* The encoder is an ``st.cache_resource`` per model, shared by every workspace;
+* The encoder is an ``st.cache_resource`` per model, shared by every workspace and
+  loaded when a page first needs it (the Groups page does not);
   one :class:`Workbench` per workspace is another, and it keeps the search index
   once loaded: both are loaded once per process, not per session or rerun. A
   lock serialises writes (decisions, ingest, analysis), since Streamlit runs
@@ -98,12 +99,9 @@ def shared_encoder(model: str, prefix: str) -> Encoder:
 @st.cache_resource(show_spinner="Opening the workspace…")
 def _open(workspace: str) -> _Workspace:
     """The workspace's Workbench; it keeps the search index once loaded, so the index is cached with it."""
-    config = load_config(workspace)
-    try:
-        encoder = shared_encoder(config.embed.model, config.embed.prefix)
-    except WorkbenchError:
-        encoder = None  # a model missing on this machine: the pages that need it say so when used
-    return _Workspace(Workbench(config, encoder=encoder), threading.RLock())
+    # The encoder loads when a page first needs it (search, adding articles), not to show the groups;
+    # a model missing on this machine is reported by the page that needs it.
+    return _Workspace(Workbench(load_config(workspace), encoder_loader=shared_encoder), threading.RLock())
 
 
 def workbench() -> Workbench:

@@ -107,8 +107,13 @@ def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> 
         if pair:  # the whole group's verdict, below its statements
             st.html(render.explanation(group.explanation))
         links_panel(view)
-        with st.expander("Review this group: verdict, note, move, split, merge, undo"):
-            review_tools(view, neighbours)
+        # The review forms are most of a page's widgets: they are built only while their
+        # expander is open (its state is st.session_state["review-<group id>"]), so the page a
+        # fact-checker first sees draws fast.
+        with st.expander("Review this group: verdict, note, move, split, merge, undo", key=f"review-{group.group_id}",
+                         on_change="rerun") as review:
+            if review.open:
+                review_tools(view, neighbours)
 
 
 def reading_cards(view: data.GroupView) -> dict[str, str]:
