@@ -154,6 +154,60 @@ def test_a_decision_regroups_as_a_full_analysis_would_and_keeps_unchanged_verdic
     assert snapshot() == after_decisions
 
 
+def stored_grouping(workbench) -> tuple:
+    """Everything a regrouping writes: groups in rank order, their members' rows, relations, decision links."""
+    store = workbench.store
+    members = sorted(tuple(row) for row in store.execute("SELECT * FROM group_members"))
+    ranks = [tuple(row) for row in store.execute("SELECT group_id, rank FROM groups ORDER BY rank")]
+    relations = sorted((r.group_id, r.source_id, r.target_id, r.relation, r.explanation) for r in store.relations())
+    decision_links = [link for link in store.links() if link.rank < 0]
+    return workbench.groups(), ranks, members, relations, decision_links
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_decision_regroups_only_its_part_of_the_link_graph_and_writes_what_a_full_regroup_would(analysed_copy,
+                                                                                                  seed):
+    """Each decision regroups only the statements linked to those it names; after each, a full
+    regroup of every group must store exactly the same thing (ids, members, ranks, verdicts)."""
+    import random
+
+    rng = random.Random(seed)
+    workbench = analysed_copy
+    scored = [link for link in workbench.store.links() if link.rank >= 0]
+    statements = sorted({sid for link in scored for sid in link.key})
+    made: list[int] = []
+    applied = []
+    for step in range(20):
+        groups = workbench.groups()
+        kind = rng.choice(["accept", "reject", "reject", "move", "split", "merge", "new", "verdict", "undo"])
+        if kind == "accept":
+            made.append(workbench.accept_link(*rng.sample(statements, 2)))
+        elif kind == "reject" and groups:
+            made.append(workbench.reject_link(*rng.sample(rng.choice(groups).statement_ids, 2)))
+        elif kind == "move" and len(groups) > 1:
+            source, target = rng.sample(groups, 2)
+            made.append(workbench.move_statement(rng.choice(source.statement_ids),
+                                                 rng.choice([target.group_id, None])))
+        elif kind == "split" and groups:
+            group = rng.choice(groups)
+            made.append(workbench.split_group(group.group_id, group.statement_ids[:1]))
+        elif kind == "merge" and len(groups) > 1:
+            made.append(workbench.merge_groups([g.group_id for g in rng.sample(groups, 2)]))
+        elif kind == "new":
+            made.append(workbench.new_group(rng.sample(statements, 2)))
+        elif kind == "verdict" and groups:
+            made.append(workbench.set_verdict(rng.choice(groups).group_id, rng.choice(["conflicts", "corroborates"])))
+        elif kind == "undo" and made:
+            workbench.undo(made.pop(rng.randrange(len(made))))
+        else:
+            continue
+        applied.append(kind)
+        after_decision = stored_grouping(workbench)
+        workbench.regroup()  # every group, from every stored link
+        assert stored_grouping(workbench) == after_decision, (step, kind)
+    assert len(set(applied)) >= 6, applied  # most kinds of decision were tried
+
+
 # -- decisions and a running analysis ----------------------------------------------------------
 
 def test_a_decision_made_while_analysis_runs_is_applied_to_its_results(analysed_copy, monkeypatch, tmp_path):

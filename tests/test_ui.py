@@ -687,6 +687,8 @@ def fill_large_workspace(folder: Path, *, articles: int = 1000, per_article: int
         claims.update({sid: Claims(quantities=[Quantity("a million", 0, 9, 1e6, 1e6, 1e6, unit_key="shell")]) for sid in ids})
     store.replace_analysis(corpus_reasons={}, claims=claims, links=links, groups=groups, members=members,
                            relations=relations)
+    # as an analysis leaves it: without a finished run every article would await analysis
+    store.finish_run(store.start_run({}), {"articles_seq": store.max_article_seq()})
     count = store.count("statements")
     store.close()
     return count

