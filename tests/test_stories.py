@@ -88,6 +88,13 @@ def test_stories_are_first_class_in_the_exports_and_the_cli(analysed_samples, tm
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert {row["story_id"] for row in rows} == known
     assert sum(row["claim_groups"] for row in rows) == len(analysed_samples.groups())
+    for row in rows:  # each story's counts, as its groups and articles give them
+        story_groups = [g for g in analysed_samples.groups() if g.story_id == row["story_id"]]
+        assert row["claim_groups"] == len(story_groups)
+        assert row["conflicts"] == sum(g.verdict == "conflicts" for g in story_groups)
+        assert row["related"] == sum(g.verdict == "related" for g in story_groups)
+        assert row["statements"] == sum(len(analysed_samples.statements(article_id=a))
+                                        for a in row["article_ids"].split(","))
     table = CliRunner().invoke(main, ["stories", "--workspace", str(analysed_samples.config.workspace_dir)])
     assert stories[0].story_id in table.output and "claim group" in table.output
 

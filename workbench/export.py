@@ -94,15 +94,16 @@ def _story_lookup(workbench: "Workbench") -> tuple[dict[str, str], dict[str, str
 
 def story_rows(workbench: "Workbench") -> pd.DataFrame:
     """One row per story of the last analysis, largest first, with its claim groups' verdicts."""
-    groups = workbench.store.groups()
+    store = workbench.store
     verdicts: dict[str, Counter] = {}
     claim_groups: Counter = Counter()
-    for group in groups:
-        claim_groups[group.story_id] += 1
-        verdicts.setdefault(group.story_id, Counter())[group.verdict] += 1
-    statements = Counter(workbench.store.statement_articles().values())
+    # Counted in SQL: loading 20,000 groups and 100,000 statements for this took 1.4 s after every decision.
+    for story_id, verdict, count in store.execute("SELECT story_id, verdict, COUNT(*) FROM groups GROUP BY 1, 2"):
+        claim_groups[story_id] += count
+        verdicts.setdefault(story_id, Counter())[verdict] += count
+    statements = Counter(dict(store.execute("SELECT article_id, COUNT(*) FROM statements GROUP BY article_id")))
     records = []
-    for story in workbench.store.stories():
+    for story in store.stories():
         counts = verdicts.get(story.story_id, Counter())
         records.append({
             "story_id": story.story_id,

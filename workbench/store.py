@@ -867,10 +867,6 @@ class Store:
             for row in self._db.execute("SELECT * FROM stories ORDER BY rank")
         ]
 
-    def statement_articles(self) -> dict[str, str]:
-        """Statement id -> article id, for every stored statement."""
-        return dict(self._db.execute("SELECT statement_id, article_id FROM statements").fetchall())
-
     def story_of_articles(self) -> dict[str, str]:
         """Article id -> story id, from the last analysis (articles added since have none)."""
         return dict(self._db.execute("SELECT article_id, story_id FROM article_stories").fetchall())
