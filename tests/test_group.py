@@ -240,3 +240,22 @@ def test_a_group_keeps_its_id_while_it_keeps_most_of_its_statements():
     assert kept[3].group_id not in {"gA", "gB", "gC", "g-d"} and kept[3].statement_ids == ("i", "y")
     assert [g.statement_ids for g in kept] == [g.statement_ids for g in after]  # only ids change
     assert keep_group_ids(after, []) == after
+
+
+def test_precision_at_recall_is_the_best_any_threshold_reaches():
+    from workbench.evaluation import GoldGrouping, pair_labels, precision_at_recall
+
+    gold = GoldGrouping(clusters={"c": {"a1", "b1"}, "d": {"a2", "b2"}, "e": {"a3"}}, must_group=[],
+                        acceptable={frozenset(("d", "e"))})
+    ids = ["a1", "a2", "a3", "b1", "b2"]
+    article_of = {s: s[0] for s in ids}
+    rows_i, rows_j, is_gold, is_right = pair_labels(gold, article_of, ids)
+    pairs = [(ids[i], ids[j]) for i, j in zip(rows_i, rows_j)]
+    assert len(pairs) == 6  # three a-statements against two b-statements
+    assert {p for p, g in zip(pairs, is_gold) if g} == {("a1", "b1"), ("a2", "b2")}
+    assert {p for p, r in zip(pairs, is_right) if r} == {("a1", "b1"), ("a2", "b2"), ("a3", "b2")}
+    # ranked: a1-b1 (gold), a1-b2 (wrong), a3-b2 (acceptable), a2-b2 (gold), then the rest
+    score_of = {("a1", "b1"): 0.9, ("a1", "b2"): 0.8, ("a3", "b2"): 0.7, ("a2", "b2"): 0.6}
+    scores = np.array([score_of.get(p, 0.1) for p in pairs])
+    ceiling = precision_at_recall(scores, is_gold, is_right, [0.5, 1.0])
+    assert ceiling == {0.5: 1.0, 1.0: 0.75}  # one pair right of one; three right of four

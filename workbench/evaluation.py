@@ -117,6 +117,45 @@ def score_grouping(groups: Sequence[Group], gold: GoldGrouping, article_of: dict
                       must_found, len(gold.must_group), round(claim_recall, 4), len(claim_pairs))
 
 
+def pair_labels(gold: GoldGrouping, article_of: dict[str, str],
+                statement_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every cross-article pair of ``statement_ids`` as row indices ``(i, j)``, with whether it
+    is a gold pair (same cluster) and whether it counts as right (same or acceptable clusters)."""
+    cluster_of = gold.cluster_of()
+    articles = np.array([article_of[s] for s in statement_ids])
+    upper_i, upper_j = np.triu_indices(len(statement_ids), 1)
+    cross = articles[upper_i] != articles[upper_j]
+    rows_i, rows_j = upper_i[cross], upper_j[cross]
+    names_i = [cluster_of.get(statement_ids[i]) for i in rows_i]
+    names_j = [cluster_of.get(statement_ids[j]) for j in rows_j]
+    is_gold = np.array([a is not None and a == b for a, b in zip(names_i, names_j)], dtype=bool)
+    is_right = np.array([a is not None and b is not None and (a == b or frozenset((a, b)) in gold.acceptable)
+                         for a, b in zip(names_i, names_j)], dtype=bool)
+    return rows_i, rows_j, is_gold, is_right
+
+
+def precision_at_recall(scores: np.ndarray, is_gold: np.ndarray, is_right: np.ndarray,
+                        recalls: Sequence[float]) -> dict[float, float]:
+    """The best pair precision any single threshold on ``scores`` reaches at each recall.
+
+    Pairs are taken best first; for each recall level, the precision is that of the shortest
+    prefix holding that share of the gold pairs, and the best precision of any longer prefix
+    (precision can rise again further down). A ceiling for a grouping that links pairs by that
+    score alone: groups add pairs by transitivity, but cannot rank the pairs better. Recall
+    levels no prefix reaches get 0.
+    """
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    found = np.cumsum(is_gold[order])
+    precision = np.cumsum(is_right[order]) / np.arange(1, len(order) + 1)
+    best_from = np.maximum.accumulate(precision[::-1])[::-1]  # best precision at this depth or deeper
+    total = int(is_gold.sum())
+    result = {}
+    for recall in recalls:
+        reached = np.flatnonzero(found >= recall * total) if total else np.array([], dtype=int)
+        result[recall] = round(float(best_from[reached[0]]), 4) if len(reached) else 0.0
+    return result
+
+
 @dataclass(frozen=True)
 class SearchScores:
     """Search against gold queries: each query's relevant statements are one gold cluster."""
