@@ -25,7 +25,7 @@ import numpy as np
 from common import ROOT, machine, write_result
 
 from workbench import Config, Workbench
-from workbench.evaluation import load_gold, pair_labels, precision_at_recall, score_grouping
+from workbench.evaluation import load_gold, pair_labels, precision_at_recall, roc_auc, score_grouping
 from workbench.group import (
     GroupingInput, evidence_bonus, group_statements, name_keys, ratio_margin, shared_evidence, statement_evidence,
     usual_in_story,
@@ -130,11 +130,9 @@ def ceiling(workbench, data, gold, article_of) -> dict[str, dict[str, float]]:
                                      workbench.config.group.evidence_weight) for i, j in zip(rows_i, rows_j)])
     scores = {"raw cosine": np.einsum("ij,ij->i", raw[rows_i], raw[rows_j]), "scoring-space cosine": cosine,
               "story margin": margin, "story margin + evidence": margin + bonus}
-    from sklearn.metrics import roc_auc_score
-
     result = {}
     for name, values in scores.items():
-        result[name] = {"auc": round(float(roc_auc_score(is_gold, values)), 4),
+        result[name] = {"auc": round(roc_auc(values, is_gold), 4),
                         **{str(r): p for r, p in precision_at_recall(values, is_gold, is_right, CEILING_RECALLS).items()}}
     result["_pairs"] = {"cross_article": int(len(rows_i)), "gold": int(is_gold.sum()), "right": int(is_right.sum())}
     return result
