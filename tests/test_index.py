@@ -95,3 +95,28 @@ def test_workspace_index_from_another_model_is_refused_until_rebuilt(make_workbe
         assert manifest["thresholds"] != workbench.thresholds  # a generic model gets the generic profile
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("k", [1, 5, 50, 400])
+def test_searching_each_group_at_once_gives_what_a_filtered_search_gives(k):
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = rng.permutation(10_000)[:300].astype(np.int64)  # ids in no particular order
+    index = VectorIndex(16)
+    index.add(vectors[:200], ids[:200])
+    groups = {"ro": ids[0:300:3], "uk": ids[1:300:3], "bg": np.sort(ids[2:300:3]), "none": np.array([99_999])}
+    for count in (4, 40):  # a few queries are scored one by one, more in one product
+        queries = rng.normal(size=(count, 16)).astype(np.float32)
+        check_each_against_filtered(index, queries, k, groups)
+    index.add(vectors[200:], ids[200:])  # rows seen so far must still be found, and the new ones too
+    check_each_against_filtered(index, rng.normal(size=(4, 16)).astype(np.float32), k, groups)
+
+
+def check_each_against_filtered(index, queries, k, groups):
+    together = index.search_each(queries, k, groups)
+    assert list(together) == list(groups)
+    for name, allowed in groups.items():
+        scores, found = index.search(queries, k, allowed_ids=allowed)
+        assert np.array_equal(together[name][1], found), name
+        assert np.allclose(together[name][0], scores, atol=1e-5), name

@@ -694,8 +694,7 @@ class Workbench:
         vectors = encode_queries(self.encoder, model, list(queries), self.config.embed.query_prefix,
                                  space_of=lambda prefix: space_for(model, prefix))
         fetch = max(top, SEARCH_POOL)
-        found_per_language = {name: index.search(vectors, fetch, allowed_ids=ids)
-                              for name, ids in sorted(by_language.items())}
+        found_per_language = index.search_each(vectors, fetch, dict(sorted(by_language.items())))
         pool_ids = {int(v) for _, ids in found_per_language.values() for v in ids[:, :SEARCH_POOL].ravel() if v >= 0}
         hubs = self.store.hubness(pool_ids)
         candidates: list[list[tuple[int, float, float, int]]] = [[] for _ in queries]
