@@ -93,11 +93,15 @@ def evaluate(corpus: news.Corpus, workbench: Workbench) -> dict:
         else:
             missed["not in a group" if group is None else group.verdict] += 1
     agreeing_in_group = agreeing_flagged = 0
-    for line, _ in corpus.agreeing:
+    wrongly_flagged = []  # each agreeing figure in a group marked conflict, with the group's reasons
+    for line, figure in corpus.agreeing:
         in_groups = {group_of[s].group_id: group_of[s] for s, (_, n) in line_of.items() if n == line and s in group_of}
         if in_groups:
             agreeing_in_group += 1
-            agreeing_flagged += any(g.verdict == "conflicts" for g in in_groups.values())
+            flagged = [g for g in in_groups.values() if g.verdict == "conflicts"]
+            agreeing_flagged += bool(flagged)
+            wrongly_flagged += [{"line": line, "figure": figure, "group_id": g.group_id,
+                                 "explanation": g.explanation} for g in flagged]
     boilerplate = sum(s.boilerplate for s in statements)
     stories = workbench.stories()
     story_of_article = {a: s.story_id for s in stories for a in s.article_ids}
@@ -124,6 +128,7 @@ def evaluate(corpus: news.Corpus, workbench: Workbench) -> dict:
         "agreeing": len(corpus.agreeing), "agreeing_in_group": agreeing_in_group,
         "agreeing_flagged_count": agreeing_flagged,
         "agreeing_flagged": round(agreeing_flagged / agreeing_in_group, 4) if agreeing_in_group else 0.0,
+        "agreeing_wrongly_flagged": wrongly_flagged,
         "content_boilerplate_count": boilerplate,
         "content_boilerplate": round(boilerplate / len(statements), 4) if statements else 0.0,
         "verdicts": dict(Counter(g.verdict for g in groups)),

@@ -340,6 +340,7 @@ def test_note_move_split_merge_and_undo(open_app, sample_workspace, library):
     regrouped = next(g for g in workbench.groups() if big.statement_ids[1] in g.statement_ids)
     part = list(regrouped.statement_ids[:1])
     app = open_app(sample_workspace)
+    app.query_params["group"] = regrouped.group_id  # its own view: it need not be on the first page
     open_review(app, regrouped.group_id)
     app.multiselect(key=f"split-{regrouped.group_id}").set_value(part)
     app.button(key=f"split-submit-{regrouped.group_id}").click()
@@ -617,9 +618,9 @@ def test_settings_preview_counts_without_applying(open_app, sample_workspace, li
     workbench = library(sample_workspace)
     groups_before = [g.statement_ids for g in workbench.groups()]
     suggested_before = workbench.thresholds["suggested"]
-    assert suggested_before > 1.0
+    lower = round(suggested_before - 0.05, 3)  # a lower cut admits more links
     app = open_app(sample_workspace, "app_pages/settings.py")
-    app.number_input(key="settings_suggested").set_value(1.0)
+    app.number_input(key="settings_suggested").set_value(lower)
     run_and_check(app)
     app.button(key="settings-preview").click()
     run_and_check(app)
@@ -634,7 +635,7 @@ def test_settings_preview_counts_without_applying(open_app, sample_workspace, li
 
     app.button(key="settings-apply").click()
     run_and_check(app)
-    assert json.loads((sample_workspace / "settings.json").read_text())["group.suggested"] == 1.0
+    assert json.loads((sample_workspace / "settings.json").read_text())["group.suggested"] == lower
 
 
 def test_corpus_lists_articles_and_reads_one_in_place(open_app, sample_workspace, library):

