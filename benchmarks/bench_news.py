@@ -80,6 +80,7 @@ def evaluate(corpus: news.Corpus, workbench: Workbench) -> dict:
     planted_total = planted_flagged = 0
     planted_lines = set()
     missed = Counter()
+    missed_plants = []  # each planted figure left unflagged, with its group's statements and reasons
     for ours_id, source in ours.items():
         if not source.planted:
             continue
@@ -92,6 +93,11 @@ def evaluate(corpus: news.Corpus, workbench: Workbench) -> dict:
             planted_flagged += 1
         else:
             missed["not in a group" if group is None else group.verdict] += 1
+            texts = {s.statement_id: s.text for s in statements}
+            missed_plants.append({"line": line, "planted": new, "verdict": group.verdict if group else "",
+                                  "texts": [texts[m] for m in (group.statement_ids if group else
+                                                               [s.statement_id for s in members])],
+                                  "explanation": group.explanation if group else ""})
     agreeing_in_group = agreeing_flagged = 0
     wrongly_flagged = []  # each agreeing figure in a group marked conflict, with the group's reasons
     for line, figure in corpus.agreeing:
@@ -117,7 +123,7 @@ def evaluate(corpus: news.Corpus, workbench: Workbench) -> dict:
         "groups": len(groups), "largest_group": max((len(g.statement_ids) for g in groups), default=0),
         "predicted_pairs": predicted, "correct_pairs": correct, "gold_line_pairs": len(gold_pairs),
         "wrong_pairs_same_story": wrong_same_story, "wrong_pairs_across_stories": predicted - correct - wrong_same_story,
-        "planted_missed": dict(missed),
+        "planted_missed": dict(missed), "planted_missed_detail": missed_plants,
         "pair_precision": round(correct / predicted, 4) if predicted else 0.0,
         # the same, leaving out pairs between two NTREX stories (several tell one event: outlets'
         # sentences about the same facts then align, and line identity cannot say if they should)

@@ -18,7 +18,8 @@ Tables (one TOML file per language)
     ``bound_scales`` and ``currency_scales`` refining them; ``vague`` (magnitude
     words); ``approximate_nouns`` ("une centaine"); ``half_prefixes`` /
     ``half_suffixes``; ``number_connectors`` (inside a number) and
-    ``unit_connectors`` (between a number and its noun); ``ordinal_suffixes``;
+    ``unit_connectors`` (between a number and its noun), optionally ``count_connectors``
+    (those that only ever join a count to its noun: Romanian "de"); ``ordinal_suffixes``;
     ``adjective_endings``. ``[approximators]``: approximator name -> phrases.
     ``[ranges]``: ``paired`` [opener, closer] and ``bare`` joiners.
     ``[calendar]``: month names, ambiguous months and the cues that confirm them,
@@ -64,7 +65,9 @@ Digits and separators
     language's convention (``decimal_mark`` in its table): in ro/uk/bg/fr/ru
     "1.000" is 1000 and "1,000" is 1.0; in English "1,000" is 1000 and "1.000"
     is 1.0; with no known language it is a thousands group (whole numbers are far
-    commoner in news than three-decimal ones).
+    commoner in news than three-decimal ones). Where the figure counts whole things
+    (a ``count`` unit: people, shells), a single mark before three digits groups
+    thousands in every language: "16,700 de persoane" is 16,700, never 16.7.
 
 Vague quantities
     A magnitude word without a figure ("thousands", "хиляди", "des milliers",
@@ -328,6 +331,7 @@ def _tables(language: str) -> _Tables:
         add_all("half_suffix", numbers["half_suffixes"])
         add_all("number_connector", numbers["number_connectors"])
         add_all("unit_connector", numbers["unit_connectors"])
+        add_all("count_connector", numbers.get("count_connectors", []))
         for name, phrases in data["approximators"].items():
             add_all("approximator", phrases, name)
         for opener, closer in data["ranges"]["paired"]:
@@ -1191,11 +1195,12 @@ class _Parser:
         # "On compte 1235 morts", "Au fost 1500 de victime": a bare four-digit number between a
         # verb or noun and the noun it counts is a count. A year follows a preposition ("en
         # 2019", "în 2019 președintele"), a year word, or starts the sentence ("2019 fut une
-        # année"); only English puts years before nouns ("the 2019 elections").
-        counts_a_noun = bool(
-            counted_noun and not self.tables.year_before_noun and atom.start > 0
+        # année"); only English puts years before nouns ("the 2019 elections"). A connector that
+        # only joins counts to nouns (Romanian "de": "și 1500 de ratări") makes it a count anyway.
+        counts_a_noun = bool(counted_noun) and (bool(self.match("count_connector", end)) or (
+            not self.tables.year_before_noun and atom.start > 0
             and self.tokens[atom.start - 1].kind == "word" and self.norms[atom.start - 1] not in self.tables.year_cues
-        )
+        ))
         if year_like and currency is None:
             marker = self.match("year_marker", end)
             if marker or (approximator in ("", "up_to") and unit_key in ("", "year") and not counts_a_noun):
@@ -1215,10 +1220,26 @@ class _Parser:
         if unit_surface and not unit_key and self.resolver.has_encoder:
             unit_key = self.resolver.resolve(unit_surface, self.code)
         kind = self.resolver.kind_of(unit_key) if unit_key else "count"
+        if kind == "count" and unit_key:
+            atom = self._whole_count(atom)
         value, low, high, approximator = _interval(atom, approximator)
         quantity = self._quantity(start, max(end, unit_end), value, low, high, approximator,
                                   unit_surface, unit_key, kind)
         return quantity, max(end, unit_end)
+
+    def _whole_count(self, atom: _Atom) -> _Atom:
+        """The atom with "16,700" read as 16,700 where it counts people, shells or other whole
+        things, though the language's convention reads a single mark before three digits as a
+        decimal mark (16.7): no one counts 16.7 people, and translated news often keeps the
+        source's English separators ("Aproximativ 16,700 de persoane")."""
+        number = atom.number
+        if (number is None or atom.is_range or number.value is None or number.scale != 1.0
+                or number.end - number.start != 1 or float(number.value).is_integer()):
+            return atom
+        whole = _read_digits(self.tokens[number.start].surface, None)  # no convention: thousands
+        if not whole.is_integer():
+            return atom
+        return replace(atom, number=replace(number, value=whole, lead=whole))
 
     def _find_unit(self, k: int) -> tuple[int, int, str] | None:
         """The counted noun after a figure: (first token, end token, key); key "" if unknown."""
