@@ -78,6 +78,8 @@ def test_grouping_quality_against_the_gold(analysed_samples):
     topic-level floor was lowered with that change (precision 0.5 to 0.42, claim recall 0.28
     to 0.17, recall 0.13 to 0.08); the real-news benchmark's precision rose from 0.77 to 0.93.
     Neither is the issue's target for the samples (precision 0.8, recall 0.7 against our gold).
+    The floors rose again when the story alignment's suggested cut went from 1.04 to 0.99 (fact
+    level: precision 0.29 to 0.33, recall 0.13 to 0.23, claim recall 0.22 to 0.43).
     """
     statements = analysed_samples.statements()
     article_of = {s.statement_id: s.article_id for s in statements}
@@ -86,11 +88,11 @@ def test_grouping_quality_against_the_gold(analysed_samples):
     # must_group's factories pair names one of four Romanian sentences of the tour; with one
     # statement per article per claim, the fact-level test above checks that claim instead.
     assert scores.must_group_found >= scores.must_group_total - 1
-    assert scores.precision >= 0.42 and scores.claim_recall >= 0.17 and scores.recall >= 0.08
+    assert scores.precision >= 0.46 and scores.claim_recall >= 0.31 and scores.recall >= 0.14
     facts = score_grouping(analysed_samples.groups(), load_gold(GOLD.with_name("claims.json"),
                                                                 analysed_samples.articles(), statements), article_of)
     assert facts.must_group_found == facts.must_group_total  # the shells counts, 1 million against 5 million
-    assert facts.precision >= 0.28 and facts.claim_recall >= 0.21
+    assert facts.precision >= 0.32 and facts.claim_recall >= 0.42 and facts.recall >= 0.22
 
 
 def test_same_input_gives_the_same_groups(analysed_samples, make_workbench, samples_dir):
