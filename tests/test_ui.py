@@ -790,6 +790,25 @@ def test_the_conflicting_pair_comes_first_side_by_side_explained_in_words(open_a
     assert f'href="./?group={group.group_id}"' in html  # the header opens the group on its own
 
 
+def test_a_group_header_states_its_tier_as_its_links_make_it(open_app, sample_workspace, library):
+    """A group is confirmed only when confirmed links join every statement; its header says which,
+    in words that cannot be read as one link's tier (issue 17: the header contradicted the links)."""
+    workbench = library(sample_workspace)
+    app = open_app(sample_workspace)
+    cards = group_cards(app)
+    shown = [g for g in workbench.groups() if any(g.group_id in card for card in cards)]
+    assert shown
+    for group in shown:
+        card = next(card for card in cards if group.group_id in card)
+        links = [l for l in workbench.store.links() if l.source_id in group.statement_ids
+                 and l.target_id in group.statement_ids]
+        confirmed_everywhere = group.tier == "confirmed"
+        assert render.TIER_WORDS[group.tier] in card
+        assert render.TIER_WORDS["suggested" if confirmed_everywhere else "confirmed"] not in card
+        if not confirmed_everywhere:
+            assert any(l.tier == "suggested" for l in links)  # a suggested link is what makes it so
+
+
 def test_a_fresh_session_is_asked_for_the_analyst_name(open_app, sample_workspace):
     app = open_app(sample_workspace)
     assert any("Who is reviewing?" in element.value for element in app.sidebar.warning)
