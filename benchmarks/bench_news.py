@@ -81,6 +81,7 @@ def evaluate(corpus: news.Corpus, workbench: Workbench) -> dict:
     planted_lines = set()
     missed = Counter()
     missed_plants = []  # each planted figure left unflagged, with its group's statements and reasons
+    texts = {s.statement_id: s.text for s in statements}
     for ours_id, source in ours.items():
         if not source.planted:
             continue
@@ -93,7 +94,6 @@ def evaluate(corpus: news.Corpus, workbench: Workbench) -> dict:
             planted_flagged += 1
         else:
             missed["not in a group" if group is None else group.verdict] += 1
-            texts = {s.statement_id: s.text for s in statements}
             missed_plants.append({"line": line, "planted": new, "verdict": group.verdict if group else "",
                                   "texts": [texts[m] for m in (group.statement_ids if group else
                                                                [s.statement_id for s in members])],
