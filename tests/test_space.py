@@ -54,7 +54,7 @@ def test_an_index_from_an_earlier_scoring_space_is_refused_for_search_and_rescor
         assert manifest["space"] == workbench.scoring_space.name
         manifest["space"] = "identity"  # as every index written before the scoring space existed
         manifest_path.write_text(json.dumps(manifest))
-        workbench._index = None
+        workbench.workspace.index = None  # as a new process would: read the index from disk
         with pytest.raises(ScoringSpaceChangedError, match="run `workbench analyze`"):
             workbench.search("Kim Jong Un")
         run = workbench.analyze()

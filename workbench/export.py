@@ -10,16 +10,14 @@ import json
 import logging
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 import pandas as pd
 
 from .attribution import sources_in_words, summarize_hedging
 from .model import Claims
+from .store import Store
 from .verdicts import COMPARABLE_KINDS, RELATION_ORDER, describe_quantity
-
-if TYPE_CHECKING:
-    from .pipeline import Workbench
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +51,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 JSONL_ROWS_PER_WRITE = 5_000
 
 
-def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
+def statement_rows(store: Store, **filters: Any) -> pd.DataFrame:
     """One row per statement, with its article's source and title."""
-    articles = {article.article_id: article for article in workbench.articles()}
-    group_of = {sid: row["group_id"] for sid, row in workbench.store.group_members().items()}
-    claims = workbench.store.claims()
-    notes = statement_notes(workbench.store.decisions())
-    story_of, story_label = _story_lookup(workbench)
+    articles = {article.article_id: article for article in store.articles()}
+    group_of = {sid: row["group_id"] for sid, row in store.group_members().items()}
+    claims = store.claims()
+    notes = statement_notes(store.decisions())
+    story_of, story_label = _story_lookup(store)
     records = []
-    for statement in workbench.statements(**filters):
+    for statement in store.statements(**filters):
         article = articles[statement.article_id]
         story = story_of.get(statement.article_id, "")
         records.append(
@@ -87,14 +85,13 @@ def statement_rows(workbench: "Workbench", **filters: Any) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=STATEMENT_COLUMNS)
 
 
-def _story_lookup(workbench: "Workbench") -> tuple[dict[str, str], dict[str, str]]:
+def _story_lookup(store: Store) -> tuple[dict[str, str], dict[str, str]]:
     """Article id -> story id, and story id -> label."""
-    return workbench.store.story_of_articles(), {story.story_id: story.label for story in workbench.store.stories()}
+    return store.story_of_articles(), {story.story_id: story.label for story in store.stories()}
 
 
-def story_rows(workbench: "Workbench") -> pd.DataFrame:
+def story_rows(store: Store) -> pd.DataFrame:
     """One row per story of the last analysis, largest first, with its claim groups' verdicts."""
-    store = workbench.store
     verdicts: dict[str, Counter] = {}
     claim_groups: Counter = Counter()
     # Counted in SQL: loading 20,000 groups and 100,000 statements for this took 1.4 s after every decision.
@@ -129,15 +126,15 @@ def statement_notes(decisions) -> dict[str, str]:
     return {statement_id: "; ".join(values) for statement_id, values in found.items()}
 
 
-def decision_rows(workbench: "Workbench") -> pd.DataFrame:
+def decision_rows(store: Store) -> pd.DataFrame:
     """Every analyst decision, undone ones included (``active`` says which still count): the audit trail.
 
     Rejected links, moves out of a group and notes on ungrouped statements leave no
     trace in the groups table; here each decision keeps its statements' texts.
     """
-    decisions = workbench.store.decisions(active_only=False)
+    decisions = store.decisions(active_only=False)
     involved = sorted({sid for d in decisions for sid in (*d.statement_ids, *d.target_ids)})
-    texts = {s.statement_id: s.text for s in workbench.statements(statement_ids=involved)} if involved else {}
+    texts = {s.statement_id: s.text for s in store.statements(statement_ids=involved)} if involved else {}
     rows = [{
         "decision_id": d.decision_id, "kind": d.kind, "subject": d.subject, "statement_ids": " ".join(d.statement_ids),
         "target_ids": " ".join(d.target_ids), "value": d.value, "author": d.author, "created": d.created,
@@ -175,24 +172,24 @@ def _hedge_text(claims: Claims) -> str:
     return f"{summarize_hedging(claims.hedges)}: " + "; ".join(f"{h.kind} «{h.text}»" for h in claims.hedges)
 
 
-def group_rows(workbench: "Workbench", group_ids: Iterable[str] | None = None) -> pd.DataFrame:
+def group_rows(store: Store, group_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """One row per (group, statement), groups in rank order, with scores and analyst decisions."""
     wanted = None if group_ids is None else set(group_ids)
-    groups = [g for g in workbench.store.groups() if wanted is None or g.group_id in wanted]
-    members = workbench.store.group_members()
-    statements = {s.statement_id: s for s in workbench.statements(statement_ids=[m for g in groups for m in g.statement_ids])}
-    articles = {a.article_id: a for a in workbench.articles()}
-    decisions = workbench.store.decisions()
-    claims = workbench.store.claims([m for g in groups for m in g.statement_ids])
+    groups = [g for g in store.groups() if wanted is None or g.group_id in wanted]
+    members = store.group_members()
+    statements = {s.statement_id: s for s in store.statements(statement_ids=[m for g in groups for m in g.statement_ids])}
+    articles = {a.article_id: a for a in store.articles()}
+    decisions = store.decisions()
+    claims = store.claims([m for g in groups for m in g.statement_ids])
     relations_by_group: dict[str, list] = {}
-    for relation in workbench.store.relations():
+    for relation in store.relations():
         relations_by_group.setdefault(relation.group_id, []).append(relation)
     relations_by_statement: dict[str, list] = {}
     for relations in relations_by_group.values():
         for relation in relations:
             relations_by_statement.setdefault(relation.source_id, []).append(relation)
             relations_by_statement.setdefault(relation.target_id, []).append(relation)
-    _, story_label = _story_lookup(workbench)
+    _, story_label = _story_lookup(store)
     records = []
     for group in groups:
         label = statements.get(group.label_statement_id)
@@ -393,21 +390,10 @@ def write_manifest(manifest: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def evidence_tables(workbench: "Workbench") -> dict[str, pd.DataFrame]:
+def evidence_tables(store: Store) -> dict[str, pd.DataFrame]:
     """Every evidence table by name: statements, groups, and the analyst decisions (audit trail)."""
-    return {"statements": statement_rows(workbench), "groups": group_rows(workbench), "stories": story_rows(workbench),
-            "decisions": decision_rows(workbench)}
-
-
-def export_manifest(workbench: "Workbench", files: list[str], *, directory: str = "") -> dict[str, Any]:
-    """``run.json`` for an export: the last analysis's manifest and what has happened since -
-    runs that never finished, inputs read (or being read) after it - so it never undercounts
-    the workspace. The CLI and the UI write the same one."""
-    manifest = workbench.last_manifest() or {"note": "no analysis has finished in this workspace yet"}
-    return {**manifest, "inputs_now": workbench.inputs(),
-            "runs_not_finished": workbench.runs_since_results(),
-            "articles_awaiting_analysis": len(workbench.awaiting_analysis()),
-            "exported": {"directory": directory, "files": files}}
+    return {"statements": statement_rows(store), "groups": group_rows(store), "stories": story_rows(store),
+            "decisions": decision_rows(store)}
 
 
 def workbook_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
@@ -419,13 +405,15 @@ def workbook_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
-def export_all(workbench: "Workbench", out_dir: Path, *, formats: Iterable[str] = ("csv", "jsonl")) -> list[Path]:
-    """Write every evidence table in the given formats, plus ``run.json``."""
+def export_all(store: Store, out_dir: Path, manifest: dict[str, Any], *,
+               formats: Iterable[str] = ("csv", "jsonl")) -> list[Path]:
+    """Write every evidence table in the given formats, plus ``run.json`` (``manifest`` with the
+    files written)."""
     formats = tuple(formats)
     unknown = [name for name in formats if name not in FORMATS]
     if unknown:
         raise ValueError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
-    tables = evidence_tables(workbench)
+    tables = evidence_tables(store)
     written = []
     for name, frame in tables.items():
         for fmt in formats:
@@ -433,7 +421,7 @@ def export_all(workbench: "Workbench", out_dir: Path, *, formats: Iterable[str] 
                 written.append(write_table(frame, out_dir / f"{name}.{fmt}"))
     if "xlsx" in formats:
         written.append(write_workbook(tables, out_dir / "evidence.xlsx"))
-    manifest = export_manifest(workbench, [p.name for p in written], directory=str(out_dir))
-    written.append(write_manifest(manifest, out_dir / "run.json"))
+    exported = {"directory": str(out_dir), "files": [p.name for p in written]}
+    written.append(write_manifest({**manifest, "exported": exported}, out_dir / "run.json"))
     log.info("Export - %d files in %s", len(written), out_dir)
     return written

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Sequence
 import pandas as pd
 
 from workbench import Article, Decision, Group, Link, Relation, Statement, Workbench
-from workbench.export import (decision_rows, export_manifest, group_figures, story_rows, strongest_relation, table_bytes,
+from workbench.export import (decision_rows, group_figures, strongest_relation, table_bytes,
                               workbook_bytes)
 from workbench.embed import available_models
 from workbench.ingest import FORMATS
@@ -484,14 +484,14 @@ def export_frame(workbench: Workbench, table: str, group_ids: Sequence[str] | No
         members = [sid for group in groups_by_id(workbench.store, group_ids).values() for sid in group.statement_ids]
         return workbench.statements_frame(statement_ids=members)
     if table == "decisions":
-        frame = decision_rows(workbench)
+        frame = decision_rows(workbench.store)
         if group_ids is None:
             return frame
         members = {sid for group in groups_by_id(workbench.store, group_ids).values() for sid in group.statement_ids}
         touches = frame["statement_ids"].str.split().map(lambda ids: bool(members.intersection(ids)))
         return frame[touches]
     if table == "stories":
-        frame = story_rows(workbench)
+        frame = workbench.stories_frame()
         if group_ids is None:
             return frame
         stories = {group.story_id for group in groups_by_id(workbench.store, group_ids).values()}
@@ -504,7 +504,7 @@ def export_bytes(workbench: Workbench, table: str, fmt: str, group_ids: Sequence
 
 
 def manifest_bytes(workbench: Workbench, files: Sequence[str] = ()) -> bytes:
-    return json.dumps(export_manifest(workbench, list(files)), ensure_ascii=False, indent=2).encode("utf-8")
+    return json.dumps(workbench.export_manifest(list(files)), ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def export_zip(workbench: Workbench, fmt: str, group_ids: Sequence[str] | None = None) -> bytes:

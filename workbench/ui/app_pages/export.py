@@ -65,7 +65,7 @@ preview_ids = tuple(state.filtered_groups(wanted if scope == FILTERED else data.
 st.caption(f"The groups evidence table for the first {len(preview_ids)} groups in rank order; the download holds all.")
 st.dataframe(state.export_preview(preview_ids), hide_index=True)
 with state.locked() as wb:
-    decisions = data.decision_rows(wb)
+    decisions = data.decision_rows(wb.store)
 st.caption(f"{int(decisions['active'].sum()) if len(decisions) else 0} active analyst decisions "
            f"({len(decisions)} recorded, undone ones included); the latest:")
 st.dataframe(decisions.tail(20), hide_index=True)

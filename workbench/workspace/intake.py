@@ -1,0 +1,275 @@
+"""Intake: articles into the workspace, from files, folders and pasted text.
+
+Each article is cleaned, segmented into statements, given its languages and its
+structural boilerplate (:func:`prepare_article`), and stored once: the same text from
+another file or a second paste is a duplicate, named as such. One bad input never
+stops the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import pandas as pd
+
+from .. import boilerplate, langid
+from ..clean import article_id_for, clean_statement, join_drop_cap, markup_share, statement_id_for, words
+from ..config import Config
+from ..errors import InputError, StoreError
+from ..ingest import Document, InputFile, display_path, expand_paths, file_sha256, read_documents, web_address
+from ..model import Article, Statement
+from ..segment import Line, Span, split_lines, split_statements
+from .context import Concern, ProgressCallback
+
+log = logging.getLogger(__name__)
+
+MARKUP_SHARE = 0.5  # a statement at least half markup is kept as written and marked boilerplate
+LONG_ARTICLE_CHARS = 1_000_000  # a long feature is 50,000 characters; this is a book, or a data dump
+
+
+@dataclass(frozen=True, slots=True)
+class IngestItem:
+    """What happened to one article (or one unreadable input)."""
+
+    origin: str
+    status: str  # added | duplicate | error
+    article_id: str = ""
+    message: str = ""
+    warnings: tuple[str, ...] = ()  # what was repaired while reading an added article
+
+
+
+@dataclass
+class IngestReport:
+    items: list[IngestItem] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)  # path, sha256, size, added, duplicates, errors
+
+    @property
+    def added(self) -> list[IngestItem]:
+        return [item for item in self.items if item.status == "added"]
+
+    @property
+    def duplicates(self) -> list[IngestItem]:
+        return [item for item in self.items if item.status == "duplicate"]
+
+    @property
+    def errors(self) -> list[IngestItem]:
+        return [item for item in self.items if item.status == "error"]
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per repair made while reading (``origin: what``)."""
+        return [f"{item.origin}: {warning}" for item in self.items for warning in item.warnings]
+
+    def frame(self) -> pd.DataFrame:
+        """One row per article or rejected input: origin, status, article id, message, warnings."""
+        return pd.DataFrame([{"origin": i.origin, "status": i.status, "article_id": i.article_id, "message": i.message,
+                              "warnings": "; ".join(i.warnings)}
+                             for i in self.items], columns=["origin", "status", "article_id", "message", "warnings"])
+
+
+def prepare_article(document: Document, config: Config) -> tuple[Article, list[Statement]]:
+    """Clean, segment, detect languages and mark structural boilerplate for one article."""
+    text = document.text
+    article_id = article_id_for(text)
+    if document.language:
+        language, language_source = document.language, "given"
+    else:
+        language, language_source = langid.article_language(text, seed=config.seed), "detected"
+    lines = split_lines(text)
+    headline = boilerplate.find_headline(lines, document.title)
+    reasons = boilerplate.line_reasons(lines, headline)
+    min_chars = config.segment.short_statement_chars
+
+    statements: list[Statement] = []
+    occurrences: Counter[str] = Counter()
+    for line in lines:
+        for span, reason, is_title in _line_statements(text, line, headline, reasons, language, config):
+            raw = text[span.start:span.end]
+            cleaned = clean_statement(raw)
+            if markup_share(raw) >= MARKUP_SHARE:
+                # Stripping the tags of "<script>alert(1)</script>" would store "alert(1)", a
+                # statement the source never made: keep what is written, out of grouping.
+                cleaned, reason = " ".join(raw.split()), reason or "markup"
+            if not statements:
+                cleaned = join_drop_cap(cleaned, language)
+            if not cleaned:
+                continue
+            if language_source == "given":
+                statement_language, source = language, "given"
+            else:
+                statement_language, source = langid.statement_language(
+                    cleaned, language, min_chars=min_chars, seed=config.seed
+                )
+            key = cleaned.casefold()
+            statement_id = statement_id_for(article_id, cleaned, occurrences[key])
+            occurrences[key] += 1
+            statements.append(
+                Statement(
+                    statement_id=statement_id,
+                    article_id=article_id,
+                    position=len(statements),
+                    start=span.start,
+                    end=span.end,
+                    text=cleaned,
+                    language=statement_language,
+                    language_source=source,
+                    boilerplate=bool(reason),
+                    boilerplate_reason=reason,
+                    is_title=is_title,
+                )
+            )
+    article = Article(
+        article_id=article_id,
+        text=text,
+        title=headline.title or document.title,
+        source=document.source,
+        url=document.url,
+        published=document.published,
+        language=language,
+        origin=document.origin,
+        encoding=document.encoding,
+        # Kept with the article so a reader of the exports sees that its text was repaired.
+        meta=dict(document.meta) | ({"decoding": "; ".join(document.warnings)} if document.warnings else {}),
+    )
+    return article, statements
+
+
+def _line_statements(
+    text: str,
+    line: Line,
+    headline: boilerplate.Headline,
+    reasons: dict[int, str],
+    language: str,
+    config: Config,
+) -> Iterable[tuple[Span, str, bool]]:
+    if line.index == headline.line:
+        yield Span(line.start, line.end, line.index), "", True
+        return
+    if line.index in headline.repeats:
+        # The repeated headline is not a second statement; what follows it on
+        # the line (often a photo credit) still is.
+        rest_start = line.start + headline.repeats[line.index]
+        rest = text[rest_start:line.end]
+        if not rest.strip():
+            return
+        offset = len(rest) - len(rest.lstrip())
+        sub = Line(line.index, rest_start + offset, line.end, rest.strip())
+        reason = "credit" if boilerplate.is_credit(sub.text) else ("short_fragment" if sub.word_count < config.segment.min_words else "")
+        for span in split_statements(text, sub, language, max_chars=config.segment.max_statement_chars):
+            yield span, reason, False
+        return
+    spans = split_statements(text, line, language, max_chars=config.segment.max_statement_chars)
+    line_reason = reasons.get(line.index, "")
+    for span in spans:
+        reason = line_reason
+        if not reason and len(spans) > 1 and boilerplate.is_credit(text[span.start:span.end]):
+            reason = "credit"  # a credit left inside a paragraph, after the sentence it credits
+        if not reason and len(spans) == 1 and len(words(text[span.start:span.end])) < config.segment.min_words:
+            reason = "short_fragment"
+        yield span, reason, False
+
+
+class Intake(Concern):
+    """Reads inputs into the workspace's store."""
+
+    def ingest(self, paths: Iterable[str | Path], *, progress: ProgressCallback | None = None) -> IngestReport:
+        """Read articles from files and folders into the workspace; one bad input never stops the rest."""
+        report = IngestReport()
+        files, path_errors = expand_paths(paths)
+        for error in path_errors:
+            log.warning("%s", error)
+            report.items.append(IngestItem(error.origin, "error", message=str(error)))
+        for input_file in _progress(files, "Ingesting", progress):
+            counts = Counter()
+            try:
+                digest = file_sha256(input_file.path)
+            except OSError:
+                digest = ""  # the reader names the problem
+            path = display_path(input_file.path)
+            input_id = self.store.begin_input(path, digest, input_file.size)
+            for result in self._ingest_file(input_file):
+                counts[result.status] += 1
+                report.items.append(result)
+                if result.status == "error":
+                    log.warning("%s", result.message)
+                elif result.status == "duplicate":
+                    log.info("%s", result.message)
+                for warning in result.warnings:
+                    log.warning("%s: %s", result.origin, warning)
+            report.inputs.append({"path": path, "sha256": digest, "size": input_file.size, "added": counts["added"],
+                                  "duplicates": counts["duplicate"], "errors": counts["error"]})
+            self.store.finish_input(input_id, counts["added"], counts["duplicate"], counts["error"])
+        return report
+
+    def _ingest_file(self, input_file: InputFile) -> Iterator[IngestItem]:
+        """The items of one file; a failure no reader foresaw names the file and the batch goes on."""
+        try:
+            for item in read_documents(
+                input_file, max_file_mb=self.config.ingest.max_file_mb, max_row_mb=self.config.ingest.max_row_mb
+            ):
+                yield self._ingest_one(item)
+        except (StoreError, sqlite3.Error):
+            raise  # the workspace itself is at fault: stop, nothing is half-written
+        except Exception as exc:
+            origin = display_path(input_file.path)
+            log.exception("%s: could not be read", origin)
+            yield IngestItem(origin, "error", message=f"{origin}: could not be read ({type(exc).__name__}: {exc}); "
+                                                      "the rest of the batch went on; please report this")
+
+    def ingest_text(self, text: str, *, title: str = "", url: str = "", source: str = "",
+                    language: str = "") -> IngestItem:
+        """Ingest one pasted article (the UI's paste box); same checks as a file."""
+        from ..clean import normalise_newlines
+
+        origin = source or url or "pasted text"
+        if not text or not text.strip():
+            return IngestItem(origin, "error", message=f"{origin}: the text is empty")
+        if url.strip() and not web_address(url):
+            return IngestItem(origin, "error", message=f"the URL {url.strip()[:80]!r} is not a web address: only http:// "
+                                                       "and https:// addresses are kept; correct it or leave it empty")
+        document = Document(text=normalise_newlines(text), origin=origin, source=source or url or "pasted",
+                            encoding="utf-8", title=title.strip(), url=url.strip(), language=language.strip().lower())
+        return self._ingest_one(document)
+
+    def _ingest_one(self, item: Document | InputError) -> IngestItem:
+        if isinstance(item, InputError):
+            return IngestItem(item.origin if item.line is None else f"{item.origin}:{item.line}", "error", message=str(item))
+        article_id = article_id_for(item.text)
+        existing = self.store.article_origin(article_id)
+        if existing is not None:
+            earlier = "already stored from this same input" if existing == item.origin else f"same article as {existing}"
+            return IngestItem(item.origin, "duplicate", article_id, f"{item.origin}: {earlier} ({article_id}); stored once")
+        try:
+            article, statements = prepare_article(item, self.config)
+        except Exception as exc:  # one article that breaks a stage must not stop the batch
+            log.exception("%s: could not be analysed", item.origin)
+            return IngestItem(item.origin, "error", message=f"{item.origin}: could not be analysed ({exc}); please report this")
+        if not statements:
+            return IngestItem(item.origin, "error", message=f"{item.origin}: no statements found in the text")
+        added = self.store.add_article(article, statements)
+        if not added:
+            return IngestItem(item.origin, "duplicate", article_id, f"{item.origin}: already stored ({article_id})")
+        count = len(statements)
+        warnings = item.warnings
+        if len(item.text) > LONG_ARTICLE_CHARS:
+            warnings += (f"{len(item.text) / 1e6:.1f} million characters in {count:,} statements, far longer than a news "
+                         "article: check that it is one article; analysis will embed all of it",)
+        return IngestItem(item.origin, "added", article_id,
+                          f"{item.origin}: {count} statement{'' if count == 1 else 's'}", warnings=warnings)
+
+
+def _progress(items: list, label: str, callback: ProgressCallback | None):
+    """Iterate with a tqdm bar on a terminal, and report to ``callback`` (the UI's progress bar)."""
+    from tqdm import tqdm  # plain: tqdm.auto wants ipywidgets in notebooks
+
+    total = len(items)
+    for done, item in enumerate(tqdm(items, desc=label, unit="file", disable=None, leave=False), start=1):
+        yield item
+        if callback is not None:
+            callback(label, done, total)
