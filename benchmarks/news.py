@@ -13,7 +13,12 @@ A benchmark corpus is built deterministically from a seed:
 * each story becomes one article per language, keeping each line with probability 0.7
   (different outlets tell different parts of a story), in the story's order;
 * in some stories one figure that all four versions share is multiplied by 5 in one
-  article: a planted conflict. A figure here is a plain integer that the quantity stage
+  article: a planted conflict;
+* in some other stories the figure is multiplied by 5 in one language's article and in one
+  or two copies of it by other outlets (each keeping its own 70% of the story's lines, the
+  altered line always among them): a *copied* plant, the way an error really spreads, one
+  wire report reprinted by several outlets of one language. The copies draw on their own
+  random stream, so the corpus of a seed without them is the corpus of earlier runs. A figure here is a plain integer that the quantity stage
   reads, in every version, as an amount of something (a count, money, a percentage, a
   measure or a duration, not a date, a time or an age written into a compound word such
   as "44-годишната"): multiplying the day of a month makes no claim a fact-checker would
@@ -21,6 +26,10 @@ A benchmark corpus is built deterministically from a seed:
 
 Nothing about a line's story, language or position is given to the workbench: articles
 are JSON Lines rows with a text and a neutral id.
+
+Two parts of NTREX are used: ``tuning`` (the first 61 stories, ``data/ntrex/``), on which
+settings were chosen, and ``heldout`` (the other 62, ``data/ntrex/heldout/``), run only to
+check figures on stories no setting was chosen on.
 """
 
 from __future__ import annotations
@@ -36,18 +45,21 @@ DATA = HERE / "data" / "ntrex"
 LANGUAGES = {"bg": "bul", "ro": "ron", "uk": "ukr", "fr": "fra"}
 KEEP = 0.7
 PLANT_SHARE = 0.35
+COPY_SHARE = 0.3  # of the stories without a single-article plant, those given a copied plant
 FACTOR = 5
+PARTS = {"tuning": DATA, "heldout": DATA / "heldout"}
 # A plain integer, not part of a decimal, a range or a thousands group.
 _INTEGER = re.compile(r"(?<![\d.,:/-])\d{1,6}(?![\d]|[.,:/]\d)")
 
 
-def read_ntrex() -> tuple[list[str], dict[str, list[str]]]:
-    """The story id of every line, and each language's lines (line-aligned)."""
-    ids = (DATA / "document_ids.txt").read_text(encoding="utf-8").splitlines()
-    lines = {lang: (DATA / f"{code}.txt").read_text(encoding="utf-8").splitlines() for lang, code in LANGUAGES.items()}
+def read_ntrex(part: str = "tuning") -> tuple[list[str], dict[str, list[str]]]:
+    """The story id of every line, and each language's lines (line-aligned), of one part."""
+    folder = PARTS[part]
+    ids = (folder / "document_ids.txt").read_text(encoding="utf-8").splitlines()
+    lines = {lang: (folder / f"{code}.txt").read_text(encoding="utf-8").splitlines() for lang, code in LANGUAGES.items()}
     for lang, rows in lines.items():
         if len(rows) != len(ids):
-            raise SystemExit(f"{DATA}/{LANGUAGES[lang]}.txt has {len(rows)} lines, document_ids.txt {len(ids)}")
+            raise SystemExit(f"{folder}/{LANGUAGES[lang]}.txt has {len(rows)} lines, document_ids.txt {len(ids)}")
     return ids, lines
 
 
@@ -72,6 +84,7 @@ class Article:
     lines: list[int]  # NTREX line numbers kept, in order
     text: str
     planted: tuple[int, str, str] | None = None  # (line, original figure, planted figure)
+    copied: bool = False  # the plant is in this article and in same-language copies of it
 
 
 @dataclass
@@ -85,14 +98,16 @@ class Corpus:
                        for a in self.articles)
 
 
-def build(seed: int = 7, stories: int | None = None) -> Corpus:
-    """The benchmark corpus for ``seed`` (optionally only the first ``stories`` stories)."""
-    ids, lines = read_ntrex()
+def build(seed: int = 7, stories: int | None = None, *, part: str = "tuning", copies: bool = True) -> Corpus:
+    """The benchmark corpus for ``seed`` (optionally only the first ``stories`` stories), with
+    copied plants unless ``copies`` is false."""
+    ids, lines = read_ntrex(part)
     by_story: dict[str, list[int]] = {}
     for number, story in enumerate(ids):
         by_story.setdefault(story, []).append(number)
     order = list(by_story)[:stories] if stories else list(by_story)
     rng = random.Random(seed)
+    copy_rng = random.Random(seed * 7919 + 1)  # its own stream: the rest of the corpus is as without copies
     articles: list[Article] = []
     agreeing: list[tuple[int, str]] = []
     for story_number, story in enumerate(order):
@@ -117,19 +132,53 @@ def build(seed: int = 7, stories: int | None = None) -> Corpus:
                 if len(holders) >= 2:
                     plant = (n, figure, rng.choice(holders))
                     break
+        copied = None
+        if copies and shared and not plant and copy_rng.random() < COPY_SHARE:
+            copied = _copied_plant(shared, kept, numbers, copy_rng)
+        if copied:
+            plant = copied[:3]
         agreeing.extend((n, figure) for n, figure in shared if not plant or n != plant[0])
         for lang in LANGUAGES:
-            texts = [lines[lang][n] for n in kept[lang]]
-            planted = None
-            if plant and plant[2] == lang:
-                n, figure, _ = plant
-                position = kept[lang].index(n)
-                new = str(int(figure) * FACTOR)
-                texts[position] = re.sub(rf"(?<![\d.,:/-]){figure}(?![\d]|[.,:/]\d)", new, texts[position], count=1)
-                planted = (n, figure, new)
-            articles.append(Article(article_id=f"news-{story_number:03d}-{lang}", story=story, language=lang,
-                                    lines=kept[lang], text="\n".join(texts), planted=planted))
+            versions = [kept[lang]] + (copied[3] if copied and copied[2] == lang else [])
+            for copy_number, chosen in enumerate(versions):
+                texts = [lines[lang][n] for n in chosen]
+                planted = None
+                if plant and plant[2] == lang:
+                    n, figure, _ = plant
+                    position = chosen.index(n)
+                    new = str(int(figure) * FACTOR)
+                    texts[position] = re.sub(rf"(?<![\d.,:/-]){figure}(?![\d]|[.,:/]\d)", new, texts[position], count=1)
+                    planted = (n, figure, new)
+                suffix = f"-copy{copy_number}" if copy_number else ""
+                articles.append(Article(article_id=f"news-{story_number:03d}-{lang}{suffix}", story=story,
+                                        language=lang, lines=chosen, text="\n".join(texts), planted=planted,
+                                        copied=bool(copied) and planted is not None))
     return Corpus(articles=articles, stories={s: by_story[s] for s in order}, agreeing=agreeing)
+
+
+def _copied_plant(shared: list[tuple[int, str]], kept: dict[str, list[int]], numbers: list[int],
+                  rng: random.Random) -> tuple[int, str, str, list[list[int]]] | None:
+    """A copied plant: (line, figure, language, the copies' lines). The language's article keeps
+    the line, at least one other language has it too, and each of one or two copies keeps its
+    own 70% of the story's lines with the line among them (never the article's very lines: that
+    would be the same article twice)."""
+    for n, figure in rng.sample(shared, len(shared)):
+        holders = [lang for lang in LANGUAGES if n in kept[lang]]
+        if len(holders) < 2:
+            continue
+        lang = rng.choice(holders)
+        copies = []
+        for _ in range(rng.choice((1, 2))):
+            chosen = [m for m in numbers if m == n or rng.random() < KEEP]
+            if chosen == kept[lang] or chosen in copies:
+                droppable = [m for m in chosen if m != n]
+                if not droppable:
+                    continue
+                chosen.remove(rng.choice(droppable))
+            copies.append(chosen)
+        if copies:
+            return n, figure, lang, copies
+    return None
 
 
 def parallel_sentences(stories: int | None = None) -> dict[str, list[str]]:

@@ -357,16 +357,18 @@ def news_section(section: Section) -> str:
               "are the same line of the same story.", ""]
     rows = []
     for run in data["runs"]:
-        rows.append([run["seed"], f"{run['statements']:,}", f"{run['stories_found']} / {run['stories_in_corpus']}",
+        copied = (f"{run['copied_flagged_count']} / {run['copied_planted']}" if "copied_planted" in run else "-")
+        rows.append([run["seed"], run.get("part", "tuning"), f"{run['statements']:,}",
+                     f"{run['stories_found']} / {run['stories_in_corpus']}",
                      f"{run['pair_precision']:.3f}", f"{run['pair_recall']:.3f}",
-                     f"{run['planted_flagged_count']} / {run['planted']}",
+                     f"{run['planted_flagged_count']} / {run['planted']}", copied,
                      f"{run['agreeing_flagged_count']} / {run['agreeing_in_group']}",
                      f"{run['content_boilerplate_count']} ({percent(run['content_boilerplate'])})",
                      run["largest_group"], run["wrong_pairs_across_stories"], run["wrong_pairs_same_story"],
                      f"{run['pair_precision_within_stories']:.3f}"])
-    lines.append(table(["seed", "statements", "stories found", "pair precision", "pair recall", "planted flagged",
-                        "agreeing marked conflict", "content marked boilerplate", "largest group",
-                        "wrong pairs across stories", "wrong pairs in one story",
+    lines.append(table(["seed", "stories", "statements", "stories found", "pair precision", "pair recall",
+                        "planted flagged", "of them copied", "agreeing marked conflict", "content marked boilerplate",
+                        "largest group", "wrong pairs across stories", "wrong pairs in one story",
                         "precision within one NTREX story"], rows))
     lines += ["", f"Targets: recall and precision at least {targets['pair_recall']}, at least "
               f"{percent(targets['planted_flagged'])} of planted conflicts flagged, at most "
@@ -381,17 +383,23 @@ def translation_search_section(section: Section) -> str:
     if data is None:
         return "\n".join(lines)
     summary = data["summary"]
-    lines += ["", f"`Workbench.search_many`, NTREX-128 sentences: each target language ingested as one-sentence "
-              f"articles and as one article per story, queries in the other three languages. Top-1 is the translation "
-              f"for **{summary['top1']:.3f}** of {summary['queries']:,} queries (target {data['target']}); worst "
-              f"direction {summary['worst_direction']:.3f}; `top=1` and `top=5` disagree on the first hit for "
-              f"{summary['prefix_disagreements']} queries.", ""]
+    lines += ["", "`Workbench.search_many`, NTREX-128 sentences: each target language ingested as one-sentence "
+              "articles and as one article per story, queries in the other three languages, searched right after "
+              "ingest (before any analysis) and again after `analyze`.", ""]
+    lines.append(table(["searched", "queries", "top-1 is the translation", "worst direction",
+                        "`top=1` / `top=5` first hits differ"],
+                       [[when.replace("_", " "), f"{entry['queries']:,}", f"**{entry['top1']:.3f}**",
+                         f"{entry['worst_direction']:.3f}", entry["prefix_disagreements"]]
+                        for when, entry in summary.items()]))
+    lines += ["", f"Target: {data['target']} in both.", ""]
     rows = []
     for result in data["results"]:
-        for direction, entry in result["directions"].items():
+        for direction, entry in result["after_ingest"]["directions"].items():
+            after = result["after_analysis"]["directions"][direction]
             rows.append([direction, result["mode"].replace("_", "-"), entry["queries"], f"{entry['top1']:.3f}",
-                         f"{entry['ms_per_query']:.1f}"])
-    lines.append(table(["direction", "target articles", "queries", "top-1", "ms per query (batch)"], rows))
+                         f"{after['top1']:.3f}", f"{after['ms_per_query']:.1f}"])
+    lines.append(table(["direction", "target articles", "queries", "top-1 after ingest", "top-1 after analysis",
+                        "ms per query (batch)"], rows))
     return "\n".join(lines)
 
 
