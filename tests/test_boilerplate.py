@@ -171,3 +171,13 @@ def test_a_bare_news_agency_name_after_a_quote_is_a_credit_not_a_claim():
     assert reason["Російське державне інформаційне агентство ТАСС."] == "credit"
     assert reason[next(t for t in reason if t.startswith("Пєсков заявив"))] == ""
     assert not boilerplate.is_credit("Агентство ТАСС повідомило, що Пхеньян відправив до Росії нові снаряди.")
+
+
+def test_short_lines_of_a_report_reprinted_by_several_outlets_stay_content():
+    # one wire report in three French outlets: its short lines are the report, not furniture
+    report = ["Un séisme a frappé l'île de Sulawesi vendredi soir.", "Au moins 1920 personnes sont mortes.",
+              "Les secours fouillent les décombres.", "L'aéroport de Palu est fermé.", "Abonnez-vous"]
+    rows = [(f"{article}-{i}", article, text) for article in ("a1", "a2", "a3") for i, text in enumerate(report)]
+    rows += [("b-0", "b", "Abonnez-vous"), ("b-1", "b", "Le ministre a démissionné hier soir.")]
+    # "Abonnez-vous" is also in an article that is no copy of them: furniture, in all four
+    assert boilerplate.repeated_across_articles(rows) == {"a1-4", "a2-4", "a3-4", "b-0"}

@@ -313,3 +313,34 @@ def test_a_large_story_aligns_each_article_with_its_closest_articles_only(monkey
     whole = group.usual_in_story(rows_of, space, k=4)
     monkeypatch.setattr(group, "USUAL_BLOCK", 7)
     assert group.usual_in_story(rows_of, space, k=4) == pytest.approx(whole)
+
+
+def copied_story(french_pull: float):
+    """Four lines told by three French outlets (a wire report and two reprints: the same
+    sentences) and by one Bulgarian, one Romanian and one Ukrainian article. ``french_pull``
+    is how much closer statements of one language sit to each other than to their
+    translations, which a multilingual encoder shows even after the language subspace is
+    removed."""
+    e = np.eye(16)
+    ids, articles, languages, vectors = [], [], [], []
+    for article, language, offset in (("FR1", "fr", e[10] * french_pull), ("FR2", "fr", e[10] * french_pull),
+                                      ("FR3", "fr", e[10] * french_pull), ("BG", "bg", 0.4 * e[11]),
+                                      ("RO", "ro", 0.4 * e[12]), ("UK", "uk", 0.4 * e[13])):
+        for line in range(4):
+            ids.append(f"{article}-{line}")
+            articles.append(article)
+            languages.append(language)
+            vectors.append(unit(e[line] + offset))
+    data = GroupingInput(statement_ids=ids, article_ids=articles, languages=languages,
+                         vectors=np.vstack(vectors), evidence=[Evidence()] * len(ids), positions=[0, 2, 4, 6] * 6)
+    return data, {article: "s" for article in articles}
+
+
+def test_reprints_in_one_language_do_not_keep_a_line_apart_from_its_translations() -> None:
+    # One wire report reprinted by three French outlets formed a claim of its own, and its
+    # Bulgarian, Romanian and Ukrainian versions another: the conflict between the French
+    # figure and theirs was never shown. Each line must be one claim of all six articles.
+    data, story_of = copied_story(french_pull=0.8)
+    alignment = story_claim_links(data, data.vectors, story_of, GroupConfig(k=4), {"suggested": 0.5, "confirmed": 0.9})
+    claims = claims_of(alignment, data.statement_ids)
+    assert claims == [{f"{article}-{line}" for article in ("FR1", "FR2", "FR3", "BG", "RO", "UK")} for line in range(4)]

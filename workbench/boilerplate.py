@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -318,23 +319,52 @@ def _mark_tail(lines: Sequence[Line], reasons: dict[int, str], share: float = 0.
 
 # -- corpus-level signals (need the whole corpus or embeddings) --------------------------
 
+COPY_SHARED_LINES = 3  # two articles sharing this many statements, and
+COPY_SHARED_SHARE = 0.3  # this share of the shorter one's, are one report reprinted
+REPEATED_WIDELY = 50  # a short line in more articles than this is page furniture, copies or not
+
+
 def repeated_across_articles(
     statements: Iterable[tuple[str, str, str]], max_words: int = 12
 ) -> set[str]:
-    """Statement ids of short lines whose text appears in more than one article.
+    """Statement ids of short lines whose text appears in more than one article, unless every
+    article holding it is a copy of every other (one wire report reprinted by several outlets).
 
-    ``statements`` yields ``(statement_id, article_id, text)``. Long sentences
-    repeated across articles are syndicated reporting and stay content.
+    ``statements`` yields ``(statement_id, article_id, text)``. Long sentences repeated across
+    articles are syndicated reporting and stay content. So are the short ones of reprints:
+    "Au moins 384 personnes sont mortes." in three French outlets' copies of one report is
+    the report, and as boilerplate it would leave the copies' figure out of every claim.
+    Two articles are copies when they share at least ``COPY_SHARED_LINES`` statements and
+    ``COPY_SHARED_SHARE`` of the shorter one's; "Citește și" in two articles that share one
+    sentence stays furniture.
     """
     articles_by_text: dict[str, set[str]] = {}
     ids_by_text: dict[str, list[str]] = {}
+    texts_of: dict[str, set[str]] = defaultdict(set)
     for statement_id, article_id, text in statements:
-        if len(words(text)) > max_words:
-            continue
         key = _key(text)
+        texts_of[article_id].add(key)
         articles_by_text.setdefault(key, set()).add(article_id)
-        ids_by_text.setdefault(key, []).append(statement_id)
-    return {sid for key, ids in ids_by_text.items() if len(articles_by_text[key]) > 1 for sid in ids}
+        if len(words(text)) <= max_words:
+            ids_by_text.setdefault(key, []).append(statement_id)
+    shared: Counter[tuple[str, str]] = Counter()
+    for holders in articles_by_text.values():
+        if 1 < len(holders) <= REPEATED_WIDELY:
+            ordered = sorted(holders)
+            shared.update((a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:])
+
+    def copies(a: str, b: str) -> bool:
+        count = shared[(a, b) if a < b else (b, a)]
+        return count >= COPY_SHARED_LINES and count >= COPY_SHARED_SHARE * min(len(texts_of[a]), len(texts_of[b]))
+
+    repeated = set()
+    for key, ids in ids_by_text.items():
+        holders = sorted(articles_by_text[key])
+        if len(holders) < 2:
+            continue
+        if len(holders) > REPEATED_WIDELY or not all(copies(a, b) for i, a in enumerate(holders) for b in holders[i + 1:]):
+            repeated.update(ids)
+    return repeated
 
 
 def off_topic(

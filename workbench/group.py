@@ -429,10 +429,19 @@ def ratio_margin(sims: np.ndarray, usual_rows: np.ndarray, usual_columns: np.nda
 
 
 USUAL_BLOCK = 2048  # statements scored at a time: a story of 90,000 statements never holds its full matrix
+COPY_COSINE = 0.95  # two statements of one language this close are one text reprinted, not two statements
 
 
-def usual_in_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int) -> dict[int, float]:
-    """Each statement's mean cosine to its ``k`` nearest statements in the story's other articles."""
+def usual_in_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int,
+                   languages: np.ndarray | None = None) -> dict[int, float]:
+    """Each statement's mean cosine to its ``k`` nearest statements in the story's other articles.
+
+    Its own reprints count last (a statement of the same language at ``COPY_COSINE`` or closer,
+    given ``languages``): one wire report reprinted by three French outlets made each French
+    statement look unusually close to everything (its two copies were two of its four
+    nearest), so the margins to its Bulgarian, Romanian and Ukrainian versions fell, and the
+    reprints formed a claim of their own, apart from the versions whose figure differed. Only
+    a statement with fewer than ``k`` other neighbours makes up the number from its reprints."""
     articles = sorted(rows_of)
     story_rows = np.concatenate([rows_of[a] for a in articles])
     owners = np.concatenate([[i] * len(rows_of[a]) for i, a in enumerate(articles)])
@@ -442,8 +451,24 @@ def usual_in_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int) ->
         block = slice(start, start + USUAL_BLOCK)
         sims = space[story_rows[block]] @ space[story_rows].T
         sims[owners[block, None] == owners[None, :]] = -np.inf  # other articles only
-        usual[block] = (-np.sort(-sims, axis=1)[:, :k_story]).mean(axis=1)
+        if languages is None:
+            usual[block] = (-np.sort(-sims, axis=1)[:, :k_story]).mean(axis=1)
+            continue
+        story_languages = languages[story_rows]
+        copies = (sims >= COPY_COSINE) & (story_languages[block, None] == story_languages[None, :])
+        others = _nearest(np.where(copies, -np.inf, sims), k_story)
+        reprints = _nearest(np.where(copies, sims, -np.inf), k_story)
+        # The k first of: the other neighbours, nearest first, then the reprints.
+        values = np.concatenate([others, reprints], axis=1)
+        rank = np.concatenate([np.where(np.isfinite(others), 0, 2), np.where(np.isfinite(reprints), 1, 2)], axis=1)
+        usual[block] = np.take_along_axis(values, np.argsort(rank, axis=1, kind="stable")[:, :k_story], axis=1).mean(axis=1)
     return dict(zip(story_rows.tolist(), usual.tolist()))
+
+
+def _nearest(sims: np.ndarray, k: int) -> np.ndarray:
+    """Each row's ``k`` highest values, highest first (``-inf`` where a row has fewer)."""
+    top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else sims
+    return -np.sort(-top, axis=1)[:, :k]
 
 
 def article_pairs(rows_of: dict[str, np.ndarray], space: np.ndarray, neighbours: int) -> list[tuple[str, str]]:
@@ -546,7 +571,7 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
         rows_of = {article: np.array(rows) for article, rows in rows_by_story[story].items()}
         if len(rows_of) < 2:
             continue
-        story_usual = usual_in_story(rows_of, space, config.k)
+        story_usual = usual_in_story(rows_of, space, config.k, np.asarray(data.languages))
         usual[list(story_usual)] = list(story_usual.values())
         pairs = article_pairs(rows_of, space, config.story_neighbours)
         for article_a, article_b in pairs:
