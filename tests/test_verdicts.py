@@ -45,6 +45,24 @@ def test_pair_relations(a, b, relation, phrase):
     assert phrase in result.explanation
 
 
+def test_a_count_whose_noun_one_version_leaves_out_is_compared_with_the_one_the_other_names():
+    # NTREX: the French version counts the crowd twice but names it once ("plus de 1000 debout");
+    # with one count of people against two, only 10,000 against 10,000 was compared.
+    french = view("« Au lieu d'avoir 10 000 personnes qui tentent d'entrer, il n'y en a à peine plus de 1000 "
+                  "debout devant moi », critiqua-t-il.", "fr", "a1")
+    bulgarian = view("„Вместо да имаме 10 000 души навън, бихме имали около 200 души точно ето там“ – заяви Тръмп.",
+                     "bg", "a2")
+    result = relate("g", french, bulgarian, tolerance=0.10)
+    assert result.relation == "conflicts"
+    assert "1,000 and 200 person" in result.explanation and "names no counted thing" in result.explanation
+    agreeing = view("„Вместо да имаме 10 000 души навън, бихме имали около 1000 души точно ето там“.", "bg", "a3")
+    assert relate("g", french, agreeing, tolerance=0.10).relation == "corroborates"
+    # a figure counted with its noun in one version and bare in the other: "перевищує 800"
+    romanian = view("Numărul victimelor trece de 4000 de persoane.", "ro", "a4")
+    ukrainian = view("Кількість жертв перевищує 800.", "uk", "a5")
+    assert relate("g", romanian, ukrainian, tolerance=0.10).relation == "conflicts"
+
+
 def test_a_denial_conflicts_only_with_what_it_denies():
     """A denial shows that it denies the other side's claim only by repeating what that side
     counts; without it the pair is related, and the explanation asks the reader to check."""
@@ -79,7 +97,8 @@ def test_a_denial_that_repeats_the_figure_still_conflicts():
     result = relate("g", denial, assertion, 0.1)
     assert result.relation == "conflicts"
     assert "denies («отрицает»)" in result.explanation and "both give figures for shell" in result.explanation
-    both = relate("g", denial, view(text, "ru", "a3", [Hedge("denial", "отрицает", 8, 16)]), 0.1)
+    other_outlet = "КНДР отрицает, что отправила в Россию пять миллионов снарядов."
+    both = relate("g", denial, view(other_outlet, "ru", "a3", [Hedge("denial", "отрицает", 5, 13)]), 0.1)
     assert both.relation == "corroborates"  # two denials of the same figure agree
 
 
@@ -227,7 +246,8 @@ def test_a_line_told_in_two_sentences_is_compared_as_one_version():
                   article_ids=("A", "B"), languages=("bg", "fr"))
     [judged], relations = judge_groups([group], statements, claims, [], tolerance=0.10)
     assert judged.verdict == "conflicts", judged.explanation
-    assert {(r.source_id, r.target_id) for r in relations} == {("bg1", "fr1"), ("bg1", "fr2")}  # not fr1-fr2
+    # one relation per pair of versions, never fr1-fr2, naming the sentence that gives the figure
+    assert [(r.source_id, r.target_id) for r in relations] == [("bg1", "fr2")]
     alone = Group(group_id="h", statement_ids=("bg1", "fr1"), label_statement_id="bg1", tier="confirmed",
                   article_ids=("A", "B"), languages=("bg", "fr"))
     assert judge_groups([alone], statements, claims, [], tolerance=0.10)[0][0].verdict == "corroborates"
@@ -271,3 +291,48 @@ def test_a_pronoun_is_not_shown_as_a_source_and_doubt_qualifies_the_source():
     named = sources_in_words(extract_attributions("Selon Blinken, la Russie peut compter sur Pyongyang.", "fr"),
                              extract_hedges("Selon Blinken, la Russie peut compter sur Pyongyang.", "fr"), "fr")
     assert named == "Blinken, with doubt («peut»)"
+
+
+def test_a_conflict_names_the_statement_that_gives_the_figure_with_its_own_source():
+    # The samples after a French article was added: the shells group also held the Bulgarian
+    # article's "thousands of containers" sentence, and the conflict card showed that sentence
+    # and its US and South Korean officials against the French million, quoting Bloomberg's
+    # five million as theirs.
+    from workbench.attribution import extract_attributions, extract_hedges
+    from workbench.model import Group
+    from workbench.verdicts import judge_groups, key_relation
+
+    texts = [
+        ("bg1", "bg", "B", 0, "Представители на САЩ и Южна Корея обвиняват Ким, че е предоставил на Русия хиляди "
+                              "контейнери, пълни с артилерия, ракети и друго военно оборудване."),
+        ("bg2", "bg", "B", 1, "Неотдавнашен доклад на Блумбърг, позоваващ се на южнокорейското министерство на "
+                              "отбраната, сочи, че Северна Корея е изпратила близо пет милиона артилерийски снаряда "
+                              "на Русия."),
+        ("fr1", "fr", "A", 0, "Selon les renseignements de la République de Corée, la livraison de plus d'un million "
+                              "de coquilles de la RPDC à la Russie peut être un élément de propagande."),
+    ]
+    statements = {sid: Statement(statement_id=sid, article_id=article, position=position, start=0, end=len(text),
+                                 text=text, language=language) for sid, language, article, position, text in texts}
+    claims = {sid: Claims(quantities=extract_quantities(s.text, s.language),
+                          attributions=extract_attributions(s.text, s.language),
+                          hedges=extract_hedges(s.text, s.language)) for sid, s in statements.items()}
+    group = Group(group_id="g", statement_ids=("bg1", "bg2", "fr1"), label_statement_id="bg2", tier="confirmed",
+                  article_ids=("A", "B"), languages=("bg", "fr"))
+    [judged], relations = judge_groups([group], statements, claims, [], tolerance=0.10)
+    assert judged.verdict == "conflicts"
+    key = key_relation(relations)
+    assert (key.source_id, key.target_id) == ("bg2", "fr1")
+    assert "Блумбърг" in key.explanation and "Представители на САЩ" not in key.explanation
+
+
+def test_reprints_of_one_text_agreeing_with_each_other_confirm_nothing():
+    first = view("Au moins 384 personnes sont mortes dans le séisme, selon l'agence.", "fr", "a1")
+    reprint = view("Au moins 384 personnes sont mortes dans le séisme, selon l'agence.", "fr", "a2")
+    relation = relate("g", first, reprint, tolerance=0.10)
+    assert relation.relation == "related" and "reprinted" in relation.explanation
+    other_outlet = view("Le séisme a fait au moins 384 morts, a indiqué l'agence nationale.", "fr", "a3")
+    assert relate("g", first, other_outlet, tolerance=0.10).relation == "corroborates"
+    translation = view("Най-малко 384 души са загинали при земетресението, според агенцията.", "bg", "a4")
+    assert relate("g", first, translation, tolerance=0.10).relation == "corroborates"
+    altered = view("Au moins 1920 personnes sont mortes dans le séisme, selon l'agence.", "fr", "a5")
+    assert relate("g", first, altered, tolerance=0.10).relation == "conflicts"

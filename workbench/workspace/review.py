@@ -233,7 +233,8 @@ class Review(Concern):
                                     explanation=old.explanation))
         members = [sid for group in changed for sid in group.statement_ids]
         judged, relations = judge_groups(changed, by_id, self.store.claims(members), decisions,
-                                         self.config.verdict.tolerance)
+                                         self.config.verdict.tolerance,
+                                         self.workspace.seniority(by_id[m] for m in members if m in by_id))
         return sorted(judged + kept, key=rank_key), relations, {group.group_id for group in kept}
 
     def _grouping_basis(self, analysed_upto: int | None = None) -> tuple[list[Statement], list[str], dict[str, np.ndarray]]:
