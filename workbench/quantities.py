@@ -256,6 +256,7 @@ class _Tables:
     month_before_day: bool
     year_cues: frozenset[str]  # words a bare year follows ("en 2019", "în 2019"): see _number_quantity
     year_before_noun: bool  # whether a year may stand before a noun ("the 2019 elections")
+    identifier_nouns: frozenset[str]  # words after which a number names something ("registre 1235"), never a year
     elisions: frozenset[str]
     triggers: frozenset[str]  # words that can start a quantity without digits
     starters: frozenset[str]  # words a quantity's span can start with
@@ -291,6 +292,7 @@ def _tables(language: str) -> _Tables:
         month_before_day=any(data["calendar"]["month_before_day"] for _, data in sources),
         year_cues=frozenset(_normalise(word) for _, data in sources for word in data["calendar"]["year_cues"]),
         year_before_noun=any(data["calendar"]["year_before_noun"] for _, data in sources),
+        identifier_nouns=frozenset(_normalise(word) for _, data in sources for word in data["calendar"]["identifier_nouns"]),
         elisions=elisions,
         triggers=frozenset(),
         starters=frozenset(),
@@ -1191,6 +1193,9 @@ class _Parser:
             and number.value is not None
             and YEAR_MIN <= number.value <= YEAR_MAX
             and atom.unit_span is None
+            # "registre 1235 du 30 septembre", "код 1235": a number that names a case, a file or a
+            # flight is no year, and a case number changed from 247 to 1235 is a changed figure.
+            and not (atom.start > 0 and self.norms[atom.start - 1] in self.tables.identifier_nouns)
         ) or (atom.is_range and _is_year_range(atom))
         # "On compte 1235 morts", "Au fost 1500 de victime": a bare four-digit number between a
         # verb or noun and the noun it counts is a count. A year follows a preposition ("en
