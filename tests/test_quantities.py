@@ -368,6 +368,22 @@ def test_fallback_inside_extraction(e5_resolver: UnitResolver) -> None:
     assert with_fallback.unit_key == "factory"
 
 
+def test_many_texts_are_read_as_one_by_one_with_their_unknown_nouns_encoded_together(
+        e5: E5Adapter, e5_resolver: UnitResolver) -> None:
+    from workbench.quantities import extract_many
+
+    texts = [("Кім побував на трьох фабриках.", "uk"), ("Au fost trimise 300 de misiles.", "ro"),
+             ("Il a visité cinq chantiers navals.", "fr"), ("Проведено 12 днів навчань.", "uk"),
+             ("Доставени са пет милиона снаряда.", "bg"), ("Kim a visité trois fábricas en 2023.", "fr")]
+    one_by_one = [extract_quantities(text, language, unit_resolver=e5_resolver) for text, language in texts]
+    batched_resolver = UnitResolver(e5)
+    batched_resolver.resolve("meses")  # builds the key prototypes before the calls are counted
+    calls = e5.calls
+    assert extract_many(texts, unit_resolver=batched_resolver) == one_by_one
+    assert any(q.unit_key == "factory" for found in one_by_one for q in found)  # the fallback did answer
+    assert e5.calls - calls == 1  # every unknown noun in one batch, then answered from the cache
+
+
 # ------------------------------------------------------------------------- speed
 
 

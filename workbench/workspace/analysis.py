@@ -27,7 +27,7 @@ from ..group import GroupingInput, GroupingResult, group_statements, keep_group_
 from ..index import VectorIndex
 from ..langid import UNDETERMINED
 from ..model import Claims, Decision, Statement, Story
-from ..quantities import extract_quantities
+from ..quantities import extract_many
 from ..stories import StoryInput, assign_stories, document_vectors, find_stories, shared_statement_similarity, \
     story_index
 from ..store import utc_now
@@ -234,11 +234,11 @@ class Analysis(Concern):
         return reasons
 
     def _read_claims(self, statements: list[Statement]) -> dict[str, Claims]:
-        resolver = self.workspace.unit_resolver
+        quantities = extract_many([(s.text, s.language) for s in statements], unit_resolver=self.workspace.unit_resolver)
         claims: dict[str, Claims] = {}
-        for statement in statements:
+        for statement, found_quantities in zip(statements, quantities):
             found = Claims(
-                quantities=extract_quantities(statement.text, statement.language, unit_resolver=resolver),
+                quantities=found_quantities,
                 attributions=extract_attributions(statement.text, statement.language),
                 hedges=extract_hedges(statement.text, statement.language),
             )
