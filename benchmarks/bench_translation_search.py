@@ -6,8 +6,11 @@ one-sentence articles (the case that used to invent languages: a single French s
 read as Portuguese or Catalan) and as multi-sentence articles (one per story). Each
 other language's version of the same sentences is then searched with
 ``Workbench.search_many`` - the call ``workbench search`` and the UI make - and the first
-hit must be a statement of the translated line. Also checked on every query: the first
-hit of ``top=1`` is the first hit of ``top=5`` (the prefix property of ``--top``).
+hit must be a statement of the translated line. Each workspace is searched twice: right
+after ingest, before any analysis (search then builds the index itself, and the languages of
+statements waiting for analysis are the ones that analysis will give them), and after
+``Workbench.analyze``. Also checked on every query: the first hit of ``top=1`` is the first
+hit of ``top=5`` (the prefix property of ``--top``).
 
 Run: ``python benchmarks/bench_translation_search.py [--lines 400] [--set KEY=VALUE ...]``.
 """
@@ -49,7 +52,6 @@ def run_target(target: str, mode: str, sentences: dict[str, list[str]], stories:
         config = Config.load(workspace=str(folder / "ws"), home=str(OUT), overrides=overrides)
         with Workbench(config) as workbench:
             workbench.ingest([path])
-            manifest = workbench.analyze()
             texts = {a.article_id: a.text for a in workbench.articles()}
             origin_row = {a.article_id: int(a.origin.rsplit(":", 1)[1]) - 1 for a in workbench.articles()}
             # statement -> index of the target sentence it comes from
@@ -65,25 +67,42 @@ def run_target(target: str, mode: str, sentences: dict[str, list[str]], stories:
                 else:
                     position = texts[statement.article_id].count("\n", 0, statement.start)
                     line_of[statement.statement_id] = offsets[story_order[row]][position]
-            languages = sorted({s.language for s in workbench.statements()})
-            result = {"target": target, "mode": mode, "statements": len(line_of), "languages_seen": languages,
-                      "notes": manifest.get("notes", []), "directions": {}}
-            for source in sorted(sentences):
-                if source == target:
-                    continue
-                queries = sentences[source]
-                started = time.perf_counter()
-                first = workbench.search_many(queries, top=1)
-                seconds = time.perf_counter() - started
-                five = workbench.search_many(queries, top=5)
-                hits = sum(1 for i, found in enumerate(first) if found and line_of[found[0].statement_id] == i)
-                prefix = sum(1 for a, b in zip(first, five) if [h.statement_id for h in a] == [h.statement_id for h in b[:1]])
-                result["directions"][f"{source}->{target}"] = {
-                    "queries": len(queries), "top1": round(hits / len(queries), 4),
-                    "prefix_agree": prefix, "ms_per_query": round(1000 * seconds / len(queries), 2)}
+            result = {"target": target, "mode": mode, "statements": len(line_of),
+                      "after_ingest": searched(workbench, sentences, target, line_of)}
+            manifest = workbench.analyze()
+            result["after_analysis"] = searched(workbench, sentences, target, line_of)
+            result["languages_seen"] = sorted({s.language for s in workbench.statements()})
+            result["notes"] = manifest.get("notes", [])
         return result
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def searched(workbench: Workbench, sentences: dict[str, list[str]], target: str, line_of: dict[str, int]) -> dict:
+    """Each other language's sentences searched in the workspace: top-1 hits per direction."""
+    directions = {}
+    for source in sorted(sentences):
+        if source == target:
+            continue
+        queries = sentences[source]
+        started = time.perf_counter()
+        first = workbench.search_many(queries, top=1)
+        seconds = time.perf_counter() - started
+        five = workbench.search_many(queries, top=5)
+        hits = sum(1 for i, found in enumerate(first) if found and line_of[found[0].statement_id] == i)
+        prefix = sum(1 for a, b in zip(first, five) if [h.statement_id for h in a] == [h.statement_id for h in b[:1]])
+        directions[f"{source}->{target}"] = {"queries": len(queries), "top1": round(hits / len(queries), 4),
+                                             "prefix_agree": prefix,
+                                             "ms_per_query": round(1000 * seconds / len(queries), 2)}
+    return {"directions": directions}
+
+
+def summary_of(results: list[dict], when: str) -> dict:
+    directions = [r for result in results for r in result[when]["directions"].values()]
+    queries = sum(r["queries"] for r in directions)
+    return {"queries": queries, "top1": round(sum(r["top1"] * r["queries"] for r in directions) / queries, 4),
+            "worst_direction": min(r["top1"] for r in directions),
+            "prefix_disagreements": sum(r["queries"] - r["prefix_agree"] for r in directions)}
 
 
 def main() -> None:
@@ -101,14 +120,9 @@ def main() -> None:
             result = run_target(target, mode, sentences, stories, overrides)
             results.append(result)
             print(target, mode, result["languages_seen"],
-                  {d: r["top1"] for d, r in result["directions"].items()}, flush=True)
-    all_directions = [r for result in results for r in result["directions"].values()]
-    summary = {
-        "queries": sum(r["queries"] for r in all_directions),
-        "top1": round(sum(r["top1"] * r["queries"] for r in all_directions) / sum(r["queries"] for r in all_directions), 4),
-        "worst_direction": min(all_directions, key=lambda r: r["top1"])["top1"],
-        "prefix_disagreements": sum(r["queries"] - r["prefix_agree"] for r in all_directions),
-    }
+                  {when: {d: r["top1"] for d, r in result[when]["directions"].items()}
+                   for when in ("after_ingest", "after_analysis")}, flush=True)
+    summary = {when: summary_of(results, when) for when in ("after_ingest", "after_analysis")}
     print(summary)
     write_result("translation_search", {"machine": machine(), "target": TARGET, "summary": summary,
                                         "overrides": overrides, "results": results})

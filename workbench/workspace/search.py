@@ -205,8 +205,35 @@ class Search(Concern):
         return dict(zip((sid for sid, _ in asked), self._hits(ranked)))
 
     def _searchable_ids(self, language: str | None, include_boilerplate: bool) -> dict[str, np.ndarray]:
-        """Vector ids per language for search, read once per store revision (not once per query)."""
+        """Vector ids per language for search, read once per store revision (not once per query).
+
+        Statements ingested since the last analysis are placed by the labels that analysis
+        will give them (:meth:`Workspace.relabel_languages`), not by langdetect's guess on one
+        short sentence: a French article of one line labelled Dutch made a one-statement Dutch
+        bucket, whose best hit then outranked the French translation of the query."""
         key = (self.store.revision(), language, include_boilerplate)
         if self._searchable is None or self._searchable[0] != key:
-            self._searchable = (key, self.store.vector_ids_by_language(language, include_boilerplate=include_boilerplate))
+            found = self.store.vector_ids_by_language(None, include_boilerplate=include_boilerplate)
+            moved = self._provisional_languages()
+            if moved:
+                vector_ids = self.store.vector_ids(list(moved))
+                moving = {vector_ids[sid]: new for sid, new in moved.items() if sid in vector_ids}
+                buckets: dict[str, list[int]] = {}
+                for bucket, ids in found.items():
+                    for vector_id in ids.tolist():
+                        buckets.setdefault(moving.get(vector_id, bucket), []).append(vector_id)
+                found = {name: np.array(sorted(ids), dtype=np.int64) for name, ids in sorted(buckets.items())}
+            if language is not None:
+                found = {name: ids for name, ids in found.items() if name == language}
+            self._searchable = (key, found)
         return self._searchable[1]
+
+    def _provisional_languages(self) -> dict[str, str]:
+        """Statement id -> language, for the statements of articles awaiting analysis whose
+        label the next analysis will change."""
+        waiting = {article.article_id for article in self.workspace.awaiting_analysis()}
+        if not waiting:
+            return {}
+        statements = [s for s in self.store.statements() if s.article_id in waiting]
+        relabelled, _ = self.workspace.relabel_languages(statements)
+        return {new.statement_id: new.language for old, new in zip(statements, relabelled) if new.language != old.language}
