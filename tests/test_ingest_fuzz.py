@@ -10,10 +10,16 @@ truncation, NUL bytes, stray invalid bytes, random bytes and over-long lines, an
 from __future__ import annotations
 
 import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -143,3 +149,69 @@ def test_every_input_is_stored_or_named_and_the_store_stays_consistent(batch: li
             assert orphans == 0
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
+
+
+# -- the batch goes on: unreadable folders, links to nothing, damaged rows, one huge article ---
+
+def test_links_to_nothing_and_links_that_loop_inside_a_folder_are_named(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "deeper").mkdir(parents=True)
+    (folder / "a.txt").write_text(SENTENCES[0], encoding="utf-8")
+    (folder / "deeper" / "b.txt").write_text(SENTENCES[1], encoding="utf-8")
+    (folder / "gone.txt").symlink_to(tmp_path / "deleted.txt")
+    (folder / "self.txt").symlink_to(folder / "self.txt")
+    (folder / "deeper" / "up").symlink_to(folder)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "c.txt").write_text(SENTENCES[2], encoding="utf-8")
+    (folder / "linked").symlink_to(tmp_path / "elsewhere")
+    with Workbench(Config.load(workspace=str(tmp_path / "workspace"))) as workbench:
+        report = workbench.ingest([folder])
+        stored = {article.text for article in workbench.articles()}
+    assert stored == {SENTENCES[0], SENTENCES[1], SENTENCES[2]}
+    assert sorted(item.message for item in report.errors) == [
+        f"{folder / 'deeper' / 'up'}: a symbolic link that loops back to a folder above it; not followed "
+        "(point the link at another folder)",
+        f"{folder / 'gone.txt'}: a symbolic link to '{tmp_path / 'deleted.txt'}', which does not exist "
+        "(fix or remove the link)",
+        f"{folder / 'self.txt'}: a symbolic link that loops back on itself (point the link at a file or folder)",
+    ]
+
+
+def unprivileged(command: list[str]) -> list[str]:
+    """``command`` as run by a user whom a mode-000 folder stops: this one, or where the tests run as
+    root (who may enter any folder, as CI does), the user nobody, through util-linux's setpriv."""
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("the tests run as root, whom a mode-000 folder does not stop, and setpriv (util-linux) is "
+                    "not installed to run the command as another user")
+    nobody = pwd.getpwnam("nobody")
+    return [setpriv, f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups", "--", *command]
+
+
+@pytest.mark.parametrize("command", ["ingest", "analyze"])
+def test_a_folder_this_user_may_not_enter_is_named_and_the_rest_of_the_batch_is_stored(command):
+    """``workbench ingest locked/210_ro.txt good/264_bg.txt`` with ``locked/`` at mode 000 raised a
+    PermissionError from Path.exists() and stored nothing."""
+    root = Path(tempfile.mkdtemp(prefix="unprivileged-"))  # pytest's own folders admit root only
+    locked, good = root / "locked" / "210_ro.txt", root / "good" / "264_bg.txt"
+    try:
+        root.chmod(0o777)
+        for path, text in ((locked, SENTENCES[0]), (good, SENTENCES[1])):
+            path.parent.mkdir(mode=0o755)
+            path.write_text(text, encoding="utf-8")
+        locked.parent.chmod(0)
+        ran = subprocess.run(
+            unprivileged([sys.executable, "-m", "workbench", command, str(locked), str(good), "--workspace", "ws"]),
+            capture_output=True, text=True, env={**os.environ, "WORKBENCH_HOME": str(root / "home"), "HOME": str(root)})
+        assert ran.returncode == 3, ran.stderr
+        assert f"error: {locked}: cannot be reached (permission denied) (check the permissions of the folders on " \
+               "its path)" in ran.stderr.splitlines()
+        assert "Traceback" not in ran.stderr
+        with Workbench(Config.load(workspace="ws", home=str(root / "home"))) as workbench:
+            assert [article.text for article in workbench.articles()] == [SENTENCES[1]]
+            assert (workbench.last_manifest() is not None) == (command == "analyze")
+    finally:
+        locked.parent.chmod(0o755)
+        shutil.rmtree(root, ignore_errors=True)

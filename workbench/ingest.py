@@ -110,12 +110,23 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[InputFile], list[Inp
     seen: set[Path] = set()
     accepted = f"accepted: {', '.join(sorted(FORMATS))}"
     for raw in paths:
-        path = Path(raw).expanduser()
         shown = display_path(raw)
-        if not path.exists():
+        try:
+            path = Path(raw).expanduser()
+            exists, is_dir = path.exists(), path.is_dir()
+        except RuntimeError:  # Python's word for ~name of a user this machine does not have
+            user = str(raw).split(os.sep, 1)[0].removeprefix("~")
+            errors.append(InputError(shown, f"starts with the home folder of {display_path(user)!r}, a user this machine "
+                                            "does not have", "give the path without ~, or the folder in full"))
+            continue
+        except OSError as exc:  # a folder on the way that this user may not enter
+            errors.append(InputError(shown, f"cannot be reached ({_reason(exc)})",
+                                     "check the permissions of the folders on its path"))
+            continue
+        if not exists:
             errors.append(InputError(shown, *_missing(path)))
             continue
-        if path.is_dir():
+        if is_dir:
             candidates = _folder_files(path, errors)
             chosen = [p for p in candidates if p.suffix.lower() in FORMATS]
             skipped = len(candidates) - len(chosen)
@@ -159,16 +170,38 @@ def _missing(path: Path) -> tuple[str, str]:
 
 
 def _folder_files(folder: Path, errors: list[InputError]) -> list[Path]:
-    """Every visible file under ``folder``, sorted; a sub-folder that cannot be listed is named in ``errors``."""
+    """Every visible file under ``folder``, sorted, following links to folders (each folder is read
+    once); what cannot be read (a sub-folder, a file, a link to nothing, a link that loops back) is
+    named in ``errors``."""
     def unreadable(exc: OSError) -> None:
         where = display_path(exc.filename if exc.filename is not None else folder)
         errors.append(InputError(where, f"folder cannot be read ({_reason(exc)}); its files were skipped", "check its permissions"))
 
     found: list[Path] = []
-    for root, folders, names in os.walk(folder, onerror=unreadable):
-        folders[:] = sorted(name for name in folders if not name.startswith("."))
+    entered = {os.path.realpath(folder)}
+    for root, folders, names in os.walk(folder, onerror=unreadable, followlinks=True):
         base = Path(root)
-        found.extend(base / name for name in names if not name.startswith(".") and (base / name).is_file())
+        followed = []
+        for name in sorted(name for name in folders if not name.startswith(".")):
+            real = os.path.realpath(base / name)
+            if real not in entered:
+                entered.add(real)
+                followed.append(name)
+            elif os.path.commonpath([real, os.path.realpath(base)]) == real:
+                errors.append(InputError(display_path(base / name), "a symbolic link that loops back to a folder above "
+                                         "it; not followed", "point the link at another folder"))
+        folders[:] = followed
+        for name in names:
+            if name.startswith("."):
+                continue
+            path = base / name
+            try:
+                if path.is_file():
+                    found.append(path)
+                elif not path.exists():
+                    errors.append(InputError(display_path(path), *_missing(path)))
+            except OSError as exc:
+                errors.append(InputError(display_path(path), f"cannot be read ({_reason(exc)})", "check its permissions"))
     return sorted(found)
 
 
