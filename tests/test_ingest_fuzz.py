@@ -153,6 +153,62 @@ def test_every_input_is_stored_or_named_and_the_store_stays_consistent(batch: li
 
 # -- the batch goes on: unreadable folders, links to nothing, damaged rows, one huge article ---
 
+def _rows_file(rows: list[tuple[str, str]]) -> tuple[bytes, list[tuple[int, int, int]]]:
+    """A CSV of (title, text) rows whose texts hold line breaks, and each row's byte span and first line."""
+    data = b"title,text\n"
+    spans, line = [], 2
+    for title, text in rows:
+        row = ('"' + title.replace('"', '""') + '","' + text.replace('"', '""') + '"\n').encode("utf-8")
+        spans.append((len(data), len(data) + len(row), line))
+        data += row
+        line += row.count(b"\n")
+    return data, spans
+
+
+@st.composite
+def csv_with_one_nul(draw: st.DrawFn) -> tuple[list[tuple[str, str]], bytes, int]:
+    """Rows of two or three paragraphs each, and a NUL byte put anywhere after the header."""
+    paragraphs = st.lists(st.sampled_from(SENTENCES), min_size=2, max_size=3, unique=True)
+    texts = draw(st.lists(paragraphs.map("\n".join), min_size=2, max_size=5, unique=True))
+    rows = [(f"title {number}", text) for number, text in enumerate(texts)]
+    data, spans = _rows_file(rows)
+    at = draw(st.integers(spans[0][0], len(data) - 1))
+    return rows, data[:at] + b"\x00" + data[at:], at
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(case=csv_with_one_nul())
+def test_a_nul_byte_in_a_multi_line_csv_row_rejects_that_row_alone(case) -> None:
+    """Wherever the NUL falls (in a row's first line, in the line holding its closing quote), that
+    row is named and skipped, and every other row is stored as written."""
+    rows, data, at = case
+    _, spans = _rows_file(rows)
+    damaged = next(number for number, (start, end, _) in enumerate(spans) if start <= at < end)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rows.csv"
+        path.write_bytes(data)
+        with Workbench(Config.load(workspace=str(Path(folder) / "workspace"))) as workbench:
+            report = workbench.ingest([path])
+            stored = {article.text for article in workbench.articles()}
+    assert stored == {text for number, (_, text) in enumerate(rows) if number != damaged}
+    assert len(report.errors) == 1, [item.message for item in report.errors]
+    message = report.errors[0].message
+    nul_line = spans[damaged][2] + data[spans[damaged][0]:at].count(b"\n")
+    assert message.startswith(f"{path}:{nul_line}: a NUL byte") and "\n" not in message
+
+
+def test_a_nul_byte_in_the_header_of_a_csv_names_the_header():
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rows.csv"
+        data, _ = _rows_file([("one", SENTENCES[0]), ("two", SENTENCES[1])])
+        path.write_bytes(b"ti\x00tle" + data[5:])
+        with Workbench(Config.load(workspace=str(Path(folder) / "workspace"))) as workbench:
+            report = workbench.ingest([path])
+    assert [item.message for item in report.errors] == [
+        f"{path}:1: the header row is damaged (a NUL byte at column 3: this row is damaged) "
+        "(re-export the file: no row can be read without it)"]
+
+
 def test_links_to_nothing_and_links_that_loop_inside_a_folder_are_named(tmp_path):
     folder = tmp_path / "in"
     (folder / "deeper").mkdir(parents=True)

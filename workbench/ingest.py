@@ -568,11 +568,14 @@ def _read_rows(input_file: InputFile, max_row_bytes: int) -> Iterator[Document |
 
 @dataclass(frozen=True, slots=True)
 class RowText:
-    """One decoded line of a row file."""
+    """One decoded line of a row file. A damaged line (a NUL byte, another encoding) carries the
+    error that rejects its row, and its text as well as it reads, so a CSV parser still sees
+    where its quotes open and close."""
 
     text: str
     encoding: str
     warnings: tuple[str, ...] = ()
+    damage: InputError | None = None
 
 
 def _oversize_row(origin: str, number: int, max_row_bytes: int) -> InputError:
@@ -599,11 +602,15 @@ def _decoded_lines(
             raw = raw.removeprefix(codecs.BOM_UTF8)
         if b"\x00" in raw:
             column = raw.index(b"\x00") + 1
-            yield number, InputError(origin, f"a NUL byte at column {column}: this row is damaged",
-                                     "re-export the file, or delete the NUL bytes from this row", line=number)
+            damage = InputError(origin, f"a NUL byte at column {column}: this row is damaged",
+                                "re-export the file, or delete the NUL bytes from this row", line=number)
+            yield number, RowText(lenient_utf8(raw.replace(b"\x00", b""))[0], "", damage=damage)
             continue
         decoded = _decode_row(raw, encoding, origin, number)
-        yield number, decoded if isinstance(decoded, InputError) else RowText(*decoded)
+        if isinstance(decoded, InputError):
+            yield number, RowText(lenient_utf8(raw)[0], "", damage=decoded)
+        else:
+            yield number, RowText(*decoded)
 
 
 def _stream_lines(
@@ -639,6 +646,9 @@ def _jsonl_rows(lines: Iterator[tuple[int, RowText | InputError]], path: Path) -
     for number, line in lines:
         if isinstance(line, InputError):
             yield line
+            continue
+        if line.damage is not None:
+            yield line.damage
             continue
         if not line.text.strip():
             continue
@@ -678,7 +688,12 @@ def _csv_rows(
     csv.field_size_limit(max(max_row_bytes, 131072))
     reader = csv.reader(_chain(first, source), dialect)
     header_row = next(reader, None)
+    damaged = [part.damage for part in consumed if part.damage is not None]
     consumed.clear()
+    if damaged:
+        yield InputError(origin, f"the header row is damaged ({damaged[0].problem})",
+                         "re-export the file: no row can be read without it", line=damaged[0].line)
+        return
     if not header_row:
         yield InputError(origin, "CSV file has no header row", f"the first row must name the columns; accepted: {', '.join(ROW_FIELDS)}")
         return
@@ -706,6 +721,14 @@ def _csv_rows(
         parts, consumed[:] = list(consumed), []
         while problems:
             yield problems.pop(0)
+        damaged = [part.damage for part in parts if part.damage is not None]
+        if damaged:  # only this row is rejected: the parser read its quotes as written
+            end_line = reader.line_num
+            for damage in damaged:
+                yield damage if end_line == start_line else InputError(
+                    origin, f"{damage.problem} (the row of lines {start_line}-{end_line} is skipped)", damage.hint,
+                    line=damage.line)
+            continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
