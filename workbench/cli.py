@@ -324,6 +324,9 @@ def search(query: str | None, queries_file: str | None, language: str | None, to
     ]
     with Workbench(config) as workbench:
         results = workbench.search_many(queries, language=language, top=top, include_boilerplate=include_boilerplate)
+        if workbench.unsearched:
+            click.secho(f"note: {workbench.unsearched} statement(s) ingested since the last analysis are not searched: "
+                        "the workspace is read-only (analyse a copy of its folder to search them)", fg="yellow", err=True)
     for text, hits in zip(queries, results):
         if as_json:
             click.echo(json.dumps({"query": text, "hits": [

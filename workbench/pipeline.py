@@ -267,6 +267,7 @@ class Workbench:
         self._analysis_seen: int | None = None  # the analysis revision the loaded index was read at
         self._unit_resolver: UnitResolver | None = None
         self._searchable: tuple[tuple[Any, ...], dict[str, np.ndarray]] | None = None
+        self.unsearched = 0  # statements the last search did not reach: ingested since a read-only index was saved
 
     @classmethod
     def open(cls, workspace: str | None = None, **load_options: Any) -> "Workbench":
@@ -651,7 +652,9 @@ class Workbench:
         held = set(self._index.ids.tolist()) if self._index is not None else set()
         vector_ids = self.store.vector_ids([s.statement_id for s in statements])
         missing = [s for s in statements if vector_ids[s.statement_id] not in held]
-        if not missing and self._index is not None:
+        # A read-only workspace is searched as its saved index holds it: nothing is embedded or saved.
+        self.unsearched = len(missing) if self.store.read_only and self._index is not None else 0
+        if self.unsearched or (not missing and self._index is not None):
             return
         log.info("Index - adding %d statement(s) ingested since the index was saved", len(missing))
         vectors, _ = self._embed([s.text for s in missing], None)
