@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -175,3 +176,17 @@ def peak_memory_increase_mb(setup: str, measured: str, cap_mb: int = 4096) -> fl
     ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert ran.returncode == 0, f"the measured code failed (over the {cap_mb} MB cap?):\n{ran.stderr[-3000:]}"
     return float(ran.stdout.strip().splitlines()[-1])
+
+
+def unprivileged(command: list[str]) -> list[str]:
+    """``command`` as run by a user whom file permissions stop (a mode-000 folder, a folder of root's):
+    this one, or where the tests run as root (whom they do not stop, as in CI), the user nobody,
+    through util-linux's setpriv."""
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("the tests run as root, whom file permissions do not stop, and setpriv (util-linux) is "
+                    "not installed to run the command as another user")
+    nobody = pwd.getpwnam("nobody")
+    return [setpriv, f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups", "--", *command]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from hypothesis import strategies as st
 
 from workbench import Config, Workbench
 from workbench.clean import normalise_newlines
+
+from conftest import unprivileged
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 SENTENCES = [
@@ -231,19 +232,6 @@ def test_links_to_nothing_and_links_that_loop_inside_a_folder_are_named(tmp_path
         "(fix or remove the link)",
         f"{folder / 'self.txt'}: a symbolic link that loops back on itself (point the link at a file or folder)",
     ]
-
-
-def unprivileged(command: list[str]) -> list[str]:
-    """``command`` as run by a user whom a mode-000 folder stops: this one, or where the tests run as
-    root (who may enter any folder, as CI does), the user nobody, through util-linux's setpriv."""
-    if os.geteuid() != 0:
-        return command
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("the tests run as root, whom a mode-000 folder does not stop, and setpriv (util-linux) is "
-                    "not installed to run the command as another user")
-    nobody = pwd.getpwnam("nobody")
-    return [setpriv, f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups", "--", *command]
 
 
 @pytest.mark.parametrize("command", ["ingest", "analyze"])
