@@ -28,6 +28,7 @@ the file name holds.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import errno
 import hashlib
@@ -492,23 +493,72 @@ def _decode_row(raw: bytes, encoding: RowEncoding, origin: str, number: int) -> 
 MIN_HTML_WORDS = 5  # fewer is a menu, a link list or an error page, not an article
 
 
+HTML_LIBRARIES = ("trafilatura", "htmldate", "courlan", "justext")
+
+
+@contextlib.contextmanager
+def _library_logs(origin: str, names: Iterable[str] = HTML_LIBRARIES) -> Iterator[None]:
+    """While reading one page, the HTML libraries' log records go into ours as debug lines naming the
+    file: their warnings ("discarding data: None") name neither the file nor the problem, and would
+    break the one line an input gets; the rejection says both."""
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    collect = Collect()
+    loggers = [logging.getLogger(name) for name in names]
+    propagates = [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(collect)
+        logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, propagate in zip(loggers, propagates):
+            logger.removeHandler(collect)
+            logger.propagate = propagate
+        for record in records:
+            log.debug("%s: %s said: %s", origin, record.name, record.getMessage())
+
+
+def _parser_limit(html_text: str) -> str:
+    """What stopped the HTML parser before the end of the page, or "": a page nested deeper than
+    libxml2 reads (256 levels) loses every text below that depth."""
+    from lxml import etree
+
+    parser = etree.HTMLParser()
+    with contextlib.suppress(etree.LxmlError, ValueError):
+        etree.fromstring(html_text, parser)
+    return next((error.message.split(",")[0] for error in parser.error_log if error.type_name == "ERR_RESOURCE_LIMIT"), "")
+
+
+def _no_text(origin: str, html_text: str, found: str = "") -> InputError:
+    limit = _parser_limit(html_text)
+    if limit:
+        return InputError(origin, f"the page's elements nest deeper than the HTML parser reads ({limit}), so its text "
+                                  "is cut off", "save the article's text as .txt, or fix the page's markup")
+    return InputError(origin, f"no article text found in this HTML page{found}",
+                      "check that it is an article page, not a menu or index")
+
+
 def _html_document(html_text: str, origin: str, source: str, encoding: str) -> Document | InputError:
     import trafilatura
 
-    result = trafilatura.bare_extraction(
-        html_text, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
-        # Only dates the page states as its own (meta tags, time elements): the extensive search
-        # takes a year named in the body ("the budget for 2025") for the publication date.
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    with _library_logs(origin):
+        result = trafilatura.bare_extraction(
+            html_text, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
+            # Only dates the page states as its own (meta tags, time elements): the extensive search
+            # takes a year named in the body ("the budget for 2025") for the publication date.
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
     if result is None:
-        return InputError(origin, "no article text found in this HTML page", "check that it is an article page, not a menu or index")
+        return _no_text(origin, html_text)
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     text = normalise_newlines(data.get("text") or "")
     if len(words(text)) < MIN_HTML_WORDS:
-        found = f" (only {text.strip()!r})" if text.strip() else ""
-        return InputError(origin, f"no article text found in this HTML page{found}",
-                          "check that it is an article page, not a menu or index")
+        return _no_text(origin, html_text, f" (only {text.strip()!r})" if text.strip() else "")
     return Document(
         text=text,
         origin=origin,
