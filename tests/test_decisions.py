@@ -342,3 +342,20 @@ def test_a_decision_on_a_copied_workspace_without_its_index_keeps_every_group(an
         copied.reject_link(group.statement_ids[0], group.statement_ids[1], author="ana")
         assert len(copied.groups()) >= groups_before - 1
         assert not any(set(group.statement_ids[:2]) <= set(g.statement_ids) for g in copied.groups())
+
+
+def test_impossible_decisions_are_refused_naming_the_id(analysed_copy):
+    """accept_link of unknown ids or of a statement with itself, reject_link of an unknown id and
+    undo of a decision that does not exist were all stored (or silently ignored)."""
+    statement = sample_statement(analysed_copy, "002", "Plus tôt, il a été signalé que").statement_id
+    before = analysed_copy.store.decisions(active_only=False)
+    for decide, says in [
+        (lambda: analysed_copy.accept_link(statement, "s0000000000000000"), "no statement 's0000000000000000'"),
+        (lambda: analysed_copy.accept_link("s-nope", "s-nope-either"), "no statement 's-nope'"),
+        (lambda: analysed_copy.accept_link(statement, statement), f"{statement!r} was given as both"),
+        (lambda: analysed_copy.reject_link("s-nope", statement), "no statement 's-nope'"),
+        (lambda: analysed_copy.undo(99999), "no decision #99999"),
+    ]:
+        with pytest.raises(WorkbenchError, match=says):
+            decide()
+    assert analysed_copy.store.decisions(active_only=False) == before
