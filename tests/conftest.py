@@ -15,6 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 GOLD = Path(__file__).resolve().parent / "gold"
+# How long a command, notebook or thread the tests wait for may take before the test gives up: a
+# guard against a hang, not a speed check. The slowest (a notebook, about a minute on two idle
+# cores) stays far below it on a machine running another test suite beside this one.
+HANG_GUARD_S = 1800
 
 
 @pytest.fixture(scope="session", autouse=True)

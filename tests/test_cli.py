@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from workbench.cli import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, main
 from workbench.export import STATEMENT_COLUMNS
 
-from conftest import unprivileged
+from conftest import HANG_GUARD_S, unprivileged
 
 REQUIRED_STATEMENT_COLUMNS = [
     "statement_id", "article_id", "source", "title", "language", "position", "start", "end", "text",
@@ -108,7 +108,7 @@ def test_python_dash_m_entry_point(tmp_path, samples_dir):
     result = subprocess.run(
         [sys.executable, "-m", "workbench", "ingest", str(samples_dir / "000_34b67d16e7c3daa1.txt"),
          "--workspace", str(tmp_path / "ws")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=HANG_GUARD_S,
     )
     assert result.returncode == 0, result.stderr
     assert "Ingested 1 new article" in result.stderr

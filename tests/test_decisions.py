@@ -9,7 +9,7 @@ from workbench.errors import WorkbenchError
 from workbench.export import decision_rows
 from workbench.model import Decision
 
-from conftest import SAMPLES, sample_statement
+from conftest import HANG_GUARD_S, SAMPLES, sample_statement
 
 
 def shells_group(workbench):
@@ -270,7 +270,7 @@ def test_a_decision_computed_before_an_analysis_landed_is_computed_again(analyse
             calls.append(1)
             if len(calls) == 1:
                 computed.set()
-                proceed.wait(timeout=120)
+                proceed.wait(timeout=HANG_GUARD_S)
         return result
 
     monkeypatch.setattr(pipeline, "regroup", regroup_then_wait)
@@ -285,7 +285,7 @@ def test_a_decision_computed_before_an_analysis_landed_is_computed_again(analyse
     thread = threading.Thread(target=review, name="reviewer")
     thread.start()
     try:
-        assert computed.wait(timeout=120)
+        assert computed.wait(timeout=HANG_GUARD_S)
         new_article = tmp_path / "new.txt"
         new_article.write_text((SAMPLES / "004_b91c89b5cbf94032.txt").read_text(encoding="utf-8").replace(
             "Северна Корея", "КНДР"), encoding="utf-8")
@@ -293,7 +293,7 @@ def test_a_decision_computed_before_an_analysis_landed_is_computed_again(analyse
         analysed_copy.analyze()
     finally:
         proceed.set()
-        thread.join(timeout=120)
+        thread.join(timeout=HANG_GUARD_S)
         reviewer.close()
     assert not failures and len(calls) == 2  # the stale grouping was refused and computed again
     stored = membership(analysed_copy)

@@ -24,6 +24,8 @@ from workbench import Config, Workbench
 from workbench.errors import StoreError
 from workbench.store import Store
 
+from conftest import HANG_GUARD_S
+
 
 def _digest(folder: Path) -> str:
     digest = hashlib.sha256()
@@ -66,7 +68,7 @@ def read_only_workspace(analysed_samples, tmp_path):
 
 def _cli(*args: str, workspace: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "workbench", *args, "--workspace", str(workspace)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=HANG_GUARD_S)
 
 
 def test_reading_commands_work_and_writing_ones_explain_on_a_read_only_medium(read_only_workspace, tmp_path,
