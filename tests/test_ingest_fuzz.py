@@ -259,3 +259,32 @@ def test_a_folder_this_user_may_not_enter_is_named_and_the_rest_of_the_batch_is_
     finally:
         locked.parent.chmod(0o755)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_one_huge_article_is_stored_whole_in_bounded_statements_beside_the_rest_of_its_batch(tmp_path):
+    """A single-line article of over a million characters (a scraper that lost the line breaks),
+    in one batch with an ordinary article and a link to nothing: stored once, with a warning that
+    names it, cut into statements no longer than the limit that cover it in order."""
+    words = [word for sentence in SENTENCES for word in sentence.split()]
+    sentences, size = [], 0
+    while size < 1_100_000:  # sentences of 150-250 words, each numbered so none repeats
+        count = 150 + len(sentences) % 100
+        sentence = f"{len(sentences)} " + " ".join(words[(len(sentences) * 7 + i) % len(words)] for i in range(count))
+        sentences.append(sentence.rstrip(".!?") + ".")
+        size += len(sentences[-1]) + 1
+    huge, ordinary, dangling = tmp_path / "huge.txt", tmp_path / "ordinary.txt", tmp_path / "dangling.txt"
+    huge.write_text(" ".join(sentences), encoding="utf-8")
+    ordinary.write_text(SENTENCES[0], encoding="utf-8")
+    dangling.symlink_to(tmp_path / "gone.txt")
+    config = Config.load(workspace=str(tmp_path / "workspace"))
+    with Workbench(config) as workbench:
+        report = workbench.ingest([tmp_path])
+        [item] = [item for item in report.added if item.origin == str(huge)]
+        assert any("million characters" in warning for warning in item.warnings)
+        assert [error.origin for error in report.errors] == [str(dangling)]
+        assert {article.text for article in workbench.articles()} == {huge.read_text(encoding="utf-8"), SENTENCES[0]}
+        statements = workbench.statements(article_id=item.article_id)
+        text = huge.read_text(encoding="utf-8")
+        assert all(len(s.text) <= config.segment.max_statement_chars for s in statements)
+        assert all(earlier.end <= later.start for earlier, later in zip(statements, statements[1:]))
+        assert "".join(text[s.start:s.end] for s in statements).replace(" ", "") == text.replace(" ", "")
