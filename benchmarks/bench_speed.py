@@ -112,8 +112,10 @@ class Limits:
     seconds: float
 
 
-def analyze(corpus: Path, home: Path, label: str, limits: Limits, settings: tuple[str, ...] = ()) -> Run:
-    """``workbench analyze CORPUS --out DIR`` on the workspace in ``home``, measured from outside."""
+def analyze(corpus: Path, home: Path, label: str, limits: Limits, settings: tuple[str, ...] = (),
+            extra_env: dict[str, str] | None = None) -> Run:
+    """``workbench analyze CORPUS --out DIR`` on the workspace in ``home``, measured from outside
+    (``extra_env``: more environment variables for the run, e.g. a PYTHONPATH to other code)."""
     import psutil
 
     out_dir = home / f"out-{label}"
@@ -126,7 +128,8 @@ def analyze(corpus: Path, home: Path, label: str, limits: Limits, settings: tupl
     peak_mb, stopped = 0.0, ""
     with log_path.open("w", encoding="utf-8") as log:
         started = time.perf_counter()
-        process = subprocess.Popen(command, env=clean_environment(home), stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, env={**clean_environment(home), **(extra_env or {})}, stdout=log,
+                                   stderr=subprocess.STDOUT)
         watched = psutil.Process(process.pid)
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)

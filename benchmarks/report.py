@@ -567,6 +567,30 @@ def memory_section(section: Section) -> str:
     return "\n".join(lines)
 
 
+def long_article_section(section: Section) -> str:
+    lines = ["## Memory: one long article", "", section.provenance("bench_long_article.py")]
+    if section.data is None:
+        return "\n".join(lines)
+    data = section.data
+    lines += ["", f"`workbench analyze` on the samples plus one single-line article of {data['characters']:,} characters "
+              f"({data['statements_asked']:,} sentences in `{data['language']}`), on a fresh workspace whose embedding "
+              "cache already holds its vectors; peak resident memory of the process and `run.json`'s stage times "
+              "(wall clock, the machine shared):", ""]
+    rows = []
+    for name, label in (("baseline", "before"), ("current", "this code")):
+        run = data.get(name)
+        if run is None:
+            continue
+        code = f"{label} (`{run['commit']}`)" if "commit" in run else label
+        if "failed" in run:
+            rows.append([code, "-", f"{_failure(run)}", "-", "-"])
+            continue
+        rows.append([code, f"{run['statements']:,}", f"{run['max_rss_mb']:,.0f} MB", seconds(run["stages"].get("group")),
+                     seconds(run["wall_s"])])
+    lines.append(table(["code", "statements", "peak memory", "group stage", "whole run"], rows))
+    return "\n".join(lines)
+
+
 def index_section(section: Section) -> str:
     lines = ["## Index: exact vs HNSW", ""]
     index, missing = section.part("index", "bench_speed.py",
@@ -685,7 +709,8 @@ def write_report(status: dict[str, Any] | None = None) -> Path:
     started = status["started"] if status else None
     scripts = (status or {}).get("scripts", {})
     sections = {name: Section(name, scripts.get(name), started)
-                for name in ("retrieval", "grouping", "search_quality", "news", "translation_search", "speed")}
+                for name in ("retrieval", "grouping", "search_quality", "news", "translation_search", "speed",
+                             "long_article")}
     speed = sections["speed"]
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -704,6 +729,7 @@ def write_report(status: dict[str, Any] | None = None) -> Path:
         speed_section(speed),
         scaling_section(speed),
         memory_section(speed),
+        long_article_section(sections["long_article"]),
         index_section(speed),
         search_section(speed),
         caveats_section(speed),

@@ -37,6 +37,7 @@ SCRIPTS: dict[str, tuple[str, list[str], list[str]]] = {
     "news": ("bench_news.py", [], ["--seed", "7"]),
     "translation_search": ("bench_translation_search.py", [], ["--lines", "100"]),
     "speed": ("bench_speed.py", [], ["--quick"]),
+    "long_article": ("bench_long_article.py", [], ["--statements", "1000"]),
 }
 # The same environment as `make bench` (Makefile) when run directly: 2 threads, offline models.
 ENVIRONMENT = {"OMP_NUM_THREADS": "2", "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1",

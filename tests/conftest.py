@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 GOLD = Path(__file__).resolve().parent / "gold"
+# How long a command, notebook or thread the tests wait for may take before the test gives up: a
+# guard against a hang, not a speed check. The slowest (a notebook, about a minute on two idle
+# cores) stays far below it on a machine running another test suite beside this one.
+HANG_GUARD_S = 1800
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -142,3 +147,50 @@ def libretranslate():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", received
     server.shutdown()
+
+
+MEMORY_PROBE = """
+import resource
+
+def status(key):
+    with open("/proc/self/status", encoding="ascii") as lines:
+        return next(int(line.split()[1]) * 1024 for line in lines if line.startswith(key + ":"))
+
+{setup}
+# A runaway (the quadratic search this guards against took 7 GB) stops at the cap, not the machine.
+resource.setrlimit(resource.RLIMIT_AS, (status("VmSize") + {cap}, resource.RLIM_INFINITY))
+before = status("VmHWM")
+{measured}
+print((status("VmHWM") - before) / 2**20)
+"""
+
+
+def peak_memory_increase_mb(setup: str, measured: str, cap_mb: int = 4096) -> float:
+    """How far the code ``measured`` raises a fresh Python process's peak resident memory (VmHWM)
+    above where ``setup`` left it, in MB. The child's address space is capped ``cap_mb`` above its
+    size after ``setup``, so a runaway fails the child instead of filling the machine."""
+    import subprocess
+    import sys
+    import textwrap
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("peak memory is read from /proc/self/status (Linux)")
+    script = MEMORY_PROBE.format(setup=textwrap.dedent(setup), measured=textwrap.dedent(measured),
+                                 cap=cap_mb * 2**20)
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert ran.returncode == 0, f"the measured code failed (over the {cap_mb} MB cap?):\n{ran.stderr[-3000:]}"
+    return float(ran.stdout.strip().splitlines()[-1])
+
+
+def unprivileged(command: list[str]) -> list[str]:
+    """``command`` as run by a user whom file permissions stop (a mode-000 folder, a folder of root's):
+    this one, or where the tests run as root (whom they do not stop, as in CI), the user nobody,
+    through util-linux's setpriv."""
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("the tests run as root, whom file permissions do not stop, and setpriv (util-linux) is "
+                    "not installed to run the command as another user")
+    nobody = pwd.getpwnam("nobody")
+    return [setpriv, f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups", "--", *command]

@@ -633,6 +633,10 @@ def test_attribution_objects_are_complete() -> None:
 
 
 # ----------------------------------------------------------------------- speed
+# Ceilings only, ten times the aims or more: a loaded machine cannot reach them, a regex that
+# backtracks without end (seconds a statement) still does. Speed belongs in the benchmarks.
+PER_STATEMENT_CEILING_MS = 5.0  # the aim: well under 0.5 ms
+LONG_INPUT_CEILING_S = 20.0  # 600 sources in 23,000 characters: 0.04 s measured, linear (0.004 s for a tenth)
 
 
 def test_speed_per_statement() -> None:
@@ -645,9 +649,7 @@ def test_speed_per_statement() -> None:
             extract_attributions(c.text, c.language)
             extract_hedges(c.text, c.language)
     per_statement_ms = (time.perf_counter() - started) * 1000 / (repeats * len(texts))
-    # The target is well under 0.5 ms; the bound is loose so a busy CI machine
-    # does not fail it, while a pathological regex would.
-    assert per_statement_ms < 2.0, per_statement_ms
+    assert per_statement_ms <= PER_STATEMENT_CEILING_MS, per_statement_ms
 
 
 def test_long_input_is_linear() -> None:
@@ -655,5 +657,6 @@ def test_long_input_is_linear() -> None:
     started = time.perf_counter()
     found = extract_attributions(sentence * 300, "bg")
     hedges = extract_hedges(sentence * 300, "bg")
-    assert time.perf_counter() - started < 2.0
+    took = time.perf_counter() - started
+    assert took <= LONG_INPUT_CEILING_S, took
     assert len(found) == 600 and len(hedges) >= 600

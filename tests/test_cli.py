@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,6 +16,8 @@ from click.testing import CliRunner
 
 from workbench.cli import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, main
 from workbench.export import STATEMENT_COLUMNS
+
+from conftest import HANG_GUARD_S, unprivileged
 
 REQUIRED_STATEMENT_COLUMNS = [
     "statement_id", "article_id", "source", "title", "language", "position", "start", "end", "text",
@@ -102,7 +108,49 @@ def test_python_dash_m_entry_point(tmp_path, samples_dir):
     result = subprocess.run(
         [sys.executable, "-m", "workbench", "ingest", str(samples_dir / "000_34b67d16e7c3daa1.txt"),
          "--workspace", str(tmp_path / "ws")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=HANG_GUARD_S,
     )
     assert result.returncode == 0, result.stderr
     assert "Ingested 1 new article" in result.stderr
+
+
+EXIT_USAGE = 2
+
+
+@pytest.mark.parametrize("out, formats, says", [
+    ("a-file/results", "csv", "Invalid value for --out: cannot write the results to {out} (not a directory)"),
+    ("results", "csv,pdf", "Invalid value for --format: unknown export format(s) 'pdf'; use one or more of csv, "
+                           "jsonl, xlsx"),
+    ("results", " , ", "Invalid value for --format: no export format given"),
+], ids=["out-under-a-file", "unknown-format", "no-format"])
+def test_analyze_checks_out_and_format_before_any_work(run, tmp_path, samples_dir, out, formats, says):
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / out
+    result = run("analyze", str(samples_dir), "--out", str(out), "--format", formats, "--workspace",
+                 str(tmp_path / "ws"))
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert says.format(out=out) in " ".join(result.output.split())
+    assert not (tmp_path / "ws").exists()  # nothing was ingested, let alone analysed
+
+
+def test_export_with_no_format_writes_nothing(run, analysed_samples, tmp_path):
+    out = tmp_path / "out"
+    result = run("export", "--out", str(out), "--format", "", "--workspace", str(analysed_samples.config.workspace_dir))
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "no export format given" in result.output and not out.exists()
+
+
+def test_an_out_folder_the_user_may_not_write_is_refused_before_any_work(samples_dir):
+    root = Path(tempfile.mkdtemp(prefix="unwritable-out-"))  # pytest's own folders admit root only
+    try:
+        root.chmod(0o777)
+        theirs = root / "theirs"
+        theirs.mkdir(mode=0o755)  # root's, which the user nobody may read but not write
+        ran = subprocess.run(unprivileged([sys.executable, "-m", "workbench", "analyze", str(samples_dir), "--out",
+                                           str(theirs / "out"), "--workspace", str(root / "ws")]),
+                             capture_output=True, text=True, env={**os.environ, "WORKBENCH_HOME": str(root / "home")})
+        assert ran.returncode == EXIT_USAGE, ran.stderr
+        assert f"cannot write the results to {theirs / 'out'} (permission denied)" in " ".join(ran.stderr.split())
+        assert "Traceback" not in ran.stderr and not (root / "ws").exists()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

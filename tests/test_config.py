@@ -68,6 +68,27 @@ def test_workspace_names_and_paths(tmp_path, monkeypatch):
     assert other.index_dir != by_path.index_dir
 
 
+@pytest.mark.parametrize("name, says", [
+    ("..", "workspace name '..' is not usable (give a name like 'demo' or a folder path like ./demo)"),
+    (".", "workspace name '.' is not usable (give a name like 'demo' or a folder path like ./demo)"),
+    ("~nosuchuser", "workspace '~nosuchuser' starts with the home folder of 'nosuchuser', a user this machine does "
+                    "not have (give the folder in full, or a name like 'demo')"),
+])
+def test_a_workspace_name_that_is_no_workspace_is_refused_and_nothing_is_written(tmp_path, monkeypatch, name, says):
+    """`-w ..` wrote workbench.db into the folder above; `-w ~nosuchuser` ended in a RuntimeError traceback."""
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    below = tmp_path / "here" / "below"
+    below.mkdir(parents=True)
+    monkeypatch.chdir(below)
+    result = CliRunner().invoke(main, ["summary", "-w", name])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines() == [f"error: {says}"]
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
 def test_settings_round_trip_through_the_manifest_form():
     config = Config.load(overrides={"group.k": 9})
     assert Config().with_values(config.settings_dict()).settings_dict() == config.settings_dict()

@@ -9,7 +9,7 @@ from workbench.errors import WorkbenchError
 from workbench.export import decision_rows
 from workbench.model import Decision
 
-from conftest import SAMPLES, sample_statement
+from conftest import HANG_GUARD_S, SAMPLES, sample_statement
 
 
 def shells_group(workbench):
@@ -270,7 +270,7 @@ def test_a_decision_computed_before_an_analysis_landed_is_computed_again(analyse
             calls.append(1)
             if len(calls) == 1:
                 computed.set()
-                proceed.wait(timeout=120)
+                proceed.wait(timeout=HANG_GUARD_S)
         return result
 
     monkeypatch.setattr(review, "regroup", regroup_then_wait)
@@ -285,7 +285,7 @@ def test_a_decision_computed_before_an_analysis_landed_is_computed_again(analyse
     thread = threading.Thread(target=review, name="reviewer")
     thread.start()
     try:
-        assert computed.wait(timeout=120)
+        assert computed.wait(timeout=HANG_GUARD_S)
         new_article = tmp_path / "new.txt"
         new_article.write_text((SAMPLES / "004_b91c89b5cbf94032.txt").read_text(encoding="utf-8").replace(
             "Северна Корея", "КНДР"), encoding="utf-8")
@@ -293,7 +293,7 @@ def test_a_decision_computed_before_an_analysis_landed_is_computed_again(analyse
         analysed_copy.analyze()
     finally:
         proceed.set()
-        thread.join(timeout=120)
+        thread.join(timeout=HANG_GUARD_S)
         reviewer.close()
     assert not failures and len(calls) == 2  # the stale grouping was refused and computed again
     stored = membership(analysed_copy)
@@ -342,3 +342,20 @@ def test_a_decision_on_a_copied_workspace_without_its_index_keeps_every_group(an
         copied.reject_link(group.statement_ids[0], group.statement_ids[1], author="ana")
         assert len(copied.groups()) >= groups_before - 1
         assert not any(set(group.statement_ids[:2]) <= set(g.statement_ids) for g in copied.groups())
+
+
+def test_impossible_decisions_are_refused_naming_the_id(analysed_copy):
+    """accept_link of unknown ids or of a statement with itself, reject_link of an unknown id and
+    undo of a decision that does not exist were all stored (or silently ignored)."""
+    statement = sample_statement(analysed_copy, "002", "Plus tôt, il a été signalé que").statement_id
+    before = analysed_copy.store.decisions(active_only=False)
+    for decide, says in [
+        (lambda: analysed_copy.accept_link(statement, "s0000000000000000"), "no statement 's0000000000000000'"),
+        (lambda: analysed_copy.accept_link("s-nope", "s-nope-either"), "no statement 's-nope'"),
+        (lambda: analysed_copy.accept_link(statement, statement), f"{statement!r} was given as both"),
+        (lambda: analysed_copy.reject_link("s-nope", statement), "no statement 's-nope'"),
+        (lambda: analysed_copy.undo(99999), "no decision #99999"),
+    ]:
+        with pytest.raises(WorkbenchError, match=says):
+            decide()
+    assert analysed_copy.store.decisions(active_only=False) == before

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from workbench.config import IndexConfig
 from workbench.evaluation import load_gold, score_grouping
 from workbench.group import (
-    Constraints, Evidence, anchored, center, constraints_from, language_means, name_key, name_keys, shared_evidence,
+    LONG_ARTICLE, Constraints, Evidence, Neighbourhoods, anchored, center, constraints_from, language_means, name_key,
+    name_keys, neighbourhoods, shared_evidence,
 )
+from workbench.index import VectorIndex
 from workbench.model import Decision
 
-from conftest import sample_statement
+from conftest import peak_memory_increase_mb, sample_statement
 
 GOLD = Path(__file__).parent / "gold" / "groups.json"
 
@@ -263,3 +267,97 @@ def test_precision_at_recall_is_the_best_any_threshold_reaches():
     assert ceiling == {0.5: 1.0, 1.0: 0.75}  # one pair right of one; three right of four
     # gold pairs rank 1st and 4th of 6: they beat 4 and 2 of the 4 others, 6 of 8 comparisons
     assert roc_auc(scores, is_gold) == 0.75
+
+
+# -- neighbourhoods: the same lists in bounded memory (issue 28, item 1) ------------------------
+
+def one_search_neighbourhoods(space: np.ndarray, articles: list[str], languages: list[str], k: int) -> Neighbourhoods:
+    """The reference: each language searched in one call for every row, over-fetching past the
+    largest article's statements, then same-article rows dropped (the search before issue 28)."""
+    articles_array, languages_array = np.asarray(articles), np.asarray(languages)
+    lists, means = {}, {}
+    for language in sorted(set(languages)):
+        members = np.flatnonzero(languages_array == language)
+        index = VectorIndex(space.shape[1])
+        index.add(space[members], members.astype(np.int64))
+        fetch = min(len(members), k + max(Counter(articles_array[members].tolist()).values()))
+        sims, rows = index.search(space, fetch)
+        kept_rows = np.full((len(space), k), -1, dtype=np.int64)
+        kept_sims = np.full((len(space), k), -np.inf, dtype=np.float32)
+        for query in range(len(space)):
+            others = [j for j in range(fetch) if rows[query, j] >= 0 and articles[rows[query, j]] != articles[query]][:k]
+            kept_rows[query, :len(others)] = rows[query, others]
+            kept_sims[query, :len(others)] = sims[query, others]
+        lists[language] = (kept_rows, kept_sims)
+        finite = np.isfinite(kept_sims)
+        means[language] = np.where(finite.any(axis=1), np.where(finite, kept_sims, 0).sum(axis=1)
+                                   / np.maximum(finite.sum(axis=1), 1), 0.0).astype(np.float32)
+    return Neighbourhoods(lists, means)
+
+
+def assert_same_neighbourhoods(found: Neighbourhoods, expected: Neighbourhoods) -> None:
+    assert found.lists.keys() == expected.lists.keys()
+    for language, (rows, sims) in expected.lists.items():
+        assert np.array_equal(found.lists[language][0], rows), language
+        assert np.array_equal(found.lists[language][1], sims), language
+        assert np.array_equal(found.mean_similarity[language], expected.mean_similarity[language]), language
+
+
+def random_unit_vectors(count: int, seed: int, dimension: int = 384) -> np.ndarray:
+    vectors = np.random.default_rng(seed).standard_normal((count, dimension)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_neighbourhoods_of_the_samples_are_those_of_one_search(analysed_samples):
+    statements = [s for s in analysed_samples.statements() if not s.boilerplate]
+    space = analysed_samples.scoring_space.transform(analysed_samples.embed([s.text for s in statements]))
+    articles, languages = [s.article_id for s in statements], [s.language for s in statements]
+    assert_same_neighbourhoods(neighbourhoods(space, articles, languages, 4, IndexConfig()),
+                               one_search_neighbourhoods(space, articles, languages, 4))
+
+
+def test_neighbourhoods_searched_in_blocks_are_those_of_one_search():
+    """9,000 statements in blocks of one FAISS tile (4,096 queries), the rest joining the last:
+    the same lists, to the last bit, as one search; ten copies of one statement tie exactly."""
+    space = random_unit_vectors(9_000, seed=3)
+    space[10:20] = space[0]
+    articles = [f"a{row % 300:03d}" for row in range(len(space))]
+    languages = [("fr", "bg", "uk")[row % 3] for row in range(len(space))]
+    assert_same_neighbourhoods(neighbourhoods(space, articles, languages, 4, IndexConfig(), block_entries=1),
+                               one_search_neighbourhoods(space, articles, languages, 4))
+
+
+def test_a_long_article_finds_the_nearest_statements_of_the_other_articles():
+    long = LONG_ARTICLE + 200
+    space = random_unit_vectors(long + 600, seed=5)
+    articles = ["long"] * long + [f"a{row // 10:02d}" for row in range(600)]
+    languages = ["fr"] * long + [("fr", "bg")[row % 2] for row in range(600)]
+    found = neighbourhoods(space, articles, languages, 4, IndexConfig())
+    articles_array, languages_array = np.asarray(articles), np.asarray(languages)
+    for language, (rows, sims) in found.lists.items():
+        cosines = space @ space.T
+        cosines[(articles_array[:, None] == articles_array[None, :]) | (languages_array[None, :] != language)] = -np.inf
+        nearest = np.argsort(-cosines, axis=1, kind="stable")[:, :4]
+        assert np.array_equal(rows, nearest), language
+        assert np.allclose(sims, np.take_along_axis(cosines, nearest, axis=1), atol=1e-5), language
+
+
+# A generous ceiling, not the aim: the search takes tens of MB; over-fetching past the long
+# article made a 10,000 x 10,000 result (7.2 GB on 9,066 statements).
+NEIGHBOURHOODS_MEMORY_CEILING_MB = 1_000
+
+
+def test_one_10000_statement_article_is_searched_in_bounded_memory():
+    setup = """
+        import numpy as np
+        from workbench.config import IndexConfig
+        from workbench.group import neighbourhoods
+
+        vectors = np.random.default_rng(7).standard_normal((10_600, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        articles = ["long"] * 10_000 + [f"a{row // 10:02d}" for row in range(600)]
+        languages = ["fr"] * 10_000 + [("fr", "bg")[row % 2] for row in range(600)]
+        neighbourhoods(vectors[-100:], articles[-100:], languages[-100:], 4, IndexConfig())  # FAISS and BLAS warm
+    """
+    measured = "hoods = neighbourhoods(vectors, articles, languages, 4, IndexConfig())"
+    assert peak_memory_increase_mb(setup, measured) <= NEIGHBOURHOODS_MEMORY_CEILING_MB

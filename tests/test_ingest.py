@@ -156,6 +156,25 @@ def test_html_takes_no_publication_date_from_a_year_in_the_body_and_refuses_a_me
     assert published == {"budget.html": "", "dated.html": "2024-10-02"}
 
 
+def test_a_page_nested_deeper_than_the_parser_reads_is_named_for_that_in_one_line(tmp_path):
+    """Nesting past libxml2's 256 levels cut the text off, and the page was called "not a menu or
+    index" under a line of trafilatura's own ("WARNING trafilatura.core: discarding data: None")."""
+    import subprocess
+    import sys
+
+    depth = 100_000
+    page = tmp_path / "nested.html"
+    page.write_text("<html><body>" + "<div>" * depth + "<p>Consiliul local a votat marți bugetul pentru noul tramvai "
+                    "al orașului.</p>" + "</div>" * depth + "</body></html>", encoding="utf-8")
+    ran = subprocess.run([sys.executable, "-m", "workbench", "ingest", str(page), "--workspace", str(tmp_path / "ws")],
+                         capture_output=True, text=True)
+    assert ran.returncode == 1
+    assert ran.stderr.splitlines() == [
+        f"error: {page}: the page's elements nest deeper than the HTML parser reads (Excessive depth in document: "
+        "256), so its text is cut off (save the article's text as .txt, or fix the page's markup)",
+        "Ingested 0 new article(s); 0 duplicate(s) stored once; 1 input(s) rejected."]
+
+
 def test_markdown_article(make_workbench, tmp_path):
     path = tmp_path / "article.md"
     path.write_text(

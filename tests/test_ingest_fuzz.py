@@ -10,15 +10,22 @@ truncation, NUL bytes, stray invalid bytes, random bytes and over-long lines, an
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench import Config, Workbench
 from workbench.clean import normalise_newlines
+
+from conftest import unprivileged
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 SENTENCES = [
@@ -143,3 +150,141 @@ def test_every_input_is_stored_or_named_and_the_store_stays_consistent(batch: li
             assert orphans == 0
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
+
+
+# -- the batch goes on: unreadable folders, links to nothing, damaged rows, one huge article ---
+
+def _rows_file(rows: list[tuple[str, str]]) -> tuple[bytes, list[tuple[int, int, int]]]:
+    """A CSV of (title, text) rows whose texts hold line breaks, and each row's byte span and first line."""
+    data = b"title,text\n"
+    spans, line = [], 2
+    for title, text in rows:
+        row = ('"' + title.replace('"', '""') + '","' + text.replace('"', '""') + '"\n').encode("utf-8")
+        spans.append((len(data), len(data) + len(row), line))
+        data += row
+        line += row.count(b"\n")
+    return data, spans
+
+
+@st.composite
+def csv_with_one_nul(draw: st.DrawFn) -> tuple[list[tuple[str, str]], bytes, int]:
+    """Rows of two or three paragraphs each, and a NUL byte put anywhere after the header."""
+    paragraphs = st.lists(st.sampled_from(SENTENCES), min_size=2, max_size=3, unique=True)
+    texts = draw(st.lists(paragraphs.map("\n".join), min_size=2, max_size=5, unique=True))
+    rows = [(f"title {number}", text) for number, text in enumerate(texts)]
+    data, spans = _rows_file(rows)
+    at = draw(st.integers(spans[0][0], len(data) - 1))
+    return rows, data[:at] + b"\x00" + data[at:], at
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(case=csv_with_one_nul())
+def test_a_nul_byte_in_a_multi_line_csv_row_rejects_that_row_alone(case) -> None:
+    """Wherever the NUL falls (in a row's first line, in the line holding its closing quote), that
+    row is named and skipped, and every other row is stored as written."""
+    rows, data, at = case
+    _, spans = _rows_file(rows)
+    damaged = next(number for number, (start, end, _) in enumerate(spans) if start <= at < end)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rows.csv"
+        path.write_bytes(data)
+        with Workbench(Config.load(workspace=str(Path(folder) / "workspace"))) as workbench:
+            report = workbench.ingest([path])
+            stored = {article.text for article in workbench.articles()}
+    assert stored == {text for number, (_, text) in enumerate(rows) if number != damaged}
+    assert len(report.errors) == 1, [item.message for item in report.errors]
+    message = report.errors[0].message
+    nul_line = spans[damaged][2] + data[spans[damaged][0]:at].count(b"\n")
+    assert message.startswith(f"{path}:{nul_line}: a NUL byte") and "\n" not in message
+
+
+def test_a_nul_byte_in_the_header_of_a_csv_names_the_header():
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rows.csv"
+        data, _ = _rows_file([("one", SENTENCES[0]), ("two", SENTENCES[1])])
+        path.write_bytes(b"ti\x00tle" + data[5:])
+        with Workbench(Config.load(workspace=str(Path(folder) / "workspace"))) as workbench:
+            report = workbench.ingest([path])
+    assert [item.message for item in report.errors] == [
+        f"{path}:1: the header row is damaged (a NUL byte at column 3: this row is damaged) "
+        "(re-export the file: no row can be read without it)"]
+
+
+def test_links_to_nothing_and_links_that_loop_inside_a_folder_are_named(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "deeper").mkdir(parents=True)
+    (folder / "a.txt").write_text(SENTENCES[0], encoding="utf-8")
+    (folder / "deeper" / "b.txt").write_text(SENTENCES[1], encoding="utf-8")
+    (folder / "gone.txt").symlink_to(tmp_path / "deleted.txt")
+    (folder / "self.txt").symlink_to(folder / "self.txt")
+    (folder / "deeper" / "up").symlink_to(folder)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "c.txt").write_text(SENTENCES[2], encoding="utf-8")
+    (folder / "linked").symlink_to(tmp_path / "elsewhere")
+    with Workbench(Config.load(workspace=str(tmp_path / "workspace"))) as workbench:
+        report = workbench.ingest([folder])
+        stored = {article.text for article in workbench.articles()}
+    assert stored == {SENTENCES[0], SENTENCES[1], SENTENCES[2]}
+    assert sorted(item.message for item in report.errors) == [
+        f"{folder / 'deeper' / 'up'}: a symbolic link that loops back to a folder above it; not followed "
+        "(point the link at another folder)",
+        f"{folder / 'gone.txt'}: a symbolic link to '{tmp_path / 'deleted.txt'}', which does not exist "
+        "(fix or remove the link)",
+        f"{folder / 'self.txt'}: a symbolic link that loops back on itself (point the link at a file or folder)",
+    ]
+
+
+@pytest.mark.parametrize("command", ["ingest", "analyze"])
+def test_a_folder_this_user_may_not_enter_is_named_and_the_rest_of_the_batch_is_stored(command):
+    """``workbench ingest locked/210_ro.txt good/264_bg.txt`` with ``locked/`` at mode 000 raised a
+    PermissionError from Path.exists() and stored nothing."""
+    root = Path(tempfile.mkdtemp(prefix="unprivileged-"))  # pytest's own folders admit root only
+    locked, good = root / "locked" / "210_ro.txt", root / "good" / "264_bg.txt"
+    try:
+        root.chmod(0o777)
+        for path, text in ((locked, SENTENCES[0]), (good, SENTENCES[1])):
+            path.parent.mkdir(mode=0o755)
+            path.write_text(text, encoding="utf-8")
+        locked.parent.chmod(0)
+        ran = subprocess.run(
+            unprivileged([sys.executable, "-m", "workbench", command, str(locked), str(good), "--workspace", "ws"]),
+            capture_output=True, text=True, env={**os.environ, "WORKBENCH_HOME": str(root / "home"), "HOME": str(root)})
+        assert ran.returncode == 3, ran.stderr
+        assert f"error: {locked}: cannot be reached (permission denied) (check the permissions of the folders on " \
+               "its path)" in ran.stderr.splitlines()
+        assert "Traceback" not in ran.stderr
+        with Workbench(Config.load(workspace="ws", home=str(root / "home"))) as workbench:
+            assert [article.text for article in workbench.articles()] == [SENTENCES[1]]
+            assert (workbench.last_manifest() is not None) == (command == "analyze")
+    finally:
+        locked.parent.chmod(0o755)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_one_huge_article_is_stored_whole_in_bounded_statements_beside_the_rest_of_its_batch(tmp_path):
+    """A single-line article of over a million characters (a scraper that lost the line breaks),
+    in one batch with an ordinary article and a link to nothing: stored once, with a warning that
+    names it, cut into statements no longer than the limit that cover it in order."""
+    words = [word for sentence in SENTENCES for word in sentence.split()]
+    sentences, size = [], 0
+    while size < 1_100_000:  # sentences of 150-250 words, each numbered so none repeats
+        count = 150 + len(sentences) % 100
+        sentence = f"{len(sentences)} " + " ".join(words[(len(sentences) * 7 + i) % len(words)] for i in range(count))
+        sentences.append(sentence.rstrip(".!?") + ".")
+        size += len(sentences[-1]) + 1
+    huge, ordinary, dangling = tmp_path / "huge.txt", tmp_path / "ordinary.txt", tmp_path / "dangling.txt"
+    huge.write_text(" ".join(sentences), encoding="utf-8")
+    ordinary.write_text(SENTENCES[0], encoding="utf-8")
+    dangling.symlink_to(tmp_path / "gone.txt")
+    config = Config.load(workspace=str(tmp_path / "workspace"))
+    with Workbench(config) as workbench:
+        report = workbench.ingest([tmp_path])
+        [item] = [item for item in report.added if item.origin == str(huge)]
+        assert any("million characters" in warning for warning in item.warnings)
+        assert [error.origin for error in report.errors] == [str(dangling)]
+        assert {article.text for article in workbench.articles()} == {huge.read_text(encoding="utf-8"), SENTENCES[0]}
+        statements = workbench.statements(article_id=item.article_id)
+        text = huge.read_text(encoding="utf-8")
+        assert all(len(s.text) <= config.segment.max_statement_chars for s in statements)
+        assert all(earlier.end <= later.start for earlier, later in zip(statements, statements[1:]))
+        assert "".join(text[s.start:s.end] for s in statements).replace(" ", "") == text.replace(" ", "")

@@ -14,7 +14,7 @@ from workbench.export import GROUP_COLUMNS, STATEMENT_COLUMNS
 from workbench.group import Evidence, GroupingInput, story_claim_links
 from workbench.stories import StoryInput, find_stories
 
-from conftest import sample_statement
+from conftest import peak_memory_increase_mb, sample_statement
 
 
 def unit(vector) -> np.ndarray:
@@ -146,6 +146,40 @@ def test_many_articles_are_measured_against_their_likely_neighbours_only_with_th
     assert np.allclose(sparse[measured], dense[measured], atol=1e-5)
     same_topic = np.array([[int(a[1:]) % 6 == int(b[1:]) % 6 for b in ids] for a in ids])
     assert measured[same_topic].all()  # every pair of one topic is among the likely neighbours
+
+
+def test_a_long_article_measured_in_slices_is_as_similar_as_measured_whole() -> None:
+    from workbench.stories import shared_statement_similarity
+
+    rng = np.random.default_rng(1)
+    space = rng.normal(size=(700, 16)).astype(np.float32)
+    space /= np.linalg.norm(space, axis=1, keepdims=True)
+    articles = ["long"] * 500 + [f"a{row // 20:02d}" for row in range(200)]
+    ids = sorted(set(articles))
+    whole = shared_statement_similarity(articles, space, ids)
+    sliced = shared_statement_similarity(articles, space, ids, block_entries=len(space) * 7)  # 7 statements a slice
+    assert np.allclose(sliced, whole, rtol=1e-6)
+    assert np.array_equal(shared_statement_similarity(articles, space, ids, block_entries=len(space) * 500), whole)
+
+
+# A generous ceiling, not the aim: slices of 64 MB; measured whole, a 20,000-statement article
+# against all statements was one 1.6 GB block.
+STORY_MEMORY_CEILING_MB = 800
+
+
+def test_one_20000_statement_article_is_measured_in_bounded_memory() -> None:
+    setup = """
+        import numpy as np
+        from workbench.stories import shared_statement_similarity
+
+        vectors = np.random.default_rng(7).standard_normal((20_600, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        articles = ["long"] * 20_000 + [f"a{row // 10:02d}" for row in range(600)]
+        ids = sorted(set(articles))
+        shared_statement_similarity(articles[-100:], vectors[-100:], sorted(set(articles[-100:])))  # BLAS warm
+    """
+    measured = "similarity = shared_statement_similarity(articles, vectors, ids)"
+    assert peak_memory_increase_mb(setup, measured) <= STORY_MEMORY_CEILING_MB
 
 
 def claims_of(alignment, statement_ids) -> list[set[str]]:

@@ -63,7 +63,7 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
     # Rejected inputs are reported by the command itself, once, on stderr.
-    logging.getLogger("workbench.pipeline").setLevel(max(level, logging.ERROR) if not verbose else level)
+    logging.getLogger("workbench.workspace").setLevel(max(level, logging.ERROR) if not verbose else level)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -105,6 +105,7 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
     """Ingest PATHS (if any), run every analysis stage, and export to --out."""
     from .pipeline import Workbench
 
+    export_formats = _export_destination(out_dir, formats)
     with Workbench(config) as workbench:
         report = workbench.ingest(paths) if paths else None
         if report is not None:
@@ -117,7 +118,7 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
             manifest = workbench.analyze(rebuild_index=rebuild_index)
             for note in manifest.get("notes", []):
                 click.secho(f"note: {note}", fg="yellow", err=True)
-            written = workbench.export(out_dir, formats=_formats(formats)) if out_dir else []
+            written = workbench.export(out_dir, formats=export_formats) if out_dir else []
         except WorkbenchError as error:
             click.secho(f"error: {error}", fg="red", err=True)
             sys.exit(EXIT_FAILURE)
@@ -139,16 +140,29 @@ def export(out_dir: str, formats: str, config: Config, quiet: bool) -> None:
     (works on a read-only workspace)."""
     from .pipeline import Workbench
 
+    export_formats = _export_destination(out_dir, formats)
     with Workbench(config) as workbench:
         if workbench.store.count("articles") == 0:
             raise WorkbenchError("the workspace holds no articles yet; run `workbench analyze PATHS` first")
-        written = workbench.export(out_dir, formats=_formats(formats))
+        written = workbench.export(out_dir, formats=export_formats)
     if not quiet:
         click.echo(f"Wrote {len(written)} files to {out_dir}: {', '.join(p.name for p in written)}")
 
 
-def _formats(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+def _export_destination(out_dir: str | None, formats: str) -> tuple[str, ...]:
+    """The formats of --format, once they and --out (when given) are usable: checked before any work."""
+    from .export import check_formats, check_out_dir
+
+    try:
+        chosen = check_formats(part.strip() for part in formats.split(",") if part.strip())
+    except WorkbenchError as error:
+        raise click.BadParameter(str(error), param_hint="--format") from None
+    try:
+        if out_dir is not None:
+            check_out_dir(Path(out_dir))
+    except WorkbenchError as error:
+        raise click.BadParameter(str(error), param_hint="--out") from None
+    return chosen
 
 
 def _print_ingest_report(report: Any, quiet: bool) -> None:
@@ -324,6 +338,9 @@ def search(query: str | None, queries_file: str | None, language: str | None, to
     ]
     with Workbench(config) as workbench:
         results = workbench.search_many(queries, language=language, top=top, include_boilerplate=include_boilerplate)
+        if workbench.unsearched:
+            click.secho(f"note: {workbench.unsearched} statement(s) ingested since the last analysis are not searched: "
+                        "the workspace is read-only (analyse a copy of its folder to search them)", fg="yellow", err=True)
     for text, hits in zip(queries, results):
         if as_json:
             click.echo(json.dumps({"query": text, "hits": [

@@ -238,17 +238,24 @@ class Config:
 
 
 def resolve_workspace_dir(workspace: str, home: Path) -> Path:
-    """A bare name lives under ``<home>/workspaces/``; anything path-like is used as given."""
+    """A bare name lives under ``<home>/workspaces/``; anything path-like is used as given, except
+    "." and "..": a workspace there would write its database among the user's own files."""
+    if not workspace or workspace in {".", ".."}:
+        raise ConfigError(f"workspace name {workspace!r} is not usable (give a name like 'demo' or a folder path "
+                          "like ./demo)")
     looks_like_path = (
         os.sep in workspace
         or workspace.startswith((".", "~"))
         or (os.altsep is not None and os.altsep in workspace)
     )
-    if looks_like_path:
+    if not looks_like_path:
+        return home / "workspaces" / workspace
+    try:
         return Path(workspace).expanduser().resolve()
-    if not workspace or workspace in {".", ".."}:
-        raise ConfigError(f"workspace name {workspace!r} is not usable (give a name like 'demo' or a folder path)")
-    return home / "workspaces" / workspace
+    except RuntimeError:  # Python's word for ~name of a user this machine does not have
+        user = workspace.split(os.sep, 1)[0].removeprefix("~")
+        raise ConfigError(f"workspace {workspace!r} starts with the home folder of {user!r}, a user this machine does "
+                          "not have (give the folder in full, or a name like 'demo')") from None
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .attribution import sources_in_words, summarize_hedging
+from .errors import WorkbenchError
 from .model import Claims
 from .store import Store
 from .verdicts import COMPARABLE_KINDS, RELATION_ORDER, describe_quantity
@@ -405,14 +406,40 @@ def workbook_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
+    """The export formats asked for, if each is known and there is at least one."""
+    formats = tuple(formats)
+    unknown = [name for name in formats if name not in FORMATS]
+    if unknown:
+        raise WorkbenchError(f"unknown export format(s) {', '.join(map(repr, unknown))}; use one or more of "
+                             f"{', '.join(FORMATS)}, separated by commas")
+    if not formats:
+        raise WorkbenchError(f"no export format given; use one or more of {', '.join(FORMATS)}, separated by commas")
+    return formats
+
+
+def check_out_dir(out_dir: Path) -> Path:
+    """``out_dir``, created if need be, once a file can be written in it: a command checks where its
+    results go before it works, not after."""
+    import tempfile
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out_dir, prefix=".workbench-check-"):
+            pass
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise WorkbenchError(f"cannot write the results to {out_dir} ({reason}); give --out a folder you may write "
+                             "to (it is created if missing)") from None
+    return out_dir
+
+
 def export_all(store: Store, out_dir: Path, manifest: dict[str, Any], *,
                formats: Iterable[str] = ("csv", "jsonl")) -> list[Path]:
     """Write every evidence table in the given formats, plus ``run.json`` (``manifest`` with the
     files written)."""
-    formats = tuple(formats)
-    unknown = [name for name in formats if name not in FORMATS]
-    if unknown:
-        raise ValueError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
+    formats = check_formats(formats)
+    check_out_dir(out_dir)
     tables = evidence_tables(store)
     written = []
     for name, frame in tables.items():

@@ -28,6 +28,7 @@ the file name holds.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import errno
 import hashlib
@@ -110,12 +111,23 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[InputFile], list[Inp
     seen: set[Path] = set()
     accepted = f"accepted: {', '.join(sorted(FORMATS))}"
     for raw in paths:
-        path = Path(raw).expanduser()
         shown = display_path(raw)
-        if not path.exists():
+        try:
+            path = Path(raw).expanduser()
+            exists, is_dir = path.exists(), path.is_dir()
+        except RuntimeError:  # Python's word for ~name of a user this machine does not have
+            user = str(raw).split(os.sep, 1)[0].removeprefix("~")
+            errors.append(InputError(shown, f"starts with the home folder of {display_path(user)!r}, a user this machine "
+                                            "does not have", "give the path without ~, or the folder in full"))
+            continue
+        except OSError as exc:  # a folder on the way that this user may not enter
+            errors.append(InputError(shown, f"cannot be reached ({_reason(exc)})",
+                                     "check the permissions of the folders on its path"))
+            continue
+        if not exists:
             errors.append(InputError(shown, *_missing(path)))
             continue
-        if path.is_dir():
+        if is_dir:
             candidates = _folder_files(path, errors)
             chosen = [p for p in candidates if p.suffix.lower() in FORMATS]
             skipped = len(candidates) - len(chosen)
@@ -159,16 +171,38 @@ def _missing(path: Path) -> tuple[str, str]:
 
 
 def _folder_files(folder: Path, errors: list[InputError]) -> list[Path]:
-    """Every visible file under ``folder``, sorted; a sub-folder that cannot be listed is named in ``errors``."""
+    """Every visible file under ``folder``, sorted, following links to folders (each folder is read
+    once); what cannot be read (a sub-folder, a file, a link to nothing, a link that loops back) is
+    named in ``errors``."""
     def unreadable(exc: OSError) -> None:
         where = display_path(exc.filename if exc.filename is not None else folder)
         errors.append(InputError(where, f"folder cannot be read ({_reason(exc)}); its files were skipped", "check its permissions"))
 
     found: list[Path] = []
-    for root, folders, names in os.walk(folder, onerror=unreadable):
-        folders[:] = sorted(name for name in folders if not name.startswith("."))
+    entered = {os.path.realpath(folder)}
+    for root, folders, names in os.walk(folder, onerror=unreadable, followlinks=True):
         base = Path(root)
-        found.extend(base / name for name in names if not name.startswith(".") and (base / name).is_file())
+        followed = []
+        for name in sorted(name for name in folders if not name.startswith(".")):
+            real = os.path.realpath(base / name)
+            if real not in entered:
+                entered.add(real)
+                followed.append(name)
+            elif os.path.commonpath([real, os.path.realpath(base)]) == real:
+                errors.append(InputError(display_path(base / name), "a symbolic link that loops back to a folder above "
+                                         "it; not followed", "point the link at another folder"))
+        folders[:] = followed
+        for name in names:
+            if name.startswith("."):
+                continue
+            path = base / name
+            try:
+                if path.is_file():
+                    found.append(path)
+                elif not path.exists():
+                    errors.append(InputError(display_path(path), *_missing(path)))
+            except OSError as exc:
+                errors.append(InputError(display_path(path), f"cannot be read ({_reason(exc)})", "check its permissions"))
     return sorted(found)
 
 
@@ -459,23 +493,72 @@ def _decode_row(raw: bytes, encoding: RowEncoding, origin: str, number: int) -> 
 MIN_HTML_WORDS = 5  # fewer is a menu, a link list or an error page, not an article
 
 
+HTML_LIBRARIES = ("trafilatura", "htmldate", "courlan", "justext")
+
+
+@contextlib.contextmanager
+def _library_logs(origin: str, names: Iterable[str] = HTML_LIBRARIES) -> Iterator[None]:
+    """While reading one page, the HTML libraries' log records go into ours as debug lines naming the
+    file: their warnings ("discarding data: None") name neither the file nor the problem, and would
+    break the one line an input gets; the rejection says both."""
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    collect = Collect()
+    loggers = [logging.getLogger(name) for name in names]
+    propagates = [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(collect)
+        logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, propagate in zip(loggers, propagates):
+            logger.removeHandler(collect)
+            logger.propagate = propagate
+        for record in records:
+            log.debug("%s: %s said: %s", origin, record.name, record.getMessage())
+
+
+def _parser_limit(html_text: str) -> str:
+    """What stopped the HTML parser before the end of the page, or "": a page nested deeper than
+    libxml2 reads (256 levels) loses every text below that depth."""
+    from lxml import etree
+
+    parser = etree.HTMLParser()
+    with contextlib.suppress(etree.LxmlError, ValueError):
+        etree.fromstring(html_text, parser)
+    return next((error.message.split(",")[0] for error in parser.error_log if error.type_name == "ERR_RESOURCE_LIMIT"), "")
+
+
+def _no_text(origin: str, html_text: str, found: str = "") -> InputError:
+    limit = _parser_limit(html_text)
+    if limit:
+        return InputError(origin, f"the page's elements nest deeper than the HTML parser reads ({limit}), so its text "
+                                  "is cut off", "save the article's text as .txt, or fix the page's markup")
+    return InputError(origin, f"no article text found in this HTML page{found}",
+                      "check that it is an article page, not a menu or index")
+
+
 def _html_document(html_text: str, origin: str, source: str, encoding: str) -> Document | InputError:
     import trafilatura
 
-    result = trafilatura.bare_extraction(
-        html_text, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
-        # Only dates the page states as its own (meta tags, time elements): the extensive search
-        # takes a year named in the body ("the budget for 2025") for the publication date.
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    with _library_logs(origin):
+        result = trafilatura.bare_extraction(
+            html_text, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
+            # Only dates the page states as its own (meta tags, time elements): the extensive search
+            # takes a year named in the body ("the budget for 2025") for the publication date.
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
     if result is None:
-        return InputError(origin, "no article text found in this HTML page", "check that it is an article page, not a menu or index")
+        return _no_text(origin, html_text)
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     text = normalise_newlines(data.get("text") or "")
     if len(words(text)) < MIN_HTML_WORDS:
-        found = f" (only {text.strip()!r})" if text.strip() else ""
-        return InputError(origin, f"no article text found in this HTML page{found}",
-                          "check that it is an article page, not a menu or index")
+        return _no_text(origin, html_text, f" (only {text.strip()!r})" if text.strip() else "")
     return Document(
         text=text,
         origin=origin,
@@ -535,11 +618,14 @@ def _read_rows(input_file: InputFile, max_row_bytes: int) -> Iterator[Document |
 
 @dataclass(frozen=True, slots=True)
 class RowText:
-    """One decoded line of a row file."""
+    """One decoded line of a row file. A damaged line (a NUL byte, another encoding) carries the
+    error that rejects its row, and its text as well as it reads, so a CSV parser still sees
+    where its quotes open and close."""
 
     text: str
     encoding: str
     warnings: tuple[str, ...] = ()
+    damage: InputError | None = None
 
 
 def _oversize_row(origin: str, number: int, max_row_bytes: int) -> InputError:
@@ -566,11 +652,15 @@ def _decoded_lines(
             raw = raw.removeprefix(codecs.BOM_UTF8)
         if b"\x00" in raw:
             column = raw.index(b"\x00") + 1
-            yield number, InputError(origin, f"a NUL byte at column {column}: this row is damaged",
-                                     "re-export the file, or delete the NUL bytes from this row", line=number)
+            damage = InputError(origin, f"a NUL byte at column {column}: this row is damaged",
+                                "re-export the file, or delete the NUL bytes from this row", line=number)
+            yield number, RowText(lenient_utf8(raw.replace(b"\x00", b""))[0], "", damage=damage)
             continue
         decoded = _decode_row(raw, encoding, origin, number)
-        yield number, decoded if isinstance(decoded, InputError) else RowText(*decoded)
+        if isinstance(decoded, InputError):
+            yield number, RowText(lenient_utf8(raw)[0], "", damage=decoded)
+        else:
+            yield number, RowText(*decoded)
 
 
 def _stream_lines(
@@ -606,6 +696,9 @@ def _jsonl_rows(lines: Iterator[tuple[int, RowText | InputError]], path: Path) -
     for number, line in lines:
         if isinstance(line, InputError):
             yield line
+            continue
+        if line.damage is not None:
+            yield line.damage
             continue
         if not line.text.strip():
             continue
@@ -645,7 +738,12 @@ def _csv_rows(
     csv.field_size_limit(max(max_row_bytes, 131072))
     reader = csv.reader(_chain(first, source), dialect)
     header_row = next(reader, None)
+    damaged = [part.damage for part in consumed if part.damage is not None]
     consumed.clear()
+    if damaged:
+        yield InputError(origin, f"the header row is damaged ({damaged[0].problem})",
+                         "re-export the file: no row can be read without it", line=damaged[0].line)
+        return
     if not header_row:
         yield InputError(origin, "CSV file has no header row", f"the first row must name the columns; accepted: {', '.join(ROW_FIELDS)}")
         return
@@ -673,6 +771,14 @@ def _csv_rows(
         parts, consumed[:] = list(consumed), []
         while problems:
             yield problems.pop(0)
+        damaged = [part.damage for part in parts if part.damage is not None]
+        if damaged:  # only this row is rejected: the parser read its quotes as written
+            end_line = reader.line_num
+            for damage in damaged:
+                yield damage if end_line == start_line else InputError(
+                    origin, f"{damage.problem} (the row of lines {start_line}-{end_line} is skipped)", damage.hint,
+                    line=damage.line)
+            continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):

@@ -141,6 +141,11 @@ class Workbench:
         """Nearest statements for each query, in every language (or only ``language``), best first."""
         return self._search.search_many(queries, language=language, top=top, include_boilerplate=include_boilerplate)
 
+    @property
+    def unsearched(self) -> int:
+        """Statements the last search did not reach: ingested since a read-only workspace's index was saved."""
+        return self._search.unsearched
+
     def nearest_in(self, statement_ids: Sequence[str], language: str, *, top: int = 3) -> dict[str, list[SearchHit]]:
         """A reading aid: for each statement, the ``top`` statements in ``language`` nearest to it."""
         return self._search.nearest_in(statement_ids, language, top=top)

@@ -77,16 +77,20 @@ def document_vectors(article_of_row: Sequence[str], space: np.ndarray) -> dict[s
 
 
 DENSE_ARTICLES = 1500  # up to this many articles every pair is measured; above, only likely pairs
+# Cosines held at once when one article is measured against every statement (64 MB): a long
+# article is measured a slice of its statements at a time (one of 10,000 made a 400 MB block).
+DENSE_BLOCK_ENTRIES = 1 << 24
 CANDIDATE_ARTICLES = 50  # per article, the nearest by document vector that are measured
 
 
-def shared_statement_similarity(article_of_row: Sequence[str], space: np.ndarray,
-                                articles: Sequence[str]) -> np.ndarray:
+def shared_statement_similarity(article_of_row: Sequence[str], space: np.ndarray, articles: Sequence[str],
+                                *, block_entries: int = DENSE_BLOCK_ENTRIES) -> np.ndarray:
     """``(n, n)`` similarity of ``articles``: the mean, over the statements of both, of each
     statement's best cosine to a statement of the other article.
 
     Exact for every pair up to ``DENSE_ARTICLES`` articles (one article's statements against
-    all statements at a time). Above that, the cost would grow with the square of the
+    all statements at a time, or a long article's in slices of about ``block_entries`` cosines,
+    so memory follows the statement count). Above that, the cost would grow with the square of the
     statements (minutes at 100,000), so each article is measured against its
     ``CANDIDATE_ARTICLES`` nearest articles by mean statement vector only, and every other
     pair counts as unrelated (0): far apart in the mean, two articles share no statements.
@@ -101,9 +105,11 @@ def shared_statement_similarity(article_of_row: Sequence[str], space: np.ndarray
     n = len(articles)
     sums = np.zeros((n, n), dtype=np.float32)  # sums[a, b]: over a's statements, best cosine in b
     if n <= DENSE_ARTICLES:
+        rows_per_block = max(1, block_entries // len(ordered))
         for a, (start, count) in enumerate(zip(starts, counts)):
-            block = ordered[start:start + count] @ ordered.T
-            sums[a] = np.maximum.reduceat(block, starts, axis=1).sum(axis=0)
+            for first in range(start, start + count, rows_per_block):
+                block = ordered[first:min(first + rows_per_block, start + count)] @ ordered.T
+                sums[a] += np.maximum.reduceat(block, starts, axis=1).sum(axis=0)
         measured = np.ones((n, n), dtype=bool)
     else:
         means = np.add.reduceat(ordered, starts, axis=0)

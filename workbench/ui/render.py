@@ -1,6 +1,8 @@
 """Safe HTML for the pages: every piece of article text, title, file name or URL is escaped here.
 
-Article text and file names are untrusted input. Pages never put them into HTML
+Article text and file names are untrusted input, and so is what analysts type: a name (from the
+sidebar box or the page address, ``?analyst=``), a note, and the texts made of them (a verdict
+set by hand reads "related (set by NAME …)"). Pages never put them into HTML
 or Markdown themselves: they call these builders, which escape each piece with
 :func:`html.escape` and add markup only around already-escaped segments
 (highlights are cut on the raw text's offsets first, then each segment is
@@ -139,7 +141,8 @@ def group_header(view: GroupView, analyst: str = "") -> str:
         latest = notes[-1]
         who = f" ({latest.author})" if latest.author else ""
         more = f" · {len(notes) - 1} more in Review" if len(notes) > 1 else ""
-        noted = f'<div class="wb-text"><b>Note{who}:</b> {esc(latest.value)}<span class="wb-meta">{more}</span></div>'
+        noted = (f'<div class="wb-text"><b>Note{esc(who)}:</b> {esc(latest.value)}'
+                 f'<span class="wb-meta">{esc(more)}</span></div>')
     return (
         f'<div>{verdict_badge(group.verdict, group.verdict_source)}{languages}'
         f'<span class="wb-meta"> {len(group.article_ids)} articles · {len(group.statement_ids)} statements · '

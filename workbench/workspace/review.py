@@ -54,10 +54,21 @@ class Review(Concern):
         return decision_id
 
     def accept_link(self, a: str, b: str, *, author: str = "") -> int:
-        return self.decide(Decision("accept_link", tuple(sorted((a, b))), author=author))
+        return self.decide(Decision("accept_link", self._link_ends(a, b), author=author))
 
     def reject_link(self, a: str, b: str, *, author: str = "") -> int:
-        return self.decide(Decision("reject_link", tuple(sorted((a, b))), author=author))
+        return self.decide(Decision("reject_link", self._link_ends(a, b), author=author))
+
+    def _link_ends(self, a: str, b: str) -> tuple[str, str]:
+        """The two statements a link decision joins, sorted, once both are in the workspace and differ."""
+        if a == b:
+            raise WorkbenchError(f"a link joins two statements, and {a!r} was given as both")
+        known = {statement.statement_id for statement in self.store.statements(statement_ids=[a, b])}
+        for statement_id in (a, b):
+            if statement_id not in known:
+                raise WorkbenchError(f"no statement {statement_id!r} in this workspace; list them with "
+                                     "`workbench statements`")
+        return (a, b) if a < b else (b, a)
 
     def move_statement(self, statement_id: str, to_group: str | None, *, author: str = "") -> int:
         """Move a statement into another group (``None``: out of its group, on its own)."""
@@ -105,9 +116,12 @@ class Review(Concern):
 
     def undo(self, decision_id: int, *, author: str = "") -> None:
         """Withdraw a decision; it stays in the audit trail as inactive, with who undid it and when."""
-        self.store.set_decision_active(decision_id, False, author=author)
         undone = next((d for d in self.store.decisions(active_only=False) if d.decision_id == decision_id), None)
-        self.regroup(around=None if undone is None else (*undone.statement_ids, *undone.target_ids))
+        if undone is None:
+            raise WorkbenchError(f"no decision #{decision_id} in this workspace; the decisions are listed in "
+                                 "decisions.csv of `workbench export`")
+        self.store.set_decision_active(decision_id, False, author=author)
+        self.regroup(around=(*undone.statement_ids, *undone.target_ids))
 
     def group_by_id(self, group_id: str) -> Group:
         for group in self.store.groups([group_id]):

@@ -49,6 +49,7 @@ class Search(Concern):
     def __init__(self, workspace: Workspace):
         super().__init__(workspace)
         self._index_articles = -1  # the store's article sequence the loaded index was checked against
+        self.unsearched = 0  # statements the last search did not reach: ingested since a read-only index was saved
         self._searchable: tuple[tuple[Any, ...], dict[str, np.ndarray]] | None = None
 
     def index(self) -> VectorIndex:
@@ -72,7 +73,9 @@ class Search(Concern):
         held = set(index.ids.tolist()) if index is not None else set()
         vector_ids = self.store.vector_ids([s.statement_id for s in statements])
         missing = [s for s in statements if vector_ids[s.statement_id] not in held]
-        if not missing and index is not None:
+        # A read-only workspace is searched as its saved index holds it: nothing is embedded or saved.
+        self.unsearched = len(missing) if self.store.read_only and index is not None else 0
+        if self.unsearched or (not missing and index is not None):
             return
         log.info("Index - adding %d statement(s) ingested since the index was saved", len(missing))
         vectors, _ = self.workspace.embed([s.text for s in missing])

@@ -60,13 +60,14 @@ class Tables(Concern):
         if waiting:
             notes.append(f"{len(waiting)} article(s) ingested since the last analysis await analysis: their "
                          "statements are in no group yet (run `workbench analyze`).")
+        shown = ("these are the results of the last finished one" if self.store.last_run() is not None
+                 else "no analysis has finished in this workspace yet, so nothing is grouped")
         for run in self.runs_since_results():
             if run["status"] == "running":
-                notes.append(f"An analysis started {run['started']} is still running; these are the results of the "
-                             "one before it.")
+                notes.append(f"An analysis started {run['started']} is still running; {shown}.")
             else:
-                notes.append(f"The analysis started {run['started']} was interrupted before it finished; these are "
-                             "the results of the last finished one (run `workbench analyze` again).")
+                notes.append(f"The analysis started {run['started']} was interrupted before it finished; {shown} "
+                             "(run `workbench analyze` again).")
         unfinished = [entry["path"] for entry in self.inputs() if not entry["complete"]]
         if unfinished:
             notes.append(f"{len(unfinished)} input file(s) were not read to the end (an ingest was interrupted, or is still running): "

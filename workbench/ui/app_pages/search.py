@@ -38,6 +38,9 @@ def results() -> None:
     if not found:
         return
     hits = found["hits"]
+    if found.get("unsearched"):
+        st.info(f"{found['unsearched']:,} statements ingested since the last analysis are not searched: the workspace "
+                "is read-only.", icon=":material/lock:")
     st.caption(f"{len(hits)} nearest statements to «{render.markdown_literal(found['query'])}» · best first by the "
                "cosine above the query's usual similarity to each language, so the query's own language does not crowd "
                "out the others")
@@ -83,7 +86,8 @@ if submitted and query.strip():
     except WorkbenchError as error:
         st.error(render.markdown_literal(str(error)))
     else:
-        st.session_state[state.SEARCH_RESULTS] = {"query": query, "hits": [hit.to_dict() for hit in hits]}
+        st.session_state[state.SEARCH_RESULTS] = {"query": query, "hits": [hit.to_dict() for hit in hits],
+                                                  "unsearched": wb.unsearched}
         st.session_state.pop(NEW_GROUP, None)
         state.first_page(state.SEARCH_PAGE)
 results()
