@@ -86,6 +86,7 @@ class Document:
     language: str = ""  # given by the input; "" means detect it
     meta: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # what was repaired while reading it (replaced bytes...)
+    outlet: str = ""  # the publication's own name, where the page or feed gives it
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,17 +461,11 @@ MIN_HTML_WORDS = 5  # fewer is a menu, a link list or an error page, not an arti
 
 
 def _html_document(html_text: str, origin: str, source: str, encoding: str) -> Document | InputError:
-    import trafilatura
+    from .extract import extract_html
 
-    result = trafilatura.bare_extraction(
-        html_text, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
-        # Only dates the page states as its own (meta tags, time elements): the extensive search
-        # takes a year named in the body ("the budget for 2025") for the publication date.
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
-    if result is None:
+    data = extract_html(html_text).data
+    if not data:
         return InputError(origin, "no article text found in this HTML page", "check that it is an article page, not a menu or index")
-    data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     text = normalise_newlines(data.get("text") or "")
     if len(words(text)) < MIN_HTML_WORDS:
         found = f" (only {text.strip()!r})" if text.strip() else ""
@@ -485,6 +480,7 @@ def _html_document(html_text: str, origin: str, source: str, encoding: str) -> D
         url=web_address(data.get("url") or ""),
         published=data.get("date") or "",
         meta={key: str(data[key]) for key in ("sitename", "author") if data.get(key)},
+        outlet=(data.get("sitename") or "").strip(),
     )
 
 
