@@ -142,3 +142,15 @@ def libretranslate():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", received
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def news_site():
+    """A news site on 127.0.0.1 (tests/newssite.py): sample articles as pages, feeds, and pages
+    that go wrong. Started once per session, stopped at its end."""
+    import newssite
+
+    site = newssite.NewsSite()
+    server = newssite.start(site)
+    yield site
+    newssite.stop(site, server)
