@@ -133,7 +133,7 @@ def watch(feeds: tuple[str, ...], every: str, times: int | None, config: Config,
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write the evidence tables and run.json here.")
 @click.option("--format", "formats", default="csv,jsonl,xlsx", show_default=True,
-              help="Comma-separated export formats: csv, jsonl, xlsx.")
+              help="Comma-separated export formats: csv, jsonl, xlsx, claimreview (see `workbench export`).")
 @click.option("--rebuild-index", is_flag=True, help="Build the search index anew (e.g. after changing --model).")
 @common_options
 def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_index: bool, config: Config,
@@ -141,6 +141,7 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
     """Ingest PATHS (if any), run every analysis stage, and export to --out."""
     from .pipeline import Workbench
 
+    chosen = _formats(formats)
     with Workbench(config) as workbench:
         report = workbench.ingest(paths) if paths else None
         if report is not None:
@@ -153,7 +154,7 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
             manifest = workbench.analyze(rebuild_index=rebuild_index)
             for note in manifest.get("notes", []):
                 click.secho(f"note: {note}", fg="yellow", err=True)
-            written = workbench.export(out_dir, formats=_formats(formats)) if out_dir else []
+            written = workbench.export(out_dir, formats=chosen) if out_dir else []
         except WorkbenchError as error:
             click.secho(f"error: {error}", fg="red", err=True)
             sys.exit(EXIT_FAILURE)
@@ -168,23 +169,32 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Write the evidence tables and run.json here.")
 @click.option("--format", "formats", default="csv,jsonl,xlsx", show_default=True,
-              help="Comma-separated export formats: csv, jsonl, xlsx.")
+              help="Comma-separated export formats: csv, jsonl, xlsx, and claimreview (the analysts' verdicts as "
+                   "schema.org ClaimReview JSON-LD; needs publish.organization and publish.url).")
 @common_options
 def export(out_dir: str, formats: str, config: Config, quiet: bool) -> None:
     """Write the last analysis's evidence tables to --out, without analysing again
     (works on a read-only workspace)."""
     from .pipeline import Workbench
 
+    chosen = _formats(formats)
     with Workbench(config) as workbench:
         if workbench.store.count("articles") == 0:
             raise WorkbenchError("the workspace holds no articles yet; run `workbench analyze PATHS` first")
-        written = workbench.export(out_dir, formats=_formats(formats))
+        written = workbench.export(out_dir, formats=chosen)
     if not quiet:
         click.echo(f"Wrote {len(written)} files to {out_dir}: {', '.join(p.name for p in written)}")
 
 
 def _formats(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    from .export import EXPORT_FORMATS
+
+    chosen = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [name for name in chosen if name not in EXPORT_FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"{', '.join(unknown) or '(none)'} is not an export format; use "
+                                 f"{', '.join(EXPORT_FORMATS)}", param_hint="--format")
+    return chosen
 
 
 def _print_ingest_report(report: Any, quiet: bool) -> None:

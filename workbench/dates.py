@@ -40,7 +40,7 @@ def gap_in_words(days: int) -> str:
         return f"{days} day{'s' if days != 1 else ''}"
     if days < MONTHS_IN_WORDS_UP_TO:
         months = round(days / DAYS_PER_MONTH)
-        return f"{months} months"
+        return f"{months} month{'s' if months != 1 else ''}"
     years = round(days / 365.25)
     return f"{years} years"
 

@@ -42,6 +42,7 @@ from typing import BinaryIO, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from .clean import normalise_newlines, words
+from .dates import day_of
 from .errors import InputError
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,9 @@ ROW_FIELDS = {
     "title": "headline",
     "url": "where it was published",
     "source": "outlet or file name shown in exports (default: the input file name)",
-    "published": "publication date, ISO 8601 preferred",
+    "published": "publication date, ISO 8601 (YYYY-MM-DD; another form is kept as written but not used)",
     "lang": "ISO 639-1 language code, if known (otherwise detected)",
+    "outlet": "the publication's name, e.g. Le Monde (shown on cards, in exports and ClaimReview)",
 }
 _ROW_ALIASES = {"language": "lang", "body": "text", "content": "text", "headline": "title", "date": "published"}
 _MAGIC = {
@@ -737,6 +739,10 @@ def _row_document(record: dict, origin: str, line: int, file_name: str, encoding
     meta = {"row": str(line)}
     if record.get("id") not in (None, ""):
         meta["id"] = str(record["id"])
+    published = str(record.get("published") or "").strip()
+    if published and day_of(published) is None:
+        warnings += (f"'published' {published[:40]!r} is not an ISO 8601 date (YYYY-MM-DD); kept as written, but stories "
+                     "and verdicts cannot use it",)
     given_url = str(record.get("url") or "").strip()
     url = web_address(given_url)
     if given_url and not url:
@@ -744,14 +750,15 @@ def _row_document(record: dict, origin: str, line: int, file_name: str, encoding
     return Document(
         text=text,
         origin=f"{origin}:{line}",
-        source=str(record.get("source") or url or file_name).strip(),
+        source=str(record.get("source") or record.get("outlet") or url or file_name).strip(),
         encoding=encoding,
         title=str(record.get("title") or "").strip(),
         url=url,
-        published=str(record.get("published") or "").strip(),
+        published=published,
         language=language,
         meta=meta,
         warnings=warnings,
+        outlet=str(record.get("outlet") or "").strip(),
     )
 
 

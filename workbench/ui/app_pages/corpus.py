@@ -55,8 +55,8 @@ st.caption(f"{len(rows):,} of {len(table):,} articles · {int(rows['statements']
 start, end = state.paginate(len(rows), state.ROWS_PER_PAGE, state.CORPUS_PAGE)
 page = rows.iloc[start:end]
 st.dataframe(
-    page[["title", "language", "statements", "boilerplate", "boilerplate_share", "groups", "source", "published",
-          "article_id"]],
+    page[["title", "language", "statements", "boilerplate", "boilerplate_share", "groups", "source", "outlet",
+          "published", "article_id"]],
     hide_index=True,
     column_config={
         "boilerplate_share": st.column_config.ProgressColumn("boilerplate share", min_value=0.0, max_value=1.0,
