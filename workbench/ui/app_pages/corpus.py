@@ -27,7 +27,7 @@ def reader(article_id: str) -> None:
         return
     article = window.article
     st.html(render.article_heading(data.shown_title(article.title, article.text), article.source, article.url,
-                                   article.language))
+                                   article.language, article.published))
     st.html(render.LEGEND)
     st.html(render.article_text(window, analyst=state.analyst()))
     grouped = list(dict.fromkeys(window.groups.values()))
