@@ -243,6 +243,15 @@ def test_a_feed_brings_its_items_once_with_their_outlets_and_dates(local_workben
     assert len(news_site.requests) == fetched + 2  # the two feeds, no page
 
 
+def test_a_guid_is_known_within_its_site_only():
+    """Feeds number their items "1", "2"...: the same GUID on two sites is two items."""
+    from workbench.web import FeedItem
+
+    item = FeedItem(position=1, link="https://a.example/1", guid="1", title="", published="", site="a.example")
+    other = FeedItem(position=1, link="https://b.example/1", guid="1", title="", published="", site="b.example")
+    assert item.guid_key and item.guid_key != other.guid_key and not set(item.keys) & set(other.keys)
+
+
 def test_a_page_that_names_its_feed_is_followed_to_it(local_workbench, news_site):
     report = local_workbench.ingest_feeds([news_site.url("/home")])
     assert len(report.added) == len(PAGES)

@@ -437,11 +437,16 @@ class FeedItem:
     guid: str
     title: str
     published: str  # ISO 8601 day, "" when the feed gives none
+    site: str = ""  # the feed's host: a GUID is only sure to be unique within its site ("1", "2"...)
+
+    @property
+    def guid_key(self) -> str:
+        return f"guid:{self.site} {self.guid.strip()}" if self.guid.strip() else ""
 
     @property
     def keys(self) -> list[str]:
         """What a stored article from this item is known by: its address and its GUID."""
-        return [key for key in (url_key(self.link) if self.link else "", guid_key(self.guid)) if key]
+        return [key for key in (url_key(self.link) if self.link else "", self.guid_key) if key]
 
 
 @dataclass
@@ -450,10 +455,6 @@ class Feed:
     title: str
     items: list[FeedItem] = field(default_factory=list)
     problems: list[InputError] = field(default_factory=list)  # items that cannot be read (no link)
-
-
-def guid_key(guid: str) -> str:
-    return f"guid:{guid.strip()}" if guid.strip() else ""
 
 
 FEED_OR_PAGE = FEED_TYPES | HTML_TYPES
@@ -517,7 +518,7 @@ def parse_feed(page: Page) -> Feed:
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         published = time.strftime("%Y-%m-%d", stamp) if stamp else ""
         feed.items.append(FeedItem(position=position, link=link, guid=str(entry.get("id") or ""), title=title,
-                                   published=published))
+                                   published=published, site=urlsplit(page.url).hostname or ""))
     return feed
 
 

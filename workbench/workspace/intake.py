@@ -25,8 +25,8 @@ from ..errors import InputError, StoreError
 from ..ingest import Document, InputFile, display_path, expand_paths, file_sha256, read_documents, web_address
 from ..model import Article, Statement
 from ..segment import Line, Span, split_lines, split_statements
-from ..web import (Feed, FeedItem, Fetcher, FetchPolicy, WebError, article_from_page, display_url, looks_like_url,
-                   page_keys, read_feed, url_key)
+from ..web import (Feed, FeedItem, Fetcher, FetchPolicy, Page, WebError, article_from_page, display_url,
+                   looks_like_url, page_keys, read_feed, url_key)
 from .context import Concern, ProgressCallback
 
 log = logging.getLogger(__name__)
@@ -294,24 +294,31 @@ class Intake(Concern):
         except WebError as error:
             return IngestItem(shown, "error", message=str(error))
         input_id = self.store.begin_input(shown, page.sha256, len(page.body))
-        document = article_from_page(page, published=item.published if item else "")
-        keys: list[tuple[str, str]] = []
-        if isinstance(document, Document):
-            document = _with_feed(document, item, feed)
-            keys = page_keys(page, document) + ([(key, "guid") for key in item.keys if key.startswith("guid:")]
-                                                if item else [])
-            known = self.store.article_by_keys(key for key, _ in keys)
-        if isinstance(document, Document) and known is not None:
-            self.store.add_keys(known[0], keys)
-            result = IngestItem(shown, "duplicate", known[0], f"{shown}: same page as {known[1]} ({known[0]}, known by "
-                                                              f"{display_url(known[2])}); stored once")
-        else:
-            result = self._ingest_one(document, keys=keys)
+        result = self._ingest_page(page, shown, item, feed)
         counts = {status: int(result.status == status) for status in ("added", "duplicate", "error")}
         self.store.finish_input(input_id, counts["added"], counts["duplicate"], counts["error"])
         report.inputs.append({"path": shown, "sha256": page.sha256, "size": len(page.body), "added": counts["added"],
                               "duplicates": counts["duplicate"], "errors": counts["error"]})
         return result
+
+    def _ingest_page(self, page: Page, shown: str, item: FeedItem | None, feed: Feed | None) -> IngestItem:
+        """A fetched page's article, stored once: known by any of its addresses, it is a duplicate."""
+        try:
+            document = article_from_page(page, published=item.published if item else "")
+        except Exception as exc:  # a page that breaks the extractor must not stop the batch
+            log.exception("%s: could not be read", shown)
+            return IngestItem(shown, "error", message=f"{shown}: could not be read ({type(exc).__name__}: {exc}); "
+                                                      "the rest of the batch went on; please report this")
+        if isinstance(document, WebError):
+            return self._ingest_one(document)
+        document = _with_feed(document, item, feed)
+        keys = page_keys(page, document) + ([(item.guid_key, "guid")] if item and item.guid_key else [])
+        known = self.store.article_by_keys(key for key, _ in keys)
+        if known is None:
+            return self._ingest_one(document, keys=keys)
+        self.store.add_keys(known[0], keys)
+        return IngestItem(shown, "duplicate", known[0],
+                          f"{shown}: same page as {known[1]} ({known[0]}, known by {display_url(known[2])}); stored once")
 
     def _ingest_file(self, input_file: InputFile) -> Iterator[IngestItem]:
         """The items of one file; a failure no reader foresaw names the file and the batch goes on."""
