@@ -678,7 +678,7 @@ def test_export_holds_the_decisions_and_the_manifest(open_app, sample_workspace,
     assert any(f"{conflicts} groups match" in caption.value for caption in app.caption)
     labels = [button.key for button in app.get("download_button")]
     assert labels == ["download-groups", "download-statements", "download-decisions", "download-stories", "download-manifest",
-                      "download-zip"]
+                      "download-zip", "download-claimreview"]
     # a download keeps the page as it was: the filter and the chosen scope survive the click
     app.get("download_button")[0].click()
     run_and_check(app)

@@ -99,6 +99,16 @@ def test_each_failing_address_says_why(news_site, path, reason, said):
     assert "\n" not in str(failed.value)
 
 
+def test_a_server_that_is_not_there_is_a_refused_connection_not_a_timeout():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(WebError) as failed:
+        Fetcher(FetchPolicy(allow_private=True, timeout=TIMEOUT_S)).fetch(f"http://127.0.0.1:{port}/news")
+    assert failed.value.reason == "connection"
+    assert f"could not connect to 127.0.0.1:{port} (connection refused)" in str(failed.value)
+
+
 def test_a_30_mb_answer_is_never_read_whole(news_site):
     fetcher = Fetcher(FetchPolicy(allow_private=True, timeout=10 * TIMEOUT_S, max_bytes=int(CAP_MB * 1024 * 1024)))
     before = len(news_site.huge_sent)

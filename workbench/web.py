@@ -180,7 +180,7 @@ class Fetcher:
                     passed.append(current)
                     current = urljoin(current, location.strip())
                     continue
-                if response.status >= 400:
+                if not 200 <= response.status < 300:
                     reason = f" {response.reason}" if response.reason else ""
                     raise WebError(url, f"the server answered {response.status}{reason}",
                                    "check the address" if response.status in (404, 410) else "try again later",
@@ -204,47 +204,54 @@ class Fetcher:
         import urllib3
 
         parts = _http_parts(url, current)
-        addresses = self._addresses(url, parts.hostname, parts.port)
         https = parts.scheme == "https"
         port = parts.port or (443 if https else 80)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise _timed_out(url, self.policy.timeout)
-        timeout = urllib3.Timeout(connect=remaining, read=remaining)
+        addresses = self._addresses(url, parts.hostname, port)
         options = ({"server_hostname": parts.hostname, "assert_hostname": parts.hostname, "cert_reqs": "CERT_REQUIRED"}
                    if https else {})
         pool_class = urllib3.HTTPSConnectionPool if https else urllib3.HTTPConnectionPool
-        # Connect to the address that was checked; the Host header (and the certificate's name)
-        # stays the one the user gave.
-        pool = pool_class(addresses[0], port, maxsize=1, retries=False, **options)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host = parts.netloc.rsplit("@", 1)[-1]
         headers = {"Host": host, "User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
                    "Accept": "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,application/xml;"
                              "q=0.9,*/*;q=0.1"}
-        try:
-            return pool, pool.urlopen("GET", path, headers=headers, redirect=False, retries=False, preload_content=False,
-                                      decode_content=True, timeout=timeout, assert_same_host=False)
-        except urllib3.exceptions.HTTPError as exc:
-            pool.close()
-            raise self._failed(url, parts.netloc, exc) from None
+        # Connect to an address that was checked (the next one if it cannot be reached: IPv6 may
+        # be listed first on a machine without it); the Host header and the certificate's name
+        # stay the ones the user gave.
+        for number, address in enumerate(addresses, start=1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _timed_out(url, self.policy.timeout)
+            timeout = urllib3.Timeout(connect=remaining, read=remaining)
+            pool = pool_class(address, port, maxsize=1, retries=False, **options)
+            try:
+                return pool, pool.urlopen("GET", path, headers=headers, redirect=False, retries=False,
+                                          preload_content=False, decode_content=True, timeout=timeout,
+                                          assert_same_host=False)
+            except urllib3.exceptions.HTTPError as exc:
+                pool.close()
+                if not isinstance(exc, urllib3.exceptions.NewConnectionError) or number == len(addresses):
+                    raise self._failed(url, parts.netloc, exc) from None
+        raise AssertionError("unreachable: _addresses never returns an empty list")
 
     def _failed(self, url: str, netloc: str, exc: Exception) -> WebError:
         """A connection that failed, as the reason a user can act on."""
         import urllib3
 
-        if isinstance(exc, urllib3.exceptions.TimeoutError):
-            return _timed_out(url, self.policy.timeout)
+        # Before the timeouts: urllib3 makes "connection refused" a kind of connect timeout.
         if isinstance(exc, urllib3.exceptions.NewConnectionError):
             return WebError(url, f"could not connect to {display_url(netloc)} ({_cause(exc)})", "check the address",
                             reason="connection")
+        if isinstance(exc, urllib3.exceptions.TimeoutError):
+            return _timed_out(url, self.policy.timeout)
         if isinstance(exc, urllib3.exceptions.SSLError):
             return WebError(url, f"the secure connection failed ({_cause(exc)})", reason="connection")
         return WebError(url, f"the connection failed ({_cause(exc)})", "try again later", reason="connection")
 
-    def _addresses(self, url: str, host: str, port: int | None) -> list[str]:
+    def _addresses(self, url: str, host: str, port: int) -> list[str]:
+        """Every address ``host`` resolves to, each checked; a :class:`WebError` names the first refused."""
         try:
-            addresses = self.resolve(host, port or 80)
+            addresses = self.resolve(host, port)
         except (socket.gaierror, UnicodeError) as exc:
             raise WebError(url, f"the host {display_url(host)!r} does not resolve ({_cause(exc)})",
                            "check the address for typing mistakes", reason="does_not_resolve") from None
