@@ -56,9 +56,14 @@ def test_conflicting_figures_published_months_apart_are_qualified_not_acquitted(
     ({"a": 1_000_000, "b": 1_050_000}, {"a": "2023-11-09", "b": "2024-06-18"}, ""),
     # two conflicts, one between figures published together: that one stands, so nothing is said
     ({"a": 1_000_000, "b": 5_000_000, "c": 5_000_000}, {"a": "2023-11-09", "b": "2024-06-18", "c": "2023-11-10"}, ""),
-    # every conflict apart: the closest is named
+    # every conflict apart, the figures growing: how far apart, from the first date to the last
     ({"a": 1_000_000, "b": 5_000_000, "c": 9_000_000}, {"a": "2021-01-01", "b": "2022-06-01", "c": "2024-06-01"},
-     "reported 17 months apart (2021-01-01 and 2022-06-01): the count may have grown in between"),
+     "reported 17 months to 3 years apart (2021-01-01 to 2024-06-01): the count may have grown in between"),
+    ({"a": 1_000_000, "b": 3_000_000, "c": 5_000_000}, {"a": "2024-01-10", "b": "2024-03-05", "c": "2024-06-18"},
+     "reported 2 to 5 months apart (2024-01-10 to 2024-06-18): the count may have grown in between"),
+    # up then down: which way it went is not said
+    ({"a": 1_000_000, "b": 5_000_000, "c": 2_000_000}, {"a": "2021-01-01", "b": "2022-06-01", "c": "2024-06-01"},
+     "reported 17 months to 3 years apart (2021-01-01 to 2024-06-01): the count may have changed in between"),
 ])
 def test_the_qualifier_speaks_only_when_every_dated_conflict_is_far_apart(values, dates, expected):
     assert judge(values, dates).qualifier == expected

@@ -51,9 +51,10 @@ def date_qualifier(relations: Sequence[Relation], statement_days: Mapping[str, d
 
     ``relations``: the group's pairs; ``statement_days``: each statement's publication day.
     Only conflicts between figures count. When every such conflict whose two articles are
-    both dated was published more than ``apart_days`` apart, the closest of them is named:
-    "reported 7 months apart (2023-11-09 and 2024-06-18): the count may have grown in
-    between". A conflict between figures published together stands as it is, so then
+    both dated was published more than ``apart_days`` apart, that is said, with which way the
+    figures went: "reported 7 months apart (2023-11-09 and 2024-06-18): the count may have
+    grown in between" (several conflicts: "reported 2 to 5 months apart (2024-01-10 to
+    2024-06-18)"). A conflict between figures published together stands as it is, so then
     nothing is said; undated pairs say nothing either way.
     """
     apart = []
@@ -71,21 +72,38 @@ def date_qualifier(relations: Sequence[Relation], statement_days: Mapping[str, d
         apart.append((gap, days, figures))
     if not apart:
         return ""
-    gap, (day_a, day_b), figures = min(apart, key=lambda found: found[0])
-    return (f"reported {gap_in_words(gap)} apart ({min(day_a, day_b).isoformat()} and {max(day_a, day_b).isoformat()}): "
-            f"{_what_may_have_happened(figures, later_is_a=day_a > day_b)}")
+    gaps = sorted(gap for gap, _, _ in apart)
+    dated = sorted({day for _, days, _ in apart for day in days})
+    when = (f"{gap_in_words(gaps[0])} apart ({dated[0].isoformat()} and {dated[-1].isoformat()})" if len(apart) == 1
+            else f"{_span_in_words(gaps[0], gaps[-1])} apart ({dated[0].isoformat()} to {dated[-1].isoformat()})")
+    directions = {_direction(figures, later_is_a=days[0] > days[1]) for _, days, figures in apart}
+    noun = "count" if all(figures.get("a", {}).get("kind") == "count" for _, _, figures in apart) else "figure"
+    if directions == {"up"}:
+        change = f"the {noun} may have grown in between"
+    elif directions == {"down"}:
+        change = f"the {noun} may have changed in between (the later one is lower)"
+    else:
+        change = f"the {noun} may have changed in between"
+    return f"reported {when}: {change}"
 
 
-def _what_may_have_happened(figures: dict, *, later_is_a: bool) -> str:
-    """"the count may have grown in between" when the later figure is the larger one."""
+def _span_in_words(shortest: int, longest: int) -> str:
+    """"2 to 5 months", "17 months to 3 years"."""
+    low, high = gap_in_words(shortest), gap_in_words(longest)
+    if low == high:
+        return low
+    low_number, low_unit = low.split(" ", 1)
+    high_unit = high.split(" ", 1)[1]
+    return f"{low_number} to {high}" if low_unit.rstrip("s") == high_unit.rstrip("s") else f"{low} to {high}"
+
+
+def _direction(figures: dict, *, later_is_a: bool) -> str:
+    """"up" when the later of two reported figures is the larger, "down" when smaller, else ""."""
     reported = figures.get("reported")
-    noun = "count" if figures.get("a", {}).get("kind") == "count" else "figure"
     if not reported or reported[0] == reported[1]:
-        return f"the {noun} may have changed in between"
+        return ""
     later, earlier = (reported[0], reported[1]) if later_is_a else (reported[1], reported[0])
-    if later > earlier:
-        return f"the {noun} may have grown in between"
-    return f"the {noun} may have changed in between (the later one is lower)"
+    return "up" if later > earlier else "down"
 
 
 def with_qualifier(explanation: str, qualifier: str) -> str:

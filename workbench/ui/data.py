@@ -368,6 +368,9 @@ def figure_timeline(view: GroupView) -> pd.DataFrame:
         return frame
     unit = frame["unit"].value_counts().index[0]
     frame = frame[frame["unit"] == unit].sort_values("published", kind="stable").reset_index(drop=True)
+    # The interval the wording allows, drawn as a bar; an open end ("more than ...") stops at the figure.
+    frame["shown_low"] = frame["low"].where(frame["low"].notna(), frame["figure"])
+    frame["shown_high"] = frame["high"].where(frame["high"].notna(), frame["figure"])
     return frame if len(frame) >= TIMELINE_MIN_FIGURES else frame.iloc[0:0]
 
 

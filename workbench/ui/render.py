@@ -152,6 +152,25 @@ def group_header(view: GroupView, analyst: str = "") -> str:
     )
 
 
+def timeline_spec(unit: str) -> dict:
+    """A Vega-Lite chart of a claim's figures by date (:func:`data.figure_timeline`): a point per
+    figure as reported, coloured by language, a bar over the interval its wording allows, the
+    source and words on hover; padded so the first and last dates are not cut at the edges."""
+    x = {"field": "published", "type": "temporal", "title": "published", "scale": {"padding": 24}}
+    colour = {"field": "language", "type": "nominal"}
+    return {"layer": [
+        {"mark": {"type": "rule", "strokeWidth": 3, "opacity": 0.4},
+         "encoding": {"x": x, "y": {"field": "shown_low", "type": "quantitative"}, "y2": {"field": "shown_high"},
+                      "color": colour}},
+        {"mark": {"type": "point", "filled": True, "size": 90},
+         "encoding": {"x": x, "y": {"field": "figure", "type": "quantitative", "title": unit,
+                                    "scale": {"zero": True, "padding": 12}},
+                      "color": colour,
+                      "tooltip": [{"field": "published", "type": "temporal"}, {"field": "reading"},
+                                  {"field": "source"}, {"field": "figure", "type": "quantitative", "format": ","}]}},
+    ]}
+
+
 def published(value: str) -> str:
     """A publication date as a card shows it: the day, or that it is unknown."""
     day = day_of(value)

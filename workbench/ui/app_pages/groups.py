@@ -142,9 +142,11 @@ def figures_over_time(view: data.GroupView) -> None:
     timeline = data.figure_timeline(view)
     if timeline.empty:
         return
-    st.markdown(f"**Figures over time** ({render.markdown_literal(timeline['unit'].iloc[0])}, as reported)")
-    st.scatter_chart(timeline, x="published", y="figure", color="language", height=220,
-                     x_label="published", y_label=str(timeline["unit"].iloc[0]))
+    unit = str(timeline["unit"].iloc[0])
+    st.markdown(f"**Figures over time** ({render.markdown_literal(unit)}, as reported; a bar spans what the "
+                "wording allows)")
+    st.vega_lite_chart(timeline, render.timeline_spec(unit), width="stretch", height=220,
+                       alt=f"The {unit} figures of this claim by publication date")
 
 
 def members_panel(view: data.GroupView, cards: dict[str, str], skip: set[str]) -> None:
