@@ -34,11 +34,11 @@ def cli(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-@pytest.fixture
-def reviewed(dated_samples, tmp_path):
+@pytest.fixture(scope="module")
+def reviewed(dated_samples, tmp_path_factory):
     """The dated samples, the whole story in one (a year's span), with two verdicts set by an
-    analyst: the shells conflict, and one group called related."""
-    workspace = str(tmp_path / "ws")
+    analyst: the shells conflict, and one group called related (read only: the tests export)."""
+    workspace = str(tmp_path_factory.mktemp("reviewed") / "ws")
     with Workbench(Config.load(workspace=workspace, overrides={"story.max_days": "400"})) as workbench:
         workbench.ingest([dated_samples])
         workbench.analyze()
