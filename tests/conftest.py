@@ -194,3 +194,32 @@ def unprivileged(command: list[str]) -> list[str]:
                     "not installed to run the command as another user")
     nobody = pwd.getpwnam("nobody")
     return [setpriv, f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups", "--", *command]
+
+
+@pytest.fixture(scope="session")
+def news_site():
+    """A news site on 127.0.0.1 (tests/newssite.py): sample articles as pages, feeds, and pages
+    that go wrong. Started once per session, stopped at its end."""
+    import newssite
+
+    site = newssite.NewsSite()
+    server = newssite.start(site)
+    yield site
+    newssite.stop(site, server)
+
+
+@pytest.fixture(scope="session")
+def dated_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The five samples as JSON Lines rows with their outlets, addresses and publication dates
+    (tests/newssite.py's): the French "more than a million" shells on 2023-11-09, the
+    Bulgarian "nearly five million" on 2024-06-18."""
+    from newssite import PAGES, sample_parts
+
+    path = tmp_path_factory.mktemp("dated-samples") / "dated.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for page in PAGES:
+            handle.write(json.dumps({
+                "text": (SAMPLES / f"{page.stem}.txt").read_text(encoding="utf-8"), "title": sample_parts(page.stem)[0],
+                "published": page.published, "outlet": page.outlet, "url": f"https://news.example/{page.stem}",
+            }, ensure_ascii=False) + "\n")
+    return path

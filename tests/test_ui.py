@@ -13,6 +13,7 @@ import re
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -460,6 +461,102 @@ def test_uploads_over_the_limit_are_refused_with_a_message(tmp_path, open_app, s
     assert f"up to {UPLOAD_LIMIT_MB} MB each" in said and re.findall(r"(\d+) MB", said) == [str(UPLOAD_LIMIT_MB)]
 
 
+def test_the_url_box_names_each_page_that_fails(open_app, tmp_path, news_site, monkeypatch, library):
+    monkeypatch.setenv("WORKBENCH_INGEST__ALLOW_PRIVATE_URLS", "true")
+    workspace = tmp_path / "empty"
+    app = open_app(workspace, "app_pages/add_articles.py")
+    failing = [news_site.url("/missing"), news_site.url("/image.png"), "ftp://example.org/a", news_site.url("/empty")]
+    app.text_area(key="url-list").set_value("\n".join(failing) + "\n\n")
+    app.button(key="add-urls").click()
+    run_and_check(app)
+    rejected = app.dataframe[0].value
+    reasons = dict(zip(rejected["file"], rejected["reason"]))
+    assert list(reasons) == failing
+    assert "the server answered 404 Not Found" in reasons[failing[0]]
+    assert "not HTML: the server says it is an image, image/png" in reasons[failing[1]]
+    assert "not an http(s) address" in reasons[failing[2]]
+    assert "nothing extractable: the page is empty" in reasons[failing[3]]
+    assert any("0 added · 0 already in the workspace · 4 rejected" in caption.value for caption in app.caption)
+    assert library(workspace).store.count("articles") == 0 and not library(workspace).runs()  # nothing to analyse
+    app.text_area(key="url-list").set_value(news_site.url("/articles/" + "002_20acd37116a2ee7f"))
+    app.button(key="add-urls").click()
+    run_and_check(app)
+    [article] = library(workspace).articles()
+    assert article.outlet == "Le Journal d'Exemple" and library(workspace).groups() == []
+
+
+THREE_REPORTS = [  # one fact told three times, the figure growing: the figure-over-time chart's case
+    ("2024-01-10", "Seoul Daily", "North Korea has sent Russia more than one million artillery shells, South Korea's "
+     "defence ministry said on Tuesday. The shipments began in August last year, officials in Seoul said. Pyongyang "
+     "denies any arms trade with Moscow."),
+    ("2024-03-05", "Busan Herald", "North Korea has shipped about three million artillery shells to Russia, according "
+     "to South Korea's defence ministry. The shipments began in August last year, officials in Seoul said. Moscow has "
+     "not commented on the report."),
+    ("2024-06-18", "Incheon Times", "North Korea has supplied nearly five million artillery shells to Russia, South "
+     "Korea's defence ministry said on Monday. The shipments began in August last year, officials in Seoul said. "
+     "Analysts expect more deliveries this summer."),
+]
+
+
+@pytest.fixture
+def three_reports(tmp_path: Path) -> Path:
+    rows = tmp_path / "three.jsonl"
+    rows.write_text("".join(json.dumps({"text": text, "published": day, "outlet": outlet, "lang": "en",
+                                        "url": f"https://{outlet.split()[0].lower()}.example/shells"}) + "\n"
+                            for day, outlet, text in THREE_REPORTS), encoding="utf-8")
+    workspace = tmp_path / "three"
+    with Workbench(Config.load(workspace=str(workspace), overrides={"story.max_days": "400"})) as workbench:
+        assert not workbench.ingest([rows]).errors
+        workbench.analyze()
+    (workspace / "settings.json").write_text(json.dumps({"story": {"max_days": 400}}), encoding="utf-8")
+    return workspace
+
+
+def test_cards_show_dates_and_a_claim_with_three_dated_figures_gets_its_chart(open_app, three_reports, library):
+    workbench = library(three_reports)
+    [shells] = [g for g in workbench.groups() if len(g.statement_ids) == 3]
+    assert shells.verdict == "conflicts"
+    assert shells.qualifier == "reported 2 to 5 months apart (2024-01-10 to 2024-06-18): the count may have grown in between"
+    [view] = data.group_views(workbench, [shells.group_id])
+    timeline = data.figure_timeline(view)
+    assert list(timeline["figure"]) == [1_000_000, 3_000_000, 5_000_000]  # by date, as reported
+    assert list(timeline["source"]) == ["Seoul Daily", "Busan Herald", "Incheon Times"]
+    app = open_app(three_reports)
+    shown = page_html(app)
+    for day, outlet, _ in THREE_REPORTS:
+        assert f"{outlet}</a> · published {day}" in shown
+    assert f"<b>Dates:</b> {shells.qualifier}" in shown
+    assert len(app.get("vega_lite_chart")) == 1
+    assert any("Figures over time" in element.value for element in app.markdown)
+    # Two dated figures make a comparison, not a line: no chart.
+    two = replace(view, members=view.members[:2])
+    assert data.figure_timeline(two).empty
+
+
+def claimreview_button(app: AppTest):
+    [button] = [b for b in app.get("download_button") if "ClaimReview" in b.proto.label]
+    return button.proto
+
+
+def test_the_export_page_offers_claimreview_once_an_analyst_set_a_verdict(open_app, three_reports, library, monkeypatch):
+    app = open_app(three_reports, "app_pages/export.py")
+    assert claimreview_button(app).disabled
+    assert any("publishes only verdicts an analyst set" in caption.value for caption in app.caption)
+    workbench = library(three_reports)
+    [shells] = [g for g in workbench.groups() if len(g.statement_ids) == 3]
+    workbench.set_verdict(shells.group_id, "conflicts", author="ana")
+    app = open_app(three_reports, "app_pages/export.py")
+    assert claimreview_button(app).disabled and any("set publish.organization" in c.value for c in app.caption)
+    monkeypatch.setenv("WORKBENCH_PUBLISH__ORGANIZATION", "Example Fact Check")
+    monkeypatch.setenv("WORKBENCH_PUBLISH__URL", "https://factcheck.example")
+    restart_app()
+    app = open_app(three_reports, "app_pages/export.py")
+    assert not claimreview_button(app).disabled and "for the 1 group(s)" in claimreview_button(app).label
+    [review] = json.loads(data.claimreview_bytes(library(three_reports)))
+    assert review["reviewRating"]["alternateName"] == "Contradicted by other reports"
+    assert [a["publisher"]["name"] for a in review["itemReviewed"]["appearance"]] == [o for _, o, _ in THREE_REPORTS]
+
+
 def test_uploaded_file_names_cannot_escape_the_upload_folder(tmp_path):
     batch = data.save_uploads(tmp_path, [("../../etc/passwd.txt", b"a b c d"), ("..\\x.md", b"a b c d"),
                                          ("a.txt", b"one"), ("A.TXT", b"two")], limit_mb=1)
@@ -584,7 +681,7 @@ def test_export_holds_the_decisions_and_the_manifest(open_app, sample_workspace,
     assert any(f"{conflicts} groups match" in caption.value for caption in app.caption)
     labels = [button.key for button in app.get("download_button")]
     assert labels == ["download-groups", "download-statements", "download-decisions", "download-stories", "download-manifest",
-                      "download-zip"]
+                      "download-zip", "download-claimreview"]
     # a download keeps the page as it was: the filter and the chosen scope survive the click
     app.get("download_button")[0].click()
     run_and_check(app)

@@ -80,16 +80,52 @@ def main() -> None:
 # -- ingest / analyze --------------------------------------------------------------------
 
 @main.command(epilog=accepted_inputs_help())
-@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False))
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
+@click.option("--feed", "feeds", multiple=True, metavar="URL",
+              help="Also take the items of this RSS or Atom feed (or of the feed a page names) that are not stored "
+                   "yet (repeatable).")
 @common_options
-def ingest(paths: tuple[str, ...], config: Config, quiet: bool) -> None:
-    """Read articles from PATHS (files or folders) into the workspace."""
+def ingest(paths: tuple[str, ...], feeds: tuple[str, ...], config: Config, quiet: bool) -> None:
+    """Read articles from PATHS (files, folders or web addresses, mixed freely) into the workspace."""
     from .pipeline import Workbench
 
+    if not paths and not feeds:
+        raise click.UsageError("give files, folders or web addresses to ingest, or --feed URL")
     with Workbench(config) as workbench:
-        report = workbench.ingest(paths)
+        report = workbench.ingest(paths, feeds=feeds)
         _print_ingest_report(report, quiet)
     sys.exit(_ingest_exit_code(report))
+
+
+@main.command()
+@click.argument("feeds", nargs=-1, required=True, metavar="FEED...")
+@click.option("--every", "every", default="15m", show_default=True, metavar="DURATION",
+              help="How long to wait between batches: 30s, 15m, 2h, 1d.")
+@click.option("--times", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Stop after N batches (default: until Ctrl-C).")
+@common_options
+def watch(feeds: tuple[str, ...], every: str, times: int | None, config: Config, quiet: bool) -> None:
+    """Read FEEDs again and again: store their new items and analyse after each batch that brought
+    one. One line per batch: new articles, new or changed conflicts. Ctrl-C stops it cleanly."""
+    from .pipeline import Workbench
+    from .workspace.watch import parse_interval
+
+    try:
+        every_s = parse_interval(every)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--every") from None
+    batches = []
+    with Workbench(config) as workbench:
+        def report(batch: Any) -> None:
+            batches.append(batch)
+            _print_ingest_report(batch.report, quiet=True)
+            click.echo(batch.line())
+
+        try:
+            workbench.watch(feeds, every_s=every_s, times=times, on_batch=report)
+        except KeyboardInterrupt:
+            click.echo(f"Stopped after {len(batches)} batch(es); everything stored so far is kept.", err=True)
+    sys.exit(EXIT_PARTIAL if any(batch.report.errors for batch in batches) else EXIT_OK)
 
 
 @main.command(epilog=accepted_inputs_help())
@@ -97,7 +133,7 @@ def ingest(paths: tuple[str, ...], config: Config, quiet: bool) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write the evidence tables and run.json here.")
 @click.option("--format", "formats", default="csv,jsonl,xlsx", show_default=True,
-              help="Comma-separated export formats: csv, jsonl, xlsx.")
+              help="Comma-separated export formats: csv, jsonl, xlsx, claimreview (see `workbench export`).")
 @click.option("--rebuild-index", is_flag=True, help="Build the search index anew (e.g. after changing --model).")
 @common_options
 def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_index: bool, config: Config,
@@ -133,7 +169,8 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Write the evidence tables and run.json here.")
 @click.option("--format", "formats", default="csv,jsonl,xlsx", show_default=True,
-              help="Comma-separated export formats: csv, jsonl, xlsx.")
+              help="Comma-separated export formats: csv, jsonl, xlsx, and claimreview (the analysts' verdicts as "
+                   "schema.org ClaimReview JSON-LD; needs publish.organization and publish.url).")
 @common_options
 def export(out_dir: str, formats: str, config: Config, quiet: bool) -> None:
     """Write the last analysis's evidence tables to --out, without analysing again
@@ -154,7 +191,7 @@ def _export_destination(out_dir: str | None, formats: str) -> tuple[str, ...]:
     from .export import check_formats, check_out_dir
 
     try:
-        chosen = check_formats(part.strip() for part in formats.split(",") if part.strip())
+        chosen = check_formats(part.strip().lower() for part in formats.split(",") if part.strip())
     except WorkbenchError as error:
         raise click.BadParameter(str(error), param_hint="--format") from None
     try:
@@ -174,6 +211,8 @@ def _print_ingest_report(report: Any, quiet: bool) -> None:
         return
     for item in report.duplicates:
         click.echo(f"duplicate: {item.message}", err=True)
+    for line in report.feed_lines():
+        click.echo(line, err=True)
     click.echo(
         f"Ingested {len(report.added)} new article(s); {len(report.duplicates)} duplicate(s) stored once; "
         f"{len(report.errors)} input(s) rejected.",
@@ -183,7 +222,7 @@ def _print_ingest_report(report: Any, quiet: bool) -> None:
 
 def _ingest_exit_code(report: Any) -> int:
     if report.errors:
-        return EXIT_PARTIAL if (report.added or report.duplicates) else EXIT_FAILURE
+        return EXIT_PARTIAL if (report.added or report.duplicates or report.known) else EXIT_FAILURE
     return EXIT_OK
 
 

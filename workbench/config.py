@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -31,6 +32,12 @@ SETTINGS_FILE = "settings.json"
 class IngestConfig:
     max_file_mb: float = 50.0  # one .txt/.md/.html file is one article; bigger is refused unread
     max_row_mb: float = 5.0  # one JSONL line / CSV row; bigger rows are skipped with an error
+    # Web pages and feeds (workbench.web): private, loopback and link-local addresses are refused
+    # unless this is set (a fetch the user names must not reach into their own network unasked)
+    allow_private_urls: bool = False
+    url_timeout: float = 20.0  # seconds for one fetch, redirects included
+    max_page_mb: float = 10.0  # a page or feed bigger than this is refused; the body is never read whole
+    max_redirects: int = 5
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,20 @@ class StoryConfig:
 @dataclass(frozen=True)
 class VerdictConfig:
     tolerance: float = 0.10  # figures within 10% of each other agree
+    # conflicting figures published further apart than this are qualified in the explanation
+    # ("reported 7 months apart: the count may have grown"); the verdict stays the figures'
+    apart_days: float = 30.0
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    """Who publishes the analysts' verdicts (workbench.claimreview)."""
+
+    organization: str = ""  # the fact-checking organisation, author of every ClaimReview
+    url: str = ""  # its web address
+    # the address of a fact check's page; "{group_id}" is replaced; "" = the organisation's url#group id
+    review_url: str = ""
+    language: str = ""  # ISO 639-1: claimReviewed quotes a statement in this language where the group has one
 
 
 @dataclass(frozen=True)
@@ -143,6 +164,7 @@ class Config:
     story: StoryConfig = field(default_factory=StoryConfig)
     verdict: VerdictConfig = field(default_factory=VerdictConfig)
     translate: TranslateConfig = field(default_factory=TranslateConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
 
     # -- where things live ---------------------------------------------------------
     @property
@@ -328,12 +350,32 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "index.hnsw_ef_search": (1, 10**5, True),
     "ingest.max_file_mb": (0, 10**5, False),
     "ingest.max_row_mb": (0, 10**5, False),
+    "ingest.url_timeout": (0, 600, False),
+    "ingest.max_page_mb": (0, 1000, False),
+    "ingest.max_redirects": (0, 30, True),
+    "verdict.apart_days": (0, 36500, True),
     "embed.batch_size": (1, 4096, True),
     "segment.min_words": (0, 1000, True),
     "segment.short_statement_chars": (0, 10**5, True),
     "segment.max_statement_chars": (100, 20_000, True),
     "language.min_share": (0, 1, True),
 }
+
+
+# Text settings with a form: (pattern, what it must be). "" is always allowed (not set).
+PATTERNS: dict[str, tuple[str, str]] = {
+    "publish.url": (r"https?://[^\s/]+\S*", "an http:// or https:// address"),
+    "publish.review_url": (r"https?://[^\s/]+\S*", "an http:// or https:// address (with {group_id} where the id goes)"),
+    "publish.language": (r"[a-z]{2,3}", "an ISO 639-1 code such as fr"),
+}
+
+
+def _check_pattern(value: Any, dotted: str, origin: str) -> None:
+    if dotted not in PATTERNS or not value:
+        return
+    pattern, meaning = PATTERNS[dotted]
+    if not re.fullmatch(pattern, str(value)):
+        raise ConfigError(f"{origin}: {dotted}={value!r} is not {meaning}")
 
 
 def _check_range(value: Any, dotted: str, origin: str) -> None:
@@ -354,6 +396,7 @@ def _replace_field(obj: Any, key: str, raw: Any, dotted: str, origin: str) -> An
     if dotted in CHOICES and value not in CHOICES[dotted]:
         raise ConfigError(f"{origin}: {dotted} is {value!r}; use one of: {', '.join(CHOICES[dotted])}")
     _check_range(value, dotted, origin)
+    _check_pattern(value, dotted, origin)
     return replace(obj, **{key: value})
 
 

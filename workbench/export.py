@@ -15,6 +15,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .attribution import sources_in_words, summarize_hedging
+from .config import PublishConfig
 from .errors import WorkbenchError
 from .model import Claims
 from .store import Store
@@ -28,7 +29,9 @@ STATEMENT_COLUMNS = [
 ]
 CLAIM_COLUMNS = ["quantity_text", "quantity_value", "quantity_low", "quantity_high", "unit_key", "approximator",
                  "attribution", "hedge", "all_quantities"]
-STATEMENT_COLUMNS += CLAIM_COLUMNS + ["note", "story_id", "story_label"]
+# published, outlet, url: the article's (issue 30); a date as the page, feed or row gave it
+ARTICLE_COLUMNS = ["published", "outlet", "url"]
+STATEMENT_COLUMNS += CLAIM_COLUMNS + ["note", "story_id", "story_label"] + ARTICLE_COLUMNS
 DECISION_COLUMNS = ["decision_id", "kind", "subject", "statement_ids", "target_ids", "value", "author", "created",
                     "active", "texts", "undone_by", "undone_at"]
 GROUP_COLUMNS = [
@@ -37,11 +40,12 @@ GROUP_COLUMNS = [
     "quantity_value", "quantity_low", "quantity_high", "unit_key", "approximator", "attribution", "hedge", "relation",
     "group_verdict", "group_verdict_source", "group_figures", "verdict_explanation", "quantity_text",
     "group_tier", "group_languages", "group_articles", "title", "group_note", "all_quantities",
-    "story_id", "story_label",
+    "story_id", "story_label", *ARTICLE_COLUMNS, "verdict_qualifier",
 ]
 STORY_COLUMNS = ["story_id", "story_label", "articles", "languages", "statements", "claim_groups",
                  "conflicts", "corroborates", "underspecified", "unrelated", "cohesion", "article_ids", "related"]
-FORMATS = ("csv", "jsonl", "xlsx")
+FORMATS = ("csv", "jsonl", "xlsx")  # of one table
+EXPORT_FORMATS = (*FORMATS, "claimreview")  # of an export (workbench.claimreview)
 # Article text is untrusted: in a workbook it stays text, never a formula ("=HYPERLINK(...)") or a link.
 # constant_memory writes each row to disk as it goes, so a 100k-statement workbook does not sit in memory.
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -81,9 +85,15 @@ def statement_rows(store: Store, **filters: Any) -> pd.DataFrame:
                 "note": notes.get(statement.statement_id, ""),
                 "story_id": story,
                 "story_label": story_label.get(story, ""),
+                **article_fields(article),
             }
         )
     return pd.DataFrame.from_records(records, columns=STATEMENT_COLUMNS)
+
+
+def article_fields(article) -> dict[str, str]:
+    """The article's publication date, outlet and address, as every row about it carries them."""
+    return {"published": article.published, "outlet": article.outlet, "url": article.url}
 
 
 def _story_lookup(store: Store) -> tuple[dict[str, str], dict[str, str]]:
@@ -229,6 +239,8 @@ def group_rows(store: Store, group_ids: Iterable[str] | None = None) -> pd.DataF
                                         if d.kind == "note" and d.subject == "group" and set(d.statement_ids) & set(group.statement_ids)),
                 "story_id": group.story_id,
                 "story_label": story_label.get(group.story_id, ""),
+                **article_fields(article),
+                "verdict_qualifier": group.qualifier,
             })
     return pd.DataFrame.from_records(records, columns=GROUP_COLUMNS)
 
@@ -409,12 +421,13 @@ def workbook_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
 def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     """The export formats asked for, if each is known and there is at least one."""
     formats = tuple(formats)
-    unknown = [name for name in formats if name not in FORMATS]
+    unknown = [name for name in formats if name not in EXPORT_FORMATS]
     if unknown:
         raise WorkbenchError(f"unknown export format(s) {', '.join(map(repr, unknown))}; use one or more of "
-                             f"{', '.join(FORMATS)}, separated by commas")
+                             f"{', '.join(EXPORT_FORMATS)}, separated by commas")
     if not formats:
-        raise WorkbenchError(f"no export format given; use one or more of {', '.join(FORMATS)}, separated by commas")
+        raise WorkbenchError(f"no export format given; use one or more of {', '.join(EXPORT_FORMATS)}, separated "
+                             "by commas")
     return formats
 
 
@@ -435,20 +448,32 @@ def check_out_dir(out_dir: Path) -> Path:
 
 
 def export_all(store: Store, out_dir: Path, manifest: dict[str, Any], *,
-               formats: Iterable[str] = ("csv", "jsonl")) -> list[Path]:
-    """Write every evidence table in the given formats, plus ``run.json`` (``manifest`` with the
-    files written)."""
+               formats: Iterable[str] = ("csv", "jsonl"), publish: PublishConfig | None = None) -> list[Path]:
+    """Write every evidence table in the given formats, the analysts' verdicts as ClaimReview
+    (format ``claimreview``, with ``publish``), plus ``run.json`` (``manifest`` with the files
+    written). ClaimReview alone with no analyst verdict writes nothing and raises the
+    :class:`WorkbenchError` that says so; beside tables, it is a warning in the manifest."""
+    from .claimreview import write_claimreview
+
     formats = check_formats(formats)
     check_out_dir(out_dir)
-    tables = evidence_tables(store)
-    written = []
+    written, notes = [], []
+    if "claimreview" in formats:
+        try:
+            written.append(write_claimreview(store, publish or PublishConfig(), out_dir))
+        except WorkbenchError as error:
+            if set(formats) == {"claimreview"}:
+                raise
+            log.warning("ClaimReview not written: %s", error)
+            notes.append(f"claimreview.jsonld not written: {error}")
+    tables = evidence_tables(store) if set(formats) - {"claimreview"} else {}
     for name, frame in tables.items():
         for fmt in formats:
-            if fmt != "xlsx":
+            if fmt in ("csv", "jsonl"):
                 written.append(write_table(frame, out_dir / f"{name}.{fmt}"))
     if "xlsx" in formats:
         written.append(write_workbook(tables, out_dir / "evidence.xlsx"))
-    exported = {"directory": str(out_dir), "files": [p.name for p in written]}
+    exported = {"directory": str(out_dir), "files": [p.name for p in written], **({"notes": notes} if notes else {})}
     written.append(write_manifest({**manifest, "exported": exported}, out_dir / "run.json"))
     log.info("Export - %d files in %s", len(written), out_dir)
     return written

@@ -43,6 +43,7 @@ from typing import BinaryIO, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from .clean import normalise_newlines, words
+from .dates import day_of
 from .errors import InputError
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,9 @@ ROW_FIELDS = {
     "title": "headline",
     "url": "where it was published",
     "source": "outlet or file name shown in exports (default: the input file name)",
-    "published": "publication date, ISO 8601 preferred",
+    "published": "publication date, ISO 8601 (YYYY-MM-DD; another form is kept as written but not used)",
     "lang": "ISO 639-1 language code, if known (otherwise detected)",
+    "outlet": "the publication's name, e.g. Le Monde (shown on cards, in exports and ClaimReview)",
 }
 _ROW_ALIASES = {"language": "lang", "body": "text", "content": "text", "headline": "title", "date": "published"}
 _MAGIC = {
@@ -87,6 +89,7 @@ class Document:
     language: str = ""  # given by the input; "" means detect it
     meta: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # what was repaired while reading it (replaced bytes...)
+    outlet: str = ""  # the publication's own name, where the page or feed gives it
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,36 +496,6 @@ def _decode_row(raw: bytes, encoding: RowEncoding, origin: str, number: int) -> 
 MIN_HTML_WORDS = 5  # fewer is a menu, a link list or an error page, not an article
 
 
-HTML_LIBRARIES = ("trafilatura", "htmldate", "courlan", "justext")
-
-
-@contextlib.contextmanager
-def _library_logs(origin: str, names: Iterable[str] = HTML_LIBRARIES) -> Iterator[None]:
-    """While reading one page, the HTML libraries' log records go into ours as debug lines naming the
-    file: their warnings ("discarding data: None") name neither the file nor the problem, and would
-    break the one line an input gets; the rejection says both."""
-    records: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    collect = Collect()
-    loggers = [logging.getLogger(name) for name in names]
-    propagates = [logger.propagate for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(collect)
-        logger.propagate = False
-    try:
-        yield
-    finally:
-        for logger, propagate in zip(loggers, propagates):
-            logger.removeHandler(collect)
-            logger.propagate = propagate
-        for record in records:
-            log.debug("%s: %s said: %s", origin, record.name, record.getMessage())
-
-
 def _parser_limit(html_text: str) -> str:
     """What stopped the HTML parser before the end of the page, or "": a page nested deeper than
     libxml2 reads (256 levels) loses every text below that depth."""
@@ -544,18 +517,11 @@ def _no_text(origin: str, html_text: str, found: str = "") -> InputError:
 
 
 def _html_document(html_text: str, origin: str, source: str, encoding: str) -> Document | InputError:
-    import trafilatura
+    from .extract import extract_html
 
-    with _library_logs(origin):
-        result = trafilatura.bare_extraction(
-            html_text, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
-            # Only dates the page states as its own (meta tags, time elements): the extensive search
-            # takes a year named in the body ("the budget for 2025") for the publication date.
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )
-    if result is None:
+    data = extract_html(html_text).data
+    if not data:
         return _no_text(origin, html_text)
-    data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     text = normalise_newlines(data.get("text") or "")
     if len(words(text)) < MIN_HTML_WORDS:
         return _no_text(origin, html_text, f" (only {text.strip()!r})" if text.strip() else "")
@@ -568,6 +534,7 @@ def _html_document(html_text: str, origin: str, source: str, encoding: str) -> D
         url=web_address(data.get("url") or ""),
         published=data.get("date") or "",
         meta={key: str(data[key]) for key in ("sitename", "author") if data.get(key)},
+        outlet=(data.get("sitename") or "").strip(),
     )
 
 
@@ -847,6 +814,10 @@ def _row_document(record: dict, origin: str, line: int, file_name: str, encoding
     meta = {"row": str(line)}
     if record.get("id") not in (None, ""):
         meta["id"] = str(record["id"])
+    published = str(record.get("published") or "").strip()
+    if published and day_of(published) is None:
+        warnings += (f"'published' {published[:40]!r} is not an ISO 8601 date (YYYY-MM-DD); kept as written, but stories "
+                     "and verdicts cannot use it",)
     given_url = str(record.get("url") or "").strip()
     url = web_address(given_url)
     if given_url and not url:
@@ -854,14 +825,15 @@ def _row_document(record: dict, origin: str, line: int, file_name: str, encoding
     return Document(
         text=text,
         origin=f"{origin}:{line}",
-        source=str(record.get("source") or url or file_name).strip(),
+        source=str(record.get("source") or record.get("outlet") or url or file_name).strip(),
         encoding=encoding,
         title=str(record.get("title") or "").strip(),
         url=url,
-        published=str(record.get("published") or "").strip(),
+        published=published,
         language=language,
         meta=meta,
         warnings=warnings,
+        outlet=str(record.get("outlet") or "").strip(),
     )
 
 

@@ -35,6 +35,7 @@ class Article:
     origin: str = ""  # where it came from: path, or path:line for JSONL/CSV rows
     encoding: str = "utf-8"  # how the bytes were decoded
     meta: dict[str, str] = field(default_factory=dict)
+    outlet: str = ""  # the publication's own name where the page or feed gives it (og:site_name...)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -158,6 +159,8 @@ class Group:
     verdict_source: Literal["", "computed", "analyst"] = ""
     explanation: str = ""
     story_id: str = ""  # the story most of its articles belong to
+    # what the verdict leaves to the reader: "reported 7 months apart: the count may have grown"
+    qualifier: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -34,8 +34,9 @@ from .workspace.intake import IngestItem, IngestReport, Intake, prepare_article
 from .workspace.review import Review
 from .workspace.search import Search, SearchHit
 from .workspace.tables import Tables
+from .workspace.watch import Watch, WatchBatch
 
-__all__ = ["IngestItem", "IngestReport", "ProgressCallback", "SearchHit", "Workbench", "prepare_article"]
+__all__ = ["IngestItem", "IngestReport", "ProgressCallback", "SearchHit", "WatchBatch", "Workbench", "prepare_article"]
 
 
 class Workbench:
@@ -52,6 +53,7 @@ class Workbench:
         self._review = Review(self.workspace)
         self._tables = Tables(self.workspace)
         self._analysis = Analysis(self.workspace, self._review, self._tables)
+        self._watch = Watch(self.workspace, self._intake, self._analysis)
 
     @classmethod
     def open(cls, workspace: str | None = None, **load_options: Any) -> "Workbench":
@@ -104,9 +106,26 @@ class Workbench:
         return self.workspace.eligible(statement)
 
     # -- intake ------------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path], *, progress: ProgressCallback | None = None) -> IngestReport:
-        """Read articles from files and folders into the workspace; one bad input never stops the rest."""
-        return self._intake.ingest(paths, progress=progress)
+    def ingest(self, paths: Iterable[str | Path], *, feeds: Iterable[str] = (),
+               progress: ProgressCallback | None = None) -> IngestReport:
+        """Read articles from files, folders and web addresses (mixed freely), and the new items of
+        ``feeds``, into the workspace; one bad input never stops the rest."""
+        return self._intake.ingest(paths, feeds=feeds, progress=progress)
+
+    def ingest_urls(self, urls: Iterable[str], *, progress: ProgressCallback | None = None) -> IngestReport:
+        """Fetch each web address and store its article (see :mod:`workbench.web`); each failing
+        address is named with its reason and the rest go on."""
+        return self._intake.ingest_urls(urls, progress=progress)
+
+    def ingest_feeds(self, feeds: Iterable[str], *, progress: ProgressCallback | None = None) -> IngestReport:
+        """Store the articles of each feed's items not stored yet (by address or GUID)."""
+        return self._intake.ingest_feeds(feeds, progress=progress)
+
+    def watch(self, feeds: Sequence[str], *, every_s: float, times: int | None = None,
+              on_batch: Callable[[WatchBatch], None] | None = None) -> list[WatchBatch]:
+        """Read ``feeds`` every ``every_s`` seconds (``times`` batches, or until interrupted),
+        analysing after each batch that brought an article; ``on_batch`` hears of each batch."""
+        return self._watch.watch(feeds, every_s=every_s, times=times, on_batch=on_batch)
 
     def ingest_text(self, text: str, *, title: str = "", url: str = "", source: str = "",
                     language: str = "") -> IngestItem:

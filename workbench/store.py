@@ -203,6 +203,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE decisions ADD COLUMN undone_by TEXT NOT NULL DEFAULT '';
     ALTER TABLE decisions ADD COLUMN undone_at TEXT NOT NULL DEFAULT '';
     """,
+    # 7: articles from the web - the outlet's name, the addresses (and feed GUIDs) an article is
+    # known by, so a page fetched again or under another URL of its canonical page is stored once;
+    # a group's qualifier (conflicting figures published months apart)
+    """
+    ALTER TABLE articles ADD COLUMN outlet TEXT NOT NULL DEFAULT '';
+    CREATE TABLE article_keys (
+        key TEXT PRIMARY KEY,
+        article_id TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
+        kind TEXT NOT NULL
+    );
+    CREATE INDEX article_keys_article ON article_keys(article_id);
+    INSERT OR IGNORE INTO article_keys(key, article_id, kind) SELECT url, article_id, 'url' FROM articles WHERE url != '';
+    ALTER TABLE groups ADD COLUMN qualifier TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 
@@ -457,20 +471,25 @@ class Store:
         row = self._db.execute("SELECT origin FROM articles WHERE article_id = ?", (article_id,)).fetchone()
         return None if row is None else row[0]
 
-    def add_article(self, article: Article, statements: Sequence[Statement]) -> bool:
-        """Store an article with its statements atomically. False if it was already stored."""
+    def add_article(self, article: Article, statements: Sequence[Statement],
+                    keys: Sequence[tuple[str, str]] = ()) -> bool:
+        """Store an article with its statements atomically. False if it was already stored.
+
+        ``keys``: ``(key, kind)`` pairs the article is also known by (its addresses, a feed
+        GUID; see :meth:`article_by_keys`), stored with it."""
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM articles WHERE article_id = ?", (article.article_id,)).fetchone():
                 return False
             db.execute(
                 "INSERT INTO articles(article_id, text, title, source, url, published, language, origin,"
-                " encoding, meta, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " encoding, meta, added_at, outlet) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     article.article_id, article.text, article.title, article.source, article.url,
                     article.published, article.language, article.origin, article.encoding,
-                    json.dumps(article.meta, ensure_ascii=False), utc_now(),
+                    json.dumps(article.meta, ensure_ascii=False), utc_now(), article.outlet,
                 ),
             )
+            self.add_keys(article.article_id, keys)
             db.executemany(
                 "INSERT INTO statements(statement_id, article_id, position, start, \"end\", text, text_hash,"
                 " language, language_source, structural_reason, is_title) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -483,6 +502,34 @@ class Store:
                 ],
             )
         return True
+
+    def add_keys(self, article_id: str, keys: Sequence[tuple[str, str]]) -> None:
+        """Record more ``(key, kind)`` an article is known by; a key already taken keeps its article."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO article_keys(key, article_id, kind) VALUES (?,?,?)",
+                           [(key, article_id, kind) for key, kind in keys if key])
+
+    def article_by_keys(self, keys: Iterable[str]) -> tuple[str, str, str] | None:
+        """``(article id, its origin, the key found)`` of the stored article known by any of
+        ``keys`` (addresses, feed GUIDs), or None."""
+        for key in keys:
+            row = self._db.execute(
+                "SELECT k.article_id, a.origin FROM article_keys k JOIN articles a ON a.article_id = k.article_id"
+                " WHERE k.key = ?", (key,)).fetchone()
+            if row is not None:
+                return row[0], row[1], key
+        return None
+
+    def known_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` some stored article is known by."""
+        found: set[str] = set()
+        for where, params in _where_in("key", keys):
+            found.update(row[0] for row in self._db.execute(f"SELECT key FROM article_keys{where}", params))
+        return found
+
+    def article_dates(self) -> dict[str, str]:
+        """Article id -> its publication date as stored ("" when unknown)."""
+        return dict(self._db.execute("SELECT article_id, published FROM articles").fetchall())
 
     def articles(self) -> list[Article]:
         rows = self._db.execute("SELECT * FROM articles ORDER BY seq").fetchall()
@@ -705,10 +752,11 @@ class Store:
         )
         db.executemany(
             "INSERT INTO groups(group_id, label_statement_id, tier, article_ids, languages, rank, verdict,"
-            " verdict_source, explanation, story_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            " verdict_source, explanation, story_id, qualifier) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (g.group_id, g.label_statement_id, g.tier, json.dumps(list(g.article_ids)),
-                 json.dumps(list(g.languages)), rank, g.verdict, g.verdict_source, g.explanation, g.story_id)
+                 json.dumps(list(g.languages)), rank, g.verdict, g.verdict_source, g.explanation, g.story_id,
+                 g.qualifier)
                 for rank, g in enumerate(groups)
             ],
         )
@@ -1010,7 +1058,7 @@ def _statement_query(
 
 def _verdict_fields(row: sqlite3.Row) -> dict[str, Any]:
     keys = row.keys()
-    return {key: row[key] for key in ("verdict", "verdict_source", "explanation", "story_id") if key in keys}
+    return {key: row[key] for key in ("verdict", "verdict_source", "explanation", "story_id", "qualifier") if key in keys}
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:
@@ -1025,6 +1073,7 @@ def _article_from_row(row: sqlite3.Row) -> Article:
         origin=row["origin"],
         encoding=row["encoding"],
         meta=json.loads(row["meta"]),
+        outlet=row["outlet"],
     )
 
 

@@ -56,6 +56,7 @@ from itertools import combinations
 from typing import Mapping, Sequence
 
 from .attribution import sources_in_words, summarize_hedging
+from .dates import date_qualifier, day_of, with_qualifier
 from .model import VERDICTS, Claims, Decision, Group, Quantity, Relation, Statement
 
 COMPARABLE_KINDS = {"count", "money", "percent", "measure", "duration"}
@@ -468,10 +469,18 @@ def judge_groups(
     decisions: Sequence[Decision],
     tolerance: float,
     seniority: Mapping[str, int] | None = None,
+    *,
+    article_dates: Mapping[str, str] | None = None,
+    apart_days: float = 30.0,
 ) -> tuple[list[Group], list[Relation]]:
     """Relations for every pair of versions (articles) of every group, and each group's verdict,
-    with the pair that speaks for it marked (``details["key"]``, see :func:`key_relation`)."""
+    with the pair that speaks for it marked (``details["key"]``, see :func:`key_relation`).
+
+    ``article_dates`` (article id -> publication date): conflicting figures published more
+    than ``apart_days`` apart give the group a qualifier (:func:`workbench.dates.date_qualifier`),
+    said after its explanation; the verdict stays the figures'."""
     analyst = _analyst_verdicts(groups, decisions)
+    days = {sid: day_of((article_dates or {}).get(statement.article_id)) for sid, statement in statements.items()}
     judged, relations = [], []
     for group in groups:
         views = version_views(group, statements, claims)
@@ -480,14 +489,16 @@ def judge_groups(
         pairs = [replace(r, details={**r.details, "key": True}) if r is key else r for r in pairs]
         relations.extend(pairs)
         verdict, explanation = summarise(pairs)
+        qualifier = date_qualifier(pairs, days, apart_days) if article_dates else ""
         if group.group_id in analyst:
             decision = analyst[group.group_id]
             who = f" by {decision.author}" if decision.author else ""
             explanation = f"{decision.value} (set{who} on {decision.created[:10]}; computed: {verdict or 'none'})"
-            judged.append(replace(group, verdict=decision.value, verdict_source="analyst", explanation=explanation))
+            judged.append(replace(group, verdict=decision.value, verdict_source="analyst", qualifier=qualifier,
+                                  explanation=with_qualifier(explanation, qualifier)))
         else:
             judged.append(replace(group, verdict=verdict, verdict_source="computed" if verdict else "",
-                                  explanation=explanation))
+                                  qualifier=qualifier, explanation=with_qualifier(explanation, qualifier)))
     judged.sort(key=rank_key)
     return judged, relations
 

@@ -25,6 +25,8 @@ from typing import Any, Callable, Iterable, Sequence
 import pandas as pd
 
 from workbench import Article, Decision, Group, Link, Relation, Statement, Workbench
+from workbench import claimreview
+from workbench.dates import day_of
 from workbench.export import (decision_rows, group_figures, strongest_relation, table_bytes,
                               workbook_bytes)
 from workbench.embed import available_models
@@ -47,6 +49,7 @@ MIME_TYPES = {
     "jsonl": "application/jsonl",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
+    "jsonld": "application/ld+json",
     "zip": "application/zip",
 }
 
@@ -198,6 +201,7 @@ class MemberView:
     score_cosine: float | None
     score_margin: float | None
     relation: str  # its strongest relation to the rest of the group
+    published: str = ""  # the article's publication date, as stored ("" when unknown)
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,7 @@ class GroupView:
     figures: str  # the competing figures side by side, as the evidence table writes them
     decisions: tuple[Decision, ...]  # active decisions that touch the group's statements (notes included)
     key_pair: Relation | None = None  # the pair behind a conflict verdict, shown first and side by side
+    compared: frozenset[str] = frozenset()  # the unit keys its pairs compared figures for
 
     def key_members(self) -> tuple[MemberView, ...]:
         """The two statements of :attr:`key_pair`, in the group's order (none without one)."""
@@ -309,7 +314,7 @@ def group_views(workbench: Workbench, group_ids: Sequence[str], *, outside_links
                 url=article.url,
                 claims=claims.get(statement_id, Claims()), member_tier=row.get("member_tier", group.tier),
                 score_cosine=row.get("score_cosine"), score_margin=row.get("score_margin"),
-                relation=strongest_relation(statement_id, relations),
+                relation=strongest_relation(statement_id, relations), published=article.published,
             ))
         inside, leaving = [], []
         for link in links:
@@ -328,6 +333,7 @@ def group_views(workbench: Workbench, group_ids: Sequence[str], *, outside_links
             group=group, members=tuple(members), links=tuple(inside + leaving[:outside_links]),
             figures=group_figures(group, statements, claims, compared), decisions=touching,
             key_pair=conflicting_pair(relations) if group.verdict == "conflicts" else None,
+            compared=frozenset(compared),
         ))
     return views
 
@@ -339,6 +345,33 @@ def conflicting_pair(relations: Sequence[Relation]) -> Relation | None:
     if key is not None and key.relation == "conflicts":
         return key
     return key_relation([relation for relation in relations if relation.relation == "conflicts"])
+
+
+TIMELINE_MIN_FIGURES = 3  # fewer dated figures make a comparison, not a line over time
+
+
+def figure_timeline(view: GroupView) -> pd.DataFrame:
+    """A claim's figures by date and language, for its figure-over-time chart: one row per
+    dated statement giving a figure for the unit its group compares most, as reported (its
+    interval beside it). Empty when fewer than :data:`TIMELINE_MIN_FIGURES` are dated."""
+    rows = []
+    for member in view.members:
+        day = day_of(member.published)
+        for quantity in member.claims.quantities:
+            if day is not None and quantity.unit_key in view.compared and quantity.value is not None:
+                rows.append({"published": pd.Timestamp(day), "figure": quantity.value, "low": quantity.low,
+                             "high": quantity.high, "unit": quantity.unit_key, "language": member.statement.language,
+                             "source": member.source, "reading": quantity.text})
+                break
+    frame = pd.DataFrame(rows, columns=["published", "figure", "low", "high", "unit", "language", "source", "reading"])
+    if frame.empty:
+        return frame
+    unit = frame["unit"].value_counts().index[0]
+    frame = frame[frame["unit"] == unit].sort_values("published", kind="stable").reset_index(drop=True)
+    # The interval the wording allows, drawn as a bar; an open end ("more than ...") stops at the figure.
+    frame["shown_low"] = frame["low"].where(frame["low"].notna(), frame["figure"])
+    frame["shown_high"] = frame["high"].where(frame["high"].notna(), frame["figure"])
+    return frame if len(frame) >= TIMELINE_MIN_FIGURES else frame.iloc[0:0]
 
 
 def _relation(relation_of: dict[tuple[str, str], Relation], link: Link) -> Relation | None:
@@ -473,6 +506,15 @@ def add_uploads(workbench: Workbench, uploads: Sequence[tuple[str, bytes]], *, l
     return rows
 
 
+def add_urls(workbench: Workbench, text: str, *, progress: ProgressCallback | None = None) -> list[dict[str, str]]:
+    """Fetch the web addresses in ``text`` (one per line), store their articles and, if any was
+    added, re-run the analysis. One row per address: what happened and why."""
+    report = workbench.ingest_urls([line.strip() for line in text.splitlines() if line.strip()], progress=progress)
+    if report.added:
+        workbench.analyze(progress=progress)
+    return ingest_rows(report.items, {})
+
+
 def add_pasted(workbench: Workbench, text: str, *, title: str = "", url: str = "",
                progress: ProgressCallback | None = None) -> list[dict[str, str]]:
     """Ingest one pasted article and, if it is new, re-run the analysis."""
@@ -511,6 +553,16 @@ def export_frame(workbench: Workbench, table: str, group_ids: Sequence[str] | No
 
 def export_bytes(workbench: Workbench, table: str, fmt: str, group_ids: Sequence[str] | None = None) -> bytes:
     return table_bytes(export_frame(workbench, table, group_ids), fmt, sheet=table)
+
+
+def claim_review_count(store: Store) -> int:
+    """How many groups have a verdict an analyst set (each one ClaimReview)."""
+    return int(store.execute("SELECT COUNT(*) FROM groups WHERE verdict_source = 'analyst'").fetchone()[0])
+
+
+def claimreview_bytes(workbench: Workbench) -> bytes:
+    """``claimreview.jsonld``, as ``workbench export --format claimreview`` writes it."""
+    return claimreview.claimreview_bytes(workbench.store, workbench.config.publish)
 
 
 def manifest_bytes(workbench: Workbench, files: Sequence[str] = ()) -> bytes:

@@ -19,6 +19,7 @@ from typing import Iterable
 from urllib.parse import quote
 
 from workbench.attribution import sources_in_words
+from workbench.dates import day_of
 from workbench.group import describe_shared
 from workbench.ingest import web_address
 from workbench.model import VERDICTS, Claims
@@ -49,6 +50,7 @@ mark.wb-figure.wb-source{background:#fde68a}
 .wb-legend span{margin-right:.8rem}
 .wb-decided{font-weight:700;font-size:.8rem;padding:0 .35rem;border-radius:.25rem;margin-right:.3rem;color:#fff}
 .wb-decided.wb-accepted{background:#15803d}.wb-decided.wb-rejected{background:#b91c1c}
+.wb-qualifier{border-left:3px solid #b45309;padding-left:.5rem;margin:.3rem 0}
 </style>"""
 
 VERDICT_LABELS = {
@@ -143,12 +145,39 @@ def group_header(view: GroupView, analyst: str = "") -> str:
         more = f" · {len(notes) - 1} more in Review" if len(notes) > 1 else ""
         noted = (f'<div class="wb-text"><b>Note{esc(who)}:</b> {esc(latest.value)}'
                  f'<span class="wb-meta">{esc(more)}</span></div>')
+    dated = (f'<div class="wb-text wb-qualifier"><b>Dates:</b> {esc(group.qualifier)} (the verdict is the figures\'; '
+             f'read the dates before calling it a contradiction)</div>' if group.qualifier else "")
     return (
         f'<div>{verdict_badge(group.verdict, group.verdict_source)}{languages}'
         f'<span class="wb-meta"> {len(group.article_ids)} articles · {len(group.statement_ids)} statements · '
         f'{esc(TIER_WORDS.get(group.tier, group.tier))} · group <a class="wb-group-link" href="{esc(group_href(group.group_id, analyst))}" '
-        f'target="_self"><code>{esc(group.group_id)}</code></a></span></div>{figures}{noted}'
+        f'target="_self"><code>{esc(group.group_id)}</code></a></span></div>{figures}{dated}{noted}'
     )
+
+
+def timeline_spec(unit: str) -> dict:
+    """A Vega-Lite chart of a claim's figures by date (:func:`data.figure_timeline`): a point per
+    figure as reported, coloured by language, a bar over the interval its wording allows, the
+    source and words on hover; padded so the first and last dates are not cut at the edges."""
+    x = {"field": "published", "type": "temporal", "title": "published", "scale": {"padding": 24}}
+    colour = {"field": "language", "type": "nominal"}
+    return {"layer": [
+        {"mark": {"type": "rule", "strokeWidth": 3, "opacity": 0.4},
+         "encoding": {"x": x, "y": {"field": "shown_low", "type": "quantitative"}, "y2": {"field": "shown_high"},
+                      "color": colour}},
+        {"mark": {"type": "point", "filled": True, "size": 90},
+         "encoding": {"x": x, "y": {"field": "figure", "type": "quantitative", "title": unit,
+                                    "scale": {"zero": True, "padding": 12}},
+                      "color": colour,
+                      "tooltip": [{"field": "published", "type": "temporal"}, {"field": "reading"},
+                                  {"field": "source"}, {"field": "figure", "type": "quantitative", "format": ","}]}},
+    ]}
+
+
+def published(value: str) -> str:
+    """A publication date as a card shows it: the day, or that it is unknown."""
+    day = day_of(value)
+    return f"published {day.isoformat()}" if day else (f"published {value}" if value else "date unknown")
 
 
 def story_header(story_id: str, summary) -> str:
@@ -218,7 +247,8 @@ def statement_card(member: MemberView, *, reader: str = "", nearest=(), translat
     return (
         f'<div class="wb-card"><span class="wb-lang">{esc(statement.language)}</span>'
         f'<span class="wb-stmt-title">{esc(member.title) or "(untitled)"}</span>'
-        f'<div class="wb-meta">{source} · <code>{esc(statement.statement_id)}</code></div>'
+        f'<div class="wb-meta">{source} · {esc(published(member.published))} · <code>{esc(statement.statement_id)}</code>'
+        '</div>'
         f'<div class="wb-text">{highlight(statement.text, claim_highlights(member.claims))}</div>'
         f'{reading_aid(reader, nearest, translation, translation_note)}'
         f'<div class="wb-facts">{listed}</div></div>'
@@ -296,15 +326,15 @@ def article_text(window: ArticleWindow, analyst: str = "") -> str:
     return f'<div class="wb-article">{"".join(pieces)}</div>'
 
 
-def article_heading(title: str, source: str, url: str, language: str) -> str:
+def article_heading(title: str, source: str, url: str, language: str, date: str = "") -> str:
     href = safe_href(url)
     link = f' · <a href="{href}" rel="noopener noreferrer nofollow">{esc(url)}</a>' if href else ""
     return (f'<div><span class="wb-lang">{esc(language)}</span><span class="wb-stmt-title">{esc(title) or "(untitled)"}'
-            f'</span><div class="wb-meta">{esc(source)}{link}</div></div>')
+            f'</span><div class="wb-meta">{esc(source)} · {esc(published(date))}{link}</div></div>')
 
 
 def search_hit(text: str, language: str, title: str, source: str, score: float, adjusted: float, group_id: str,
-               analyst: str = "", claims: Claims | None = None, verdict: str | None = None) -> str:
+               analyst: str = "", claims: Claims | None = None, verdict: str | None = None, date: str = "") -> str:
     """One search result: its text with figures, sources and hedges marked, its group and that
     group's verdict, and the scores behind its place, in words."""
     claims = claims or Claims()
@@ -317,7 +347,7 @@ def search_hit(text: str, language: str, title: str, source: str, score: float, 
     side = "above" if adjusted >= 0 else "below"
     return (f'<div class="wb-card"><span class="wb-lang">{esc(language)}</span>'
             f'{highlight(text, claim_highlights(claims))}{facts}'
-            f'<div class="wb-meta">{esc(title) or "(untitled)"} · {esc(source)}{group}</div>'
+            f'<div class="wb-meta">{esc(title) or "(untitled)"} · {esc(source)} · {esc(published(date))}{group}</div>'
             f'<div class="wb-scores">cosine {score:.3f}, {abs(adjusted):.3f} {side} what is usual for this query in '
             f'{esc(language)} (CSLS): the rank follows that gap</div></div>')
 

@@ -121,7 +121,9 @@ class Analysis(Concern):
             groups, relations = judge_groups(keep_group_ids(grouping.groups, self.store.groups()),
                                              {s.statement_id: s for s in statements}, claims,
                                              decisions, self.config.verdict.tolerance,
-                                             self.workspace.seniority(statements))
+                                             self.workspace.seniority(statements),
+                                             article_dates=self.store.article_dates(),
+                                             apart_days=self.config.verdict.apart_days)
             groups = assign_stories(groups, story_index(stories))
         manifest["notes"] = self._analysis_notes(statements, grouping, stories, relabelling)
         for note in manifest["notes"]:

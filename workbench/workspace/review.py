@@ -244,11 +244,13 @@ class Review(Concern):
                 changed.append(group)
             else:
                 kept.append(replace(group, verdict=old.verdict, verdict_source=old.verdict_source,
-                                    explanation=old.explanation))
+                                    explanation=old.explanation, qualifier=old.qualifier))
         members = [sid for group in changed for sid in group.statement_ids]
         judged, relations = judge_groups(changed, by_id, self.store.claims(members), decisions,
                                          self.config.verdict.tolerance,
-                                         self.workspace.seniority(by_id[m] for m in members if m in by_id))
+                                         self.workspace.seniority(by_id[m] for m in members if m in by_id),
+                                         article_dates=self.store.article_dates(),
+                                         apart_days=self.config.verdict.apart_days)
         return sorted(judged + kept, key=rank_key), relations, {group.group_id for group in kept}
 
     def _grouping_basis(self, analysed_upto: int | None = None) -> tuple[list[Statement], list[str], dict[str, np.ndarray]]:

@@ -37,6 +37,7 @@ class SearchHit:
     source: str = ""
     title: str = ""
     group_id: str = ""
+    published: str = ""  # the article's publication date, as stored
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -155,7 +156,7 @@ class Search(Concern):
                     statement_id=statement.statement_id, text=statement.text, language=statement.language,
                     article_id=statement.article_id, score=round(score, 4), adjusted=round(adjusted, 4),
                     source=article.source or article.url, title=article.title,
-                    group_id=group_of.get(statement.statement_id, ""),
+                    group_id=group_of.get(statement.statement_id, ""), published=article.published,
                 ))
             results.append(hits)
         return results

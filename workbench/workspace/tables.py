@@ -89,7 +89,7 @@ class Tables(Concern):
     def articles_frame(self) -> pd.DataFrame:
         """One row per article: language, statement and boilerplate counts, groups it takes part in."""
         rows = self.store.execute(
-            """SELECT a.article_id, a.title, a.source, a.url, a.language, a.published, a.origin,
+            """SELECT a.article_id, a.title, a.source, a.url, a.language, a.published, a.origin, a.outlet,
                       COUNT(s.statement_id) AS statements,
                       SUM(CASE WHEN s.structural_reason != '' OR s.corpus_reason != '' THEN 1 ELSE 0 END) AS boilerplate,
                       COUNT(DISTINCT m.group_id) AS groups
@@ -98,7 +98,8 @@ class Tables(Concern):
                GROUP BY a.article_id ORDER BY a.seq"""
         ).fetchall()
         frame = pd.DataFrame([dict(row) for row in rows], columns=[
-            "article_id", "title", "source", "url", "language", "published", "origin", "statements", "boilerplate", "groups"])
+            "article_id", "title", "source", "url", "language", "published", "origin", "statements", "boilerplate",
+            "groups", "outlet"])
         frame["boilerplate_share"] = (frame["boilerplate"] / frame["statements"].where(frame["statements"] > 0, 1)).round(3)
         return frame
 
@@ -127,4 +128,4 @@ class Tables(Concern):
     def export(self, out_dir: str | Path, *, formats: Iterable[str] = ("csv", "jsonl")) -> list[Path]:
         """Every evidence table in ``formats`` and ``run.json``, written to ``out_dir``."""
         return export_all(self.store, Path(out_dir), self.export_manifest([], directory=str(out_dir)),
-                          formats=tuple(formats))
+                          formats=tuple(formats), publish=self.config.publish)

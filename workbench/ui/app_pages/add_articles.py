@@ -1,4 +1,5 @@
-"""Add articles: upload files or paste text; they are ingested and the analysis re-runs at once.
+"""Add articles: upload files, give web addresses or paste text; they are ingested and the
+analysis re-runs at once.
 
 Uploads are limited to UPLOAD_LIMIT_MB per file, the one figure the box and the caption
 show: the box refuses a bigger file, and ``data.save_uploads`` checks again.
@@ -55,6 +56,23 @@ if st.button("Add and analyse the files", key="add-files", type="primary", disab
     _run(f"Adding {len(uploads)} file(s)…",
          lambda wb, progress: data.add_uploads(wb, uploads, limit_mb=UPLOAD_LIMIT_MB, progress=progress))
     st.session_state[state.UPLOAD_ROUND] = upload_round + 1  # a fresh, empty uploader: these files are stored now
+    st.rerun()
+
+with st.form("by-url", clear_on_submit=True):
+    st.markdown("**…or add by URL**")
+    addresses = st.text_area("Web addresses, one per line", height=110, key="url-list",
+                             placeholder="https://www.example.org/news/article-1")
+    st.caption("Each page is fetched (http:// and https:// only, within the time, size and redirect limits of the "
+               "ingest.url_timeout, ingest.max_page_mb and ingest.max_redirects settings), its article text, title, "
+               "date and outlet are read, and a page already stored is not stored again. A page that cannot be read "
+               "is listed with the reason.")
+    fetch = st.form_submit_button("Fetch and analyse", key="add-urls")
+if fetch:
+    if not addresses.strip():
+        st.session_state[state.ADD_REPORT] = [{"file": "web addresses", "status": "rejected",
+                                               "detail": "no address given", "article_id": ""}]
+    else:
+        _run("Fetching the pages…", lambda wb, progress: data.add_urls(wb, addresses, progress=progress))
     st.rerun()
 
 with st.form("paste", clear_on_submit=True):

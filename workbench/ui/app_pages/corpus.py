@@ -27,7 +27,7 @@ def reader(article_id: str) -> None:
         return
     article = window.article
     st.html(render.article_heading(data.shown_title(article.title, article.text), article.source, article.url,
-                                   article.language))
+                                   article.language, article.published))
     st.html(render.LEGEND)
     st.html(render.article_text(window, analyst=state.analyst()))
     grouped = list(dict.fromkeys(window.groups.values()))
@@ -55,8 +55,8 @@ st.caption(f"{len(rows):,} of {len(table):,} articles · {int(rows['statements']
 start, end = state.paginate(len(rows), state.ROWS_PER_PAGE, state.CORPUS_PAGE)
 page = rows.iloc[start:end]
 st.dataframe(
-    page[["title", "language", "statements", "boilerplate", "boilerplate_share", "groups", "source", "published",
-          "article_id"]],
+    page[["title", "language", "statements", "boilerplate", "boilerplate_share", "groups", "source", "outlet",
+          "published", "article_id"]],
     hide_index=True,
     column_config={
         "boilerplate_share": st.column_config.ProgressColumn("boilerplate share", min_value=0.0, max_value=1.0,

@@ -1,4 +1,5 @@
-"""Export: the evidence tables (with analyst decisions and notes) and the run manifest as downloads.
+"""Export: the evidence tables (with analyst decisions and notes), the run manifest and the
+analysts' verdicts as ClaimReview, as downloads.
 
 Files are built only when a button is clicked (a callable ``data``), and the
 buttons use ``on_click="ignore"``, so a download never reruns or resets the page.
@@ -59,6 +60,21 @@ st.download_button("Run manifest (run.json: version, settings, inputs with SHA-2
 st.download_button("Everything in one ZIP (all tables and run.json)", key="download-zip", icon=":material/folder_zip:",
                    on_click="ignore", data=_file(lambda: data.export_zip(workbench, fmt, group_ids)),
                    file_name=f"{name}-evidence{suffix}-{fmt}.zip", mime=data.MIME_TYPES["zip"], type="primary")
+
+with state.locked() as wb:
+    reviews = data.claim_review_count(wb.store)
+publisher = workbench.config.publish
+ready = reviews and publisher.organization.strip() and publisher.url
+st.download_button(f"ClaimReview (JSON-LD, schema.org) for the {reviews} group(s) whose verdict an analyst set",
+                   key="download-claimreview", icon=":material/fact_check:", on_click="ignore", disabled=not ready,
+                   data=_file(lambda: data.claimreview_bytes(workbench)) if ready else b"",
+                   file_name=f"{name}-claimreview.jsonld", mime=data.MIME_TYPES["jsonld"])
+if not reviews:
+    st.caption("No ClaimReview yet: it publishes only verdicts an analyst set (Groups page, Review this group, Set "
+               "verdict); computed verdicts are never published.")
+elif not ready:
+    st.caption("ClaimReview names its publisher: set publish.organization and publish.url (Settings file or "
+               "`--set` when starting `workbench ui`).")
 
 st.subheader("Preview")
 preview_ids = tuple(state.filtered_groups(wanted if scope == FILTERED else data.GroupFilter())["group_id"][:PREVIEW_GROUPS])

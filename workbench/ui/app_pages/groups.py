@@ -106,6 +106,7 @@ def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> 
         members_panel(view, cards, skip={m.statement.statement_id for m in pair})
         if pair:  # the whole group's verdict, below its statements
             st.html(render.explanation(group.explanation))
+        figures_over_time(view)
         links_panel(view)
         # The review forms are most of a page's widgets: they are built only while their
         # expander is open (its state is st.session_state["review-<group id>"]), so the page a
@@ -133,6 +134,19 @@ def reading_cards(view: data.GroupView) -> dict[str, str]:
         translation=translated.get(m.statement.statement_id, ""),
         translation_note=why_not.get(m.statement.language, "") if reader else "")
         for m in view.members}
+
+
+def figures_over_time(view: data.GroupView) -> None:
+    """A small chart of the claim's figures by date and language, where three or more are dated:
+    a figure that grew over time reads as a line going up, not as a contradiction."""
+    timeline = data.figure_timeline(view)
+    if timeline.empty:
+        return
+    unit = str(timeline["unit"].iloc[0])
+    st.markdown(f"**Figures over time** ({render.markdown_literal(unit)}, as reported; a bar spans what the "
+                "wording allows)")
+    st.vega_lite_chart(timeline, render.timeline_spec(unit), width="stretch", height=220,
+                       alt=f"The {unit} figures of this claim by publication date")
 
 
 def members_panel(view: data.GroupView, cards: dict[str, str], skip: set[str]) -> None:

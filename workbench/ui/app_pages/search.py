@@ -62,7 +62,8 @@ def results() -> None:
         pick.checkbox("pick", key=f"pick-{hit['statement_id']}", label_visibility="collapsed")
         card.html(render.search_hit(hit["text"], hit["language"], hit["title"], hit["source"], hit["score"],
                                     hit["adjusted"], hit["group_id"], analyst=state.analyst(),
-                                    claims=claims.get(hit["statement_id"]), verdict=verdicts.get(hit["group_id"])))
+                                    claims=claims.get(hit["statement_id"]), verdict=verdicts.get(hit["group_id"]),
+                                    date=hit.get("published", "")))
     chosen = _selected(hits)
     st.button(f"Start a new group from the {len(chosen)} ticked statements", disabled=len(chosen) < 2,
               key="search-new-group", on_click=_new_group, args=(chosen,), type="primary",
