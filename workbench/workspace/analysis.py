@@ -28,8 +28,7 @@ from ..index import VectorIndex
 from ..langid import UNDETERMINED
 from ..model import Claims, Decision, Statement, Story
 from ..quantities import extract_many
-from ..stories import StoryInput, assign_stories, document_vectors, find_stories, shared_statement_similarity, \
-    story_index
+from ..stories import StoryInput, assign_stories, document_vectors, find_stories, story_index
 from ..store import utc_now
 from ..verdicts import judge_groups
 from .context import Concern, ProgressCallback, Workspace
@@ -250,12 +249,15 @@ class Analysis(Concern):
 
     def _find_stories(self, statements: list[Statement], scored: np.ndarray) -> list[Story]:
         """Articles grouped into stories, from their content statements in the scoring space."""
+        return find_stories(self._story_input(statements, scored), self.config.story)
+
+    def _story_input(self, statements: list[Statement], scored: np.ndarray) -> StoryInput:
+        """Every article with its content statements' vectors, names, language, title and date."""
         content = [i for i, s in enumerate(statements) if self.workspace.eligible(s)]
         covered = {statements[i].article_id for i in content}
         # An article with no statement fit for grouping still belongs to a story: all its statements speak for it.
         rows = content + [i for i, s in enumerate(statements) if s.article_id not in covered]
-        article_of_row = [statements[i].article_id for i in rows]
-        vectors = document_vectors(article_of_row, scored[rows]) if rows else {}
+        rows.sort(key=lambda i: (statements[i].article_id, i))  # each article's rows together, in id order
         articles = {a.article_id: a for a in self.store.articles()}
         first_text: dict[str, str] = {}
         names: dict[str, set[str]] = {}
@@ -263,20 +265,21 @@ class Analysis(Concern):
             statement = statements[i]
             first_text.setdefault(statement.article_id, statement.text)
             names.setdefault(statement.article_id, set()).update(name_keys(statement.text))
-        ids = sorted(vectors)
-        similarity = shared_statement_similarity(article_of_row, scored[rows], ids) if len(ids) > 1 else None
-        statement_counts = Counter(article_of_row)
-        data = StoryInput(
+        statement_counts = Counter(statements[i].article_id for i in rows)
+        ids = sorted(statement_counts)
+        counts = np.array([statement_counts[a] for a in ids], dtype=np.int64)
+        vectors = np.ascontiguousarray(scored[rows], dtype=np.float32)
+        return StoryInput(
             article_ids=ids,
-            vectors=np.vstack([vectors[a] for a in ids]) if ids else np.zeros((0, scored.shape[1]), np.float32),
+            vectors=document_vectors(vectors, counts),
             names=[frozenset(names.get(a, ())) for a in ids],
             languages=[articles[a].language if a in articles else UNDETERMINED for a in ids],
             titles=[(articles[a].title if a in articles else "") or first_text.get(a, a) for a in ids],
             published=[articles[a].published if a in articles else "" for a in ids],
-            similarity=similarity,
-            weights=[float(statement_counts[a]) for a in ids],
+            statements=vectors,
+            statement_counts=counts,
+            weights=[float(c) for c in counts],
         )
-        return find_stories(data, self.config.story)
 
     def _group(self, statements: list[Statement], vectors: np.ndarray, claims: dict[str, Claims],
                stories: Sequence[Story], decisions: Sequence[Decision]) -> GroupingResult:
