@@ -189,7 +189,7 @@ def test_articles_sharing_a_rare_name_are_measured_however_far_apart_their_mean_
     assert pairs == by_vector | {(2, 9)}  # Reuters proposes no pair of its own
 
 
-def naive_average_linkage(count, pairs, weights, threshold):
+def naive_average_linkage(count, pairs, weights, threshold, anchored=()):
     """The reference: merge the two clusters whose weighted mean similarity over all their
     article pairs (0 where none is given) is highest, while it reaches the threshold."""
     clusters = [{item} for item in range(count)]
@@ -200,7 +200,7 @@ def naive_average_linkage(count, pairs, weights, threshold):
 
     while True:
         candidates = [(between(a, b), x, y) for x, a in enumerate(clusters) for y, b in enumerate(clusters)
-                      if x < y]
+                      if x < y and not (a & set(anchored) and b & set(anchored))]
         if not candidates:
             break
         value, x, y = max(candidates)
@@ -224,13 +224,17 @@ def test_sparse_average_linkage_merges_as_the_definition_says(seed) -> None:
             if rng.random() < 0.4:
                 pairs[(a, b)] = float(rng.uniform(0.3, 0.95) if block[a] == block[b] else rng.uniform(-0.15, 0.5))
     weights = rng.integers(1, 12, size=count).astype(float)
+    anchored = sorted(rng.choice(count, size=4, replace=False).tolist()) if seed % 2 else []
     first, second = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
-    owner = weighted_average_linkage(count, first, second, np.array(list(pairs.values())), weights, 0.45)
+    flags = np.zeros(count, dtype=bool)
+    flags[anchored] = True
+    owner = weighted_average_linkage(count, first, second, np.array(list(pairs.values())), weights, 0.45,
+                                     anchored=flags if anchored else None)
     clusters: dict[int, list[int]] = {}
     for item, label in enumerate(owner.tolist()):
         clusters.setdefault(label, []).append(item)
     assert all(label == min(members) for label, members in clusters.items())  # named by the smallest item
-    assert sorted(clusters.values()) == naive_average_linkage(count, pairs, weights, 0.45)
+    assert sorted(clusters.values()) == naive_average_linkage(count, pairs, weights, 0.45, anchored)
     assert any(len(members) > 2 for members in clusters.values())  # something was merged
 
 
@@ -515,3 +519,128 @@ def test_reprints_in_one_language_do_not_keep_a_line_apart_from_its_translations
     alignment = story_claim_links(data, data.vectors, story_of, GroupConfig(k=4), {"suggested": 0.5, "confirmed": 0.9})
     claims = claims_of(alignment, data.statement_ids)
     assert claims == [{f"{article}-{line}" for article in ("FR1", "FR2", "FR3", "BG", "RO", "UK")} for line in range(4)]
+
+
+# -- new articles joining the stories already found --------------------------------------------------
+
+def samples_story_input(workbench) -> StoryInput:
+    statements = workbench.statements()
+    scored = workbench.scoring_space.transform(workbench.embed([s.text for s in statements]))
+    return workbench._analysis._story_input(statements, scored)
+
+
+def memberships(stories) -> list[tuple[str, ...]]:
+    return sorted(s.article_ids for s in stories)
+
+
+def test_the_samples_added_in_two_batches_make_the_stories_of_one_analysis(analysed_samples) -> None:
+    from workbench.stories import assign_articles
+
+    data = samples_story_input(analysed_samples)
+    config = analysed_samples.config.story
+    everything = find_stories(data, config)
+    assert any(len(s.article_ids) > 1 for s in everything)  # the samples tell stories of several articles
+    order = [article.article_id for article in analysed_samples.articles()]  # as ingested
+    for cut in range(1, len(order)):
+        before, _ = assign_articles([], data, order[:cut], config)
+        after, placements = assign_articles(before, data, order[cut:], config)
+        assert memberships(after) == memberships(everything), cut
+        story_of = {a: s.story_id for s in after for a in s.article_ids}
+        for story in before:  # no old article moves, and every old story keeps its id
+            assert {story_of[a] for a in story.article_ids} == {story.story_id}
+        assert set(placements) == set(order[cut:])
+        for article, placement in placements.items():
+            assert story_of[article] == placement.story_id
+            assert placement.joined == (placement.story_id in {s.story_id for s in before})
+            if placement.joined:
+                assert placement.reason.startswith(f"joined story {placement.story_id}")
+            if len(placements) == 1:  # one new article joins exactly when its average linkage reaches the threshold
+                assert placement.joined == (placement.similarity >= config.threshold)
+
+
+def test_a_story_keeps_its_id_when_an_article_with_a_smaller_id_joins_it(analysed_samples) -> None:
+    from workbench.stories import assign_articles, story_id_for
+
+    data = samples_story_input(analysed_samples)
+    config = analysed_samples.config.story
+    story = next(s for s in find_stories(data, config) if len(s.article_ids) > 1)
+    smallest, *later = story.article_ids
+    before, _ = assign_articles([], data, later, config)
+    kept = next(s for s in before if later[0] in s.article_ids)
+    after, placements = assign_articles(before, data, [smallest], config)
+    joined = next(s for s in after if smallest in s.article_ids)
+    assert joined.story_id == kept.story_id == story_id_for(later) != story_id_for(story.article_ids)
+    assert placements[smallest].joined and placements[smallest].story_id == kept.story_id
+
+
+def test_an_article_far_from_every_story_starts_its_own(analysed_samples) -> None:
+    from workbench.stories import assign_articles, document_vectors
+
+    data = samples_story_input(analysed_samples)
+    config = analysed_samples.config.story
+    before = find_stories(data, config)
+    rng = np.random.default_rng(11)
+    far = rng.normal(size=(6, data.statements.shape[1])).astype(np.float32)
+    far /= np.linalg.norm(far, axis=1, keepdims=True)
+    statements = np.vstack([data.statements, far])
+    counts = np.append(data.statement_counts, 6)
+    grown = StoryInput(article_ids=[*data.article_ids, "zfar"], vectors=document_vectors(statements, counts),
+                       names=[*data.names, frozenset({"qqq"})], languages=[*data.languages, "fr"],
+                       titles=[*data.titles, "Far away"], published=[*data.published, ""], statements=statements,
+                       statement_counts=counts, weights=[*data.weights, 6.0])
+    after, placements = assign_articles(before, grown, ["zfar"], config)
+    assert memberships(after) == sorted(memberships(before) + [("zfar",)])
+    assert [s for s in after if s.article_ids != ("zfar",)] == before  # the old stories untouched
+    placement = placements["zfar"]
+    assert not placement.joined and placement.reason.startswith(f"started story {placement.story_id}")
+    assert placement.similarity < config.threshold
+    with pytest.raises(ValueError, match="already in a story"):
+        assign_articles(after, grown, [data.article_ids[0]], config)
+    with pytest.raises(ValueError, match="not in the input"):
+        assign_articles(after, data, [], config)
+
+
+def synthetic_input(articles: int, seed: int):
+    import sys
+
+    from conftest import ROOT
+    from workbench.stories import document_vectors
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    synthetic_stories = pytest.importorskip("synthetic_stories")
+    corpus = synthetic_stories.build(articles, seed=seed)
+    data = StoryInput(article_ids=corpus.article_ids, vectors=document_vectors(corpus.statements, corpus.counts),
+                      names=corpus.names, languages=corpus.languages, titles=corpus.article_ids,
+                      published=corpus.published, statements=corpus.statements, statement_counts=corpus.counts,
+                      weights=corpus.counts.astype(float).tolist())
+    return data, corpus
+
+
+def test_one_batch_of_every_article_gives_the_stories_of_clustering_them_all() -> None:
+    from workbench.stories import assign_articles
+
+    data, corpus = synthetic_input(500, seed=4)
+    config = StoryConfig()
+    shuffled = list(np.random.default_rng(0).permutation(data.article_ids))  # the order does not matter
+    stories, placements = assign_articles([], data, shuffled, config)
+    everything = find_stories(data, config)
+    assert [(s.story_id, s.article_ids, s.label, s.cohesion) for s in stories] == \
+        [(s.story_id, s.article_ids, s.label, s.cohesion) for s in everything]
+    assert not any(p.joined for p in placements.values())
+
+
+def test_stories_of_synthetic_news_arriving_by_date_in_batches_are_those_of_one_analysis() -> None:
+    from workbench.stories import assign_articles
+
+    data, corpus = synthetic_input(600, seed=0)
+    config = StoryConfig()
+    by_date = sorted(data.article_ids, key=lambda a: (corpus.published[data.article_ids.index(a)] or "9", a))
+    stories = []
+    for start in range(0, len(by_date), 150):
+        earlier = {a: s.story_id for s in stories for a in s.article_ids}
+        stories, placements = assign_articles(stories, data, by_date[start:start + 150], config)
+        now = {a: s.story_id for s in stories for a in s.article_ids}
+        assert all(now[a] == story for a, story in earlier.items())  # nothing placed before moves
+    # Old stories never merge, where one analysis of everything may join two through a later
+    # article; on this corpus no later article does.
+    assert memberships(stories) == memberships(find_stories(data, config))

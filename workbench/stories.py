@@ -35,6 +35,10 @@ How articles become stories:
    full report. Average linkage, unlike single linkage, does not chain a string of
    loosely related articles into one huge story; ties break by article id, so the same
    input gives the same stories.
+
+New articles of a stream join the stories already found one at a time
+(:func:`assign_articles`), as in news-stream clustering (Miranda et al. 2018): each joins
+the story it is most similar to on average, as average linkage measures it, or starts one.
 """
 
 from __future__ import annotations
@@ -43,9 +47,9 @@ import hashlib
 import heapq
 import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -60,9 +64,9 @@ CANDIDATE_ARTICLES = 50  # per article, the nearest by document vector whose sta
 # by more (a running story's protagonist) still adds its bonus to pairs found otherwise, but all
 # its pairs would grow with the square of its articles.
 NAME_CANDIDATE_ARTICLES = 64
-# Up to this many articles the nearest ones are found exactly (about a second at 10,000); above,
-# an inverted-file index of 4 sqrt(n) lists probes the ``NEAREST_PROBES`` closest to each
-# article. On the story benchmark's 50,000 articles 16 probes found 99.8% of the exact
+# Up to this many articles searched among as many, the nearest ones are found exactly (about a
+# second at 10,000; a few new articles among 200,000 cost less); above, an inverted-file index
+# of 4 sqrt(n) lists probes the ``NEAREST_PROBES`` closest to each article. On the story benchmark's 50,000 articles 16 probes found 99.8% of the exact
 # neighbours; 2 sqrt(n) lists, unbalanced by the direction all news shares, needed 24 probes
 # for 99.3% and took ten times as long.
 EXACT_SEARCH_ARTICLES = 10_000
@@ -119,6 +123,22 @@ class StoryInput:
         return np.asarray(self.weights if self.weights is not None else [1.0] * len(self.article_ids), np.float64)
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where :func:`assign_articles` put one new article, and why (for the run manifest)."""
+
+    story_id: str  # the story it is in
+    joined: bool  # True: it joined a story found before; False: it is in a story of its batch's new articles
+    # joined: its average similarity to the story's other articles; otherwise to the closest
+    # other story (0.0 when no other story's article was a candidate)
+    similarity: float
+    closest_story_id: str  # joined: the story joined; otherwise that closest other story ("" when none)
+    reason: str  # the same, in words
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 def document_vectors(statements: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Each article's normalised mean statement vector (rows grouped as in :class:`StoryInput`)."""
     if not len(counts):
@@ -154,6 +174,155 @@ def find_stories(data: StoryInput, config: StoryConfig) -> list[Story]:
     log.info("Stories - %d article(s) in %d stor(y/ies), %d with more than one article", n, len(stories),
              sum(len(s.article_ids) > 1 for s in stories))
     return stories
+
+
+def assign_articles(stories: Sequence[Story], data: StoryInput, new_article_ids: Sequence[str],
+                    config: StoryConfig) -> tuple[list[Story], dict[str, Placement]]:
+    """Put new articles into the stories already found, or into new ones; no old article moves.
+
+    ``stories`` hold the articles already placed; ``data`` holds every article of ``stories``
+    and every new one (any other article in it is left out). The new articles are clustered
+    with the old stories as :func:`find_stories` clusters articles (average linkage on the
+    same candidate pairs, at ``story.threshold``), each old story entering as one cluster of
+    its articles, and two old stories never merging. So a new article joins the old story it
+    is most similar to on average (shared statements, plus shared rare names, less the date
+    penalty, over all the story's articles), new articles that tell one piece of news start a
+    story together, the order of the new articles does not matter, and a batch of every
+    article gives the stories of :func:`find_stories`. Old stories keep their ``story_id``,
+    even when a new article with a smaller id joins one.
+
+    Returns every story, largest first, and each new article's :class:`Placement`.
+    """
+    position = {article: row for row, article in enumerate(data.article_ids)}
+    story_of = _check_assignment(stories, position, new_article_ids)
+    if not new_article_ids:
+        return list(stories), {}
+    # The items clustered: the old stories (0 .. old - 1), then the new articles in id order.
+    old = len(stories)
+    new_rows = np.array(sorted((position[a] for a in new_article_ids), key=data.article_ids.__getitem__),
+                        dtype=np.int64)
+    weights = data.weight_array()
+    item_of = story_of.copy()
+    item_of[new_rows] = old + np.arange(len(new_rows))
+    item_weights = np.concatenate([np.bincount(story_of[story_of >= 0], weights=weights[story_of >= 0],
+                                               minlength=old), weights[new_rows]])
+    first, second, similarity = similarity_graph(data, config, queries=new_rows)
+    placed = (item_of[first] >= 0) & (item_of[second] >= 0)  # the input's other articles are left out
+    first, second, similarity = first[placed], second[placed], similarity[placed]
+    low, high, average = _item_pairs(item_of[first], item_of[second], similarity,
+                                     np.where(item_of[first] < old, weights[first], weights[second]), item_weights, old)
+    # Items ranked by their smallest article id: ties break as in find_stories.
+    smallest = [min(story.article_ids) for story in stories] + [data.article_ids[r] for r in new_rows]
+    order = np.array(sorted(range(len(smallest)), key=smallest.__getitem__), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    anchored = np.zeros(len(order), dtype=bool)
+    anchored[rank[:old]] = True
+    cluster_of_rank = weighted_average_linkage(len(order), rank[low], rank[high], average, item_weights[order],
+                                               config.threshold, anchored=anchored)
+    items_of: dict[int, list[int]] = defaultdict(list)
+    for item, cluster in enumerate(cluster_of_rank[rank].tolist()):
+        items_of[cluster].append(item)
+    result, story_id_of_row = list(stories), {}
+    for items in items_of.values():
+        rows = [int(new_rows[item - old]) for item in items if item >= old]
+        if not rows:
+            continue
+        if items[0] < old:  # an old story (at most one in a cluster), with what joined it
+            story_id = stories[items[0]].story_id
+            result[items[0]] = _story(data, [position[a] for a in stories[items[0]].article_ids] + rows, story_id)
+        else:
+            story_id = story_id_for([data.article_ids[r] for r in rows])
+            result.append(_story(data, rows, story_id))
+        story_id_of_row.update(dict.fromkeys(rows, story_id))
+    result.sort(key=_story_order)
+    placements = _placements(data, stories, story_of, story_id_of_row, first, second, similarity, config)
+    log.info("Stories - %d new article(s): %d joined a story found before, %d are in new stories; %d stor(y/ies) "
+             "in all", len(new_rows), sum(p.joined for p in placements.values()),
+             sum(not p.joined for p in placements.values()), len(result))
+    return result, placements
+
+
+def _check_assignment(stories: Sequence[Story], position: dict[str, int], new_article_ids: Sequence[str]) -> np.ndarray:
+    """Each input row's old story (-1: none), after checking that the input fits the call."""
+    missing = [a for story in stories for a in story.article_ids if a not in position]
+    if missing:
+        raise ValueError(f"assign_articles: {len(missing)} article(s) of the stories given are not in the input "
+                         f"(for example {missing[0]}); it needs every article of every story")
+    unknown = [a for a in new_article_ids if a not in position]
+    if unknown:
+        raise ValueError(f"assign_articles: new article {unknown[0]} is not in the input")
+    if len(set(new_article_ids)) != len(new_article_ids):
+        raise ValueError("assign_articles: a new article is given twice")
+    story_of = np.full(len(position), -1, dtype=np.int64)
+    for key, story in enumerate(stories):
+        rows = [position[a] for a in story.article_ids]
+        if (story_of[rows] >= 0).any():
+            raise ValueError(f"assign_articles: story {story.story_id} shares an article with another story")
+        story_of[rows] = key
+    placed = [a for a in new_article_ids if story_of[position[a]] >= 0]
+    if placed:
+        raise ValueError(f"assign_articles: new article {placed[0]} is already in a story")
+    return story_of
+
+
+def _item_pairs(a: np.ndarray, b: np.ndarray, similarity: np.ndarray, old_weight: np.ndarray,
+                item_weights: np.ndarray, old: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Article pairs as pairs of items (items below ``old`` are old stories): a new article's
+    similarity to an old story is its average over all the story's articles, weighted by
+    ``old_weight``, 0 where a pair is not a candidate, as average linkage measures a cluster."""
+    to_story = (a < old) | (b < old)
+    weighted = np.where(to_story, similarity * old_weight, similarity)
+    count = len(item_weights)
+    keys, where = np.unique(np.minimum(a, b) * count + np.maximum(a, b), return_inverse=True)
+    low, high = keys // count, keys % count
+    divisor = np.ones(len(keys))
+    divisor[low < old] = item_weights[low[low < old]]
+    return low, high, np.bincount(where.reshape(-1), weights=weighted) / divisor
+
+
+def _placements(data: StoryInput, stories: Sequence[Story], story_of: np.ndarray, placed: dict[int, str],
+                first: np.ndarray, second: np.ndarray, similarity: np.ndarray,
+                config: StoryConfig) -> dict[str, Placement]:
+    """Why each new article (row of ``placed``) is where it is: its average similarity to the
+    other articles of its story and to the closest story it is not in."""
+    weights = data.weight_array()
+    story_id_of_row = {row: stories[key].story_id for row, key in enumerate(story_of.tolist()) if key >= 0}
+    story_id_of_row.update(placed)
+    totals: dict[str, float] = defaultdict(float)
+    for row, story_id in story_id_of_row.items():
+        totals[story_id] += float(weights[row])
+    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for a, b, value in zip(first.tolist(), second.tolist(), similarity.tolist()):
+        if a in placed:
+            sums[a][story_id_of_row[b]] += weights[b] * value
+        if b in placed:
+            sums[b][story_id_of_row[a]] += weights[a] * value
+    old_ids = {story.story_id for story in stories}
+    companions = Counter(placed.values())
+    result = {}
+    for row, own in placed.items():
+        rest = totals[own] - weights[row]
+        inside = sums[row].get(own, 0.0) / rest if rest else 0.0
+        outside = {sid: value / totals[sid] for sid, value in sums[row].items() if sid != own}
+        closest = min(outside, key=lambda sid: (-outside[sid], sid)) if outside else ""
+        nearest = outside.get(closest, 0.0)
+        if closest:
+            elsewhere = (f"the closest other story, {closest}, is on average {nearest:.3f} similar, below the "
+                         f"threshold {config.threshold:g}")
+        else:
+            elsewhere = "no other story's articles are near it in statements or rare names"
+        if own in old_ids:
+            reason = f"joined story {own}: on average {inside:.3f} similar to its other articles"
+        elif companions[own] > 1:
+            reason = (f"started story {own} with {companions[own] - 1} other new article(s), on average {inside:.3f} "
+                      f"similar to them; {elsewhere}")
+        else:
+            reason = f"started story {own}: {elsewhere}"
+        joined = own in old_ids
+        result[data.article_ids[row]] = Placement(own, joined, round(inside if joined else nearest, 4),
+                                                  own if joined else closest, reason)
+    return result
 
 
 # -- the similarity graph ------------------------------------------------------------------------
@@ -205,15 +374,16 @@ def candidate_pairs(vectors: np.ndarray, rare: Sequence[frozenset[str]],
 
 def nearest_articles(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
     """``(len(queries), k + 1)`` rows of each query's nearest articles by inner product (its own
-    row among them; -1 pads a short list). Exact up to ``EXACT_SEARCH_ARTICLES`` articles; above,
-    an inverted-file index trained on the vectors themselves (FAISS's k-means has a fixed seed,
-    so the same vectors give the same lists and the same neighbours)."""
+    row among them; -1 pads a short list). Exact while queries times articles stay within
+    ``EXACT_SEARCH_ARTICLES`` squared; above, an inverted-file index trained on the vectors
+    themselves (FAISS's k-means has a fixed seed, so the same vectors give the same lists and
+    the same neighbours)."""
     from .index import _faiss
 
     faiss = _faiss()
     data = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dimension = data.shape
-    if n <= EXACT_SEARCH_ARTICLES:
+    if len(queries) * n <= EXACT_SEARCH_ARTICLES ** 2:
         index = faiss.IndexFlatIP(dimension)
     else:
         quantizer = faiss.IndexFlatIP(dimension)
@@ -337,7 +507,7 @@ def _against(own: np.ndarray, statements: np.ndarray, starts: np.ndarray, counts
 # -- average linkage on the sparse graph -------------------------------------------------------
 
 def weighted_average_linkage(count: int, first: np.ndarray, second: np.ndarray, similarity: np.ndarray,
-                             weights: np.ndarray, threshold: float) -> np.ndarray:
+                             weights: np.ndarray, threshold: float, *, anchored: np.ndarray | None = None) -> np.ndarray:
     """Each of ``count`` items' cluster, named by its smallest index: merge the two most similar
     clusters while their weighted average similarity is at least ``threshold`` (ties: the lowest
     indices first). Pairs not given count as similarity 0.
@@ -346,7 +516,8 @@ def weighted_average_linkage(count: int, first: np.ndarray, second: np.ndarray, 
     members' weights, on the pairs given only. Two clusters merge only through a pair at or above
     the threshold (an average of smaller values is smaller, and ``threshold`` > 0), so clusters
     never cross the connected components of those strong pairs: each component is clustered on
-    its own, with the pairs inside it.
+    its own, with the pairs inside it. Two clusters that each hold an ``anchored`` item are never
+    merged (the stories already found, when new articles join them).
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -367,12 +538,12 @@ def weighted_average_linkage(count: int, first: np.ndarray, second: np.ndarray, 
     bounds = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1], True])
     for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         _link(low[start:end].tolist(), high[start:end].tolist(), similarity[start:end].tolist(), weights,
-              threshold, owner)
+              threshold, owner, anchored)
     return owner
 
 
 def _link(low: list[int], high: list[int], similarity: list[float], weights: np.ndarray, threshold: float,
-          owner: np.ndarray) -> None:
+          owner: np.ndarray, anchored: np.ndarray | None) -> None:
     """Average linkage of one component (its pairs ``low < high``), written into ``owner``."""
     neighbours: dict[int, dict[int, float]] = defaultdict(dict)
     heap = []
@@ -382,11 +553,14 @@ def _link(low: list[int], high: list[int], similarity: list[float], weights: np.
             heap.append((-value, a, b))
     heapq.heapify(heap)
     weight = {item: float(weights[item]) for item in neighbours}
+    held = {item for item in neighbours if anchored is not None and anchored[item]}  # clusters holding an anchor
     merged_into: dict[int, int] = {}
     while heap:
         value, a, b = heapq.heappop(heap)
         if a in merged_into or b in merged_into or neighbours[a].get(b) != -value:
             continue  # a cluster merged since, or the pair's similarity changed since it was queued
+        if a in held and b in held:
+            continue
         left, right = neighbours.pop(a), neighbours.pop(b)
         del left[b], right[a]
         total = weight[a] + weight[b]
@@ -402,6 +576,8 @@ def _link(low: list[int], high: list[int], similarity: list[float], weights: np.
         neighbours[a] = joined
         weight[a] = total
         merged_into[b] = a
+        if b in held:
+            held.add(a)
     for item in merged_into:
         root = item
         while root in merged_into:
