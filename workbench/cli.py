@@ -79,6 +79,26 @@ def main() -> None:
 
 # -- ingest / analyze --------------------------------------------------------------------
 
+@main.command()
+@click.argument("article_ids", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@common_options
+def remove(article_ids: tuple[str, ...], yes: bool, config: Config, quiet: bool) -> None:
+    """Delete articles (by id, as `workbench statements` and the exports show them) with their
+    statements; their groups change at once, and the next `workbench analyze` aligns their stories
+    again. Analyst decisions stay in the audit trail."""
+    from .pipeline import Workbench
+
+    with Workbench(config) as workbench:
+        if not yes:
+            click.confirm(f"Delete {len(article_ids)} article(s) and their statements from {config.workspace_name}?",
+                          abort=True, err=True)
+        removed = workbench.remove_articles(list(article_ids))
+    if not quiet:
+        click.echo(f"Removed {len(article_ids)} article(s) and {len(removed)} statement(s); run `workbench analyze` "
+                   "to align their stories again.")
+
+
 @main.command(epilog=accepted_inputs_help())
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--feed", "feeds", multiple=True, metavar="URL",
@@ -135,10 +155,13 @@ def watch(feeds: tuple[str, ...], every: str, times: int | None, config: Config,
 @click.option("--format", "formats", default="csv,jsonl,xlsx", show_default=True,
               help="Comma-separated export formats: csv, jsonl, xlsx, claimreview (see `workbench export`).")
 @click.option("--rebuild-index", is_flag=True, help="Build the search index anew (e.g. after changing --model).")
+@click.option("--full", is_flag=True,
+              help="Analyse everything again, not only what changed since the last analysis.")
 @common_options
-def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_index: bool, config: Config,
-            quiet: bool) -> None:
-    """Ingest PATHS (if any), run every analysis stage, and export to --out."""
+def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_index: bool, full: bool,
+            config: Config, quiet: bool) -> None:
+    """Ingest PATHS (if any), analyse what changed since the last analysis (everything with --full,
+    or when a setting the results depend on changed), and export to --out."""
     from .pipeline import Workbench
 
     export_formats = _export_destination(out_dir, formats)
@@ -151,7 +174,9 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
             click.secho(f"error: {raise_usage}", fg="red", err=True)
             sys.exit(EXIT_FAILURE)
         try:
-            manifest = workbench.analyze(rebuild_index=rebuild_index)
+            manifest = workbench.analyze(rebuild_index=rebuild_index, full=full)
+            if not quiet:
+                click.echo(_analysis_line(manifest), err=True)
             for note in manifest.get("notes", []):
                 click.secho(f"note: {note}", fg="yellow", err=True)
             written = workbench.export(out_dir, formats=export_formats) if out_dir else []
@@ -284,6 +309,16 @@ def format_summary(workbench: Any) -> str:
                 lines.append(f"  [{row.language}] {_clip(row.text, 110)}")
             lines.append("  why: " + _clip(group.explanation, 600))
     return "\n".join(lines)
+
+
+def _analysis_line(manifest: dict[str, Any]) -> str:
+    """What an analysis read: "Analysis: full (why)" or "Analysis: incremental, ..."."""
+    if manifest.get("mode") == "full":
+        return f"Analysis: full ({manifest.get('full_because', '')})"
+    stories = manifest.get("reanalysed_stories", {})
+    return (f"Analysis: incremental; {manifest.get('new_articles', 0)} new article(s), "
+            f"{len(manifest.get('removed_articles', []))} removed, {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} "
+            "analysed again (run.json says which and why)")
 
 
 def _clip(text: str, width: int) -> str:
