@@ -11,7 +11,7 @@ import pytest
 from workbench import Config, Workbench
 from workbench.verdicts import key_relation
 
-from conftest import sample_statement
+from conftest import GOLD, sample_statement
 
 UNRELATED = Path(__file__).parent / "data" / "unrelated"
 # A French outlet's report of Putin's visit that repeats the Bulgarian sample's five million shells.
@@ -46,10 +46,22 @@ def test_a_reanalysis_with_nothing_new_changes_no_group(analysed_copy):
     assert manifest["counts"]["groups"] == len(before)
 
 
-def test_an_article_that_repeats_known_facts_keeps_every_group_and_the_conflict_card(analysed_copy):
+def right_pairs(workbench: Workbench, pairs: set[frozenset[str]]) -> set[frozenset[str]]:
+    """Those of ``pairs`` the samples' fact-level gold counts right (tests/gold/claims.json)."""
+    from workbench.evaluation import counts_right, load_gold
+
+    gold = load_gold(GOLD / "claims.json", workbench.articles(), workbench.statements())
+    cluster = gold.cluster_of()
+    return {pair for pair in pairs if counts_right(*(cluster.get(sid) for sid in sorted(pair)), gold)}
+
+
+def test_an_article_that_repeats_known_facts_keeps_every_right_group_and_the_conflict_card(analysed_copy):
     """On the samples, a French article was added: the re-analysis reshaped the shells group, its
     card showed the containers sentence against one million, and the French sample left its story."""
     pairs = grouped_pairs(analysed_copy)
+    right = right_pairs(analysed_copy, pairs)
+    assert right  # the samples have right groups to keep
+    old_statements = {s.statement_id for s in analysed_copy.statements()}
     group = shells(analysed_copy)
     card = key_relation(analysed_copy.relations(group.group_id))
     stories_before = analysed_copy.store.story_of_articles()
@@ -59,9 +71,11 @@ def test_an_article_that_repeats_known_facts_keeps_every_group_and_the_conflict_
     story = analysed_copy.store.story_of_articles()[added.article_id]
     assert manifest["reanalysed_stories"] == {story: [f"gained article {added.article_id}"]}
     assert "joined story" in manifest["assignments"][added.article_id]
-    assert pairs <= grouped_pairs(analysed_copy)  # every pair grouped before is grouped still
-    after = analysed_copy.store.story_of_articles()
-    assert all(after[article] == story for article, story in stories_before.items())
+    after = grouped_pairs(analysed_copy)
+    assert right <= after  # every right pair grouped before is grouped still
+    among_old = {pair for pair in after - pairs if pair <= old_statements}
+    assert right_pairs(analysed_copy, among_old) == among_old  # and no wrong one joined the known statements
+    assert all(analysed_copy.store.story_of_articles()[article] == story for article, story in stories_before.items())
     grown = shells(analysed_copy)
     assert grown.group_id == group.group_id and grown.verdict == "conflicts"
     reprint = next(s for s in analysed_copy.statements(article_id=added.article_id) if "cinq millions" in s.text)
@@ -69,6 +83,34 @@ def test_an_article_that_repeats_known_facts_keeps_every_group_and_the_conflict_
     new_card = key_relation(analysed_copy.relations(grown.group_id))
     assert (new_card.source_id, new_card.target_id) == (card.source_id, card.target_id)
     assert "Блумбърг" in new_card.explanation and "renseignements de la République de Corée" in new_card.explanation
+
+
+def test_a_news_story_added_one_language_at_a_time_keeps_the_lines_it_grouped(make_workbench, tmp_path):
+    """An NTREX-128 story (benchmarks/data/ntrex) told in French, then Bulgarian, Romanian and
+    Ukrainian, each added and analysed in turn: two versions of one line grouped once stay grouped."""
+    from conftest import ROOT
+
+    data = ROOT / "benchmarks" / "data" / "ntrex"
+    ids = (data / "document_ids.txt").read_text(encoding="utf-8").splitlines()
+    lines = [n for n, story in enumerate(ids) if story == "upi.176266"]
+    workbench = make_workbench()
+    line_of: dict[str, int] = {}
+    grouped_lines: set[frozenset[str]] = set()
+    for code, language in (("fra", "fr"), ("bul", "bg"), ("ron", "ro"), ("ukr", "uk")):
+        texts = (data / f"{code}.txt").read_text(encoding="utf-8").splitlines()
+        path = tmp_path / f"{language}.jsonl"
+        path.write_text(json.dumps({"text": "\n".join(texts[n] for n in lines), "lang": language},
+                                   ensure_ascii=False) + "\n", encoding="utf-8")
+        [item] = workbench.ingest([path]).added
+        article = workbench.store.article(item.article_id)
+        for statement in workbench.statements(article_id=item.article_id):
+            line_of[statement.statement_id] = lines[article.text.count("\n", 0, statement.start)]
+        manifest = workbench.analyze()
+        assert manifest["mode"] == ("full" if language == "fr" else "incremental")
+        now = {pair for pair in grouped_pairs(workbench) if len({line_of[sid] for sid in pair}) == 1}
+        assert grouped_lines <= now, language
+        grouped_lines = now
+    assert len(grouped_lines) >= 30  # most lines of the story are grouped across the four languages
 
 
 def test_an_unrelated_article_leaves_every_group_as_it_was(analysed_copy):

@@ -104,7 +104,7 @@ class IncrementalAnalysis(Concern):
             scored_new = space.transform(raw) if len(relabelled) else np.zeros((0, self.workspace.encoder.dimension),
                                                                                 np.float32)
         with timer("boilerplate"):
-            changed = self._boilerplate_again(statements, by_id, relabelled, scored_new, change)
+            changed = self._boilerplate_again(statements, by_id, relabelled, raw, change)
         with timer("claims"):
             fresh_content = [by_id[s.statement_id] for s in relabelled]
             change.claims = self.stages.read_claims(fresh_content)
@@ -128,7 +128,7 @@ class IncrementalAnalysis(Concern):
         return change
 
     def _boilerplate_again(self, statements: list[Statement], by_id: dict[str, Statement], fresh: list[Statement],
-                           scored_new: np.ndarray, change: Increment) -> set[str]:
+                           raw_new: np.ndarray, change: Increment) -> set[str]:
         """Corpus boilerplate where the new articles can change it: short lines they repeat (in
         the articles holding them), and the new articles' own off-topic statements. Records every
         reason judged again in ``change.corpus_reasons``; returns the old statements whose
@@ -141,16 +141,19 @@ class IncrementalAnalysis(Concern):
         involved = [by_id[s.statement_id] for s in statements if s.article_id in holders]
         new_articles = {s.article_id for s in fresh}
         rows = {s.statement_id: i for i, s in enumerate(fresh)}
-        vectors = np.zeros((len(involved), scored_new.shape[1]), np.float32)
+        # Off-topic is judged on the encoder's own vectors, as a full analysis judges it.
+        vectors = np.zeros((len(involved), raw_new.shape[1]), np.float32)
         for i, statement in enumerate(involved):
             if statement.statement_id in rows:
-                vectors[i] = scored_new[rows[statement.statement_id]]
+                vectors[i] = raw_new[rows[statement.statement_id]]
         reasons = self.stages.corpus_boilerplate(involved, vectors, structural, off_topic_articles=new_articles)
         changed = set()
         for statement in involved:
             reason = reasons.get(statement.statement_id, "")
             before = "" if statement.article_id in new_articles else _corpus_reason(statement,
                                                                                       structural.get(statement.statement_id, ""))
+            if statement.article_id not in new_articles and reason != "repeated_across_articles" and before == "off_topic":
+                reason = before  # only repetition is judged again in an old article
             if statement.article_id in new_articles or reason != before:
                 change.corpus_reasons[statement.statement_id] = reason
                 by_id[statement.statement_id] = with_reasons(statement, structural.get(statement.statement_id, ""), reason)
@@ -222,7 +225,7 @@ class IncrementalAnalysis(Concern):
             return row_of[link.source_id] in touched_rows, row_of[link.target_id] in touched_rows
 
         within = [link for link in corpus if all(inside(link))]
-        # What the last analysis linked among these statements holds (see story_claim_links).
+        # What the last analysis linked among these statements is proposed again (see story_claim_links).
         seeds = [link for link in self.store.links(change.touched)
                  if link.rank >= 0 and link.source_id in change.touched and link.target_id in change.touched]
         alignment = story_claim_links(_subset(data, rows), space[rows], story_of, config.group, thresholds, within,
