@@ -176,7 +176,7 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
         try:
             manifest = workbench.analyze(rebuild_index=rebuild_index, full=full)
             if not quiet:
-                click.echo(_analysis_line(manifest), err=True)
+                click.echo("Analysis: " + _analysis_line(manifest), err=True)
             for note in manifest.get("notes", []):
                 click.secho(f"note: {note}", fg="yellow", err=True)
             written = workbench.export(out_dir, formats=export_formats) if out_dir else []
@@ -284,6 +284,8 @@ def format_summary(workbench: Any) -> str:
         lines.append(f"Stories: {len(stories)}, {len(several)} told by more than one article "
                      "(`workbench stories` lists them)")
     manifest = workbench.last_manifest() or {}
+    if manifest.get("mode"):
+        lines.append("Last analysis: " + _analysis_line(manifest))
     for note in manifest.get("notes", []):
         lines.append("Note: " + note)
     for note in workbench.status_notes():
@@ -312,11 +314,11 @@ def format_summary(workbench: Any) -> str:
 
 
 def _analysis_line(manifest: dict[str, Any]) -> str:
-    """What an analysis read: "Analysis: full (why)" or "Analysis: incremental, ..."."""
+    """What an analysis read: "full (why)" or "incremental; ...", from its manifest."""
     if manifest.get("mode") == "full":
-        return f"Analysis: full ({manifest.get('full_because', '')})"
+        return f"full ({manifest.get('full_because', '')})"
     stories = manifest.get("reanalysed_stories", {})
-    return (f"Analysis: incremental; {manifest.get('new_articles', 0)} new article(s), "
+    return (f"incremental; {manifest.get('new_articles', 0)} new article(s), "
             f"{len(manifest.get('removed_articles', []))} removed, {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} "
             "analysed again (run.json says which and why)")
 
