@@ -526,7 +526,7 @@ def test_reprints_in_one_language_do_not_keep_a_line_apart_from_its_translations
 def samples_story_input(workbench) -> StoryInput:
     statements = workbench.statements()
     scored = workbench.scoring_space.transform(workbench.embed([s.text for s in statements]))
-    return workbench._analysis._story_input(statements, scored)
+    return workbench._analysis.stages.story_input(statements, scored)
 
 
 def memberships(stories) -> list[tuple[str, ...]]:

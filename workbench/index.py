@@ -107,7 +107,21 @@ class VectorIndex:
         log.info("Index - switched to HNSW (M=%d) above %d vectors", self.hnsw_m, self.exact_max)
 
     def vectors_for(self, ids: np.ndarray) -> np.ndarray:
-        return np.vstack([self._index.reconstruct(int(i)) for i in ids]) if len(ids) else np.zeros((0, self.dimension), np.float32)
+        """The stored vectors of ``ids`` (every one must be held), in their order."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros((0, self.dimension), np.float32)
+        if self.kind != "flat":
+            return np.vstack([self._index.reconstruct(int(i)) for i in ids])
+        # One gather from FAISS's own rows: reconstructing 100,000 vectors one call at a time took seconds.
+        rows, found = self._rows_of(ids)
+        if len(found) != len(ids):
+            missing = sorted(set(ids.tolist()) - set(found.tolist()))[:5]
+            raise KeyError(f"the index holds no vector for id(s) {missing}")
+        faiss = _faiss()
+        inner = faiss.downcast_index(self._index.index)
+        stored = faiss.rev_swig_ptr(inner.get_xb(), len(self) * self.dimension).reshape(len(self), self.dimension)
+        return stored[rows].copy()
 
     # -- search ------------------------------------------------------------------------------
     def search_each(self, queries: np.ndarray, k: int,
