@@ -159,6 +159,35 @@ def test_a_removed_article_leaves_its_groups_and_its_story_is_analysed_again(ana
         analysed_copy.remove_articles(["a-no-such-article"])
 
 
+def test_a_file_ingested_again_in_changed_form_replaces_its_earlier_version_and_its_story_is_analysed_again(
+        analysed_copy, samples_dir, tmp_path):
+    text = (samples_dir / "002_20acd37116a2ee7f.txt").read_text(encoding="utf-8")
+    assert "plus d'un million de coquilles" in text
+    path = tmp_path / "reprise.txt"
+    path.write_text(text.replace("plus d'un million de coquilles", "plus de deux millions de coquilles"), encoding="utf-8")
+    first = analysed_copy.ingest([path]).added[0]
+    analysed_copy.analyze()
+    story = analysed_copy.store.story_of_articles()[first.article_id]
+    path.write_text(text.replace("plus d'un million de coquilles", "plus de trois millions de coquilles"), encoding="utf-8")
+    again = analysed_copy.ingest([path])
+    [second] = again.added
+    assert f"replaces its earlier version ({first.article_id})" in second.message
+    assert [a.article_id for a in analysed_copy.articles() if a.origin == str(path)] == [second.article_id]
+    manifest = analysed_copy.analyze()
+    assert manifest["mode"] == "incremental" and manifest["removed_articles"] == [first.article_id]
+    now = analysed_copy.store.story_of_articles()
+    assert first.article_id not in now and now[second.article_id] == story
+    assert set(manifest["reanalysed_stories"][story]) >= {f"lost article {first.article_id}",
+                                                         f"gained article {second.article_id}"}
+    rows = [path, path.with_name("rows.jsonl")]  # a row file's rows are never versions of one another
+    rows[1].write_text(json.dumps({"text": text.replace("coquilles", "obus")}, ensure_ascii=False) + "\n", encoding="utf-8")
+    kept = analysed_copy.ingest([rows[1]]).added[0]
+    rows[1].write_text(json.dumps({"text": text.replace("coquilles", "projectiles")}, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+    analysed_copy.ingest([rows[1]])
+    assert analysed_copy.store.article(kept.article_id) is not None
+
+
 def test_an_interrupted_incremental_run_leaves_the_previous_results_whole(analysed_copy, monkeypatch):
     import workbench.workspace.review as review
 
