@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -186,6 +187,24 @@ def test_a_file_ingested_again_in_changed_form_replaces_its_earlier_version_and_
                        encoding="utf-8")
     analysed_copy.ingest([rows[1]])
     assert analysed_copy.store.article(kept.article_id) is not None
+
+
+def test_a_workspace_moved_to_another_folder_is_analysed_in_full_with_its_index_built_again(analysed_copy, tmp_path):
+    """The index lives in the home, under a name made from the workspace's path: a moved folder
+    has none. An incremental run then read vectors the index did not hold (KeyError)."""
+    moved = tmp_path / "moved"
+    shutil.copytree(analysed_copy.config.workspace_dir, moved)
+    groups = results(analysed_copy)
+    with Workbench(Config.load(workspace=str(moved), home=str(analysed_copy.config.home_dir))) as copy:
+        assert "the search index is missing" in copy.full_analysis_because()
+        added = copy.ingest_text(FRENCH_REPRINT, title="Poutine en Corée du Nord")
+        manifest = copy.analyze()
+        assert manifest["mode"] == "full" and "search index is missing" in manifest["full_because"]
+        # only the new article's statements are encoded: the rest come from the cache
+        assert manifest["embedding"]["encoded"] <= len(copy.statements(article_id=added.article_id))
+        assert copy.analyze()["mode"] == "incremental"
+        assert len(copy.search("Coreea de Nord a trimis obuze Rusiei", top=3)) == 3
+    assert results(analysed_copy) == groups  # the original is untouched
 
 
 def test_an_interrupted_incremental_run_leaves_the_previous_results_whole(analysed_copy, monkeypatch):

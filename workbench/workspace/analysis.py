@@ -102,6 +102,14 @@ class Analysis(Concern):
         if last.get("analysis_format", 1) < ANALYSIS_FORMAT:
             return ("the last analysis was made by an earlier version of the workbench, before analyses could be "
                     "incremental")
+        saved = read_manifest(self.config.index_dir)
+        if saved is None:
+            return (f"the search index is missing from {self.config.index_dir} (a workspace copied or moved to another "
+                    "folder, or its index deleted): it is built again")
+        analysed = int(last.get("counts", {}).get("statements", 0))
+        if int(saved.get("count", 0)) < analysed:
+            return (f"the search index holds {saved.get('count', 0)} statements, fewer than the {analysed} analysed: "
+                    "it is built again")
         if self.config.group.method != "stories":
             return f"group.method = {self.config.group.method} aligns every statement with every other: no increment"
         model = last.get("model", {}).get("id")
