@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import platform
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -75,12 +74,12 @@ class Tables(Concern):
         return notes
 
     def counts(self) -> dict[str, Any]:
-        statements = self.store.statements()
+        by_language = self.store.statement_counts()
         return {
             "articles": self.store.count("articles"),
-            "statements": len(statements),
-            "boilerplate": sum(s.boilerplate for s in statements),
-            "by_language": dict(sorted(Counter(s.language for s in statements).items())),
+            "statements": sum(total for total, _ in by_language.values()),
+            "boilerplate": sum(boilerplate for _, boilerplate in by_language.values()),
+            "by_language": {language: total for language, (total, _) in by_language.items()},
             "groups": self.store.count("groups"),
             "grouped_statements": self.store.count("group_members"),
             "links": self.store.count("links"),
