@@ -293,6 +293,39 @@ def test_a_pronoun_is_not_shown_as_a_source_and_doubt_qualifies_the_source():
     assert named == "Blinken, with doubt («peut»)"
 
 
+def test_a_source_named_as_not_saying_it_is_not_shown_as_saying_it():
+    # Sample 004: "... а нито Путин, нито Ким са заявили публично, че имат такова споразумение"
+    # (neither Putin nor Kim has said so publicly): the card said "Said by: нито Путин, нито Ким".
+    from workbench.attribution import extract_attributions, extract_hedges, sources_in_words
+
+    for text, language, negated in [
+        ("Търговията с оръжие между двете страни би била нарушение на санкциите на ООН, а нито Путин, нито Ким са "
+         "заявили публично, че имат такова споразумение.", "bg", "нито Путин, нито Ким"),
+        ("Neither Putin nor Kim has said publicly that they have such a deal.", "en", "Neither Putin nor Kim"),
+    ]:
+        attributions = extract_attributions(text, language)
+        assert [a.text for a in attributions] == [negated]  # the extractor keeps the phrase as the verb's subject
+        said = sources_in_words(attributions, extract_hedges(text, language), language)
+        assert said.startswith(f"none named; it says {negated} did not say so"), said
+    # a source beside it is still named first
+    text = "Според Ройтерс, нито Путин, нито Ким са заявили публично, че имат такова споразумение."
+    said = sources_in_words(extract_attributions(text, "bg"), [], "bg")
+    assert said == "Ройтерс; it says нито Путин, нито Ким did not say so", said
+
+
+def test_a_source_cited_inside_another_is_listed_once(analysed_samples):
+    # Sample 004: "Неотдавнашен доклад на Блумбърг, позоваващ се на южнокорейското министерство на
+    # отбраната, сочи ..." gives the report (with the ministry it cites) and the ministry alone.
+    from workbench.attribution import sources_in_words
+
+    statement = sample_statement(analysed_samples, "004", "Неотдавнашен доклад на Блумбърг")
+    claims = analysed_samples.store.claims([statement.statement_id])[statement.statement_id]
+    assert len(claims.attributions) == 2  # both are found...
+    said = sources_in_words(claims.attributions, claims.hedges, "bg")
+    assert said.count("министерство на отбраната") == 1, said  # ...and the ministry is named once
+    assert said.startswith("Неотдавнашен доклад на Блумбърг, позоваващ се на южнокорейското министерство на отбраната")
+
+
 def test_a_conflict_names_the_statement_that_gives_the_figure_with_its_own_source():
     # The samples after a French article was added: the shells group also held the Bulgarian
     # article's "thousands of containers" sentence, and the conflict card showed that sentence
