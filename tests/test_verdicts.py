@@ -108,7 +108,7 @@ def test_group_verdict_summarises_pairs():
                        view("Було поставлено 5 мільйонів снарядів.", "uk", "a3"), 0.1)
     related = relate("g", view("Kim a vizitat fabrici.", "ro", "a1"), view("Кім відвідав заводи.", "uk", "a3"), 0.1)
     verdict, explanation = summarise([agreement, related, conflict])
-    assert verdict == "conflicts" and explanation.startswith("conflicts (1 conflicts, 1 corroborates, 1 related pairs)")
+    assert verdict == "conflicts" and explanation.startswith("conflicts (1 conflicting, 1 corroborating, 1 related pairs)")
     assert summarise([related, agreement])[0] == "corroborates"
 
 
@@ -278,6 +278,47 @@ def test_several_unnamed_counts_are_compared_by_size_only_with_a_version_giving_
     assert relate("g", same, reordered, tolerance=0.10).relation == "corroborates"
     fewer = view("Еър победи Мелроуз с 38 точки", "bg", "a5")  # one count against two: nothing to line up
     assert relate("g", french, fewer, tolerance=0.10).relation != "conflicts"
+
+
+def test_a_small_count_in_words_of_the_parties_is_not_a_figure_to_compare():
+    # Samples 000 and 001: "cei doi lideri" / "два лідери" (the two leaders) made their groups
+    # underspecified against statements giving no figure: a count of the parties a statement is
+    # about is not a figure a fact-checker compares.
+    no_figure = view("Le secrétaire d'État Anthony Blinken a convenu de renforcer la coopération.", "fr", "a2")
+    for text, language, span in [
+        ("O întrevedere între cei doi lideri ar sugera o consolidare a relațiilor militare.", "ro", "doi lideri"),
+        ("Пєсков заявив, що два лідери обговорять торговельно-економічні відносини.", "uk", "два лідери"),
+    ]:
+        leaders = view(text, language, "a1")
+        assert any(q.kind == "count" and q.value == 2 for q in extract_quantities(text, language))  # still read...
+        result = relate("g", leaders, no_figure, tolerance=0.10)
+        assert result.relation == "related", result.explanation  # ...but not compared
+        assert f"gives a figure to compare («{span}»: small counts in words" in result.explanation
+    # a count of an unnamed thing written in digits, or of ten or more, is still compared
+    played = relate("g", view("Echipa a jucat 18 meciuri în acest sezon.", "ro", "a1"),
+                    view("L'équipe a disputé 90 matchs cette saison.", "fr", "a2"), tolerance=0.10)
+    assert played.relation == "conflicts"
+    worded = relate("g", view("Au fost ucise douăzeci de oi.", "ro", "a1"), no_figure, tolerance=0.10)
+    assert worded.relation == "underspecified"
+
+
+def test_dates_read_in_words_and_an_explanation_says_they_are_not_compared():
+    from workbench.verdicts import describe_quantity
+
+    readings = {q.text: describe_quantity(q) for text, language in [
+        ("Миналия месец руският министър пътува до Северна Корея, а през септември 2019 г. Ким посети Русия.", "bg"),
+        ("Сторони зустрілися минулого тижня, 17 вересня 2023 року, о 20:00, вдруге за 11-й раз.", "uk"),
+    ] for q in extract_quantities(text, language)}
+    assert readings["Миналия месец"] == "last month"
+    assert readings["минулого тижня"] == "last week"
+    assert not any("rel:" in reading or "number of" in reading or "--" in reading for reading in readings.values()), readings
+    dated = view("Сътрудничеството рязко се увеличи, след като Ким посети Русия през септември 2019 г.", "bg", "a1")
+    plain = view("Le secrétaire d'État Anthony Blinken a convenu de renforcer la coopération.", "fr", "a2")
+    result = relate("g", dated, plain, tolerance=0.10)
+    assert result.relation == "related"
+    assert "neither statement gives a figure to compare («септември 2019 г.»: dates are not compared)" in result.explanation
+    undated = relate("g", view("Ким посети Русия.", "bg", "a1"), plain, tolerance=0.10)
+    assert "neither statement gives a figure to compare, so" in undated.explanation  # nothing set aside: nothing said
 
 
 def test_a_pronoun_is_not_shown_as_a_source_and_doubt_qualifies_the_source():
