@@ -138,6 +138,8 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
             timings["first_load_s"] = time.perf_counter() - started
             expect(card).to_contain_text("CONFLICT")
             expect(card).to_contain_text(XSS_TITLE)  # the markup in a title shows as text
+            sidebar = page.locator("[data-testid='stSidebar']")
+            expect(sidebar).to_contain_text("0 decisions")
             card.get_by_role("button", name="Accept").first.click()
             expect(card).to_contain_text("Accepting this link")  # what it would change, before it is made
             started = time.perf_counter()
@@ -145,6 +147,9 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
             page.wait_for_function(A_CARD_SHOWS, arg=[*SHELLS_CONFLICT_TEXTS, "link accepted"], polling="raf")
             timings["decision_s"] = time.perf_counter() - started
             expect(card).to_contain_text("link accepted")
+            # only the card and the sidebar's counts were redrawn, and the counts know the decision
+            expect(sidebar).to_contain_text("1 decision")
+            expect(sidebar).not_to_contain_text("0 decisions")
 
             # The review forms are built when their expander opens, through the real frontend.
             card.get_by_text("Review this group").click()
