@@ -26,6 +26,7 @@ from workbench.model import Claims, Quantity
 from workbench.pipeline import SearchHit
 from workbench.store import Store
 from workbench.ui import UPLOAD_LIMIT_MB, app_path, data, render, streamlit_options
+from workbench.workspace.search import closeness
 
 from conftest import HANG_GUARD_S, sample_statement
 
@@ -1005,7 +1006,7 @@ def test_a_reader_of_one_language_gets_a_reading_aid_kept_with_their_name(open_a
     workbench = library(sample_workspace)
     conflict_group(workbench)  # the shells conflict is on the first page
     app = open_app(sample_workspace)
-    assert "Nearest in" not in page_html(app)  # as written, until a language is chosen
+    assert "Nearest statements in" not in page_html(app)  # as written, until a language is chosen
     app.text_input(key="analyst").set_value("Ana")
     run_and_check(app)
     app.selectbox(key="read").set_value("fr")
@@ -1013,14 +1014,14 @@ def test_a_reader_of_one_language_gets_a_reading_aid_kept_with_their_name(open_a
     cards = [element.value for element in app.html if 'class="wb-card"' in element.value]
     bulgarian = next(card for card in cards if "близо пет милиона" in card)
     french = next(card for card in cards if "million de coquilles" in card)
-    assert "Nearest in fr</b> (cosine" in bulgarian and "Nearest in fr" not in french
+    assert "Nearest statements in fr</b>" in bulgarian and "Nearest statements in fr" not in french
     assert workbench.reading_language("Ana") == "fr"  # kept with the analyst's name
 
     monkeypatch.setattr(sys, "argv", [str(app_path()), "--", "--workspace", str(sample_workspace)])
     later = AppTest.from_file(str(app_path()), default_timeout=HANG_GUARD_S)  # another day, a new session
     later.query_params["analyst"] = "Ana"
     run_and_check(later)
-    assert later.selectbox(key="read").value == "fr" and "Nearest in fr" in page_html(later)
+    assert later.selectbox(key="read").value == "fr" and "Nearest statements in fr" in page_html(later)
 
 
 def test_a_translation_backend_adds_a_translation_beside_the_original(open_app, sample_workspace, monkeypatch,
@@ -1119,6 +1120,10 @@ def test_a_decision_says_where_its_groups_are_now_and_the_sidebar_counts_it(open
     said = " ".join(element.value.replace("\\", "") for element in app.success)
     holders = {workbench.store.group_of(a), workbench.store.group_of(b)} - {""}
     assert holders and all(f"group {gid} is on page " in said for gid in holders), said
+    # and a link to open each where it is now
+    links = {link.proto.label: link.proto.query_string for link in app.get("page_link")}
+    for gid in holders:
+        assert f"group={gid}" in links[f"Open group {gid}"].split("&"), links
     assert any("1 decision" in caption.value and "decisions" not in caption.value for caption in app.sidebar.caption)
 
     # a link decision that moves no statement redraws its card and the sidebar's counts
@@ -1151,8 +1156,13 @@ def test_an_undo_shows_what_it_changes_first_and_leaves_a_trace_on_the_card(open
     undone = next(d for d in workbench.store.decisions(active_only=False) if d.decision_id == rejected.decision_id)
     assert not undone.active and undone.undone_by == "Ion"
     assert workbench.store.group_of(a) == workbench.store.group_of(b)  # together again, as the preview said
-    header = next(card for card in group_cards(app) if workbench.store.group_of(a) in card)
+    together = workbench.store.group_of(a)
+    header = next(card for card in group_cards(app) if together in card)
     assert f"↺ Undone by Ion at {undone.undone_at}: #{rejected.decision_id} link rejected by Ana" in header
+    # and its Review keeps the undone decision in the audit trail, saying who undid it
+    open_review(app, together)
+    assert "**Undone decisions on these statements** (kept in the audit trail)" in page_markdown(app)
+    assert any(f"undone by Ion at {undone.undone_at}" in e.value and "link rejected" in e.value for e in app.html)
 
 
 def test_a_link_an_analyst_joined_shows_who_joined_it_not_zero_scores(sample_workspace, library):
@@ -1218,6 +1228,12 @@ def test_the_reading_aid_says_what_its_neighbours_are_and_follows_the_reader(ope
         assert cosines == sorted(cosines, reverse=True)  # closest first, by the figure shown
         weak = re.findall(r"⚠ weak[^<]*</span>, cosine (\d\.\d\d)", aid)
         assert sorted(float(c) for c in weak) == sorted(c for c in cosines if c < 0.45)
+        # each neighbour's closeness in words is the one its cosine earns
+        said = re.findall(r'<div class="wb-facts">(?:<span class="wb-weak">⚠ )?([^<,]+)(?:</span>)?, cosine '
+                          r'(\d\.\d\d):', aid)
+        assert len(said) == len(cosines)
+        for words, cosine in said:  # (the cosine shown is rounded: either side of it may be the true one)
+            assert words in {render.esc(closeness(float(cosine) + d)) for d in (-0.005, 0.005)}, (words, cosine)
     assert any("⚠ weak" in aid for aid in aids)  # some neighbours on the first page are weak, and say so
     bulgarian = next(card for card in cards if "близо пет милиона" in card)
     five = sample_statement(workbench, "004", "Неотдавнашен доклад на Блумбърг").statement_id
