@@ -94,8 +94,10 @@ def needs_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def served_app(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path, workbench_home: Path) -> Iterator[str]:
-    """The sample corpus analysed, plus an article whose title is markup, served by `workbench ui` on a free port."""
+def served_samples(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path,
+                   workbench_home: Path) -> Iterator[tuple[str, Path]]:
+    """The sample corpus analysed, plus an article whose title is markup, served by `workbench ui` on a free port;
+    its address and workspace."""
     needs_chromium()
     workspace = tmp_path_factory.mktemp("browser") / "samples"
     with Workbench(Config.load(workspace=str(workspace))) as workbench:
@@ -105,7 +107,12 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path, work
                                      url="https://example.org/reprise").status == "added"
         workbench.analyze()
     with serving(workspace, workbench_home) as url:
-        yield url
+        yield url, workspace
+
+
+@pytest.fixture(scope="module")
+def served_app(served_samples: tuple[str, Path]) -> str:
+    return served_samples[0]
 
 
 def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
@@ -138,6 +145,8 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
             timings["first_load_s"] = time.perf_counter() - started
             expect(card).to_contain_text("CONFLICT")
             expect(card).to_contain_text(XSS_TITLE)  # the markup in a title shows as text
+            sidebar = page.locator("[data-testid='stSidebar']")
+            expect(sidebar).to_contain_text("0 decisions")
             card.get_by_role("button", name="Accept").first.click()
             expect(card).to_contain_text("Accepting this link")  # what it would change, before it is made
             started = time.perf_counter()
@@ -145,6 +154,9 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
             page.wait_for_function(A_CARD_SHOWS, arg=[*SHELLS_CONFLICT_TEXTS, "link accepted"], polling="raf")
             timings["decision_s"] = time.perf_counter() - started
             expect(card).to_contain_text("link accepted")
+            # only the card and the sidebar's counts were redrawn, and the counts know the decision
+            expect(sidebar).to_contain_text("1 decision")
+            expect(sidebar).not_to_contain_text("0 decisions")
 
             # The review forms are built when their expander opens, through the real frontend.
             card.get_by_text("Review this group").click()
@@ -177,6 +189,93 @@ def test_review_the_shells_conflict_in_a_real_browser(served_app: str):
     # ceilings only, ten times the aims: a fresh clone measured 4.94 s beside another test suite.
     assert timings["first_load_s"] <= FIRST_LOAD_CEILING_S, timings
     assert timings["decision_s"] <= DECISION_CEILING_S, timings
+
+
+def test_read_decide_and_undo_as_a_reader_of_french_in_a_real_browser(served_samples: tuple[str, Path]):
+    """Issue 27's walkthrough through the real frontend: the reading aid of a Bulgarian statement
+    for a reader of French, a rejected link whose message links to where its groups are now, and
+    an undo that first says what it would change and then leaves its trace on the card."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, workspace = served_samples
+    with Workbench(Config.load(workspace=str(workspace))) as workbench:
+        # the largest group (the Kim-Putin meeting, four reports) loses its weakest link
+        group = max(workbench.groups(), key=lambda g: (len(g.statement_ids), g.group_id))
+        inside = [link for link in workbench.store.links(list(group.statement_ids))
+                  if {link.source_id, link.target_id} <= set(group.statement_ids)]
+        a, b = min(inside, key=lambda link: link.score).key
+        decisions_before = len(workbench.store.decisions())
+    expect.set_options(timeout=60_000)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.set_default_timeout(60_000)
+            page.goto(f"{url}/?analyst=Ana")
+            page.wait_for_function(A_CARD_SHOWS, arg=SHELLS_CONFLICT_TEXTS, polling="raf")
+
+            # I read: fr, chosen in the sidebar
+            page.get_by_role("combobox", name="I read").click()
+            page.get_by_role("option", name="fr", exact=True).click()
+            bulgarian = page.locator(".wb-card").filter(has_text="близо пет милиона").first
+            aid = bulgarian.locator(".wb-aid")
+            expect(aid).to_contain_text("Nearest statements in fr")
+            expect(aid).to_contain_text("not translations: they may say something else")
+            expect(aid).to_contain_text("No machine translation: no translation service is set up")
+            lines = aid.locator(".wb-facts").all_inner_texts()
+            cosines = [float(re.search(r", cosine (\d\.\d\d):", line).group(1)) for line in lines]
+            assert cosines and cosines == sorted(cosines, reverse=True), lines  # closest first
+            assert all(line.startswith(("close (", "loosely related (", "⚠ weak (")) for line in lines), lines
+            expect(page.locator(".wb-card").filter(has_text="million de coquilles").first.locator(".wb-aid")) \
+                .to_have_count(0)  # a statement in the reader's language needs no aid
+
+            # reject a link: the message says where its groups are now, with a link to each
+            card = page.locator(f"div[class*='st-key-group-{group.group_id}']")
+            # (a button with help text is drawn twice while its tooltip is being set up: take the first)
+            card.locator(f".st-key-reject-{group.group_id}-{a}-{b} button").first.click()
+            expect(card).to_contain_text("Rejecting this link")
+            card.get_by_role("button", name="Confirm: reject").click()
+            said = page.locator("[data-testid='stAlertContentSuccess']")
+            expect(said).to_contain_text("Link rejected. Now group ")
+            expect(said).to_contain_text(" is on page 1 of ")
+            with Workbench(Config.load(workspace=str(workspace))) as workbench:
+                holder = workbench.store.group_of(a)
+                rejected = workbench.store.decisions()[-1]
+                assert len(workbench.store.decisions()) == decisions_before + 1 and rejected.kind == "reject_link"
+            assert holder and holder != workbench_group_of(workspace, b)
+            expect(page.locator("[data-testid='stSidebar']")).to_contain_text(
+                f"{decisions_before + 1} decision")
+            page.get_by_role("link", name=f"Open group {holder}").click()
+            page.wait_for_url(re.compile(rf"group={holder}"))
+            assert "read=fr" in page.url and "analyst=Ana" in page.url  # the reader and analyst follow the link
+            expect(page.locator("div[class*='st-key-group-']")).to_have_count(1)  # that group alone
+            card = page.locator(f"div[class*='st-key-group-{holder}']")
+            expect(card).to_be_visible()
+
+            # undo it: first what it would change, then the trace it leaves on the card
+            card.get_by_text("Review this group").click()
+            card.locator(f".st-key-undo-{holder}-{rejected.decision_id} button").first.click()
+            preview = card.locator(f"div[class*='st-key-undo-preview-{holder}-{rejected.decision_id}']")
+            expect(preview).to_contain_text(f"Undoing decision #{rejected.decision_id} (link rejected)")
+            expect(preview).to_contain_text("would change")
+            with Workbench(Config.load(workspace=str(workspace))) as workbench:
+                assert workbench.store.decisions()[-1].active  # shown, not undone
+            preview.get_by_role("button", name="Confirm: undo").click()
+            expect(page.locator("[data-testid='stAlertContentSuccess']")).to_contain_text(
+                f"Decision #{rejected.decision_id} undone")
+            together = workbench_group_of(workspace, a)
+            assert together == workbench_group_of(workspace, b)
+            trace = page.locator(f"div[class*='st-key-group-{together}']").locator(".wb-meta", has_text="↺ Undone")
+            expect(trace).to_contain_text("↺ Undone by Ana at ")
+            expect(trace).to_contain_text(f"#{rejected.decision_id} link rejected by Ana")
+        finally:
+            browser.close()
+
+
+def workbench_group_of(workspace: Path, statement_id: str) -> str:
+    """The group a statement is in now, as another process reads the workspace."""
+    with Workbench(Config.load(workspace=str(workspace))) as workbench:
+        return workbench.store.group_of(statement_id)
 
 
 # What an analyst types reaches every later viewer's page: a name (the sidebar box, or the page

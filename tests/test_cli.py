@@ -154,3 +154,16 @@ def test_an_out_folder_the_user_may_not_write_is_refused_before_any_work(samples
         assert "Traceback" not in ran.stderr and not (root / "ws").exists()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_summary_and_stories_count_in_words(run, analysed_samples):
+    # "1 conflicts", "(1 conflicts pair)": every count the command line writes agrees with its noun.
+    import re
+
+    workspace = str(analysed_samples.config.workspace_dir)
+    said = run("summary", "--workspace", workspace).output + run("stories", "--workspace", workspace).output
+    conflicts = sum(g.verdict == "conflicts" for g in analysed_samples.groups())
+    assert conflicts == 1  # the shells conflict alone, so the singular is what is checked
+    assert re.search(r"Claim groups: \d+, \d+ of them across languages \(1 conflicting, ", said), said
+    assert "conflicts (1 conflicting pair):" in said
+    assert not re.search(r"(?<![\d,.])1 (conflicts|articles|statements|groups|claim groups|files|pairs)\b", said), said

@@ -121,7 +121,7 @@ def test_group_verdict_summarises_pairs():
                        view("Було поставлено 5 мільйонів снарядів.", "uk", "a3"), 0.1)
     related = relate("g", view("Kim a vizitat fabrici.", "ro", "a1"), view("Кім відвідав заводи.", "uk", "a3"), 0.1)
     verdict, explanation = summarise([agreement, related, conflict])
-    assert verdict == "conflicts" and explanation.startswith("conflicts (1 conflicts, 1 corroborates, 1 related pairs)")
+    assert verdict == "conflicts" and explanation.startswith("conflicts (1 conflicting, 1 corroborating, 1 related pairs)")
     assert summarise([related, agreement])[0] == "corroborates"
 
 
@@ -293,6 +293,47 @@ def test_several_unnamed_counts_are_compared_by_size_only_with_a_version_giving_
     assert relate("g", french, fewer, tolerance=0.10).relation != "conflicts"
 
 
+def test_a_small_count_in_words_of_the_parties_is_not_a_figure_to_compare():
+    # Samples 000 and 001: "cei doi lideri" / "два лідери" (the two leaders) made their groups
+    # underspecified against statements giving no figure: a count of the parties a statement is
+    # about is not a figure a fact-checker compares.
+    no_figure = view("Le secrétaire d'État Anthony Blinken a convenu de renforcer la coopération.", "fr", "a2")
+    for text, language, span in [
+        ("O întrevedere între cei doi lideri ar sugera o consolidare a relațiilor militare.", "ro", "doi lideri"),
+        ("Пєсков заявив, що два лідери обговорять торговельно-економічні відносини.", "uk", "два лідери"),
+    ]:
+        leaders = view(text, language, "a1")
+        assert any(q.kind == "count" and q.value == 2 for q in extract_quantities(text, language))  # still read...
+        result = relate("g", leaders, no_figure, tolerance=0.10)
+        assert result.relation == "related", result.explanation  # ...but not compared
+        assert f"gives a figure to compare («{span}»: small counts in words" in result.explanation
+    # a count of an unnamed thing written in digits, or of ten or more, is still compared
+    played = relate("g", view("Echipa a jucat 18 meciuri în acest sezon.", "ro", "a1"),
+                    view("L'équipe a disputé 90 matchs cette saison.", "fr", "a2"), tolerance=0.10)
+    assert played.relation == "conflicts"
+    worded = relate("g", view("Au fost ucise douăzeci de oi.", "ro", "a1"), no_figure, tolerance=0.10)
+    assert worded.relation == "underspecified"
+
+
+def test_dates_read_in_words_and_an_explanation_says_they_are_not_compared():
+    from workbench.verdicts import describe_quantity
+
+    readings = {q.text: describe_quantity(q) for text, language in [
+        ("Миналия месец руският министър пътува до Северна Корея, а през септември 2019 г. Ким посети Русия.", "bg"),
+        ("Сторони зустрілися минулого тижня, 17 вересня 2023 року, о 20:00, вдруге за 11-й раз.", "uk"),
+    ] for q in extract_quantities(text, language)}
+    assert readings["Миналия месец"] == "last month"
+    assert readings["минулого тижня"] == "last week"
+    assert not any("rel:" in reading or "number of" in reading or "--" in reading for reading in readings.values()), readings
+    dated = view("Сътрудничеството рязко се увеличи, след като Ким посети Русия през септември 2019 г.", "bg", "a1")
+    plain = view("Le secrétaire d'État Anthony Blinken a convenu de renforcer la coopération.", "fr", "a2")
+    result = relate("g", dated, plain, tolerance=0.10)
+    assert result.relation == "related"
+    assert "neither statement gives a figure to compare («септември 2019 г.»: dates are not compared)" in result.explanation
+    undated = relate("g", view("Ким посети Русия.", "bg", "a1"), plain, tolerance=0.10)
+    assert "neither statement gives a figure to compare, so" in undated.explanation  # nothing set aside: nothing said
+
+
 def test_a_pronoun_is_not_shown_as_a_source_and_doubt_qualifies_the_source():
     from workbench.attribution import extract_attributions, extract_hedges, sources_in_words
 
@@ -304,6 +345,39 @@ def test_a_pronoun_is_not_shown_as_a_source_and_doubt_qualifies_the_source():
     named = sources_in_words(extract_attributions("Selon Blinken, la Russie peut compter sur Pyongyang.", "fr"),
                              extract_hedges("Selon Blinken, la Russie peut compter sur Pyongyang.", "fr"), "fr")
     assert named == "Blinken, with doubt («peut»)"
+
+
+def test_a_source_named_as_not_saying_it_is_not_shown_as_saying_it():
+    # Sample 004: "... а нито Путин, нито Ким са заявили публично, че имат такова споразумение"
+    # (neither Putin nor Kim has said so publicly): the card said "Said by: нито Путин, нито Ким".
+    from workbench.attribution import extract_attributions, extract_hedges, sources_in_words
+
+    for text, language, negated in [
+        ("Търговията с оръжие между двете страни би била нарушение на санкциите на ООН, а нито Путин, нито Ким са "
+         "заявили публично, че имат такова споразумение.", "bg", "нито Путин, нито Ким"),
+        ("Neither Putin nor Kim has said publicly that they have such a deal.", "en", "Neither Putin nor Kim"),
+    ]:
+        attributions = extract_attributions(text, language)
+        assert [a.text for a in attributions] == [negated]  # the extractor keeps the phrase as the verb's subject
+        said = sources_in_words(attributions, extract_hedges(text, language), language)
+        assert said.startswith(f"none named; it says {negated} did not say so"), said
+    # a source beside it is still named first
+    text = "Според Ройтерс, нито Путин, нито Ким са заявили публично, че имат такова споразумение."
+    said = sources_in_words(extract_attributions(text, "bg"), [], "bg")
+    assert said == "Ройтерс; it says нито Путин, нито Ким did not say so", said
+
+
+def test_a_source_cited_inside_another_is_listed_once(analysed_samples):
+    # Sample 004: "Неотдавнашен доклад на Блумбърг, позоваващ се на южнокорейското министерство на
+    # отбраната, сочи ..." gives the report (with the ministry it cites) and the ministry alone.
+    from workbench.attribution import sources_in_words
+
+    statement = sample_statement(analysed_samples, "004", "Неотдавнашен доклад на Блумбърг")
+    claims = analysed_samples.store.claims([statement.statement_id])[statement.statement_id]
+    assert len(claims.attributions) == 2  # both are found...
+    said = sources_in_words(claims.attributions, claims.hedges, "bg")
+    assert said.count("министерство на отбраната") == 1, said  # ...and the ministry is named once
+    assert said.startswith("Неотдавнашен доклад на Блумбърг, позоваващ се на южнокорейското министерство на отбраната")
 
 
 def test_a_conflict_names_the_statement_that_gives_the_figure_with_its_own_source():

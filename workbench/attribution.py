@@ -1567,16 +1567,41 @@ def is_pronoun(source: str, language: str) -> bool:
     return source.strip().lower() in _language(language).pronouns
 
 
+def is_negated_source(attribution: Attribution, language: str) -> bool:
+    """Whether a source is named as *not* saying it: a "neither ... nor" phrase ('нито Путин, нито
+    Ким са заявили', 'ni Poutine ni Kim n'ont déclaré'). The extractor keeps the whole phrase as
+    the verb's subject, which is right for the text, but the people in it did not say the claim."""
+    first = attribution.text.split(maxsplit=1)[0].lower() if attribution.text.strip() else ""
+    return first in _language(language).correlatives
+
+
+def shown_sources(attributions: list[Attribution]) -> list[Attribution]:
+    """The attributions a reader is shown: one inside another's span is already in its words (the
+    ministry a report cites: 'Неотдавнашен доклад на Блумбърг, позоваващ се на южнокорейското
+    министерство на отбраната' holds 'южнокорейското министерство на отбраната')."""
+    return [a for a in attributions
+            if not any(o is not a and o.start <= a.start and a.end <= o.end and (o.start, o.end) != (a.start, a.end)
+                       for o in attributions)]
+
+
 def sources_in_words(attributions: list[Attribution], hedges: list[Hedge], language: str) -> str:
     """Who a statement says said it, and how, for a reader: 'Blinken, with doubt («peut»)'.
 
-    A pronoun is not shown as a source ('an unnamed speaker («Il»)'), and a hedge or denial
-    qualifies the attribution, so a figure the statement doubts is never shown as asserted."""
-    named = [f"an unnamed speaker («{a.text}»)" if is_pronoun(a.text, language) else a.text for a in attributions]
+    A pronoun is not shown as a source ('an unnamed speaker («Il»)'), a source named as not
+    saying it is shown as such ('none named; it says нито Путин, нито Ким did not say so'), a
+    source cited inside another is shown once, and a hedge or denial qualifies the attribution,
+    so a figure the statement doubts is never shown as asserted."""
+    shown = shown_sources(attributions)
+    named = [f"an unnamed speaker («{a.text}»)" if is_pronoun(a.text, language) else a.text
+             for a in shown if not is_negated_source(a, language)]
+    negated = [a.text for a in shown if is_negated_source(a, language)]
     cues: dict[str, list[str]] = {}
     for hedge in hedges:
         cues.setdefault(hedge.kind, []).append(f"«{hedge.text}»")
     who = "; ".join(dict.fromkeys(named))
+    if negated:
+        said_not = f"it says {' and '.join(dict.fromkeys(negated))} did not say so"
+        who = f"{who}; {said_not}" if who else f"none named; {said_not}"
     how = ", ".join(f"{_STANCE_WORDS.get(kind, kind)} ({', '.join(dict.fromkeys(texts))})" for kind, texts in cues.items())
     if who and how:
         return f"{who}, {how}"

@@ -25,6 +25,7 @@ from .config import Config
 from .errors import WorkbenchError
 from .ingest import accepted_inputs_help
 from .model import VERDICTS
+from .words import plural
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 log = logging.getLogger("workbench")
@@ -192,7 +193,7 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
         if not quiet:
             click.echo(format_summary(workbench))
             if written:
-                click.echo(f"\nWrote {len(written)} files to {out_dir}: {', '.join(p.name for p in written)}")
+                click.echo(f"\nWrote {plural(len(written), 'file')} to {out_dir}: {', '.join(p.name for p in written)}")
     sys.exit(_ingest_exit_code(report) if report else EXIT_OK)
 
 
@@ -214,7 +215,7 @@ def export(out_dir: str, formats: str, config: Config, quiet: bool) -> None:
             raise WorkbenchError("the workspace holds no articles yet; run `workbench analyze PATHS` first")
         written = workbench.export(out_dir, formats=export_formats)
     if not quiet:
-        click.echo(f"Wrote {len(written)} files to {out_dir}: {', '.join(p.name for p in written)}")
+        click.echo(f"Wrote {plural(len(written), 'file')} to {out_dir}: {', '.join(p.name for p in written)}")
 
 
 def _export_destination(out_dir: str | None, formats: str) -> tuple[str, ...]:
@@ -259,6 +260,8 @@ def _ingest_exit_code(report: Any) -> int:
 
 def format_summary(workbench: Any) -> str:
     """A readable summary of the workspace: articles with languages and boilerplate counts."""
+    from .verdicts import verdict_tally
+
     lines = ["", "Articles"]
     statements = workbench.statements()
     by_article: dict[str, list] = {}
@@ -270,7 +273,7 @@ def format_summary(workbench: Any) -> str:
         marked = sum(s.boilerplate for s in rows)
         title = article.title or (rows[0].text if rows else "")
         lines.append(
-            f"  {article.article_id}  {article.language}  {len(rows):3d} statements ({marked} boilerplate; "
+            f"  {article.article_id}  {article.language}  {plural(len(rows), 'statement'):>14} ({marked} boilerplate; "
             f"languages {', '.join(languages)})  {article.source}"
         )
         lines.append(f"      {_clip(title, 96)}")
@@ -287,7 +290,7 @@ def format_summary(workbench: Any) -> str:
     if stories:
         lines.append("")
         several = [story for story in stories if len(story.article_ids) > 1]
-        lines.append(f"Stories: {len(stories)}, {len(several)} told by more than one article "
+        lines.append(f"Stories: {len(stories):,}, {len(several):,} told by more than one article "
                      "(`workbench stories` lists them)")
     manifest = workbench.last_manifest() or {}
     if manifest.get("mode"):
@@ -303,13 +306,12 @@ def format_summary(workbench: Any) -> str:
             verdicts[group.verdict or "no verdict"] = verdicts.get(group.verdict or "no verdict", 0) + 1
         lines.append("")
         multilingual = sum(1 for group in groups if len(group.languages) > 1)
-        lines.append(f"Claim groups: {len(groups)}, {multilingual} of them across languages ("
-                     + ", ".join(f"{count} {verdict}" for verdict, count in sorted(verdicts.items())) + ")")
+        lines.append(f"Claim groups: {len(groups):,}, {multilingual:,} of them across languages ({verdict_tally(verdicts)})")
         frame = workbench.groups_frame([g.group_id for g in groups if g.verdict == "conflicts"])
         for group in [g for g in groups if g.verdict == "conflicts"]:
             rows = frame[frame["group_id"] == group.group_id]
             lines.append("")
-            lines.append(f"CONFLICT {group.group_id} ({', '.join(group.languages)}; {len(group.article_ids)} articles)")
+            lines.append(f"CONFLICT {group.group_id} ({', '.join(group.languages)}; {plural(len(group.article_ids), 'article')})")
             figures = rows["group_figures"].iloc[0] if len(rows) else ""
             if figures:
                 lines.append("  figures: " + figures)
@@ -473,14 +475,15 @@ def stories(limit: int | None, fmt: str, config: Config, quiet: bool) -> None:
 
 
 def format_stories(frame: Any) -> str:
+    from .verdicts import verdict_tally
+
     if frame.empty:
         return "(no stories yet: run `workbench analyze`)"
     out = []
     for row in frame.itertuples(index=False):
-        verdicts = ", ".join(f"{getattr(row, v)} {v}" for v in VERDICTS
-                             if getattr(row, v))
-        out.append(f"{row.story_id}  {row.articles} article{'s' * (row.articles != 1)} ({row.languages})  "
-                   f"{row.claim_groups} claim group{'s' * (row.claim_groups != 1)}" + (f": {verdicts}" if verdicts else ""))
+        verdicts = verdict_tally({v: getattr(row, v) for v in VERDICTS})
+        out.append(f"{row.story_id}  {plural(row.articles, 'article')} ({row.languages})  "
+                   f"{plural(row.claim_groups, 'claim group')}" + (f": {verdicts}" if verdicts else ""))
         out.append(f"    {_clip(row.story_label, 110)}")
     return "\n".join(out)
 
@@ -491,7 +494,8 @@ def format_groups(frame: Any) -> str:
     out = []
     for group_id, rows in frame.groupby("group_id", sort=False):
         first = rows.iloc[0]
-        out.append(f"\n{group_id}  {first['group_tier']}  {first['group_languages']}  {first['group_articles']} articles")
+        out.append(f"\n{group_id}  {first['group_tier']}  {first['group_languages']}  "
+                   f"{plural(int(first['group_articles']), 'article')}")
         for row in rows.itertuples(index=False):
             margin = f"{row.score_margin:.3f}" if row.score_margin == row.score_margin and row.score_margin is not None else "  -  "
             out.append(f"  {row.language}  {row.tier[:4]}  m={margin}  {_clip(row.text, 100)}")

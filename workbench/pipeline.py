@@ -238,6 +238,10 @@ class Workbench:
         """What ``decision`` would change in the groups, in words, before it is made."""
         return self._review.preview(decision)
 
+    def preview_undo(self, decision_id: int) -> list[str]:
+        """What undoing decision ``decision_id`` would change, in words, before it is undone."""
+        return self._review.preview_undo(decision_id)
+
     # -- tables: reading the results -------------------------------------------------------------
     def articles(self) -> list[Article]:
         return self.store.articles()

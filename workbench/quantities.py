@@ -1409,6 +1409,52 @@ def _iso_date(year: int | None, month: int, day: int | None) -> str:
     return f"--{month:02d}" + (f"-{day:02d}" if day is not None else "")
 
 
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+_RELATIVE_WORDS = {-1: "last", 0: "this", 1: "next"}
+CALENDAR_KINDS = frozenset({"date", "year", "time"})
+
+
+def calendar_in_words(kind: str, key: str) -> str:
+    """A date, year or clock time's ``unit_key`` (ISO 8601, or "rel:..." for a relative date) in
+    words for a reader: "7 November 2023", "September", "17 to 19 September", "last month",
+    "the years 2019 to 2020", "20:00". A key it cannot read is returned as it is."""
+    if "/" in key:
+        first, _, last = key.partition("/")
+        if kind == "year":
+            return f"the years {first} to {last}"
+        start, end = calendar_in_words(kind, first), calendar_in_words(kind, last)
+        month = start.rpartition(" ")[2]
+        if start.count(" ") == 1 and end.endswith(" " + month):  # "17 September to 19 September"
+            start = start.partition(" ")[0]
+        return f"{start} to {end}"
+    if key.startswith("rel:"):
+        _, unit, offset = (key.split(":") + ["", ""])[:3]
+        try:
+            steps = int(offset)
+        except ValueError:
+            return key
+        if steps in _RELATIVE_WORDS:
+            return f"{_RELATIVE_WORDS[steps]} {unit}"
+        return f"{abs(steps)} {unit}s {'ago' if steps < 0 else 'ahead'}"
+    if kind == "time":
+        return key.removeprefix("T")
+    if kind == "year":
+        return f"the year {key}"
+    if key.startswith("--"):  # no year
+        year, rest = "", key[2:]
+    else:
+        year, _, rest = key.partition("-")
+    month, _, day = rest.partition("-")
+    if not month.isdigit() or not 1 <= int(month) <= 12 or (day and not day.isdigit()):
+        return key
+    words = [str(int(day))] if day else []
+    words.append(_MONTH_NAMES[int(month) - 1])
+    if year:
+        words.append(year)
+    return " ".join(words)
+
+
 def _is_year_range(atom: _Atom) -> bool:
     return (
         atom.low is not None
@@ -1551,11 +1597,13 @@ def extract_many(texts: Sequence[tuple[str, str]], *, unit_resolver: UnitResolve
 
 __all__ = [
     "APPROXIMATION_TOLERANCE",
+    "CALENDAR_KINDS",
     "EMBEDDING_MARGIN",
     "EMBEDDING_THRESHOLD",
     "TextEncoder",
     "UnitResolver",
     "extract_many",
+    "calendar_in_words",
     "extract_quantities",
     "reading_language",
 ]

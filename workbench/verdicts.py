@@ -58,10 +58,15 @@ from typing import Mapping, Sequence
 from .attribution import sources_in_words, summarize_hedging
 from .dates import date_qualifier, day_of, with_qualifier
 from .model import VERDICTS, Claims, Decision, Group, Quantity, Relation, Statement
+from .quantities import CALENDAR_KINDS, calendar_in_words
+from .words import ordinal
 
 COMPARABLE_KINDS = {"count", "money", "percent", "measure", "duration"}
 ALL_PAIRS_UP_TO = 12
 RELATION_ORDER = VERDICTS
+# A relation as an adjective of the pairs that have it: "1 conflicting pair", "3 related pairs".
+RELATION_ADJECTIVES = {"conflicts": "conflicting", "corroborates": "corroborating", "underspecified": "underspecified",
+                       "related": "related", "unrelated": "unrelated"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,9 @@ class StatementView:
     # for each of ``quantities`` the index of the part that gives it (see :func:`version_of`).
     parts: tuple["StatementView", ...] = ()
     holders: tuple[int, ...] = ()
+    # The figures it gives that are not compared, each with why (see :func:`not_compared`), so an
+    # explanation never says "no figure" beside a highlighted date.
+    aside: tuple[tuple[str, str], ...] = ()
 
 
 UNNAMED_COUNT = "unnamed count"
@@ -98,6 +106,7 @@ def view_of(statement: Statement, claims: Claims | None) -> StatementView:
     return StatementView(
         statement=statement,
         quantities=comparable,
+        aside=_aside(claims.quantities),
         attribution=attribution,
         said=sources_in_words(claims.attributions, claims.hedges, statement.language),
         stance=summarize_hedging(claims.hedges),
@@ -106,10 +115,44 @@ def view_of(statement: Statement, claims: Claims | None) -> StatementView:
     )
 
 
+# A count written in words below this, of something the unit lexicon does not name, is not compared.
+SMALL_WORDED_COUNT = 10
+
+
+def _unnamed_count(quantity: Quantity) -> bool:
+    """A figure counting something the unit lexicon does not name, compared as an unnamed count:
+    a count written in digits or of ten or more ("18 matchs", "90 мача"). A small count written
+    in words ("два лідери", "cei doi lideri", "three countries") is how news refer to the parties
+    a statement is about, as news style spells out numbers below ten; compared, "the two
+    leaders" on one side made a whole group underspecified."""
+    if quantity.kind != "count" or quantity.unit_key or quantity.value is None:
+        return False
+    return quantity.value >= SMALL_WORDED_COUNT or any(character.isdigit() for character in quantity.text)
+
+
+def not_compared(quantity: Quantity) -> str:
+    """Why a verdict does not compare a figure, in words ("" when it does)."""
+    if quantity.kind in COMPARABLE_KINDS and quantity.unit_key or _unnamed_count(quantity):
+        return ""
+    if quantity.kind in CALENDAR_KINDS:
+        return "dates are not compared"
+    if quantity.kind == "ordinal":
+        return "ranks are not compared"
+    if quantity.kind == "count" and quantity.value is not None:
+        return "small counts in words of unnamed things (the two leaders) are not compared"
+    if quantity.kind == "count":
+        return "vague counts of unnamed things are not compared"
+    return "figures of unnamed things are not compared"
+
+
+def _aside(quantities: Sequence[Quantity]) -> tuple[tuple[str, str], ...]:
+    return tuple((q.text, why) for q in quantities if (why := not_compared(q)))
+
+
 def _comparable(quantities: Sequence[Quantity]) -> list[tuple[int, Quantity]]:
     """The figures a verdict compares, each with its index in ``quantities`` (see :func:`view_of`)."""
     comparable = [(i, q) for i, q in enumerate(quantities) if q.kind in COMPARABLE_KINDS and q.unit_key]
-    unnamed = [(i, q) for i, q in enumerate(quantities) if q.kind == "count" and not q.unit_key and q.value is not None]
+    unnamed = [(i, q) for i, q in enumerate(quantities) if _unnamed_count(q)]
     if len(unnamed) == 1:
         comparable.append((unnamed[0][0], replace(unnamed[0][1], unit_key=UNNAMED_COUNT)))
     elif unnamed:
@@ -133,7 +176,8 @@ def version_of(members: Sequence[Statement], claims: dict[str, Claims]) -> State
              for q in (claims.get(member.statement_id) or Claims()).quantities]
     comparable = _comparable([q for _, q in given])
     return replace(parts[0], quantities=tuple(q for _, q in comparable), parts=parts,
-                   holders=tuple(given[i][0] for i, _ in comparable), denies=any(part.denies for part in parts))
+                   holders=tuple(given[i][0] for i, _ in comparable), denies=any(part.denies for part in parts),
+                   aside=tuple(item for part in parts for item in part.aside))
 
 
 def own_view(view: StatementView, quantity: Quantity | None = None) -> StatementView:
@@ -157,6 +201,10 @@ def format_figure(value: float | None) -> str:
 def describe_quantity(quantity: Quantity) -> str:
     """The reading of one figure in words: 'more than 1,000,000 shell (1,000,000 or more)',
     'nearly 5,000,000 shell (from 4,500,000 to 5,000,000)', '3,000 shell'."""
+    if quantity.kind in CALENDAR_KINDS:
+        return calendar_in_words(quantity.kind, quantity.unit_key)
+    if quantity.kind == "ordinal" and quantity.value is not None:
+        return f"the {ordinal(int(quantity.value))}"
     words = {
         "": "", "more_than": "more than ", "at_least": "at least ", "less_than": "less than ", "at_most": "at most ",
         "nearly": "nearly ", "about": "about ", "up_to": "up to ", "range": "between ", "vague": "an unspecified ",
@@ -421,8 +469,9 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         )
     else:
         relation = "related"
-        explanation = ("neither statement gives a figure, so there is nothing to corroborate or "
-                       + ("contradict (both deny something)." if a.denies else "contradict; read both to decide."))
+        explanation = (f"neither statement gives a figure to compare{_set_aside(a, b)}, so there is nothing to "
+                       "corroborate or " + ("contradict (both deny something)." if a.denies
+                                            else "contradict; read both to decide."))
     if relation == "corroborates" and reprinted(speaker_a.statement, speaker_b.statement):
         # One wire report copied by three outlets is one source: its figure agreeing with itself
         # confirms nothing, and a group of reprints alone must not read as corroboration.
@@ -437,6 +486,17 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
     source_id, target_id = sorted((speaker_a.statement.statement_id, speaker_b.statement.statement_id))
     return Relation(group_id=group_id, source_id=source_id, target_id=target_id, relation=relation,
                     explanation=explanation, details=details)
+
+
+def _set_aside(a: StatementView, b: StatementView) -> str:
+    """The figures two statements give that are not compared, with why: ' («септември», «2019 г.»:
+    dates are not compared)', or "" when they give none."""
+    reasons: dict[str, list[str]] = {}
+    for text, why in (*a.aside, *b.aside):
+        reasons.setdefault(why, []).append(f"«{text}»")
+    if not reasons:
+        return ""
+    return " (" + "; ".join(f"{', '.join(dict.fromkeys(texts))}: {why}" for why, texts in reasons.items()) + ")"
 
 
 REPRINT_SIMILARITY = 0.9  # share of words two statements of one language share, in order, to be one text
@@ -469,9 +529,16 @@ def summarise(relations: Sequence[Relation], key: Relation | None = None) -> tup
         return "", ""
     counts = {kind: sum(r.relation == kind for r in relations) for kind in RELATION_ORDER}
     key = key or key_relation(relations)
-    tally = ", ".join(f"{counts[k]} {k}" for k in RELATION_ORDER if counts[k])
-    pairs = sum(counts.values())
-    return key.relation, f"{key.relation} ({tally} pair{'s' if pairs != 1 else ''}): {key.explanation}"
+    pairs = "pair" if sum(counts.values()) == 1 else "pairs"
+    return key.relation, f"{key.relation} ({verdict_tally(counts)} {pairs}): {key.explanation}"
+
+
+def verdict_tally(counts: Mapping[str, int]) -> str:
+    """How many pairs or groups have each verdict, in words: '1 conflicting, 14 related' (verdicts
+    in their order; any other key, such as "no verdict", last)."""
+    ordered = [*RELATION_ORDER, *sorted(set(counts) - set(RELATION_ORDER))]
+    return ", ".join(f"{int(counts[kind]):,} {RELATION_ADJECTIVES.get(kind, kind)}" for kind in ordered
+                     if counts.get(kind))
 
 
 def key_relation(relations: Sequence[Relation], seniority: Mapping[str, int] | None = None) -> Relation | None:

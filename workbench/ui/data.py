@@ -202,6 +202,7 @@ class MemberView:
     score_margin: float | None
     relation: str  # its strongest relation to the rest of the group
     published: str = ""  # the article's publication date, as stored ("" when unknown)
+    by_analyst: bool = False  # in the group through analyst-accepted links only: its margin is no score
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,7 @@ class GroupView:
     decisions: tuple[Decision, ...]  # active decisions that touch the group's statements (notes included)
     key_pair: Relation | None = None  # the pair behind a conflict verdict, shown first and side by side
     compared: frozenset[str] = frozenset()  # the unit keys its pairs compared figures for
+    undone: tuple[Decision, ...] = ()  # undone decisions that touch the group's statements, latest last
 
     def key_members(self) -> tuple[MemberView, ...]:
         """The two statements of :attr:`key_pair`, in the group's order (none without one)."""
@@ -294,7 +296,9 @@ def group_views(workbench: Workbench, group_ids: Sequence[str], *, outside_links
     articles = {article_id: store.article(article_id) for article_id in {s.article_id for s in statements.values()}}
     claims = claims_for(store, member_ids)
     member_rows = store.group_members(member_ids)
-    decisions = store.decisions()
+    everything = store.decisions(active_only=False)
+    decisions = [d for d in everything if d.active]
+    withdrawn = sorted((d for d in everything if not d.active), key=lambda d: (d.undone_at, d.decision_id or 0))
     by_pair = pair_decisions(decisions)
     views = []
     for group_id in group_ids:
@@ -304,6 +308,10 @@ def group_views(workbench: Workbench, group_ids: Sequence[str], *, outside_links
         relations = store.relations(group_id)
         relation_of = {(r.source_id, r.target_id): r for r in relations}
         members_set = set(group.statement_ids)
+        # A member joined only by pairs an analyst accepted that the analysis never proposed (rank < 0).
+        scored = {sid for link in links if link.rank >= 0 and set(link.key) <= members_set for sid in link.key}
+        by_analyst = {sid for link in links if link.rank < 0 and set(link.key) <= members_set
+                      for sid in link.key} - scored
         members = []
         for statement_id in group.statement_ids:
             statement = statements[statement_id]
@@ -315,6 +323,7 @@ def group_views(workbench: Workbench, group_ids: Sequence[str], *, outside_links
                 claims=claims.get(statement_id, Claims()), member_tier=row.get("member_tier", group.tier),
                 score_cosine=row.get("score_cosine"), score_margin=row.get("score_margin"),
                 relation=strongest_relation(statement_id, relations), published=article.published,
+                by_analyst=statement_id in by_analyst,
             ))
         inside, leaving = [], []
         for link in links:
@@ -328,14 +337,36 @@ def group_views(workbench: Workbench, group_ids: Sequence[str], *, outside_links
         inside.sort(key=lambda view: -view.link.score)
         leaving.sort(key=lambda view: -view.link.score)
         compared = {unit for r in relations for unit in r.details.get("shared_units", [])}
-        touching = tuple(d for d in decisions if members_set.intersection(d.statement_ids) or members_set.intersection(d.target_ids))
+        def touches(decision: Decision) -> bool:
+            return bool(members_set.intersection(decision.statement_ids)
+                        or members_set.intersection(decision.target_ids))
+
+        touching = tuple(d for d in decisions if touches(d))
         views.append(GroupView(
             group=group, members=tuple(members), links=tuple(inside + leaving[:outside_links]),
             figures=group_figures(group, statements, claims, compared), decisions=touching,
             key_pair=conflicting_pair(relations) if group.verdict == "conflicts" else None,
-            compared=frozenset(compared),
+            compared=frozenset(compared), undone=tuple(d for d in withdrawn if touches(d)),
         ))
     return views
+
+
+@dataclass(frozen=True)
+class GroupPlace:
+    """Where a group is in the Groups page's list: its page and place, or hidden by the filters."""
+
+    group_id: str
+    page: int = 0  # 0: not in the list (the filters hide it)
+    place: int = 0  # 1-based, in the whole list
+    pages: int = 0
+
+
+def group_places(table: pd.DataFrame, group_ids: Iterable[str], page_size: int) -> list[GroupPlace]:
+    """Where these groups are in ``table`` (the list as filtered and ranked), ``page_size`` per page."""
+    position = {group_id: index for index, group_id in enumerate(table["group_id"])}
+    pages = max(1, -(-len(table) // page_size))
+    return [GroupPlace(group_id, position[group_id] // page_size + 1, position[group_id] + 1, pages)
+            if group_id in position else GroupPlace(group_id) for group_id in dict.fromkeys(group_ids)]
 
 
 def conflicting_pair(relations: Sequence[Relation]) -> Relation | None:

@@ -22,8 +22,10 @@ from workbench.attribution import sources_in_words
 from workbench.dates import day_of
 from workbench.group import describe_shared
 from workbench.ingest import web_address
-from workbench.model import VERDICTS, Claims
-from workbench.verdicts import describe_quantity
+from workbench.model import VERDICTS, Claims, Decision, Relation
+from workbench.verdicts import describe_quantity, not_compared, verdict_tally
+from workbench.workspace.search import WEAK_COSINE, SearchHit, closeness, explain_hit
+from workbench.words import ordinal, plural
 
 from .data import ArticleWindow, GroupView, LinkView, MemberView
 
@@ -39,6 +41,9 @@ mark.wb-figure{background:#fde68a;color:#111827;font-weight:700;padding:0 .1rem;
 mark.wb-source{background:#dbeafe;color:#111827;padding:0 .1rem;border-radius:.2rem}
 mark.wb-hedge{background:transparent;color:inherit;text-decoration:underline dotted #d97706 2px;font-style:italic}
 mark.wb-figure.wb-source{background:#fde68a}
+mark.wb-aside{background:transparent;color:inherit;border-bottom:2px dotted #9ca3af}
+.wb-aid{border-left:3px solid #93c5fd;padding-left:.5rem;margin:.4rem 0;font-size:.85rem}
+.wb-weak{color:#b45309;font-weight:700}
 .wb-facts{font-size:.8rem;margin-top:.4rem}
 .wb-article{line-height:1.6;white-space:pre-wrap;overflow-wrap:anywhere;max-height:70vh;overflow-y:auto;
   border:1px solid rgba(128,128,128,.35);border-radius:.5rem;padding:.75rem}
@@ -80,24 +85,28 @@ def safe_href(url: str) -> str:
     return esc(web_address(url))
 
 
-def group_href(group_id: str, analyst: str = "") -> str:
+def group_href(group_id: str, analyst: str = "", reader: str = "") -> str:
     """A link to the Groups page showing one group (a full page load, so a new session: the
-    analyst's name goes along in the address)."""
+    analyst's name and reading language go along in the address)."""
     who = f"&analyst={quote(analyst, safe='')}" if analyst else ""
-    return f"./?group={quote(group_id, safe='')}{who}"
+    reads = f"&read={quote(reader, safe='')}" if reader else ""
+    return f"./?group={quote(group_id, safe='')}{who}{reads}"
 
 
 @dataclass(frozen=True)
 class Highlight:
     start: int
     end: int
-    kind: str  # figure | source | hedge
+    kind: str  # figure | aside (a figure not compared) | source | hedge
     note: str = ""  # shown on hover
 
 
 def claim_highlights(claims: Claims) -> list[Highlight]:
-    """The extracted figures, attributions and hedges of a statement as highlights on its text."""
-    marks = [Highlight(q.start, q.end, "figure", describe_quantity(q)) for q in claims.quantities]
+    """The extracted figures, attributions and hedges of a statement as highlights on its text. A
+    figure the verdicts do not compare (a date, a year, "the two leaders") is marked apart, with
+    why on hover, so no card highlights a "figure" beside "no figure to compare"."""
+    marks = [Highlight(q.start, q.end, "aside", f"{describe_quantity(q)}: {why}") if (why := not_compared(q))
+             else Highlight(q.start, q.end, "figure", describe_quantity(q)) for q in claims.quantities]
     marks += [Highlight(a.start, a.end, "source", f"source (cue: {a.cue})") for a in claims.attributions]
     marks += [Highlight(h.start, h.end, "hedge", h.kind.replace("_", " ")) for h in claims.hedges]
     return marks
@@ -132,7 +141,7 @@ TIER_WORDS = {"confirmed": "confirmed group: confirmed links join every statemen
               "suggested": "suggested group: some statements are joined by suggested links only"}
 
 
-def group_header(view: GroupView, analyst: str = "") -> str:
+def group_header(view: GroupView, analyst: str = "", reader: str = "") -> str:
     """The group's verdict, languages and size; its id links to the page showing it alone."""
     group = view.group
     languages = "".join(f'<span class="wb-lang">{esc(language)}</span>' for language in group.languages)
@@ -145,13 +154,23 @@ def group_header(view: GroupView, analyst: str = "") -> str:
         more = f" · {len(notes) - 1} more in Review" if len(notes) > 1 else ""
         noted = (f'<div class="wb-text"><b>Note{esc(who)}:</b> {esc(latest.value)}'
                  f'<span class="wb-meta">{esc(more)}</span></div>')
+    undone = ""
+    if view.undone:
+        # An undo leaves a trace on the card: the latest one, the rest in Review.
+        latest = view.undone[-1]
+        by = f" by {latest.undone_by}" if latest.undone_by else ""
+        more = f" · {len(view.undone) - 1} more in Review" if len(view.undone) > 1 else ""
+        undone = (f'<div class="wb-meta">↺ Undone{esc(by)} at {esc(latest.undone_at)}: {esc(decision_words(latest))}'
+                  f'{esc(more)}</div>')
     dated = (f'<div class="wb-text wb-qualifier"><b>Dates:</b> {esc(group.qualifier)} (the verdict is the figures\'; '
              f'read the dates before calling it a contradiction)</div>' if group.qualifier else "")
     return (
         f'<div>{verdict_badge(group.verdict, group.verdict_source)}{languages}'
-        f'<span class="wb-meta"> {len(group.article_ids)} articles · {len(group.statement_ids)} statements · '
-        f'{esc(TIER_WORDS.get(group.tier, group.tier))} · group <a class="wb-group-link" href="{esc(group_href(group.group_id, analyst))}" '
-        f'target="_self"><code>{esc(group.group_id)}</code></a></span></div>{figures}{dated}{noted}'
+        f'<span class="wb-meta"> {plural(len(group.article_ids), "article")} · '
+        f'{plural(len(group.statement_ids), "statement")} · '
+        f'{esc(TIER_WORDS.get(group.tier, group.tier))} · group <a class="wb-group-link" '
+        f'href="{esc(group_href(group.group_id, analyst, reader))}" '
+        f'target="_self"><code>{esc(group.group_id)}</code></a></span></div>{figures}{dated}{noted}{undone}'
     )
 
 
@@ -184,12 +203,11 @@ def story_header(story_id: str, summary) -> str:
     """The header above a story's claim groups: its label, articles, languages and verdicts."""
     if summary is None:
         return f'<h3 class="wb-story">Story <code>{esc(story_id or "none")}</code></h3>'
-    verdicts = ", ".join(f"{int(summary[v])} {v}" for v in VERDICTS
-                         if int(summary[v]))
+    verdicts = verdict_tally({v: int(summary[v]) for v in VERDICTS})
     return (
         f'<h3 class="wb-story">{esc(summary["story_label"])}</h3>'
-        f'<div class="wb-meta">story <code>{esc(story_id)}</code> · {int(summary["articles"])} articles · '
-        f'{esc(summary["languages"])} · {int(summary["claim_groups"])} claim groups'
+        f'<div class="wb-meta">story <code>{esc(story_id)}</code> · {plural(int(summary["articles"]), "article")} · '
+        f'{esc(summary["languages"])} · {plural(int(summary["claim_groups"]), "claim group")}'
         f'{" · " + esc(verdicts) if verdicts else ""}</div>'
     )
 
@@ -199,23 +217,37 @@ def conflict_heading(relation) -> str:
     return f'<div class="wb-text wb-conflict-why"><b>Conflict:</b> {esc(relation.explanation)}</div>'
 
 
-def explanation(text: str) -> str:
+SHOWN_ABOVE = "the two statements shown side by side above (why: above them)"
+
+
+def explanation(text: str, shown: Relation | None = None) -> str:
+    """The group's verdict and why. Below a conflict card's pair, whose reason is said above the
+    two statements, the reason is not said again (a card printed it three times)."""
+    if shown is not None and shown.explanation and shown.explanation in text:
+        text = text.replace(shown.explanation, SHOWN_ABOVE)
     return f'<div class="wb-text"><b>Why:</b> {esc(text) or "no verdict yet"}</div>'
 
 
-def reading_aid(reader: str, nearest, translation: str, translation_note: str) -> str:
-    """Below a statement in another language: its translation (where a backend is set) and the
-    statements nearest to it in the reader's language, with their cosines."""
+def reading_aid(reader: str, nearest: Iterable[dict], translation: str, translation_note: str) -> str:
+    """Below a statement in another language: its machine translation (or why there is none) and
+    the statements nearest to it in the reader's language, closest first, each whole with its
+    cosine in words. They are other statements of the workspace, not translations, and a weak one
+    is marked so: a reader must not take a neighbour for what the statement says."""
     parts = []
     if translation:
-        parts.append(f'<div class="wb-facts"><b>In {esc(reader)} (machine translation):</b> {esc(translation)}</div>')
+        parts.append(f'<div><b>In {esc(reader)} (machine translation):</b> {esc(translation)}</div>')
     elif translation_note:
-        parts.append(f'<div class="wb-scores">No translation: {esc(translation_note)}</div>')
+        parts.append(f'<div class="wb-scores">No machine translation: {esc(translation_note)}</div>')
+    nearest = list(nearest)
+    if nearest:
+        parts.append(f'<div><b>Nearest statements in {esc(reader)}</b> <span class="wb-scores">(other statements of '
+                     f'this workspace, not translations: they may say something else)</span></div>')
     for hit in nearest:
-        text = " ".join(hit["text"].split())
-        parts.append(f'<div class="wb-facts"><b>Nearest in {esc(reader)}</b> (cosine {hit["score"]:.2f}): '
-                     f'{esc(text if len(text) <= 160 else text[:159] + "…")}</div>')
-    return "".join(parts)
+        words = closeness(hit["score"])
+        label = (f'<span class="wb-weak">⚠ {esc(words)}</span>' if hit["score"] < WEAK_COSINE else esc(words))
+        parts.append(f'<div class="wb-facts">{label}, cosine {hit["score"]:.2f}: {esc(" ".join(hit["text"].split()))}'
+                     '</div>')
+    return f'<div class="wb-aid">{"".join(parts)}</div>' if parts else ""
 
 
 def source_facts(claims: Claims, language: str) -> list[tuple[str, str]]:
@@ -227,10 +259,9 @@ def source_facts(claims: Claims, language: str) -> list[tuple[str, str]]:
     return []
 
 
-def statement_card(member: MemberView, *, reader: str = "", nearest=(), translation: str = "",
-                   translation_note: str = "") -> str:
+def statement_card(member: MemberView, *, aid: str = "") -> str:
     """One statement of a group: language, title and source, text with its claims highlighted,
-    scores, and for a reader of another language a reading aid."""
+    scores, and for a reader of another language a reading aid (``aid``, :func:`reading_aid`)."""
     statement = member.statement
     href = safe_href(member.url)
     source = f'<a href="{href}" rel="noopener noreferrer nofollow">{esc(member.source)}</a>' if href else esc(member.source)
@@ -238,9 +269,11 @@ def statement_card(member: MemberView, *, reader: str = "", nearest=(), translat
     if member.relation:
         facts.append(("Relation", member.relation))
     scores = f"{member.member_tier}"
+    if member.by_analyst:
+        scores += " · joined by an analyst (not scored)"
     if member.score_cosine is not None:
         scores += f" · cosine {member.score_cosine:.3f}"
-    if member.score_margin is not None:
+    if member.score_margin is not None and not member.by_analyst:
         scores += f" · margin {member.score_margin:.3f}"
     facts.append(("Link", scores))
     listed = "".join(f"<div><b>{esc(name)}:</b> {esc(value)}</div>" for name, value in facts)
@@ -250,13 +283,16 @@ def statement_card(member: MemberView, *, reader: str = "", nearest=(), translat
         f'<div class="wb-meta">{source} · {esc(published(member.published))} · <code>{esc(statement.statement_id)}</code>'
         '</div>'
         f'<div class="wb-text">{highlight(statement.text, claim_highlights(member.claims))}</div>'
-        f'{reading_aid(reader, nearest, translation, translation_note)}'
+        f'{aid}'
         f'<div class="wb-facts">{listed}</div></div>'
     )
 
 
-def link_summary(view: LinkView, texts: dict[str, tuple[str, str]]) -> str:
-    """A link's two ends (language and opening words), its scores and its verdict."""
+def link_summary(view: LinkView, texts: dict[str, tuple[str, str]], shown: Relation | None = None) -> str:
+    """A link's two ends (language and opening words), its scores and its verdict. A link the
+    analysis never proposed (an analyst joined the pair) has no scores: it says who joined it,
+    with the cosine of the two statements; one it proposed keeps its scores beside the decision.
+    The verdict of the pair a conflict card shows above (``shown``) is not said again."""
     link = view.link
 
     def end(statement_id: str) -> str:
@@ -265,17 +301,20 @@ def link_summary(view: LinkView, texts: dict[str, tuple[str, str]]) -> str:
         return f'<span class="wb-lang">{esc(language)}</span>{esc(short)}'
 
     if link.rank < 0:
-        standing = "made by an analyst's decision"
+        scores = (f"not scored: the analysis did not propose this pair, an analyst joined it · cosine "
+                  f"{link.cosine:.3f} · {link.tier}")
     else:
         place = link.rank + 1
-        suffix = "th" if 10 <= place % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
-        nearest = "nearest" if place == 1 else f"{place}{suffix} nearest"
+        nearest = "nearest" if place == 1 else f"{ordinal(place)} nearest"
         standing = "each other's best match" if link.mutual else f"the {nearest} match one way only"
-    scores = (f"score {link.score:.3f} (margin {link.margin:.3f} plus shared evidence) · cosine {link.cosine:.3f} · "
-              f"{standing} · {link.tier} · shared: {describe_shared(link.shared)}")
+        scores = (f"score {link.score:.3f} (margin {link.margin:.3f} plus shared evidence) · cosine {link.cosine:.3f} · "
+                  f"{standing} · {link.tier} · shared: {describe_shared(link.shared)}")
     relation = ""
     if view.relation is not None:
-        relation = f'<div class="wb-scores"><b>{esc(view.relation.relation)}</b>: {esc(view.relation.explanation)}</div>'
+        pair = {view.relation.source_id, view.relation.target_id}
+        said = (SHOWN_ABOVE if shown is not None and pair == {shown.source_id, shown.target_id}
+                else view.relation.explanation)
+        relation = f'<div class="wb-scores"><b>{esc(view.relation.relation)}</b>: {esc(said)}</div>'
     outside = "" if view.inside else '<div class="wb-scores">leads outside this group</div>'
     decided = ""
     if view.decision is not None:
@@ -299,7 +338,7 @@ def readable(text: str) -> str:
     return esc(html.unescape(text) if "&" in text else text)
 
 
-def article_text(window: ArticleWindow, analyst: str = "") -> str:
+def article_text(window: ArticleWindow, analyst: str = "", reader: str = "") -> str:
     """The article text as written, each statement marked in place: boilerplate greyed,
     grouped statements linked to their group."""
     text = window.article.text
@@ -315,7 +354,7 @@ def article_text(window: ArticleWindow, analyst: str = "") -> str:
         if statement.boilerplate:
             pieces.append(f'<span class="wb-boiler" title="boilerplate: {esc(note)}">{body}</span>')
         elif group_id:
-            pieces.append(f'<a class="wb-grouped" href="{esc(group_href(group_id, analyst))}" '
+            pieces.append(f'<a class="wb-grouped" href="{esc(group_href(group_id, analyst, reader))}" '
                           f'title="{esc("in group " + group_id)}">{body}</a>')
         elif statement.is_title:
             pieces.append(f'<span class="wb-stmt-title">{body}</span>')
@@ -333,23 +372,23 @@ def article_heading(title: str, source: str, url: str, language: str, date: str 
             f'</span><div class="wb-meta">{esc(source)} · {esc(published(date))}{link}</div></div>')
 
 
-def search_hit(text: str, language: str, title: str, source: str, score: float, adjusted: float, group_id: str,
-               analyst: str = "", claims: Claims | None = None, verdict: str | None = None, date: str = "") -> str:
+def search_hit(hit: SearchHit, *, analyst: str = "", reader: str = "", claims: Claims | None = None,
+               verdict: str | None = None, aid: str = "") -> str:
     """One search result: its text with figures, sources and hedges marked, its group and that
-    group's verdict, and the scores behind its place, in words."""
+    group's verdict, why it is where it is in words (:func:`explain_hit`), and for a reader of
+    another language the reading aid (``aid``, from :func:`reading_aid`)."""
     claims = claims or Claims()
-    group = (f' · in group <a class="wb-grouped" href="{esc(group_href(group_id, analyst))}">{esc(group_id)}</a> '
-             f'{verdict_badge(verdict or "")}' if group_id else " · in no group")
+    group = (f' · in group <a class="wb-grouped" href="{esc(group_href(hit.group_id, analyst, reader))}">'
+             f'{esc(hit.group_id)}</a> {verdict_badge(verdict or "")}' if hit.group_id else " · in no group")
     figures = "; ".join(f"«{q.text}» {describe_quantity(q)}" for q in claims.quantities)
     facts = f'<div class="wb-facts"><b>Figures:</b> {esc(figures)}</div>' if figures else ""
     facts += "".join(f'<div class="wb-facts"><b>{esc(name)}:</b> {esc(value)}</div>'
-                     for name, value in source_facts(claims, language))
-    side = "above" if adjusted >= 0 else "below"
-    return (f'<div class="wb-card"><span class="wb-lang">{esc(language)}</span>'
-            f'{highlight(text, claim_highlights(claims))}{facts}'
-            f'<div class="wb-meta">{esc(title) or "(untitled)"} · {esc(source)} · {esc(published(date))}{group}</div>'
-            f'<div class="wb-scores">cosine {score:.3f}, {abs(adjusted):.3f} {side} what is usual for this query in '
-            f'{esc(language)} (CSLS): the rank follows that gap</div></div>')
+                     for name, value in source_facts(claims, hit.language))
+    return (f'<div class="wb-card"><span class="wb-lang">{esc(hit.language)}</span>'
+            f'{highlight(hit.text, claim_highlights(claims))}{aid}{facts}'
+            f'<div class="wb-meta">{esc(hit.title) or "(untitled)"} · {esc(hit.source)} · '
+            f'{esc(published(hit.published))}'
+            f'{group}</div><div class="wb-scores">{esc(explain_hit(hit))}</div></div>')
 
 
 def decision_effects(heading: str, effects: list[str]) -> str:
@@ -371,12 +410,22 @@ DECISION_WORDS = {
 }
 
 
-def decision_line(kind: str, value: str, author: str, created: str, decision_id: int | None) -> str:
-    """One analyst decision in words (the note or verdict text escaped)."""
-    who = f" by {author}" if author else ""
-    said = f": {value}" if value else ""
-    return f'<div class="wb-link">#{esc(decision_id)} {esc(DECISION_WORDS.get(kind, kind))}{esc(said)}' \
-           f'<span class="wb-scores">{esc(who)} · {esc(created)}</span></div>'
+def decision_words(decision: Decision) -> str:
+    """'#5 link accepted by Ana', '#7 verdict set: related by Ana' (value and names as typed)."""
+    said = f": {decision.value}" if decision.value else ""
+    who = f" by {decision.author}" if decision.author else ""
+    return f"#{decision.decision_id} {DECISION_WORDS.get(decision.kind, decision.kind)}{said}{who}"
+
+
+def decision_line(decision: Decision) -> str:
+    """One analyst decision in words (the note or verdict text escaped); an undone one says who
+    undid it and when."""
+    undone = ""
+    if not decision.active:
+        by = f" by {decision.undone_by}" if decision.undone_by else ""
+        undone = f' · <span class="wb-weak">undone{esc(by)} at {esc(decision.undone_at)}</span>'
+    return (f'<div class="wb-link">{esc(decision_words(decision))}<span class="wb-scores"> · {esc(decision.created)}'
+            f'{undone}</span></div>')
 
 
 def short(text: str, limit: int = 80) -> str:

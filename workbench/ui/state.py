@@ -30,6 +30,7 @@ import streamlit as st
 
 from workbench import Config, Workbench, WorkbenchError
 from workbench.embed import Encoder, load_encoder
+from workbench.words import ordinal, plural
 
 from . import data, render
 
@@ -49,6 +50,7 @@ SEARCH_RESULTS = "search_results"
 SEARCH_PAGE = "search_page"
 ADD_REPORT = "add_report"
 UPLOAD_ROUND = "upload_round"
+PASTE_ROUND = "paste_round"  # a new round after a paste is stored: fresh, empty paste fields
 SETTINGS_PREVIEW = "settings_preview"
 EXPORT_SCOPE = "export_scope"
 EXPORT_FORMAT = "export_format"
@@ -254,18 +256,47 @@ def filtered_groups(wanted: data.GroupFilter) -> pd.DataFrame:
 
 # -- decisions and messages --------------------------------------------------------------------
 
-def flash(kind: str, message: str) -> None:
-    """A message for the next run of the page (callbacks run before the page draws)."""
-    st.session_state.setdefault(FLASH, []).append((kind, message))
+def flash(kind: str, message: str, groups: Sequence[str] = ()) -> None:
+    """A message for the next run of the page (callbacks run before the page draws), with a link
+    to open each of ``groups``."""
+    st.session_state.setdefault(FLASH, []).append((kind, message, tuple(groups)))
 
 
 def show_flash() -> None:
-    for kind, message in st.session_state.pop(FLASH, []):
+    for kind, message, groups in st.session_state.pop(FLASH, []):
         {"success": st.success, "error": st.error, "info": st.info}[kind](render.markdown_literal(message))
+        for group_id in groups:
+            st.page_link("app_pages/groups.py", label=f"Open group {group_id}", icon=":material/join_inner:",
+                         query_params=group_address(group_id))
 
 
-def decide(done: str, method: str, *args: Any, author: bool = True, **kwargs: Any) -> bool:
-    """Run one analyst decision (a Workbench method) as a widget callback; say how it went.
+def group_address(group_id: str) -> dict[str, str]:
+    """The address parameters of the Groups page showing one group, for this analyst and reader."""
+    return {"group": group_id, **({ANALYST: analyst()} if analyst() else {}),
+            **({READING_LANGUAGE: reading_language()} if reading_language() else {})}
+
+
+def where_now(statement_ids: Sequence[str]) -> tuple[str, list[str]]:
+    """Where these statements' groups are in the Groups list now, in words, and those groups: a
+    decision can move a group to another page (a rejected link, a verdict set by hand)."""
+    with locked() as wb:
+        groups = data.group_of(wb.store, statement_ids)
+    table = filtered_groups(current_filter())
+    size = st.session_state.get(GROUPS_PAGE_SIZE) or GROUP_PAGE_SIZES[0]
+    places = data.group_places(table, groups.values(), size)
+    said = [f"group {place.group_id} is on page {place.page} of {place.pages} ({ordinal(place.place)} of "
+            f"{len(table):,})" if place.page else f"group {place.group_id} is hidden by the filters"
+            for place in places]
+    alone = len([sid for sid in dict.fromkeys(statement_ids) if sid not in groups])
+    if alone:
+        said.append(f"{plural(alone, 'statement')} in no group")
+    return "; ".join(said), [place.group_id for place in places]
+
+
+def decide(done: str, method: str, *args: Any, follow: Sequence[str] = (), author: bool = True,
+           **kwargs: Any) -> bool:
+    """Run one analyst decision (a Workbench method) as a widget callback; say how it went and,
+    for the statements in ``follow``, where their groups are now.
 
     The library stores it and regroups at once. Groups may be renamed or split, so
     the whole page must redraw: a fragment that sees ``APP_RERUN`` reruns the app.
@@ -280,7 +311,8 @@ def decide(done: str, method: str, *args: Any, author: bool = True, **kwargs: An
     except WorkbenchError as error:
         flash("error", f"Not done: {error}")
         return False
-    flash("success", done)
+    where, groups = where_now(follow) if follow else ("", [])
+    flash("success", f"{done}. Now {where}." if where else done, groups)
     return True
 
 
@@ -319,14 +351,33 @@ def reading_language() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _reading_aid(workspace: str, version: tuple[int, ...], statement_ids: tuple[str, ...], language: str) -> dict:
-    return {sid: [hit.to_dict() for hit in hits]
-            for sid, hits in _open(workspace).workbench.nearest_in(statement_ids, language, top=2).items()}
+    nearest = _open(workspace).workbench.nearest_in(statement_ids, language, top=READING_NEIGHBOURS)
+    return {sid: [hit.to_dict() for hit in hits] for sid, hits in nearest.items()}
 
 
-def reading_aid(statement_ids: Sequence[str], language: str) -> dict[str, list[dict]]:
-    """The nearest statements in ``language`` to each of these (see Workbench.nearest_in)."""
+READING_NEIGHBOURS = 2  # statements in the reader's language shown under each statement in another
+NO_TRANSLATOR = ("no translation service is set up for this workspace; an administrator can choose one under "
+                 "Settings › Reading aid")
+
+
+def reading_aids(statements: Sequence[tuple[str, str, str]]) -> dict[str, str]:
+    """The reading aid's HTML (:func:`render.reading_aid`) for each of these ``(statement id,
+    language, text)`` in a language other than the reader's: its nearest statements in the
+    reader's language (Workbench.nearest_in) and its translation where a backend is set."""
+    reader = reading_language()
+    foreign = [(sid, language, text) for sid, language, text in statements if reader and language != reader]
+    if not foreign:
+        return {}
     with workspace_lock():
-        return _reading_aid(workspace_path(), revision(), tuple(statement_ids), language)
+        nearest = _reading_aid(workspace_path(), revision(), tuple(sid for sid, _, _ in foreign), reader)
+    translated: dict[str, str] = {}
+    why_not: dict[str, str] = {}  # language -> why its statements have no translation
+    for language in sorted({language for _, language, _ in foreign}):
+        mine = [(sid, text) for sid, lang, text in foreign if lang == language]
+        texts, why_not[language] = translations([text for _, text in mine], language, reader)
+        translated.update(zip((sid for sid, _ in mine), texts))
+    return {sid: render.reading_aid(reader, nearest.get(sid, ()), translated.get(sid, ""), why_not[language])
+            for sid, language, _ in foreign}
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -338,14 +389,21 @@ def _translations(workspace: str, texts: tuple[str, ...], source: str, target: s
 
 
 def translations(texts: Sequence[str], source: str, target: str) -> tuple[tuple[str, ...], str]:
-    """``texts`` translated by the configured backend, or why not ("" backend: nothing asked)."""
+    """``texts`` translated by the configured backend, or why not."""
     if workbench().config.translate.backend == "none":
-        return (), ""
+        return (), NO_TRANSLATOR
     return _translations(workspace_path(), tuple(texts), source, target)
 
 
 PENDING_LINK = "pending_link_decision"  # (kind, a, b): a link decision shown with its effects, not made yet
+PENDING_UNDO = "pending_undo"  # (decision id, where its Undo was pressed): its effects shown, not undone yet
 CARD_ONLY = "card_changed_alone"  # a decision moved no statement: only its card redraws
+COUNTS_FRAGMENT = "workspace-counts"  # the sidebar's counts, redrawn with a card that alone changed
+
+
+def card_fragment(group_id: str) -> str:
+    """The fragment key of a group's card (see groups.group_card)."""
+    return f"card-{group_id}"
 
 
 def propose_link(kind: str, a: str, b: str) -> None:
@@ -357,14 +415,38 @@ def cancel_link() -> None:
     st.session_state.pop(PENDING_LINK, None)
 
 
-def confirm_link(kind: str, a: str, b: str) -> None:
+def confirm_link(kind: str, a: str, b: str, group_id: str) -> None:
     st.session_state.pop(PENDING_LINK, None)
     moves = link_effects(kind, a, b)
-    if decide("Link accepted" if kind == "accept_link" else "Link rejected", kind, a, b) and not moves:
-        # No statement changed group, so no other card changed: redraw this one only (a full
-        # redraw of the page made a confirmed decision take 1.5-2.3 s in the browser).
+    done = "Link accepted" if kind == "accept_link" else "Link rejected"
+    if decide(done, kind, a, b, follow=(a, b) if moves else ()) and not moves:
+        # No statement changed group, so no other card changed: redraw this card and the
+        # sidebar's counts only (a full redraw of the page made a confirmed decision take
+        # 1.5-2.3 s in the browser).
         st.session_state.pop(APP_RERUN, None)
         st.session_state[CARD_ONLY] = True
+        st.rerun([card_fragment(group_id), COUNTS_FRAGMENT])
+
+
+def propose_undo(decision_id: int, place: str) -> None:
+    """First step of an undo: show what it would change, where its Undo was pressed (``place``:
+    a link decision has an Undo beside its link and one in the group's Review)."""
+    st.session_state[PENDING_UNDO] = (decision_id, place)
+
+
+def cancel_undo() -> None:
+    st.session_state.pop(PENDING_UNDO, None)
+
+
+def confirm_undo(decision_id: int, follow: Sequence[str]) -> None:
+    st.session_state.pop(PENDING_UNDO, None)
+    decide(f"Decision #{decision_id} undone", "undo", decision_id, follow=follow)
+
+
+def undo_effects(decision_id: int) -> list[str]:
+    """What undoing a decision would change, in words (nothing is stored)."""
+    with locked() as wb:
+        return wb.preview_undo(decision_id)
 
 
 def card_changed_alone() -> bool:
@@ -392,9 +474,13 @@ def rerun_app_if_decided() -> None:
         st.rerun(scope="app")
 
 
-def _pager_key(key: str) -> str:
-    round_ = st.session_state.get(f"{key}__round", 0)
+def round_key(key: str, round_: int) -> str:
+    """A widget's key in a round of a form that starts empty again (round 0: the key itself)."""
     return key if round_ == 0 else f"{key}-{round_}"
+
+
+def _pager_key(key: str) -> str:
+    return round_key(key, st.session_state.get(f"{key}__round", 0))
 
 
 def first_page(key: str, page: int = 1) -> None:
@@ -430,18 +516,25 @@ def analyst() -> str:
     return (st.session_state.get(ANALYST) or "").strip()
 
 
+@st.fragment(key=COUNTS_FRAGMENT)
+def workspace_counts() -> None:
+    """The workspace's size and decisions: a fragment, so a decision that redraws only its card
+    redraws these too (the sidebar said "0 decisions" after one)."""
+    numbers = counts()
+    st.caption(f"{plural(numbers['articles'], 'article')} · {plural(numbers['statements'], 'statement')} · "
+               f"{plural(numbers['groups'], 'group')} ({plural(numbers['conflicts'], 'conflict')}) · "
+               f"{plural(numbers['decisions'], 'decision')}")
+    if numbers["last_analysis"]:
+        st.caption(f"Last analysis: {render.markdown_literal(numbers['last_analysis'])}")
+
+
 def sidebar() -> None:
     """The workspace this app serves, its size and who is deciding."""
     path = Path(workspace_path())
-    numbers = counts()
     with st.sidebar:
         st.markdown(f"**Workspace:** {render.markdown_literal(path.name)}")
         st.caption(render.markdown_literal(str(path)))
-        st.caption(f"{numbers['articles']:,} articles · {numbers['statements']:,} statements · "
-                   f"{numbers['groups']:,} groups ({numbers['conflicts']:,} conflicts) · "
-                   f"{numbers['decisions']:,} decisions")
-        if numbers["last_analysis"]:
-            st.caption(f"Last analysis: {render.markdown_literal(numbers['last_analysis'])}")
+        workspace_counts()
         # The name also rides in the address (?analyst=…), so a reload or a link opened from the
         # article reader keeps it: decisions are not stored without their author.
         if not st.session_state.get(ANALYST) and st.query_params.get(ANALYST):

@@ -116,10 +116,7 @@ class Review(Concern):
 
     def undo(self, decision_id: int, *, author: str = "") -> None:
         """Withdraw a decision; it stays in the audit trail as inactive, with who undid it and when."""
-        undone = next((d for d in self.store.decisions(active_only=False) if d.decision_id == decision_id), None)
-        if undone is None:
-            raise WorkbenchError(f"no decision #{decision_id} in this workspace; the decisions are listed in "
-                                 "decisions.csv of `workbench export`")
+        undone = self._decision(decision_id)
         self.store.set_decision_active(decision_id, False, author=author)
         self.regroup(around=(*undone.statement_ids, *undone.target_ids))
 
@@ -235,11 +232,36 @@ class Review(Concern):
         """What ``decision`` would change in the groups, in words, before it is made: which
         statements would leave or join which group, which groups would split, merge, appear
         or go. Nothing is stored. An empty list: the groups would stay as they are."""
-        decisions = [*self.store.decisions(), decision]
-        part = self._linked_part({*decision.statement_ids, *decision.target_ids}, decisions)
+        return self._regrouping_with([*self.store.decisions(), decision], decision)
+
+    def preview_undo(self, decision_id: int) -> list[str]:
+        """What undoing decision ``decision_id`` would change, in words, before it is undone (see
+        :meth:`preview`); a verdict set by hand or a note, which move no statement, say what
+        goes. Nothing is stored."""
+        undone = self._decision(decision_id)
+        if not undone.active:
+            raise WorkbenchError(f"decision #{decision_id} is already undone (by {undone.undone_by or 'someone'} "
+                                 f"at {undone.undone_at}); reload the page")
+        effects = self._regrouping_with([d for d in self.store.decisions() if d.decision_id != decision_id], undone)
+        if undone.kind == "set_verdict":
+            effects.append(f"the verdict set by hand ({undone.value}) goes: the group shows its computed verdict again")
+        elif undone.kind == "note":
+            effects.append("the note leaves the card (it stays in the audit trail, marked undone)")
+        return effects
+
+    def _regrouping_with(self, decisions: list[Decision], around: Decision) -> list[str]:
+        """How the groups around ``around``'s statements would change under ``decisions``, in words."""
+        part = self._linked_part({*around.statement_ids, *around.target_ids}, decisions)
         previous = self.store.groups() if part is None else self.store.groups_holding(part.statement_ids)
         _, groups, by_id = self._regrouped(decisions, previous, part=part)
         return describe_regrouping(previous, groups, by_id)
+
+    def _decision(self, decision_id: int) -> Decision:
+        found = next((d for d in self.store.decisions(active_only=False) if d.decision_id == decision_id), None)
+        if found is None:
+            raise WorkbenchError(f"no decision #{decision_id} in this workspace; the decisions are listed in "
+                                 "decisions.csv of `workbench export`")
+        return found
 
     def _judge_changed(self, groups: list[Group], by_id: dict[str, Statement], decisions: list[Decision],
                        previous_groups: list[Group]) -> tuple[list[Group], list[Relation], set[str]]:

@@ -75,12 +75,15 @@ if fetch:
         _run("Fetching the pages…", lambda wb, progress: data.add_urls(wb, addresses, progress=progress))
     st.rerun()
 
-with st.form("paste", clear_on_submit=True):
+# Not cleared on submit: a paste refused (its URL, say) keeps what was typed for the analyst to correct.
+# Once it is stored, the next round's fresh keys give an empty form.
+paste_round = st.session_state.setdefault(state.PASTE_ROUND, 0)
+with st.form("paste"):
     st.markdown("**…or paste an article**")
-    text = st.text_area("Text", height=200, key="paste-text")
+    text = st.text_area("Text", height=200, key=state.round_key("paste-text", paste_round))
     title_column, url_column = st.columns(2)
-    title = title_column.text_input("Title (optional)", key="paste-title")
-    url = url_column.text_input("URL (optional)", key="paste-url")
+    title = title_column.text_input("Title (optional)", key=state.round_key("paste-title", paste_round))
+    url = url_column.text_input("URL (optional)", key=state.round_key("paste-url", paste_round))
     pasted = st.form_submit_button("Add and analyse the text", key="add-pasted")
 if pasted:
     if not text.strip():
@@ -89,6 +92,8 @@ if pasted:
     else:
         _run("Adding the pasted article…",
              lambda wb, progress: data.add_pasted(wb, text, title=title, url=url, progress=progress))
+        if not any(row["status"] == "rejected" for row in st.session_state[state.ADD_REPORT]):
+            st.session_state[state.PASTE_ROUND] = paste_round + 1
     st.rerun()
 
 report = st.session_state.get(state.ADD_REPORT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from workbench.ui import data, render, state
+from workbench.words import plural
 
 STATEMENTS_PER_WINDOW = 150
 
@@ -29,7 +30,7 @@ def reader(article_id: str) -> None:
     st.html(render.article_heading(data.shown_title(article.title, article.text), article.source, article.url,
                                    article.language, article.published))
     st.html(render.LEGEND)
-    st.html(render.article_text(window, analyst=state.analyst()))
+    st.html(render.article_text(window, analyst=state.analyst(), reader=state.reading_language()))
     grouped = list(dict.fromkeys(window.groups.values()))
     if grouped:
         st.markdown("**Groups these statements belong to**")
@@ -51,7 +52,7 @@ needle = st.text_input("Find articles (words of the title or source, or an artic
 rows = table
 if needle.strip():
     rows = table[table["article_id"].isin(state.articles_matching(needle))]
-st.caption(f"{len(rows):,} of {len(table):,} articles · {int(rows['statements'].sum()):,} statements")
+st.caption(f"{len(rows):,} of {plural(len(table), 'article')} · {plural(int(rows['statements'].sum()), 'statement')}")
 start, end = state.paginate(len(rows), state.ROWS_PER_PAGE, state.CORPUS_PAGE)
 page = rows.iloc[start:end]
 st.dataframe(

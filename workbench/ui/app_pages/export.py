@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from workbench.ui import data, state
+from workbench.words import plural
 
 PREVIEW_GROUPS = 10
 WHOLE, FILTERED = "whole", "filtered"
@@ -42,7 +43,8 @@ if scope == FILTERED:
     if filtered_ids is None:
         st.info("No filter is set on the Groups page, so this is the whole workspace.")
     else:
-        st.caption(f"{len(filtered_ids):,} groups match the filter set on the Groups page.")
+        st.caption(f"{plural(len(filtered_ids), 'group')} {'matches' if len(filtered_ids) == 1 else 'match'} the "
+                   "filter set on the Groups page.")
 fmt = st.radio("Format", tuple(data.EXPORT_FORMATS), format_func=data.EXPORT_FORMATS.get, horizontal=True,
                key=state.EXPORT_FORMAT, persist_state="session")
 suffix = "" if group_ids is None else "-filtered"
@@ -78,10 +80,12 @@ elif not ready:
 
 st.subheader("Preview")
 preview_ids = tuple(state.filtered_groups(wanted if scope == FILTERED else data.GroupFilter())["group_id"][:PREVIEW_GROUPS])
-st.caption(f"The groups evidence table for the first {len(preview_ids)} groups in rank order; the download holds all.")
+st.caption(f"The groups evidence table for the first {plural(len(preview_ids), 'group')} in rank order; the download "
+           "holds all.")
 st.dataframe(state.export_preview(preview_ids), hide_index=True)
 with state.locked() as wb:
     decisions = data.decision_rows(wb.store)
-st.caption(f"{int(decisions['active'].sum()) if len(decisions) else 0} active analyst decisions "
-           f"({len(decisions)} recorded, undone ones included); the latest:")
+active = int(decisions['active'].sum()) if len(decisions) else 0
+st.caption(f"{plural(active, 'active analyst decision')} ({len(decisions):,} recorded, undone ones included); "
+           "the latest:")
 st.dataframe(decisions.tail(20), hide_index=True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from workbench import Decision, WorkbenchError
 from workbench.ui import data, render, state
+from workbench.words import plural
 
 MEMBER_COLUMNS = 3
 MEMBERS_PER_PAGE = 9
 LINKS_PER_PAGE = 8
 LEAVE_GROUP = "(out of any group)"
+UNDO_HELP = "See what undoing this decision changes, then confirm"
 VERDICT_NAMES = {"conflicts": "conflict", "corroborates": "corroborate", "underspecified": "underspecified",
                  "related": "related", "unrelated": "unrelated"}
 
@@ -47,8 +50,11 @@ def sidebar_filters() -> data.GroupFilter:
 
 # -- review callbacks: they read the submitted form values and hand them to the library -------
 
-def _set_verdict(group_id: str, key: str) -> None:
-    state.decide(f"Verdict set to {st.session_state[key]}", "set_verdict", group_id, st.session_state[key])
+# Each passes the statements to follow, so the message says where their groups are now.
+
+def _set_verdict(group_id: str, members: tuple[str, ...], key: str) -> None:
+    state.decide(f"Verdict set to {st.session_state[key]}", "set_verdict", group_id, st.session_state[key],
+                 follow=members)
 
 
 def _add_note(group_id: str, statement_ids: tuple[str, ...], key: str) -> None:
@@ -59,29 +65,32 @@ def _add_note(group_id: str, statement_ids: tuple[str, ...], key: str) -> None:
     state.decide("Note added", "add_note", "group", statement_ids, text)
 
 
-def _move(statement_key: str, target_key: str, other_key: str) -> None:
+def _move(members: tuple[str, ...], statement_key: str, target_key: str, other_key: str) -> None:
     target = (st.session_state.get(other_key) or "").strip() or st.session_state[target_key]
     to_group = None if target == LEAVE_GROUP else target
     state.decide("Statement moved" if to_group else "Statement taken out of its group", "move_statement",
-                 st.session_state[statement_key], to_group)
+                 st.session_state[statement_key], to_group, follow=members)
 
 
-def _split(group_id: str, key: str) -> None:
-    state.decide("Group split", "split_group", group_id, tuple(st.session_state.get(key) or ()))
+def _split(group_id: str, members: tuple[str, ...], key: str) -> None:
+    state.decide("Group split", "split_group", group_id, tuple(st.session_state.get(key) or ()), follow=members)
 
 
-def _merge(group_id: str, chosen_key: str, typed_key: str) -> None:
+def _merge(group_id: str, members: tuple[str, ...], chosen_key: str, typed_key: str) -> None:
     typed = [part for part in (st.session_state.get(typed_key) or "").replace(",", " ").split() if part]
     others = list(dict.fromkeys([*(st.session_state.get(chosen_key) or ()), *typed]))
-    state.decide("Groups merged", "merge_groups", [group_id, *others])
+    state.decide("Groups merged", "merge_groups", [group_id, *others], follow=members)
 
 
 # -- one group ---------------------------------------------------------------------------------
 
-@st.fragment
 def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> None:
-    """A fragment: paging through a big group's statements or links, or a link decision that
-    moves no statement, redraws this card only."""
+    """A fragment keyed by its group: paging through a big group's statements or links, or a link
+    decision that moves no statement, redraws this card only (with the sidebar's counts)."""
+    st.fragment(_group_card, key=state.card_fragment(view.group.group_id))(view, neighbours)
+
+
+def _group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> None:
     state.rerun_app_if_decided()
     alone = state.card_changed_alone()
     if alone:
@@ -91,7 +100,7 @@ def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> 
     with st.container(border=True, key=f"group-{group.group_id}"):
         if alone:
             state.show_flash()
-        st.html(render.group_header(view, state.analyst()))
+        st.html(render.group_header(view, state.analyst(), state.reading_language()))
         pair = view.key_members()
         if pair:
             # The two statements that disagree come first, side by side, with why they conflict.
@@ -100,12 +109,14 @@ def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> 
                 with column:
                     st.html(cards[member.statement.statement_id])
             if len(view.members) > len(pair):
-                st.markdown(f"**The other {len(view.members) - len(pair)} statements of this group**")
+                others = len(view.members) - len(pair)
+                st.markdown(f"**The other {plural(others, 'statement')} of this group**" if others > 1
+                            else "**The other statement of this group**")
         else:
             st.html(render.explanation(group.explanation))
         members_panel(view, cards, skip={m.statement.statement_id for m in pair})
         if pair:  # the whole group's verdict, below its statements
-            st.html(render.explanation(group.explanation))
+            st.html(render.explanation(group.explanation, view.key_pair))
         figures_over_time(view)
         links_panel(view)
         # The review forms are most of a page's widgets: they are built only while their
@@ -118,22 +129,11 @@ def group_card(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -> 
 
 
 def reading_cards(view: data.GroupView) -> dict[str, str]:
-    """Each member's card; one in a language other than the reader's carries a reading aid:
-    the nearest statements in the reader's language, and a translation where a backend is set."""
-    reader = state.reading_language()
-    foreign = [m for m in view.members if reader and m.statement.language != reader]
-    aid = state.reading_aid([m.statement.statement_id for m in foreign], reader) if foreign else {}
-    translated: dict[str, str] = {}
-    why_not: dict[str, str] = {}  # language -> why its statements have no translation
-    for language in sorted({m.statement.language for m in foreign}):
-        members = [m for m in foreign if m.statement.language == language]
-        texts, why_not[language] = state.translations([m.statement.text for m in members], language, reader)
-        translated.update(zip((m.statement.statement_id for m in members), texts))
-    return {m.statement.statement_id: render.statement_card(
-        m, reader=reader, nearest=aid.get(m.statement.statement_id, ()),
-        translation=translated.get(m.statement.statement_id, ""),
-        translation_note=why_not.get(m.statement.language, "") if reader else "")
-        for m in view.members}
+    """Each member's card; one in a language other than the reader's carries a reading aid."""
+    aids = state.reading_aids([(m.statement.statement_id, m.statement.language, m.statement.text)
+                               for m in view.members])
+    return {m.statement.statement_id: render.statement_card(m, aid=aids.get(m.statement.statement_id, ""))
+            for m in view.members}
 
 
 def figures_over_time(view: data.GroupView) -> None:
@@ -170,7 +170,7 @@ def links_panel(view: data.GroupView) -> None:
     for link_view in view.links[start:end]:
         a, b = link_view.link.key
         summary, first, second = st.columns([10, 1.4, 1.4], vertical_alignment="center")
-        summary.html(render.link_summary(link_view, texts))
+        summary.html(render.link_summary(link_view, texts, view.key_pair if view.key_members() else None))
         decision = link_view.decision
         if decision is None:
             first.button("Accept", key=f"accept-{group_id}-{a}-{b}", on_click=state.propose_link,
@@ -183,8 +183,30 @@ def links_panel(view: data.GroupView) -> None:
             if pending is not None and pending[1:] == (a, b):
                 link_preview(group_id, *pending)
         else:
-            first.button("Undo", key=f"undo-link-{group_id}-{a}-{b}", on_click=state.decide,
-                         args=("Decision undone", "undo", decision.decision_id))
+            first.button("Undo", key=f"undo-link-{group_id}-{a}-{b}", on_click=state.propose_undo,
+                         args=(decision.decision_id, "link"), help=UNDO_HELP)
+            undo_panel(view, decision, "link")
+
+
+def undo_panel(view: data.GroupView, decision: Decision, place: str) -> None:
+    """Once the Undo of ``decision`` at ``place`` is pressed: what undoing it would change, with
+    Confirm and Cancel (an undo moves statements as a decision does)."""
+    if st.session_state.get(state.PENDING_UNDO) != (decision.decision_id, place):
+        return
+    group_id = view.group.group_id
+    try:
+        effects = state.undo_effects(decision.decision_id)
+    except WorkbenchError as error:
+        st.error(render.markdown_literal(f"Cannot undo: {error}"))
+        return
+    with st.container(border=True, key=f"undo-preview-{group_id}-{decision.decision_id}"):
+        st.html(render.decision_effects(f"Undoing decision #{decision.decision_id} "
+                                        f"({render.DECISION_WORDS.get(decision.kind, decision.kind)})", effects))
+        confirm, cancel = st.columns(2)
+        confirm.button("Confirm: undo", type="primary", key=f"confirm-undo-{group_id}-{decision.decision_id}",
+                       on_click=state.confirm_undo,
+                       args=(decision.decision_id, (*decision.statement_ids, *decision.target_ids)))
+        cancel.button("Cancel", key=f"cancel-undo-{group_id}-{decision.decision_id}", on_click=state.cancel_undo)
 
 
 def link_preview(group_id: str, kind: str, a: str, b: str) -> None:
@@ -195,7 +217,7 @@ def link_preview(group_id: str, kind: str, a: str, b: str) -> None:
         st.html(render.decision_effects(f"{verb} this link", effects))
         confirm, cancel = st.columns(2)
         confirm.button(f"Confirm: {'accept' if kind == 'accept_link' else 'reject'}", type="primary",
-                       key=f"confirm-{group_id}-{a}-{b}", on_click=state.confirm_link, args=(kind, a, b))
+                       key=f"confirm-{group_id}-{a}-{b}", on_click=state.confirm_link, args=(kind, a, b, group_id))
         cancel.button("Cancel", key=f"cancel-{group_id}-{a}-{b}", on_click=state.cancel_link)
 
 
@@ -213,7 +235,7 @@ def review_tools(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -
         current = data.VERDICT_CHOICES.index(group.verdict) if group.verdict in data.VERDICT_CHOICES else 0
         st.selectbox("Verdict", data.VERDICT_CHOICES, index=current, key=key, format_func=VERDICT_NAMES.get)
         st.form_submit_button("Set verdict", key=f"verdict-submit-{group_id}", on_click=_set_verdict,
-                             args=(group_id, key))
+                             args=(group_id, group.statement_ids, key))
     with note_column.form(f"note-form-{group_id}", border=False, clear_on_submit=True):
         key = f"note-{group_id}"
         st.text_area("Note on this group", key=key, height=80)
@@ -227,26 +249,31 @@ def review_tools(view: data.GroupView, neighbours: tuple[data.GroupView, ...]) -
         st.selectbox("into", [LEAVE_GROUP, *others], format_func=lambda g: others.get(g, g), key=target_key)
         st.text_input("…or into the group with this id", key=other_key)
         st.form_submit_button("Move", key=f"move-submit-{group_id}", on_click=_move,
-                             args=(statement_key, target_key, other_key))
+                             args=(group.statement_ids, statement_key, target_key, other_key))
     with split_column.form(f"split-form-{group_id}", border=False):
         key = f"split-{group_id}"
         st.multiselect("Split these statements off", list(member_text), format_func=member_text.get, key=key)
-        st.form_submit_button("Split", key=f"split-submit-{group_id}", on_click=_split, args=(group_id, key))
+        st.form_submit_button("Split", key=f"split-submit-{group_id}", on_click=_split,
+                             args=(group_id, group.statement_ids, key))
     with merge_column.form(f"merge-form-{group_id}", border=False):
         chosen_key, typed_key = f"merge-c-{group_id}", f"merge-t-{group_id}"
         st.multiselect("Merge with groups on this page", list(others), format_func=others.get, key=chosen_key)
         st.text_input("…or with these group ids", key=typed_key)
         st.form_submit_button("Merge", key=f"merge-submit-{group_id}", on_click=_merge,
-                             args=(group_id, chosen_key, typed_key))
+                             args=(group_id, group.statement_ids, chosen_key, typed_key))
 
     if view.decisions:
         st.markdown("**Decisions on these statements**")
         for decision in view.decisions:
             line, undo = st.columns([10, 1.4], vertical_alignment="center")
-            line.html(render.decision_line(decision.kind, decision.value, decision.author, decision.created,
-                                           decision.decision_id))
-            undo.button("Undo", key=f"undo-{group_id}-{decision.decision_id}", on_click=state.decide,
-                        args=("Decision undone", "undo", decision.decision_id))
+            line.html(render.decision_line(decision))
+            undo.button("Undo", key=f"undo-{group_id}-{decision.decision_id}", on_click=state.propose_undo,
+                        args=(decision.decision_id, "review"), help=UNDO_HELP)
+            undo_panel(view, decision, "review")
+    if view.undone:
+        st.markdown("**Undone decisions on these statements** (kept in the audit trail)")
+        for decision in reversed(view.undone):
+            st.html(render.decision_line(decision))
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -288,8 +315,8 @@ else:
 
 conflicts = int((rows["verdict"] == "conflicts").sum())
 scope = "shown" if focus else ("match the filters" if wanted.active else "in this workspace")
-st.caption(f"{len(rows):,} of {len(table):,} groups {scope} · {conflicts:,} conflicts · ranked conflicts first, "
-           "then by how many languages and articles they span")
+st.caption(f"{len(rows):,} of {plural(len(table), 'group')} {scope} · {plural(conflicts, 'conflict')} · ranked "
+           "conflicts first, then by how many languages and articles they span")
 size = st.session_state.get(state.GROUPS_PAGE_SIZE) or state.GROUP_PAGE_SIZES[0]
 start, end = state.paginate(len(rows), size, state.GROUPS_PAGE)
 page_rows = rows.iloc[start:end]

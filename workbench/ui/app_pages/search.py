@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from workbench import WorkbenchError
+from workbench.pipeline import SearchHit
 from workbench.ui import data, render, state
+from workbench.words import plural
 
 HITS_PER_PAGE = 10
 ALL_LANGUAGES = "(all languages)"
@@ -19,7 +21,8 @@ NEW_GROUP = "search_new_group"
 
 
 def _new_group(statement_ids: list[str]) -> None:
-    state.decide(f"New group started from {len(statement_ids)} statements", "new_group", statement_ids)
+    state.decide(f"New group started from {plural(len(statement_ids), 'statement')}", "new_group", statement_ids,
+                 follow=statement_ids)
     for statement_id in statement_ids:
         st.session_state[f"pick-{statement_id}"] = False
     hits = (st.session_state.get(state.SEARCH_RESULTS) or {}).get("hits", [])
@@ -39,11 +42,13 @@ def results() -> None:
         return
     hits = found["hits"]
     if found.get("unsearched"):
-        st.info(f"{found['unsearched']:,} statements ingested since the last analysis are not searched: the workspace "
+        st.info(f"{plural(found['unsearched'], 'statement')} ingested since the last analysis "
+                f"{'is' if found['unsearched'] == 1 else 'are'} not searched: the workspace "
                 "is read-only.", icon=":material/lock:")
-    st.caption(f"{len(hits)} nearest statements to «{render.markdown_literal(found['query'])}» · best first by the "
-               "cosine above the query's usual similarity to each language, so the query's own language does not crowd "
-               "out the others")
+    st.caption(f"The {plural(len(hits), 'nearest statement')} to «{render.markdown_literal(found['query'])}», best "
+               "first: each by how much closer it is than the query's usual in its language (so the query's own "
+               "language does not crowd out the others), a little lower when it is close to many statements, a little "
+               "higher when it counts what the query counts")
     if not hits:
         st.info("Nothing found.")
         return
@@ -57,15 +62,15 @@ def results() -> None:
         claims = data.claims_for(wb.store, [hit["statement_id"] for hit in shown])
     table = state.group_table()
     verdicts = dict(zip(table["group_id"], table["verdict"])) if not table.empty else {}
+    aids = state.reading_aids([(hit["statement_id"], hit["language"], hit["text"]) for hit in shown])
     for hit in shown:
         pick, card = st.columns([0.6, 12], vertical_alignment="center")
         pick.checkbox("pick", key=f"pick-{hit['statement_id']}", label_visibility="collapsed")
-        card.html(render.search_hit(hit["text"], hit["language"], hit["title"], hit["source"], hit["score"],
-                                    hit["adjusted"], hit["group_id"], analyst=state.analyst(),
+        card.html(render.search_hit(SearchHit(**hit), analyst=state.analyst(), reader=state.reading_language(),
                                     claims=claims.get(hit["statement_id"]), verdict=verdicts.get(hit["group_id"]),
-                                    date=hit.get("published", "")))
+                                    aid=aids.get(hit["statement_id"], "")))
     chosen = _selected(hits)
-    st.button(f"Start a new group from the {len(chosen)} ticked statements", disabled=len(chosen) < 2,
+    st.button(f"Start a new group from the {plural(len(chosen), 'ticked statement')}", disabled=len(chosen) < 2,
               key="search-new-group", on_click=_new_group, args=(chosen,), type="primary",
               help="Tick two or more results: they leave their current groups and form a new one")
 

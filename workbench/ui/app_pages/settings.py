@@ -8,6 +8,7 @@ import streamlit as st
 
 from workbench import WorkbenchError
 from workbench.errors import ModelUnavailableError
+from workbench.translate import make_translator
 from workbench.ui import render, state
 
 
@@ -103,6 +104,41 @@ def settings_panel() -> None:
         _apply(overrides)
 
 
+TRANSLATORS = {"none": "None: the nearest statements in the reader's language only",
+               "argos": "Argos Translate, offline on this machine (its language packages installed)",
+               "libretranslate": "A LibreTranslate server (its address below)"}
+
+
+@st.fragment
+def reading_aid_panel() -> None:
+    """The machine translation shown beside statements for a reader of another language ("I read"
+    in the sidebar). A reading aid only: analysis never reads a translation."""
+    state.rerun_app_if_decided()
+    settings = state.workbench().config.translate
+    st.subheader("Reading aid")
+    st.caption("Beside each statement in a language other than the one chosen under “I read”, the Groups and "
+               "Search pages show the nearest statements in that language and, with a translation service, a "
+               "machine translation. Grouping and verdicts never read a translation.")
+    backend = st.selectbox("Translation service", list(TRANSLATORS), index=list(TRANSLATORS).index(settings.backend),
+                           format_func=TRANSLATORS.get, key="settings_translate_backend")
+    url = st.text_input("LibreTranslate server address", value=settings.url, key="settings_translate_url",
+                        disabled=backend != "libretranslate", placeholder="http://localhost:5000").strip()
+    overrides = {key: value for key, value, current in (("translate.backend", backend, settings.backend),
+                                                         ("translate.url", url, settings.url)) if value != current}
+    if backend != "libretranslate":
+        overrides.pop("translate.url", None)
+    if not overrides:
+        st.caption("This is the reading aid in use.")
+        return
+    if st.button("Save the reading aid", key="settings-translate-apply", icon=":material/check:"):
+        try:
+            make_translator(backend, url if backend == "libretranslate" else "")
+        except WorkbenchError as error:
+            st.error(render.markdown_literal(f"Not saved: {error}"))
+            return
+        _apply(overrides)
+
+
 st.title("Settings")
 state.show_flash()
 current = state.workbench()
@@ -110,3 +146,4 @@ st.caption(f"Model in use: {render.markdown_literal(describe_model(current.confi
            f"{current.thresholds['suggested']:.3f}, confirmed from {current.thresholds['confirmed']:.3f} · saved in "
            f"{render.markdown_literal(str(current.config.workspace_dir / 'settings.json'))}")
 settings_panel()
+reading_aid_panel()
