@@ -104,7 +104,7 @@ def test_a_crash_during_analysis_loses_no_decision_and_no_result(analysed_copy, 
     def broken(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(analysis, "judge_groups", broken)
+    monkeypatch.setattr(analysis, "judge_groups_by_story", broken)
     with pytest.raises(RuntimeError):
         analysed_copy.analyze()
     monkeypatch.undo()
@@ -226,7 +226,7 @@ def test_a_decision_made_while_analysis_runs_is_applied_to_its_results(analysed_
     french = sample_statement(analysed_copy, "002", "Plus tôt, il a été signalé que")
     other = next(m for m in group.statement_ids if m != french.statement_id)
     reviewer = Workbench(Config.load(workspace=str(analysed_copy.config.workspace_dir)))
-    real_judge = analysis.judge_groups
+    real_judge = analysis.judge_groups_by_story
     made = []
 
     def judge_after_a_decision(*args, **kwargs):
@@ -235,7 +235,7 @@ def test_a_decision_made_while_analysis_runs_is_applied_to_its_results(analysed_
             made[0] = reviewer.reject_link(french.statement_id, other, author="ana")
         return real_judge(*args, **kwargs)
 
-    monkeypatch.setattr(analysis, "judge_groups", judge_after_a_decision)
+    monkeypatch.setattr(analysis, "judge_groups_by_story", judge_after_a_decision)
     try:
         manifest = analysed_copy.analyze()
         monkeypatch.undo()

@@ -148,6 +148,24 @@ class TranslateConfig:
 
 
 @dataclass(frozen=True)
+class EngineConfig:
+    """Where analysis runs (workbench.engine): in this process, or on a Ray cluster.
+
+    No setting here changes a result: either engine gives the same vectors and groups."""
+
+    backend: str = "local"  # local | ray (needs the optional extra: pip install '.[cluster]')
+    # ray only: "" starts a Ray instance on this machine (or joins $RAY_ADDRESS when set); "auto" joins
+    # the cluster `ray start` began here; "host:port" or "ray://host:port" joins that cluster
+    address: str = ""
+    actors: int = 0  # encoder actors; 0 = as many as the cluster's CPUs allow, one CPU left for Ray Data's reads
+    actor_cpus: int = 1  # CPUs (and threads) per encoder actor
+    batch_size: int = 64  # statements an encoder actor encodes at a time
+    shard_size: int = 1000  # statements per shard (one Ray Data block); its vectors are cached as it returns
+    connect_timeout: float = 30.0  # seconds to reach a cluster at engine.address before giving up
+    dashboard: bool = False  # Ray's dashboard (a web server) on a Ray instance the workbench starts
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run depends on. Build it with :meth:`Config.load`."""
 
@@ -165,6 +183,7 @@ class Config:
     verdict: VerdictConfig = field(default_factory=VerdictConfig)
     translate: TranslateConfig = field(default_factory=TranslateConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     # -- where things live ---------------------------------------------------------
     @property
@@ -324,6 +343,7 @@ CHOICES = {
     "group.link_filter": ("none", "article_best", "mutual"),
     "group.article_gate": ("shared_name", "none"),
     "translate.backend": ("none", "argos", "libretranslate"),
+    "engine.backend": ("local", "ray"),
 }
 
 
@@ -359,6 +379,11 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "segment.short_statement_chars": (0, 10**5, True),
     "segment.max_statement_chars": (100, 20_000, True),
     "language.min_share": (0, 1, True),
+    "engine.actors": (0, 100_000, True),
+    "engine.actor_cpus": (1, 1024, True),
+    "engine.batch_size": (1, 4096, True),
+    "engine.shard_size": (1, 10**7, True),
+    "engine.connect_timeout": (0, 3600, False),
 }
 
 
@@ -367,6 +392,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "publish.url": (r"https?://[^\s/]+\S*", "an http:// or https:// address"),
     "publish.review_url": (r"https?://[^\s/]+\S*", "an http:// or https:// address (with {group_id} where the id goes)"),
     "publish.language": (r"[a-z]{2,3}", "an ISO 639-1 code such as fr"),
+    "engine.address": (r"auto|(ray://)?[^\s:/]+:[0-9]{1,5}", "auto, host:port or ray://host:port"),
 }
 
 

