@@ -47,3 +47,7 @@ class ScoringSpaceChangedError(IndexMismatchError):
 
 class StoreError(WorkbenchError):
     """The workspace database cannot be opened or is newer than this tool."""
+
+
+class EngineError(WorkbenchError):
+    """The engine analysis runs on (``engine.backend``, a Ray cluster) cannot be used."""
