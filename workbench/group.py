@@ -8,7 +8,7 @@ The algorithm, in the order it runs:
    removing the offset a multilingual encoder gives a language (Libovický et
    al. 2020). Measured: it lifts retrieval on the parallel set, but fitted on
    a corpus with one or two articles per language it removes those articles'
-   topic, and it lowered grouping F1 on the samples; see README "Quality".
+   topic, and it lowered grouping F1 on the samples; see benchmarks/REPORT.md.
 2. **Candidates.** For every statement, its ``k`` nearest neighbours *in each
    language*, from other articles only. Taking them per language keeps
    same-language statements, which every multilingual encoder scores too
