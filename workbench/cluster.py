@@ -26,6 +26,7 @@ then every node's workers are asked to load the workbench, whose version must be
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import math
 import os
@@ -64,10 +65,13 @@ def import_ray() -> "ModuleType":
 
 
 def ray_version() -> str | None:
-    """The installed Ray's version, or ``None`` (nothing of Ray is imported to answer)."""
+    """The installed Ray's version, or ``None`` where this Python cannot import Ray (found, not
+    imported: nothing of Ray runs to answer)."""
     try:
+        if importlib.util.find_spec("ray") is None:
+            return None
         return metadata.version("ray")
-    except metadata.PackageNotFoundError:
+    except (ImportError, metadata.PackageNotFoundError):
         return None
 
 
