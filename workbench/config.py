@@ -75,10 +75,17 @@ class EmbedConfig:
 
 @dataclass(frozen=True)
 class IndexConfig:
-    exact_max: int = 200_000  # above this many vectors an HNSW index replaces exact search (benchmarks/REPORT.md)
+    # above this many vectors the workspace's index becomes an archive index (workbench/archive.py) and
+    # grouping's per-language indexes an HNSW graph, in place of exact search (benchmarks/REPORT.md)
+    exact_max: int = 200_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 96
+    archive_lists: int = 0  # IVF lists of the archive; 0: a power of two near 2 x sqrt(statements)
+    archive_probe: int = 64  # lists each search scans: more finds more of the exact neighbours, slower
+    archive_rerank: int = 100  # per language and query, candidates re-scored against the stored vectors
+    archive_shard_size: int = 250_000  # statements encoded per shard when the archive is built
+    archive_delta_max: int = 20_000  # statements searched exactly beside the archive before they join it
 
 
 @dataclass(frozen=True)
@@ -348,6 +355,11 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "index.hnsw_m": (2, 256, True),
     "index.hnsw_ef_construction": (1, 10**5, True),
     "index.hnsw_ef_search": (1, 10**5, True),
+    "index.archive_lists": (0, 2**20, True),
+    "index.archive_probe": (1, 2**20, True),
+    "index.archive_rerank": (1, 10**5, True),
+    "index.archive_shard_size": (1_000, 10**9, True),
+    "index.archive_delta_max": (0, 10**7, True),
     "ingest.max_file_mb": (0, 10**5, False),
     "ingest.max_row_mb": (0, 10**5, False),
     "ingest.url_timeout": (0, 600, False),
