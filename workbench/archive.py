@@ -75,7 +75,7 @@ class ArchiveSettings:
 
     lists: int = 0  # IVF cells; 0: chosen from the row count (see lists_for)
     probe: int = 64  # cells scanned per query
-    rerank: int = 100  # per group and query, candidates re-ranked against the stored vectors
+    rerank: int = 32  # per group and query, candidates re-ranked against the stored vectors (never fewer than k)
     shard_size: int = 250_000  # rows encoded per shard (one worker's task)
     delta_max: int = 20_000  # rows the exact delta may hold before it is folded in as a shard
 

@@ -83,7 +83,7 @@ class IndexConfig:
     hnsw_ef_search: int = 96
     archive_lists: int = 0  # IVF lists of the archive; 0: a power of two near 2 x sqrt(statements)
     archive_probe: int = 64  # lists each search scans: more finds more of the exact neighbours, slower
-    archive_rerank: int = 100  # per language and query, candidates re-scored against the stored vectors
+    archive_rerank: int = 32  # per language and query, candidates re-scored against the stored vectors (at least k)
     archive_shard_size: int = 250_000  # statements encoded per shard when the archive is built
     archive_delta_max: int = 20_000  # statements searched exactly beside the archive before they join it
 
