@@ -22,6 +22,7 @@ Run: ``python benchmarks/bench_news.py [--seed 7] [--stories N] [--set KEY=VALUE
 from __future__ import annotations
 
 import argparse
+import random
 import shutil
 import tempfile
 import time
@@ -39,12 +40,10 @@ TARGETS = {"pair_recall": 0.9, "pair_precision": 0.9, "planted_flagged": 0.9, "a
            "content_boilerplate": 0.005}
 
 
-def evaluate(corpus: news.Corpus, workbench: Workbench) -> dict:
-    # JSONL origin is "<path>:<line>", line 1-based in corpus order
-    by_line = {i + 1: article for i, article in enumerate(corpus.articles)}
-    ours: dict[str, news.Article] = {}
-    for article in workbench.articles():
-        ours[article.article_id] = by_line[int(article.origin.rsplit(":", 1)[1])]
+def evaluate(corpus: news.Corpus, workbench: Workbench, origins: dict[str, news.Article]) -> dict:
+    """The figures of the module docstring; ``origins``: each article's origin ("<path>:<line>") -> its
+    corpus article."""
+    ours: dict[str, news.Article] = {article.article_id: origins[article.origin] for article in workbench.articles()}
     texts = {a.article_id: a.text for a in workbench.articles()}
     line_of: dict[str, tuple[str, int]] = {}  # statement -> (story, NTREX line)
     statements = workbench.statements()
@@ -152,20 +151,38 @@ def evaluate(corpus: news.Corpus, workbench: Workbench) -> dict:
     }
 
 
-def run(seed: int, stories: int | None, overrides: dict[str, str], part: str = "tuning", copies: bool = True) -> dict:
+def run(seed: int, stories: int | None, overrides: dict[str, str], part: str = "tuning", copies: bool = True,
+        batches: int = 1) -> dict:
+    """The benchmark on one corpus: ingested and analysed at once, or in ``batches`` (the articles in a
+    seeded random order, an analysis after each batch: incremental after the first)."""
     corpus = news.build(seed=seed, stories=stories, part=part, copies=copies)
     folder = Path(tempfile.mkdtemp(prefix="bench-news-"))
     try:
-        path = folder / "news.jsonl"
-        path.write_text(corpus.jsonl(), encoding="utf-8")
+        order = list(corpus.articles)
+        if batches > 1:
+            random.Random(seed).shuffle(order)
+        size = -(-len(order) // batches)
+        parts = [order[start:start + size] for start in range(0, len(order), size)]
+        origins: dict[str, news.Article] = {}
+        paths = []
+        for number, articles in enumerate(parts):
+            path = folder / f"news-{number}.jsonl"
+            path.write_text(news.Corpus(articles=articles, stories=corpus.stories).jsonl(), encoding="utf-8")
+            origins.update({f"{path}:{line}": article for line, article in enumerate(articles, start=1)})
+            paths.append(path)
         config = Config.load(workspace=str(folder / "ws"), home=str(OUT), overrides=overrides)
         with Workbench(config) as workbench:
             started = time.perf_counter()
-            workbench.ingest([path])
-            manifest = workbench.analyze()
+            runs = []
+            for path in paths:
+                workbench.ingest([path])
+                manifest = workbench.analyze()
+                runs.append({"mode": manifest["mode"], "seconds": manifest["timings_s"]["total"],
+                             "stories_reanalysed": len(manifest.get("reanalysed_stories", {}))})
             elapsed = time.perf_counter() - started
-            result = evaluate(corpus, workbench)
-        result.update({"seed": seed, "part": part, "copies": copies, "overrides": overrides, "seconds": round(elapsed, 1),
+            result = evaluate(corpus, workbench, origins)
+        result.update({"seed": seed, "part": part, "copies": copies, "batches": batches, "analyses": runs,
+                       "overrides": overrides, "seconds": round(elapsed, 1),
                        "timings_s": manifest.get("timings_s", {}), "grouping": manifest.get("grouping", {})})
         return result
     finally:
@@ -181,12 +198,14 @@ def main() -> None:
                         help="tuning: the 61 stories settings were chosen on; heldout: the 62 others")
     parser.add_argument("--no-copies", dest="copies", action="store_false",
                         help="leave out the copied plants (the corpus of runs before they existed)")
+    parser.add_argument("--batches", type=int, default=1,
+                        help="add the articles in N batches (seeded random order), analysing after each")
     parser.add_argument("--out", default="news", help="result name under benchmarks/out (default news)")
     args = parser.parse_args()
     overrides = dict(item.split("=", 1) for item in args.assignments)
-    runs = [run(seed, args.stories, overrides, args.part, args.copies) for seed in (args.seed or [7, 8])]
+    runs = [run(seed, args.stories, overrides, args.part, args.copies, args.batches) for seed in (args.seed or [7, 8])]
     for result in runs:
-        print({key: result[key] for key in ("seed", "part", "articles", "statements", "stories_found", "stories_whole",
+        print({key: result[key] for key in ("seed", "part", "batches", "articles", "statements", "stories_found", "stories_whole",
                                             "pair_precision", "pair_recall", "planted_flagged_count", "planted",
                                             "copied_flagged_count", "copied_planted",
                                             "agreeing_flagged_count", "agreeing_in_group",

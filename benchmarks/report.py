@@ -6,6 +6,8 @@ knows about each script's run (exit status, time). Run on its own
 (``python benchmarks/report.py``) it rebuilds the report from the results already there.
 Every number comes from a result file a script wrote; each section says when it was
 measured, and a section whose script failed or never ran says so instead of showing numbers.
+The hand-written benchmarks/history.md (figures measured on their own, and each figure's history)
+is appended as it is, so a new run never erases it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from common import HERE, OUT, machine, read_result  # noqa: E402
 
 REPORT = HERE / "REPORT.md"
+# The hand-written part, appended to every report: figures measured by scripts run on their own, and
+# how each figure moved (the generated sections show only the latest result files).
+HISTORY = HERE / "history.md"
 PLOTS = HERE / "report"
 QUICK_REPORT = OUT / "REPORT-quick.md"  # a smoke run never overwrites the committed report and plots
 QUICK_PLOTS = OUT / "report-quick"
@@ -763,6 +768,11 @@ def machine_section() -> str:
     return "## Machine and versions\n\n" + table(["", ""], rows, "ll")
 
 
+def history_section() -> str | None:
+    """benchmarks/history.md as it is, or None when there is none."""
+    return HISTORY.read_text(encoding="utf-8").strip() if HISTORY.exists() else None
+
+
 def write_report(status: dict[str, Any] | None = None) -> Path:
     """Write REPORT.md and the plots; ``status`` is run_all's record of this invocation (None: rebuild only)."""
     started = status["started"] if status else None
@@ -795,6 +805,9 @@ def write_report(status: dict[str, Any] | None = None) -> Path:
         caveats_section(speed),
         scripts_section(status),
     ]
+    history = history_section()
+    if history:
+        parts.append(history)
     REPORT.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     return REPORT
 

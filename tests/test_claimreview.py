@@ -154,7 +154,8 @@ def test_claimreview_needs_the_publishing_organisation(reviewed, tmp_path):
     assert bad.exit_code == EXIT_FAILURE and "publish.url='factcheck.example' is not an http:// or https:// address" in \
         bad.stderr
     unknown = cli("export", "--out", str(tmp_path), "--format", "csv,pdf", "--workspace", workspace)
-    assert unknown.exit_code == 2 and "pdf is not an export format; use csv, jsonl, xlsx, claimreview" in unknown.output
+    assert unknown.exit_code == 2 and "unknown export format(s) 'pdf'; use one or more of csv, jsonl, xlsx, claimreview" in \
+        unknown.output
 
 
 def test_the_publishing_language_chooses_the_quoted_statement(reviewed, tmp_path):

@@ -106,7 +106,7 @@ def test_a_crash_during_analysis_loses_no_decision_and_no_result(analysed_copy, 
 
     monkeypatch.setattr(analysis, "judge_groups", broken)
     with pytest.raises(RuntimeError):
-        analysed_copy.analyze()
+        analysed_copy.analyze(full=True)  # the incremental run's crash: test_incremental.py
     monkeypatch.undo()
     reopened = Workbench(Config.load(workspace=str(analysed_copy.config.workspace_dir)))
     try:
@@ -210,11 +210,13 @@ def test_a_decision_regroups_only_its_part_of_the_link_graph_and_writes_what_a_f
 
 # -- decisions and a running analysis ----------------------------------------------------------
 
-def test_a_decision_made_while_analysis_runs_is_applied_to_its_results(analysed_copy, monkeypatch, tmp_path):
+@pytest.mark.parametrize("full", [True, False], ids=["full", "incremental"])
+def test_a_decision_made_while_analysis_runs_is_applied_to_its_results(analysed_copy, monkeypatch, tmp_path, full):
     """The decision lands (from another connection, as from the UI) after the analysis has read
     the decisions and before it stores its groups: the stored groups must still follow it, and
     the article this analysis was the first to read must keep its groups through the replay."""
     import workbench.workspace.analysis as analysis
+    import workbench.workspace.increment as increment
 
     new_article = tmp_path / "new.txt"
     new_article.write_text((SAMPLES / "004_b91c89b5cbf94032.txt").read_text(encoding="utf-8").replace(
@@ -226,25 +228,39 @@ def test_a_decision_made_while_analysis_runs_is_applied_to_its_results(analysed_
     french = sample_statement(analysed_copy, "002", "Plus tôt, il a été signalé que")
     other = next(m for m in group.statement_ids if m != french.statement_id)
     reviewer = Workbench(Config.load(workspace=str(analysed_copy.config.workspace_dir)))
-    real_judge = analysis.judge_groups
     made = []
 
-    def judge_after_a_decision(*args, **kwargs):
+    def decide_once():
         if not made:  # once, in the analysis; the reviewer's own regrouping also judges
             made.append("deciding")
             made[0] = reviewer.reject_link(french.statement_id, other, author="ana")
-        return real_judge(*args, **kwargs)
 
-    monkeypatch.setattr(analysis, "judge_groups", judge_after_a_decision)
+    if full:  # between reading the decisions and storing the groups
+        real_judge = analysis.judge_groups
+
+        def judge_after_a_decision(*args, **kwargs):
+            decide_once()
+            return real_judge(*args, **kwargs)
+
+        monkeypatch.setattr(analysis, "judge_groups", judge_after_a_decision)
+    else:  # while the new article's links are computed, before anything is stored
+        real_links = increment.IncrementalAnalysis._links
+
+        def links_after_a_decision(self, *args, **kwargs):
+            decide_once()
+            return real_links(self, *args, **kwargs)
+
+        monkeypatch.setattr(increment.IncrementalAnalysis, "_links", links_after_a_decision)
     try:
-        manifest = analysed_copy.analyze()
+        manifest = analysed_copy.analyze(full=full)
+        assert manifest["mode"] == ("full" if full else "incremental")
         monkeypatch.undo()
         assert made and manifest["decisions_made_during_run"] == 1
         assert any(new_id in g.article_ids for g in analysed_copy.groups())
         assert analysed_copy.store.group_of(french.statement_id) != analysed_copy.store.group_of(other) or \
             not analysed_copy.store.group_of(french.statement_id)
         after = membership(analysed_copy)
-        analysed_copy.analyze()  # a clean run with the same decisions gives the same groups
+        analysed_copy.analyze(full=full)  # a clean run with the same decisions gives the same groups
         assert membership(analysed_copy) == after
     finally:
         reviewer.close()

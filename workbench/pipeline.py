@@ -132,10 +132,23 @@ class Workbench:
         """Ingest one pasted article (the UI's paste box); same checks as a file."""
         return self._intake.ingest_text(text, title=title, url=url, source=source, language=language)
 
+    def remove_articles(self, article_ids: Sequence[str]) -> list[str]:
+        """Delete these articles, their statements and what analysis derived from them; their groups
+        are regrouped at once, their stories aligned again by the next analysis. Decisions stay in
+        the audit trail. Returns the removed statements' ids."""
+        return self._review.remove_articles(article_ids)
+
     # -- analysis ----------------------------------------------------------------------------
-    def analyze(self, *, progress: ProgressCallback | None = None, rebuild_index: bool = False) -> dict[str, Any]:
-        """Run every corpus-level stage and return the run manifest (see :mod:`workbench.workspace.analysis`)."""
-        return self._analysis.analyze(progress=progress, rebuild_index=rebuild_index)
+    def analyze(self, *, progress: ProgressCallback | None = None, rebuild_index: bool = False,
+                full: bool = False) -> dict[str, Any]:
+        """Analyse what changed since the last analysis, or everything when ``full`` (or when a full
+        analysis is needed: the manifest's ``mode`` and ``full_because`` say), and return the run
+        manifest (see :mod:`workbench.workspace.analysis`)."""
+        return self._analysis.analyze(progress=progress, rebuild_index=rebuild_index, full=full)
+
+    def full_analysis_because(self) -> str:
+        """Why the next analysis will read everything ("" when it will be incremental)."""
+        return self._analysis.full_because(self.store.last_run())
 
     def preview_settings(self, overrides: dict[str, Any]) -> dict[str, Any]:
         """How many groups and links a change of settings would give, without storing anything."""

@@ -649,17 +649,10 @@ class UnitResolver:
 
     def _prototype_matrix(self) -> tuple[np.ndarray, list[np.ndarray], list[str]]:
         if self._prototypes is None:
-            texts: list[str] = []
-            owners: list[str] = []
-            for key, entry in _read_table("units").items():
-                surfaces = {key.replace("_", " ")}
-                for code in SUPPORTED_LANGUAGES:
-                    surfaces.update(form.rstrip("*") for form in entry.get(code, ()))
-                for surface in sorted(surfaces):
-                    if len(surface) > 1:  # symbols like "%" or "т" carry no meaning for the encoder
-                        texts.append(surface)
-                        owners.append(key)
-            matrix = np.vstack([self._embed(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+            texts, owners = unit_surfaces()
+            matrix = shipped_prototypes(getattr(self._encoder, "model_id", ""), texts)
+            if matrix is None:
+                matrix = np.vstack([self._embed(texts[i : i + 64]) for i in range(0, len(texts), 64)])
             keys = sorted(set(owners))
             key_rows = [np.array([i for i, owner in enumerate(owners) if owner == key]) for key in keys]
             self._prototypes = (matrix, key_rows, keys)
@@ -691,6 +684,40 @@ class UnitResolver:
             logger.debug("unit fallback %r -> %s (%.3f, margin %.3f)", noun, best_key, best, best - runner_up)
             return best_key
         return ""
+
+
+PROTOTYPES_FILE = "unit_prototypes.npz"  # in resources/quantities: benchmarks/fit_unit_prototypes.py makes it
+
+
+def unit_surfaces() -> tuple[list[str], list[str]]:
+    """Every surface of the unit lexicon the embedding fallback compares a noun with (the key and
+    its forms in every language, symbols left out: "%" carries no meaning for the encoder), and the
+    key each belongs to."""
+    texts: list[str] = []
+    owners: list[str] = []
+    for key, entry in _read_table("units").items():
+        surfaces = {key.replace("_", " ")}
+        for code in SUPPORTED_LANGUAGES:
+            surfaces.update(form.rstrip("*") for form in entry.get(code, ()))
+        for surface in sorted(surfaces):
+            if len(surface) > 1:
+                texts.append(surface)
+                owners.append(key)
+    return texts, owners
+
+
+def shipped_prototypes(model_id: str, texts: list[str]) -> np.ndarray | None:
+    """The vectors of ``texts`` the package ships for the bundled encoder (``model_id``), when they
+    were made for exactly these surfaces; otherwise None and the resolver encodes them (a first
+    analysis on a new machine spent 10-20 s on it)."""
+    path = resources.files("workbench") / "resources" / "quantities" / PROTOTYPES_FILE
+    if not model_id or not path.is_file():
+        return None
+    with path.open("rb") as handle, np.load(handle) as data:
+        if str(data["model_id"]) != model_id or data["texts"].tolist() != texts:
+            logger.info("unit prototypes: the shipped ones are for another model or lexicon; encoding them")
+            return None
+        return data["vectors"].astype(np.float32)
 
 
 class _NounRecorder:

@@ -14,6 +14,7 @@ import os
 import socket
 import sqlite3
 import uuid
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -216,6 +217,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX article_keys_article ON article_keys(article_id);
     INSERT OR IGNORE INTO article_keys(key, article_id, kind) SELECT url, article_id, 'url' FROM articles WHERE url != '';
     ALTER TABLE groups ADD COLUMN qualifier TEXT NOT NULL DEFAULT '';
+    """,
+    # 8: incremental analysis - each grouped statement's evidence keys (counted things, names,
+    # figures), kept so that a later analysis weighs their rarity without reading every statement
+    """
+    CREATE TABLE statement_keys (
+        statement_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (statement_id, key)
+    );
+    CREATE INDEX statement_keys_key ON statement_keys(key);
     """,
 ]
 
@@ -531,6 +542,25 @@ class Store:
         """Article id -> its publication date as stored ("" when unknown)."""
         return dict(self._db.execute("SELECT article_id, published FROM articles").fetchall())
 
+    def remove_articles(self, article_ids: Iterable[str]) -> list[str]:
+        """Delete articles, their statements and what analysis derived from those statements (claims,
+        keys, hubness, links, group memberships), in one transaction. Analyst decisions stay in the
+        audit trail (they can no longer act). Returns the removed statements' ids."""
+        wanted = sorted(set(article_ids))
+        with self.transaction() as db:
+            removed = [row[0] for where, params in _where_in("article_id", wanted)
+                       for row in db.execute(f"SELECT statement_id FROM statements{where}", params)]
+            for table in ("quantities", "attributions", "hedges", "hubness", "statement_keys", "group_members"):
+                for where, params in _where_in("statement_id", removed):
+                    db.execute(f"DELETE FROM {table}{where}", params)
+            for column in ("source_id", "target_id"):
+                for where, params in _where_in(column, removed):
+                    db.execute(f"DELETE FROM links{where}", params)
+                    db.execute(f"DELETE FROM relations{where}", params)
+            for where, params in _where_in("article_id", wanted):
+                db.execute(f"DELETE FROM articles{where}", params)  # statements and keys go with it
+        return removed
+
     def articles(self) -> list[Article]:
         rows = self._db.execute("SELECT * FROM articles ORDER BY seq").fetchall()
         return [_article_from_row(row) for row in rows]
@@ -692,6 +722,7 @@ class Store:
         stories: Sequence[Story] = (),
         statement_languages: dict[str, str] | None = None,
         article_languages: dict[str, str] | None = None,
+        statement_keys: dict[str, frozenset[str]] | None = None,
     ) -> None:
         """Swap in one analysis run's results in a single transaction; primary data and decisions stay.
 
@@ -703,53 +734,117 @@ class Store:
                            [(language, aid) for aid, language in sorted((article_languages or {}).items())])
             db.executemany("UPDATE statements SET language = ?, language_source = 'corpus' WHERE statement_id = ?",
                            [(language, sid) for sid, language in sorted((statement_languages or {}).items())])
-            for table in ("article_stories", "stories"):
-                db.execute(f"DELETE FROM {table}")
-            db.executemany(
-                "INSERT INTO stories VALUES (?,?,?,?,?,?)",
-                [(story.story_id, story.label, json.dumps(list(story.article_ids)), json.dumps(list(story.languages)),
-                  story.cohesion, rank) for rank, story in enumerate(stories)],
-            )
-            db.executemany("INSERT INTO article_stories VALUES (?, ?)",
-                           [(article, story.story_id) for story in stories for article in story.article_ids])
+            self._insert_stories(db, stories)
             db.execute("UPDATE statements SET corpus_reason = '' WHERE corpus_reason != ''")
             db.executemany(
                 "UPDATE statements SET corpus_reason = ? WHERE statement_id = ?",
                 [(reason, sid) for sid, reason in corpus_reasons.items() if reason],
             )
-            for table in ("quantities", "attributions", "hedges", "relations", "group_members", "groups", "links", "hubness"):
+            for table in ("quantities", "attributions", "hedges", "relations", "group_members", "groups", "links", "hubness",
+                          "statement_keys"):
                 db.execute(f"DELETE FROM {table}")
             db.executemany("INSERT INTO hubness VALUES (?, ?)", sorted((hubness or {}).items()))
-            db.executemany(
-                "INSERT INTO quantities VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (sid, i, q.text, q.start, q.end, q.value, q.low, q.high, q.approximator, q.unit, q.unit_key, q.kind,
-                     q.language)
-                    for sid, claim in claims.items() for i, q in enumerate(claim.quantities)
-                ],
-            )
-            db.executemany(
-                "INSERT INTO attributions VALUES (?,?,?,?,?,?)",
-                [(sid, i, a.text, a.start, a.end, a.cue) for sid, claim in claims.items() for i, a in enumerate(claim.attributions)],
-            )
-            db.executemany(
-                "INSERT INTO hedges VALUES (?,?,?,?,?,?)",
-                [(sid, i, h.kind, h.text, h.start, h.end) for sid, claim in claims.items() for i, h in enumerate(claim.hedges)],
-            )
+            db.executemany("INSERT INTO statement_keys VALUES (?, ?)",
+                           [(sid, key) for sid, keys in sorted((statement_keys or {}).items()) for key in sorted(keys)])
+            self._insert_claims(db, claims)
             self._insert_grouping(db, links, groups, members, relations)
             self._bump("analysis_revision")
+
+    def apply_increment(
+        self,
+        *,
+        statement_languages: dict[str, str],
+        article_languages: dict[str, str],
+        corpus_reasons: dict[str, str],
+        claims: dict[str, "Claims"],
+        claims_of: Iterable[str],
+        hubness: dict[str, float],
+        statement_keys: dict[str, frozenset[str]],
+        links: Sequence[Link],
+        links_of: Iterable[str],
+        stories: Sequence[Story],
+    ) -> None:
+        """Store an incremental analysis's results for the statements it read again, in one
+        transaction with whatever the caller does in the same one (the regrouping of their part):
+
+        - labels and corpus reasons (``corpus_reasons`` holds every statement it judged again,
+          "" for content);
+        - the claims of the statements ``claims_of``, and the hubness and evidence keys given;
+        - the scored links with an end among ``links_of``, replaced by ``links``;
+        - every story, replaced by ``stories``.
+        """
+        with self.transaction() as db:
+            db.executemany("UPDATE articles SET language = ? WHERE article_id = ?",
+                           [(language, aid) for aid, language in sorted(article_languages.items())])
+            db.executemany("UPDATE statements SET language = ?, language_source = 'corpus' WHERE statement_id = ?",
+                           [(language, sid) for sid, language in sorted(statement_languages.items())])
+            db.executemany("UPDATE statements SET corpus_reason = ? WHERE statement_id = ?",
+                           [(reason, sid) for sid, reason in sorted(corpus_reasons.items())])
+            for tables, rewritten in ((("quantities", "attributions", "hedges"), claims_of), (("hubness",), hubness),
+                                      (("statement_keys",), statement_keys)):
+                for table in tables:
+                    for where, params in _where_in("statement_id", sorted(set(rewritten))):
+                        db.execute(f"DELETE FROM {table}{where}", params)
+            db.executemany("INSERT INTO hubness VALUES (?, ?)", sorted(hubness.items()))
+            db.executemany("INSERT INTO statement_keys VALUES (?, ?)",
+                           [(sid, key) for sid, keys in sorted(statement_keys.items()) for key in sorted(keys)])
+            self._insert_claims(db, claims)
+            ends = sorted(set(links_of))
+            for column in ("source_id", "target_id"):
+                for where, params in _where_in(column, ends):
+                    db.execute(f"DELETE FROM links{where} AND rank >= 0", params)
+            db.executemany("INSERT OR REPLACE INTO links VALUES (?,?,?,?,?,?,?,?,?,?)",
+                           [_link_row(link) for link in links])
+            self._insert_stories(db, stories)
+            self._bump("analysis_revision")
+
+    def statement_keys(self, statement_ids: Iterable[str] | None = None) -> dict[str, frozenset[str]]:
+        """The evidence keys the last analysis stored (see :func:`workbench.group.statement_keys`)."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for where, params in _where_in("statement_id", statement_ids):
+            for sid, key in self._db.execute(f"SELECT statement_id, key FROM statement_keys{where}", params):
+                found[sid].add(key)
+        return {sid: frozenset(keys) for sid, keys in found.items()}
+
+    def statement_key_counts(self) -> Counter:
+        """How many statements hold each stored evidence key."""
+        return Counter(dict(self._db.execute("SELECT key, COUNT(*) FROM statement_keys GROUP BY key")))
+
+    @staticmethod
+    def _insert_claims(db: sqlite3.Connection, claims: dict[str, "Claims"]) -> None:
+        db.executemany(
+            "INSERT INTO quantities VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (sid, i, q.text, q.start, q.end, q.value, q.low, q.high, q.approximator, q.unit, q.unit_key, q.kind,
+                 q.language)
+                for sid, claim in claims.items() for i, q in enumerate(claim.quantities)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO attributions VALUES (?,?,?,?,?,?)",
+            [(sid, i, a.text, a.start, a.end, a.cue) for sid, claim in claims.items() for i, a in enumerate(claim.attributions)],
+        )
+        db.executemany(
+            "INSERT INTO hedges VALUES (?,?,?,?,?,?)",
+            [(sid, i, h.kind, h.text, h.start, h.end) for sid, claim in claims.items() for i, h in enumerate(claim.hedges)],
+        )
+
+    @staticmethod
+    def _insert_stories(db: sqlite3.Connection, stories: Sequence[Story]) -> None:
+        for table in ("article_stories", "stories"):
+            db.execute(f"DELETE FROM {table}")
+        db.executemany(
+            "INSERT INTO stories VALUES (?,?,?,?,?,?)",
+            [(story.story_id, story.label, json.dumps(list(story.article_ids)), json.dumps(list(story.languages)),
+              story.cohesion, rank) for rank, story in enumerate(stories)],
+        )
+        db.executemany("INSERT INTO article_stories VALUES (?, ?)",
+                       [(article, story.story_id) for story in stories for article in story.article_ids])
 
     @staticmethod
     def _insert_grouping(db: sqlite3.Connection, links: Sequence[Link], groups: Sequence[Group],
                          members: Sequence[dict[str, Any]], relations: Sequence[Relation]) -> None:
-        db.executemany(
-            "INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [
-                (l.source_id, l.target_id, l.cosine, l.cosine_centered, l.margin, l.rank, int(l.mutual),
-                 l.score, l.tier, json.dumps(list(l.shared)))
-                for l in links
-            ],
-        )
+        db.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?)", [_link_row(link) for link in links])
         db.executemany(
             "INSERT INTO groups(group_id, label_statement_id, tier, article_ids, languages, rank, verdict,"
             " verdict_source, explanation, story_id, qualifier) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -952,7 +1047,8 @@ class Store:
                       (SELECT COUNT(*) FROM decisions WHERE active = 1),
                       (SELECT COALESCE(MAX(run_id), 0) FROM runs WHERE finished IS NOT NULL),
                       (SELECT COALESCE(MAX(seq), 0) FROM articles),
-                      (SELECT COUNT(*) FROM groups)"""
+                      (SELECT COUNT(*) FROM groups),
+                      (SELECT COUNT(*) FROM articles)"""
         ).fetchone()
         return tuple(int(value) for value in row)
 
@@ -1000,6 +1096,11 @@ class Store:
     # -- raw access for the analysis stages ---------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self._db.execute(sql, params)
+
+
+def _link_row(link: Link) -> tuple:
+    return (link.source_id, link.target_id, link.cosine, link.cosine_centered, link.margin, link.rank,
+            int(link.mutual), link.score, link.tier, json.dumps(list(link.shared)))
 
 
 def text_hash(text: str) -> str:

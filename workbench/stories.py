@@ -265,3 +265,48 @@ def assign_stories(groups: Sequence, story_of: dict[str, str]) -> list:
         story = min(counts, key=lambda s: (-counts[s], s)) if counts else ""
         result.append(replace(group, story_id=story))
     return result
+
+
+def assign_articles(stories: Sequence[Story], data: StoryInput, new_article_ids: Sequence[str],
+                    config: StoryConfig) -> tuple[list[Story], dict[str, str]]:
+    """``stories`` with each of ``new_article_ids`` (rows of ``data``, taken in order) in the story
+    it matches best - the weighted average similarity to that story's articles, as average
+    linkage measures it - if that reaches ``story.threshold``, else in a new story that later new
+    articles may join. Every other article keeps its story, and a story keeps its id. Returns the
+    stories, largest first, and for each new article where it went and why."""
+    position = {article: i for i, article in enumerate(data.article_ids)}
+    sims = similarity_matrix(data, config)
+    weights = np.asarray(data.weights if data.weights is not None else [1.0] * len(data.article_ids), dtype=np.float64)
+    members: dict[str, list[str]] = {story.story_id: list(story.article_ids) for story in stories}
+    old = {story.story_id: story for story in stories}
+    reasons: dict[str, str] = {}
+    for article in new_article_ids:
+        row = position[article]
+        best, best_score = None, -np.inf
+        for story_id, articles in sorted(members.items()):
+            rows = [position[a] for a in articles if a in position]
+            if not rows:
+                continue
+            score = float(np.average(sims[row, rows], weights=weights[rows]))
+            if score > best_score:
+                best, best_score = story_id, score
+        if best is not None and best_score >= config.threshold:
+            members[best].append(article)
+            reasons[article] = f"joined story {best} (similarity {best_score:.3f})"
+        else:
+            story_id = story_id_for([article])
+            members[story_id] = [article]
+            reasons[article] = (f"started story {story_id} (the closest, {best}, at {best_score:.3f}, is under "
+                                f"story.threshold {config.threshold})" if best is not None else f"started story {story_id}")
+    result = []
+    for story_id, articles in members.items():
+        rows = [position[a] for a in articles if a in position]
+        ids = tuple(sorted(articles))
+        centre = data.vectors[rows].mean(axis=0)
+        closeness = data.vectors[rows] @ centre / max(float(np.linalg.norm(centre)), 1e-9)
+        label = old[story_id].label if story_id in old else _label(data.titles[rows[int(np.argmax(closeness))]])
+        result.append(Story(story_id=story_id, label=label, article_ids=ids,
+                            languages=tuple(sorted({data.languages[r] for r in rows})),
+                            cohesion=round(float(closeness.mean()), 4) if len(rows) > 1 else 1.0))
+    result.sort(key=lambda s: (-len(s.article_ids), -len(s.languages), s.story_id))
+    return result, reasons

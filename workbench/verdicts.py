@@ -223,16 +223,18 @@ def compare_figures(a: Quantity, b: Quantity, tolerance: float) -> tuple[str, st
     return "conflicts", explanation, details
 
 
-def matched_figures(a: Sequence[Quantity], b: Sequence[Quantity]) -> list[tuple[Quantity, Quantity]]:
+def matched_figures(a: Sequence[Quantity], b: Sequence[Quantity], *,
+                    every: bool = False) -> list[tuple[Quantity, Quantity]]:
     """Which figures of one unit in two statements are compared with each other.
 
     Two versions giving as many figures for one thing ("33, 34 and 39 years" against "165, 34 and
     39 years") list the same figures: each is paired with its closest counterpart, closest pairs
     first, so one changed figure is compared with the one it replaced. A statement giving more
     figures than the other ("first 1 million, now 5 million" against "5 million") may add a
-    figure the other leaves out: only the two closest readings are compared."""
+    figure the other leaves out: only the two closest readings are compared, unless ``every``
+    (each figure of the shorter list is paired with its closest counterpart)."""
     candidates = sorted(((i, j) for i in range(len(a)) for j in range(len(b))), key=lambda ij: _gap(a[ij[0]], b[ij[1]]))
-    if len(a) != len(b):
+    if len(a) != len(b) and not every:
         candidates = candidates[:1]
     pairs, used_a, used_b = [], set(), set()
     for i, j in candidates:
@@ -314,9 +316,34 @@ def named_by_the_other(a: StatementView, b: StatementView) -> tuple[StatementVie
     return a, b, notes
 
 
+UNNAMED_COUNTS = "unnamed counts"
+
+
+def counted_alike(a: StatementView, b: StatementView) -> tuple[StatementView, StatementView]:
+    """Several unnamed counts in each version, but not as many ("4-1 ... 18 matches ... eight
+    points" against "4–1 ... the 18th ... eight points", where one version's "18" reads as an
+    ordinal): ranks by size cannot be compared, so each count is compared with its closest
+    counterpart instead (the extra ones with none). Versions that agree pair their equal figures
+    first; a changed one ("20-1") meets what is left."""
+    def ranked(view: StatementView) -> list[Quantity]:
+        return [q for q in view.quantities if q.unit_key.startswith(f"{UNNAMED_COUNT}, no.")]
+
+    counts_a, counts_b = ranked(a), ranked(b)
+    if len(counts_a) < 2 or len(counts_b) < 2 or len(counts_a) == len(counts_b):
+        return a, b
+
+    def alike(view: StatementView) -> StatementView:
+        return replace(view, quantities=tuple(replace(q, unit_key=UNNAMED_COUNTS)
+                                              if q.unit_key.startswith(f"{UNNAMED_COUNT}, no.") else q
+                                              for q in view.quantities))
+
+    return alike(a), alike(b)
+
+
 def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) -> Relation:
     """The relation between two statements of one group (from different articles)."""
     a, b, readings = named_by_the_other(a, b)
+    a, b = counted_alike(a, b)
     keys_a = {q.unit_key for q in a.quantities}
     keys_b = {q.unit_key for q in b.quantities}
     shared = sorted(keys_a & keys_b)
@@ -349,7 +376,7 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         outcomes = []
         for key in shared:
             for qa, qb in matched_figures([x for x in a.quantities if x.unit_key == key],
-                                          [y for y in b.quantities if y.unit_key == key]):
+                                          [y for y in b.quantities if y.unit_key == key], every=key == UNNAMED_COUNTS):
                 outcomes.append((key, qa, qb, *compare_figures(qa, qb, tolerance)))
         # The strongest finding speaks for the pair: any conflict (the figures furthest apart),
         # else agreement, else vagueness.
@@ -359,6 +386,9 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         speaker_a, speaker_b = own_view(a, qa), own_view(b, qb)
         if key == UNNAMED_COUNT:
             unit = "each statement's only count, of something the unit lexicon does not name"
+        elif key == UNNAMED_COUNTS:
+            unit = ("each statement gives several counts of things the unit lexicon does not name, not as many, "
+                    "each compared with its closest counterpart")
         elif key.startswith(UNNAMED_COUNT):
             unit = (f"each statement gives {key.rsplit(' of ', 1)[1].split()[0]} counts of things the unit lexicon "
                     "does not name, compared in order of size")

@@ -1,61 +1,42 @@
 """Analysis: every corpus-level stage, from the stored statements to groups and verdicts.
 
-Stages in order: languages, embedding (cached), corpus boilerplate, claims (quantities,
-attribution, hedging), the search index (extended, not rebuilt), stories, claim groups
-with the analyst's decisions, verdicts. All results replace the previous run's in one
-transaction; decisions are never touched.
+A workspace analysed before is analysed again incrementally: only what changed since the last
+analysis is read (:mod:`workbench.workspace.increment`). A full analysis reads everything, in
+this order: languages, embedding (cached), corpus boilerplate, claims (quantities,
+attribution, hedging), the search index (extended, not rebuilt), stories, claim groups with the
+analyst's decisions, verdicts. It runs when asked for (``analyze --full``), on a workspace never
+analysed, and when something the results depend on changed (the model, a grouping setting...):
+the run manifest says which and why (``mode``, ``full_because``).
+
+Either way, the results are written in one transaction with the run's record: a run killed half
+way leaves the previous results whole, and decisions are never touched.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import time
 from collections import Counter
-from dataclasses import replace
-from typing import Any, Iterator, Sequence
+from typing import Any
 
-import numpy as np
-
-from .. import boilerplate, langid
-from ..attribution import extract_attributions, extract_hedges
 from ..config import SETTINGS_FILE
 from ..errors import ScoringSpaceChangedError, WorkbenchError
-from ..group import GroupingInput, GroupingResult, group_statements, keep_group_ids, member_rows, name_keys, \
-    statement_evidence
-from ..index import VectorIndex
+from ..group import GroupingResult, group_statements, keep_group_ids, member_rows
+from ..index import VectorIndex, read_manifest
 from ..langid import UNDETERMINED
-from ..model import Claims, Decision, Statement, Story
-from ..quantities import extract_many
-from ..stories import StoryInput, assign_stories, document_vectors, find_stories, shared_statement_similarity, \
-    story_index
+from ..model import Decision, Statement, Story
+from ..stories import assign_stories, story_index
 from ..store import utc_now
 from ..verdicts import judge_groups
 from .context import Concern, ProgressCallback, Workspace
+from .increment import IncrementalAnalysis
 from .review import Review
+from .stages import StageTimer, Stages, analysis_settings, with_reasons
 from .tables import Tables
 
 log = logging.getLogger(__name__)
 
-
-class StageTimer:
-    """Wall-clock seconds per stage, for the run manifest."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.seconds: dict[str, float] = {}
-
-    @contextlib.contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
-
-    def as_dict(self) -> dict[str, float]:
-        return {**{k: round(v, 4) for k, v in self.seconds.items()}, "total": round(time.perf_counter() - self.started, 4)}
+ANALYSIS_FORMAT = 2  # manifests from 2 on record what an incremental run needs; earlier ones call for a full run
 
 
 class Analysis(Concern):
@@ -65,44 +46,95 @@ class Analysis(Concern):
         super().__init__(workspace)
         self.review = review
         self.tables = tables
+        self.stages = Stages(workspace)
+        self.increment = IncrementalAnalysis(workspace, self.stages, review)
 
-    def analyze(self, *, progress: ProgressCallback | None = None, rebuild_index: bool = False) -> dict[str, Any]:
-        """Run every corpus-level stage and return the run manifest.
-
-        Stages: embedding (cached), corpus boilerplate (repetition, off-topic),
-        claims (quantities, attribution, hedging), the search index (extended,
-        not rebuilt), cross-lingual grouping with analyst decisions. All results
-        replace the previous run's in one transaction; decisions are never touched.
-        """
+    def analyze(self, *, progress: ProgressCallback | None = None, rebuild_index: bool = False,
+                full: bool = False) -> dict[str, Any]:
+        """Analyse what changed since the last analysis (everything, when ``full`` or when a
+        full analysis is needed) and return the run manifest."""
         self.workspace.thresholds  # noqa: B018 - refuses settings it cannot use before any work is done
         space = self.workspace.scoring_space
+        rescored = ""
         if not rebuild_index and (self.config.index_dir / "manifest.json").exists():
             try:
                 VectorIndex.check(self.config.index_dir, model_id=self.workspace.encoder.model_id,
                                   workspace_id=self.store.workspace_id, space=space.name)  # before minutes of embedding
             except ScoringSpaceChangedError as exc:
                 log.warning("Index - %s: re-scoring every statement now", exc)
-                rebuild_index = True
+                rebuild_index, rescored = True, str(exc)
+        last = self.store.last_run()
+        because = self.full_because(last, full=full, rebuild_index=rebuild_index, rescored=rescored)
         timer = StageTimer()
         manifest = self.tables.manifest_base()
+        manifest["analysis_format"] = ANALYSIS_FORMAT
         run_id = self.store.start_run(manifest)
         # Read before the statements: an article stored meanwhile then counts as awaiting analysis.
         manifest["articles_seq"] = self.store.max_article_seq()
-        statements = self.store.statements()
-        if not statements:
+        if not self.store.count("statements"):
             raise WorkbenchError("the workspace holds no statements yet; ingest some articles first")
+        if because:
+            log.info("Analysis - full: %s", because)
+            manifest.update({"mode": "full", "full_because": because})
+            self._full(manifest, timer, progress, rebuild_index)
+        else:
+            manifest["mode"] = "incremental"
+            self._incremental(manifest, timer, progress, last)
+        with self.store.transaction():
+            manifest["timings_s"] = timer.as_dict()
+            manifest["counts"] = self.tables.counts()
+            manifest["verdicts"] = dict(Counter(g.verdict for g in self.store.groups() if g.verdict))
+            manifest["finished"] = utc_now()
+            self.store.finish_run(run_id, manifest)
+        return manifest
 
+    def full_because(self, last: dict[str, Any] | None, *, full: bool = False, rebuild_index: bool = False,
+                     rescored: str = "") -> str:
+        """Why the next analysis must read everything, in words ("" when it may be incremental)."""
+        if full:
+            return "asked for (--full)"
+        if rescored:
+            return f"the index is re-scored: {rescored}"
+        if rebuild_index:
+            return "the index is rebuilt (--rebuild-index)"
+        if last is None:
+            return "no analysis has finished in this workspace yet"
+        if last.get("analysis_format", 1) < ANALYSIS_FORMAT:
+            return ("the last analysis was made by an earlier version of the workbench, before analyses could be "
+                    "incremental")
+        if self.config.group.method != "stories":
+            return f"group.method = {self.config.group.method} aligns every statement with every other: no increment"
+        model = last.get("model", {}).get("id")
+        if model != self.workspace.encoder.model_id:
+            return f"the model changed ({model} -> {self.workspace.encoder.model_id})"
+        before, now = analysis_settings(last.get("settings", {})), analysis_settings(self.config.settings_dict())
+        changed = [f"{key} {before.get(key)!r} -> {now.get(key)!r}" for key in sorted(set(before) | set(now))
+                   if before.get(key) != now.get(key)]
+        if changed:
+            return "settings the results depend on changed: " + ", ".join(changed)
+        new = len(self.store.articles_after(seq=int(last.get("articles_seq", 0))))
+        analysed = self.store.count("articles") - new
+        if new > analysed:
+            return f"more articles are new ({new}) than were analysed ({analysed}): they are analysed together"
+        return ""
+
+    # -- a full analysis ---------------------------------------------------------------------
+    def _full(self, manifest: dict[str, Any], timer: StageTimer, progress: ProgressCallback | None,
+              rebuild_index: bool) -> None:
+        space = self.workspace.scoring_space
+        statements = self.store.statements()
         with timer("languages"):
             statements, relabelling = self.workspace.relabel_languages(statements)
         with timer("embed"):
             vectors, encoded = self.workspace.embed([s.text for s in statements], progress)
         with timer("boilerplate"):
             structural = self.store.structural_reasons()
-            corpus_reasons = self._corpus_boilerplate(statements, vectors, structural)
-            statements = [_with_reasons(s, structural.get(s.statement_id, ""), corpus_reasons.get(s.statement_id, ""))
+            corpus_reasons = self.stages.corpus_boilerplate(statements, vectors, structural)
+            statements = [with_reasons(s, structural.get(s.statement_id, ""), corpus_reasons.get(s.statement_id, ""))
                           for s in statements]
         with timer("claims"):
-            claims = self._read_claims(statements)
+            claims = self.stages.read_claims(statements)
+            keys = self.stages.evidence_keys([s for s in statements if self.workspace.eligible(s)], claims)
         with timer("index"):
             scored = space.transform(vectors)
             del vectors
@@ -111,12 +143,12 @@ class Analysis(Concern):
             # first search. Holding it through grouping and export would only add to peak memory.
             self.workspace.index = None
         with timer("stories"):
-            stories = self._find_stories(statements, scored)
+            stories = self.stages.find_stories(statements, scored)
         with timer("group"):
             # The decision state is read before the decisions: one made meanwhile is replayed below.
             decisions_seen = self.store.results_state()[1]
             decisions = self.store.decisions()
-            grouping = self._group(statements, scored, claims, stories, decisions)
+            grouping = self._group(statements, scored, keys, stories, decisions)
         with timer("verdicts"):
             groups, relations = judge_groups(keep_group_ids(grouping.groups, self.store.groups()),
                                              {s.statement_id: s for s in statements}, claims,
@@ -125,7 +157,7 @@ class Analysis(Concern):
                                              article_dates=self.store.article_dates(),
                                              apart_days=self.config.verdict.apart_days)
             groups = assign_stories(groups, story_index(stories))
-        manifest["notes"] = self._analysis_notes(statements, grouping, stories, relabelling)
+        manifest["notes"] = self.stages.notes(statements, grouping.stats, stories, relabelling)
         for note in manifest["notes"]:
             log.warning("%s", note)
         with self.store.transaction():
@@ -139,162 +171,34 @@ class Analysis(Concern):
                     stories=stories,
                     statement_languages={sid: new for sid, (_, new) in relabelling.statements.items()},
                     article_languages={aid: new for aid, (_, new) in relabelling.articles.items()},
+                    statement_keys=keys,
                 )
                 replayed = self.store.results_state()[1] - decisions_seen
                 if replayed:
                     log.info("Group - %d decision(s) made during this analysis applied to its results", replayed)
                     self.review.regroup_from(self.store.results_state(), analysed_upto=manifest["articles_seq"])
             manifest.update({
-                "model": {"id": self.workspace.encoder.model_id, "dimension": self.workspace.encoder.dimension,
-                          "prefix": getattr(self.workspace.encoder, "prefix", "")},
+                "model": self._model(),
                 "thresholds": grouping.thresholds,
                 "scoring_space": space.name,
                 "centering_languages": sorted(grouping.centering),
                 "languages": {"workspace": list(relabelling.languages),
                               "articles_relabelled": {aid: list(change) for aid, change in relabelling.articles.items()},
                               "statements_relabelled": len(relabelling.statements)},
-                "stories": {"count": len(stories), "with_several_articles": sum(len(s.article_ids) > 1 for s in stories),
-                            "largest": max((len(s.article_ids) for s in stories), default=0)},
+                "stories": _story_counts(stories),
                 "index": index_manifest,
                 "grouping": grouping.stats,
-                "verdicts": dict(Counter(g.verdict for g in self.store.groups() if g.verdict)),
                 "embedding": {"encoded": encoded, "from_cache": len(statements) - encoded},
                 "decisions_made_during_run": replayed,
             })
-            manifest["timings_s"] = timer.as_dict()
-            manifest["counts"] = self.tables.counts()
-            manifest["finished"] = utc_now()
-            self.store.finish_run(run_id, manifest)
-        return manifest
 
-    def _analysis_notes(self, statements: list[Statement], grouping: GroupingResult, stories: Sequence[Story],
-                        relabelling: langid.Relabelling) -> list[str]:
-        """Plain-language notes on why a corpus gives few or no groups, and on what is uncertain."""
-        notes = []
-        articles = {s.article_id for s in statements}
-        languages = sorted({s.language for s in statements if self.workspace.eligible(s)})
-        if len(articles) == 1:
-            notes.append("Only one article in the workspace: claim groups need statements from at least two "
-                         "articles, so there are none yet. Add more articles and analyse again.")
-        elif len(languages) == 1:
-            notes.append(f"Every statement is in one language ({languages[0]}): groups can only be monolingual.")
-        if len(articles) > 1 and len(stories) == 1:
-            notes.append(f"All {len(articles)} articles tell one story: claims are aligned between all of them.")
-        elif len(articles) > 1 and all(len(story.article_ids) == 1 for story in stories):
-            notes.append("No two articles tell the same story (their statements and names are too far apart), so "
-                         "claims are only linked across stories where the same claim is quoted word for word in "
-                         "meaning; lower story.threshold to join articles more readily.")
-        monolingual = [story for story in stories if len(story.article_ids) > 1 and len(story.languages) == 1]
-        if monolingual and len(languages) > 1:
-            notes.append(f"{len(monolingual)} stor{'y is' if len(monolingual) == 1 else 'ies are'} told in one "
-                         f"language only (for example {monolingual[0].label!r}): their claim groups are monolingual.")
-        space = self.workspace.scoring_space
-        if space.is_identity:
-            notes.append(f"No reference statistics for the model {self.config.embed.model!r}: statements are compared "
-                         "as the model gives them, without removing the language subspace.")
-        else:
-            missing = sorted(set(languages) - set(space.languages))
-            if missing:
-                notes.append(f"The scoring space was fitted on {', '.join(space.languages)}; "
-                             f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not among them, so "
-                             "cross-language scores involving them are less sure (the language subspace is "
-                             "removed all the same).")
-        if relabelling.articles:
-            seen = Counter(old for old, _ in relabelling.articles.values())
-            notes.append(f"Language labels were uncertain for {len(relabelling.articles)} short article(s) "
-                         f"(langdetect said {', '.join(f'{code} ({n})' for code, n in seen.most_common(5))}); "
-                         f"they were read as one of the workspace's languages ({', '.join(relabelling.languages)}). "
-                         "Set language.expected to name the languages yourself.")
-        undetermined = [s for s in statements if s.language == UNDETERMINED and not s.boilerplate]
-        if undetermined:
-            origins = {a.article_id: a.origin for a in self.store.articles()}
-            named = list(dict.fromkeys(origins.get(s.article_id, s.article_id) for s in undetermined))
-            shown = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
-            notes.append(f"{len(undetermined)} statement(s) in {shown} are in a language or script that could not "
-                         "be identified (langdetect knows 55 languages; Georgian or Armenian, for example, are not "
-                         "among them); they are stored and searchable but left out of grouping.")
-        if not grouping.stats.get("eligible_statements"):
-            notes.append("No statement is eligible for grouping (all are boilerplate, too short, or in an "
-                         "unidentified language).")
-        return notes
-
-    def _corpus_boilerplate(self, statements: list[Statement], vectors: np.ndarray, structural: dict[str, str]) -> dict[str, str]:
-        repeated = boilerplate.repeated_across_articles(
-            (s.statement_id, s.article_id, s.text) for s in statements if not structural.get(s.statement_id)
-        )
-        reasons = {sid: "repeated_across_articles" for sid in repeated}
-        if self.config.boilerplate.off_topic:
-            candidate = np.array([not structural.get(s.statement_id) and s.statement_id not in repeated for s in statements])
-            article_index = np.array([s.article_id for s in statements])
-            far = boilerplate.off_topic(
-                vectors, article_index, candidate, z=self.config.boilerplate.off_topic_z,
-                floor=self.config.boilerplate.off_topic_floor,
-            )
-            for statement, flag in zip(statements, far):
-                if flag and not statement.is_title:
-                    reasons[statement.statement_id] = "off_topic"
-        return reasons
-
-    def _read_claims(self, statements: list[Statement]) -> dict[str, Claims]:
-        quantities = extract_many([(s.text, s.language) for s in statements], unit_resolver=self.workspace.unit_resolver)
-        claims: dict[str, Claims] = {}
-        for statement, found_quantities in zip(statements, quantities):
-            found = Claims(
-                quantities=found_quantities,
-                attributions=extract_attributions(statement.text, statement.language),
-                hedges=extract_hedges(statement.text, statement.language),
-            )
-            if found.quantities or found.attributions or found.hedges:
-                claims[statement.statement_id] = found
-        return claims
-
-    def _find_stories(self, statements: list[Statement], scored: np.ndarray) -> list[Story]:
-        """Articles grouped into stories, from their content statements in the scoring space."""
-        content = [i for i, s in enumerate(statements) if self.workspace.eligible(s)]
-        covered = {statements[i].article_id for i in content}
-        # An article with no statement fit for grouping still belongs to a story: all its statements speak for it.
-        rows = content + [i for i, s in enumerate(statements) if s.article_id not in covered]
-        article_of_row = [statements[i].article_id for i in rows]
-        vectors = document_vectors(article_of_row, scored[rows]) if rows else {}
-        articles = {a.article_id: a for a in self.store.articles()}
-        first_text: dict[str, str] = {}
-        names: dict[str, set[str]] = {}
-        for i in rows:
-            statement = statements[i]
-            first_text.setdefault(statement.article_id, statement.text)
-            names.setdefault(statement.article_id, set()).update(name_keys(statement.text))
-        ids = sorted(vectors)
-        similarity = shared_statement_similarity(article_of_row, scored[rows], ids) if len(ids) > 1 else None
-        statement_counts = Counter(article_of_row)
-        data = StoryInput(
-            article_ids=ids,
-            vectors=np.vstack([vectors[a] for a in ids]) if ids else np.zeros((0, scored.shape[1]), np.float32),
-            names=[frozenset(names.get(a, ())) for a in ids],
-            languages=[articles[a].language if a in articles else UNDETERMINED for a in ids],
-            titles=[(articles[a].title if a in articles else "") or first_text.get(a, a) for a in ids],
-            published=[articles[a].published if a in articles else "" for a in ids],
-            similarity=similarity,
-            weights=[float(statement_counts[a]) for a in ids],
-        )
-        return find_stories(data, self.config.story)
-
-    def _group(self, statements: list[Statement], vectors: np.ndarray, claims: dict[str, Claims],
-               stories: Sequence[Story], decisions: Sequence[Decision]) -> GroupingResult:
-        eligible = [i for i, s in enumerate(statements) if self.workspace.eligible(s)]
+    def _group(self, statements: list[Statement], vectors, keys: dict[str, frozenset[str]],
+               stories: list[Story], decisions: list[Decision]) -> GroupingResult:
         undetermined = sum(1 for s in statements if s.language == UNDETERMINED and not s.boilerplate)
         if undetermined:
             log.warning("Group - %d statement(s) in an undetermined language or script were left out of grouping",
                         undetermined)
-        chosen = [statements[i] for i in eligible]
-        data = GroupingInput(
-            statement_ids=[s.statement_id for s in chosen],
-            article_ids=[s.article_id for s in chosen],
-            languages=[s.language for s in chosen],
-            vectors=vectors[eligible] if eligible else np.zeros((0, vectors.shape[1]), np.float32),
-            evidence=statement_evidence(chosen, claims, self.workspace.unit_resolver),
-            names=[frozenset(name_keys(statement.text, min_length=2)) for statement in chosen],
-            positions=[statement.position for statement in chosen],
-        )
+        data = self.stages.grouping_input(statements, vectors, keys)
         result = group_statements(data, self.config.group, self.config.index, self.workspace.thresholds,
                                   decisions, seed=self.config.seed,
                                   all_statements={s.statement_id: s for s in statements},
@@ -303,6 +207,58 @@ class Analysis(Concern):
         result.stats["undetermined_language"] = undetermined
         return result
 
+    # -- an incremental analysis ------------------------------------------------------------
+    def _incremental(self, manifest: dict[str, Any], timer: StageTimer, progress: ProgressCallback | None,
+                     last: dict[str, Any]) -> None:
+        change = self.increment.changes(last)
+        carried = {key: last[key] for key in ("thresholds", "scoring_space", "centering_languages", "languages",
+                                              "notes") if key in last}
+        manifest.update(carried)
+        manifest.update({"model": self._model(), "new_articles": len(change.new_articles),
+                         "removed_articles": sorted(change.removed_articles)})
+        if change.empty:
+            log.info("Analysis - nothing changed since the last analysis")
+            manifest.update({"reanalysed_stories": {}, "stories": last.get("stories", {}),
+                             "index": {**(read_manifest(self.config.index_dir) or {}), "added": 0},
+                             "grouping": {"stories_reanalysed": 0}, "embedding": {"encoded": 0, "from_cache": 0},
+                             "decisions_made_during_run": 0})
+            return
+        decisions_seen = self.store.results_state()[1]
+        change = self.increment.compute(change, last, timer, progress)
+        relabelling = change.relabelling
+        affected = change.touched | change.gone
+        with self.store.transaction():
+            with timer("store"):
+                self.store.apply_increment(
+                    statement_languages={sid: new for sid, (_, new) in relabelling.statements.items()},
+                    article_languages={aid: new for aid, (_, new) in relabelling.articles.items()},
+                    corpus_reasons=change.corpus_reasons, claims=change.claims,
+                    claims_of=[*change.keys, *change.claims], hubness=change.hubness, statement_keys=change.keys,
+                    links=change.links, links_of=affected, stories=change.stories)
+            with timer("verdicts"):
+                self.review.regroup_from(self.store.results_state(), analysed_upto=manifest["articles_seq"],
+                                         around=affected)
+        log.info("Analysis - %d new article(s), %d removed: %d stor(y/ies) re-analysed", len(change.new_articles),
+                 len(change.removed_articles), len(change.reanalysed))
+        known = last.get("languages", {})
+        manifest.update({
+            "reanalysed_stories": change.reanalysed,
+            "assignments": change.assignments,
+            "languages": {"workspace": sorted(set(known.get("workspace", ())) | set(relabelling.languages)),
+                          "articles_relabelled": {aid: list(pair) for aid, pair in relabelling.articles.items()},
+                          "statements_relabelled": len(relabelling.statements)},
+            "stories": _story_counts(change.stories),
+            "index": change.index_manifest,
+            "grouping": change.stats,
+            "embedding": {"encoded": change.encoded, "from_cache": change.fresh - change.encoded},
+            "decisions_made_during_run": self.store.results_state()[1] - decisions_seen,
+        })
+
+    def _model(self) -> dict[str, Any]:
+        encoder = self.workspace.encoder
+        return {"id": encoder.model_id, "dimension": encoder.dimension, "prefix": getattr(encoder, "prefix", "")}
+
+    # -- settings ------------------------------------------------------------------------------
     def preview_settings(self, overrides: dict[str, Any]) -> dict[str, Any]:
         """How many groups and links a change of settings would give, without storing anything."""
         model_changes = _changes_model(overrides)
@@ -313,7 +269,8 @@ class Analysis(Concern):
         vectors, _ = candidate.workspace.embed([s.text for s in statements])
         claims = self.store.claims()
         scored = candidate.workspace.scoring_space.transform(vectors)
-        result = candidate._group(statements, scored, claims, candidate._find_stories(statements, scored),
+        keys = candidate.stages.evidence_keys([s for s in statements if candidate.workspace.eligible(s)], claims)
+        result = candidate._group(statements, scored, keys, candidate.stages.find_stories(statements, scored),
                                   self.store.decisions())
         current_groups = self.store.groups()
         current = {frozenset(g.statement_ids) for g in current_groups}
@@ -330,7 +287,8 @@ class Analysis(Concern):
         }
 
     def apply_settings(self, overrides: dict[str, Any]) -> dict[str, Any]:
-        """Save settings to this workspace (``settings.json``) and re-run the analysis with them."""
+        """Save settings to this workspace (``settings.json``) and re-run the analysis with them
+        (a full one, as a setting the results depend on changed)."""
         model_changes = _changes_model(overrides)
         self.workspace.change_settings(self.config.with_values(overrides), model_changed=model_changes)
         path = self.config.workspace_dir / SETTINGS_FILE
@@ -347,7 +305,6 @@ def _changes_model(overrides: dict[str, Any]) -> bool:
     return "embed.model" in overrides or "embed.prefix" in overrides
 
 
-def _with_reasons(statement: Statement, structural: str, corpus: str) -> Statement:
-    reasons = ",".join(r for r in (structural, corpus) if r)
-    return replace(statement, boilerplate=bool(reasons), boilerplate_reason=reasons)
-
+def _story_counts(stories: list[Story]) -> dict[str, int]:
+    return {"count": len(stories), "with_several_articles": sum(len(s.article_ids) > 1 for s in stories),
+            "largest": max((len(s.article_ids) for s in stories), default=0)}

