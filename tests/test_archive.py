@@ -18,6 +18,8 @@ from workbench.archive import Archive, ArchiveSettings, RowGroups, lists_for, tr
 from workbench.errors import ConfigError, IndexDamagedError
 from workbench.index import VectorIndex, read_manifest
 
+from test_incremental import FRENCH_REPRINT, grouped_pairs, right_pairs, shells
+
 DIMENSION = 32
 REBUILD = "workbench analyze --rebuild-index"
 
@@ -154,12 +156,27 @@ def test_rows_added_after_the_build_are_searched_and_folded_in_as_a_shard(corpus
 
     loaded = VectorIndex.load(tmp_path, model_id="m", workspace_id="w", archive=archive.archive_settings)
     assert loaded.kind == "archive" and len(loaded) == len(vectors)
+    assert_memory_mapped(loaded)
+    rounded = vectors.astype(np.float16).astype(np.float32)
+    assert np.array_equal(loaded.vectors_for(ids[::-7]), rounded[::-7])  # any order, every shard
+    with pytest.raises(KeyError, match="no vector"):
+        loaded.vectors_for(np.array([ids[0], -5], dtype=np.int64))
     after = loaded.search_each(queries, 10, groups)
     exact = VectorIndex(DIMENSION)
     exact.add(vectors, ids)
     for name, members in groups.items():
         assert recall(after[name][1], before[name][1]) >= 0.95, name  # the delta was exact, the shard is not
         assert recall(after[name][1], exact.search(queries, 10, allowed_ids=members)[1]) >= 0.95, name
+
+
+def assert_memory_mapped(index: VectorIndex) -> None:
+    """The archive's lists and float16 vectors are read from their files as needed, not loaded."""
+    import faiss
+
+    lists = faiss.downcast_InvertedLists(index._archive._ivf.invlists)
+    assert isinstance(lists, faiss.OnDiskInvertedLists) and lists.read_only
+    assert Path(lists.filename).suffix == ".ivfdata" and Path(lists.filename).parent == index.archive_dir / "archive"
+    assert all(isinstance(vectors, np.memmap) for vectors in index._archive._vectors)
 
 
 ARCHIVE_SETTINGS = {"index.exact_max": "60", "index.archive_delta_max": "5"}
@@ -207,6 +224,13 @@ def test_a_workspace_past_exact_max_searches_its_archive_as_exact_search_does(ho
             shared = found.keys() & expected.keys()
             assert len(shared) >= 9, query  # hits ranked within a float16 rounding of each other may trade places
             assert all(abs(found[sid] - expected[sid]) <= 2e-3 for sid in shared), query
+        for query in QUERIES:
+            expected = [hit.statement_id for hit in exact.search(query, language="fr", top=10)]
+            found = archive.search(query, language="fr", top=10)
+            assert {hit.language for hit in found} == {"fr"}, query
+            assert found[0].statement_id == expected[0], query
+            assert len({hit.statement_id for hit in found} & set(expected)) >= 9, query
+        assert_memory_mapped(archive.index())
         statements = [s for s in exact.store.statements() if s.language == "fr"][:3]
         read_exact = exact.nearest_in([s.statement_id for s in statements], "bg")
         read_archive = archive.nearest_in([s.statement_id for s in statements], "bg")
@@ -221,6 +245,29 @@ def test_a_workspace_past_exact_max_searches_its_archive_as_exact_search_does(ho
     with Workbench(Config.load(workspace="ws", home=str(homes["archive"]), overrides=ARCHIVE_SETTINGS)) as reopened:
         assert reopened.search(text, top=1)[0].text == text
         assert reopened.index().kind == "archive"
+
+
+def test_an_incremental_analysis_reads_an_archive_workspace_s_vectors(homes):
+    """Incremental analysis reads every statement's vector through ``vectors_for``: from the
+    archive's float16 copies and from the delta. The French reprint of the Bulgarian sample's
+    five million shells joins its story and the shells group, as it does with exact search
+    (tests/test_incremental.py)."""
+    config = Config.load(workspace="ws", home=str(homes["archive"]), overrides=ARCHIVE_SETTINGS)
+    with Workbench(config) as workbench:
+        assert workbench.analyze()["mode"] == "full"  # the index settings changed since the samples' analysis
+        pairs = grouped_pairs(workbench)
+        right = right_pairs(workbench, pairs)
+        group = shells(workbench)
+        added = workbench.ingest_text(FRENCH_REPRINT, title="Poutine en Corée du Nord")
+        manifest = workbench.analyze()
+        assert manifest["mode"] == "incremental" and workbench.index().kind == "archive"
+        assert 0 < read_manifest(config.index_dir)["archive"]["delta_count"] <= 5  # the reprint is in the delta
+        assert "joined story" in manifest["assignments"][added.article_id]
+        assert right and right <= grouped_pairs(workbench)
+        grown = shells(workbench)
+        assert grown.group_id == group.group_id and grown.verdict == "conflicts"
+        assert {s.article_id for s in workbench.statements() if s.statement_id in grown.statement_ids} >= \
+            {added.article_id}
 
 
 def truncate(path: Path) -> None:
