@@ -75,10 +75,17 @@ class EmbedConfig:
 
 @dataclass(frozen=True)
 class IndexConfig:
-    exact_max: int = 200_000  # above this many vectors an HNSW index replaces exact search (benchmarks/REPORT.md)
+    # above this many vectors the workspace's index becomes an archive index (workbench/archive.py) and
+    # grouping's per-language indexes an HNSW graph, in place of exact search (benchmarks/REPORT.md)
+    exact_max: int = 200_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 96
+    archive_lists: int = 0  # IVF lists of the archive; 0: a power of two near 2 x sqrt(statements)
+    archive_probe: int = 64  # lists each search scans: more finds more of the exact neighbours, slower
+    archive_rerank: int = 32  # per language and query, candidates re-scored against the stored vectors (at least k)
+    archive_shard_size: int = 250_000  # statements encoded per shard when the archive is built
+    archive_delta_max: int = 20_000  # statements searched exactly beside the archive before they join it
 
 
 @dataclass(frozen=True)
@@ -368,6 +375,11 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "index.hnsw_m": (2, 256, True),
     "index.hnsw_ef_construction": (1, 10**5, True),
     "index.hnsw_ef_search": (1, 10**5, True),
+    "index.archive_lists": (0, 2**20, True),
+    "index.archive_probe": (1, 2**20, True),
+    "index.archive_rerank": (1, 10**5, True),
+    "index.archive_shard_size": (1_000, 10**9, True),
+    "index.archive_delta_max": (0, 10**7, True),
     "ingest.max_file_mb": (0, 10**5, False),
     "ingest.max_row_mb": (0, 10**5, False),
     "ingest.url_timeout": (0, 600, False),
@@ -434,12 +446,22 @@ MEANINGS: dict[str, str] = {
     "embed.batch_size": "texts encoded per batch",
     "embed.cache": "reuse vectors already computed, keyed by model and text (`cache/embeddings.db` under "
                    "`$WORKBENCH_HOME`)",
-    "index.exact_max": "up to this many statements search is exact; above it, an HNSW graph (measured in "
-                       "benchmarks/REPORT.md)",
+    "index.exact_max": "up to this many statements search is exact; above it, the workspace's index becomes an "
+                       "archive index (the archive settings below) and grouping's per-language indexes an HNSW "
+                       "graph (both measured in benchmarks/REPORT.md)",
     "index.hnsw_m": "HNSW: links per node (M)",
     "index.hnsw_ef_construction": "HNSW: candidates kept while building (efConstruction)",
     "index.hnsw_ef_search": "HNSW: candidates kept while searching (efSearch); more finds more of the exact "
                             "neighbours, slower",
+    "index.archive_lists": "archive: IVF lists (cells) the statements are split into; 0: a power of two near twice "
+                           "the square root of the statements (2,048 at a million). Takes effect when the index is "
+                           "built (`workbench analyze --rebuild-index`)",
+    "index.archive_probe": "archive: lists each search scans; more finds more of the exact neighbours, slower",
+    "index.archive_rerank": "archive: per language and query, candidates re-scored exactly against the stored "
+                            "vectors (never fewer than the results asked for)",
+    "index.archive_shard_size": "archive: statements encoded per shard when it is built (one worker's task)",
+    "index.archive_delta_max": "archive: statements added since it was built that are searched exactly beside it; "
+                               "past this many they are folded into it as a new shard",
     "group.method": "`stories`: articles into stories, then statements aligned inside each story (at most one "
                     "statement per article per claim); `corpus`: nearest neighbours across the whole corpus",
     "group.merge_margin": "two claims of a story merge only when the mean margin over all their cross pairs reaches "

@@ -41,6 +41,11 @@ class IndexMismatchError(WorkbenchError):
     """A persisted index was built with another model or for another workspace."""
 
 
+class IndexDamagedError(WorkbenchError):
+    """A persisted index file is missing, truncated or unreadable; the message names it and the
+    command that rebuilds it."""
+
+
 class ScoringSpaceChangedError(IndexMismatchError):
     """A persisted index holds vectors in an earlier scoring space; analysis re-scores them."""
 

