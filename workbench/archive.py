@@ -223,15 +223,17 @@ class Archive:
                        "merged": merged, "shards": [shard.__dict__ for shard in every]}
         return cls(directory, description, settings)
 
-    def extended(self, vectors: np.ndarray, ids: np.ndarray) -> "Archive":
-        """A new archive holding this one's rows and ``vectors`` as new shards (same training)."""
+    def extended(self, vectors: np.ndarray, ids: np.ndarray, *, map_function: MapFunction = map) -> "Archive":
+        """A new archive holding this one's rows and ``vectors`` as new shards (same training),
+        encoded through ``map_function``."""
         lists = int(self.description["lists"])
         grown = (len(self) + len(vectors)) / max(1, int(self.description["trained_on"]))
         if grown >= 4:
             log.warning("Index - the archive holds %.0f times the statements its %d lists were trained for; "
                         "searches scan longer lists. `%s` trains it anew", grown, lists, REBUILD)
         return Archive.from_trained(self.directory, self.description["trained"], vectors, ids, self.settings,
-                                    shards=self.shards, trained_on=int(self.description["trained_on"]))
+                                    shards=self.shards, trained_on=int(self.description["trained_on"]),
+                                    map_function=map_function)
 
     def __len__(self) -> int:
         return len(self.ids)

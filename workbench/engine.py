@@ -6,6 +6,8 @@ Two stages split into pieces that need nothing from one another:
 * **per-story work**: the alignment inside each story (its statements' usual closeness and
   each article pair's mutual best matches), the split lines of each story, and the verdicts of
   each story's groups.
+* **index shards**: past ``index.exact_max`` statements, the archive index's shards, each
+  encoded with the index trained once, then merged on the driver (:mod:`workbench.archive`).
 
 An :class:`Engine` runs those pieces. The process that runs ``analyze`` (the *driver*) keeps
 everything else: it owns the workspace and writes every result in its one transaction, and it
@@ -67,6 +69,11 @@ class Engine(Protocol):
         """``function`` on each item (one story's work), the results in the items' order."""
         ...
 
+    def index_shards(self, build: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        """The archive's shards: ``build`` on each of ``tasks`` (:func:`workbench.archive.build_shard`'s
+        arguments), whose files must end up in the task's folder, on the driver's disk."""
+        ...
+
     def describe(self) -> dict[str, Any]:
         """What ran the analysis, for the run manifest."""
         ...
@@ -89,6 +96,9 @@ class LocalEngine:
 
     def map(self, function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
         return map_here(function, items)
+
+    def index_shards(self, build: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        return map_here(build, tasks)
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name}

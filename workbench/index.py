@@ -27,7 +27,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .archive import FOLDER as ARCHIVE_FOLDER
-from .archive import FEW_QUERIES, REBUILD, Archive, ArchiveSettings, RowGroups, best_per_segment, reading, unique_name
+from .archive import (FEW_QUERIES, REBUILD, Archive, ArchiveSettings, MapFunction, RowGroups, best_per_segment, reading,
+                      unique_name)
 from .errors import IndexDamagedError, IndexMismatchError, ScoringSpaceChangedError
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,9 @@ class VectorIndex:
         self._archive: Archive | None = None
         self._id_order: tuple[int, np.ndarray, np.ndarray] | None = None  # (count, sorted ids, their rows)
         self._labelling_cache: _Labelling | None = None
+        # Runs the archive's shard builds (archive.MapFunction): here, one after another, unless an
+        # analysis hands its engine's (a Ray cluster builds them in parallel: Engine.index_shards).
+        self.map_shards: MapFunction = map
 
     # -- construction ----------------------------------------------------------------------
     def _new_index(self, kind: str):
@@ -151,7 +155,8 @@ class VectorIndex:
         if len(held):
             vectors = np.vstack([self._index.index.reconstruct_n(0, len(held)), vectors])
             ids = np.concatenate([held, ids])
-        self._archive = Archive.build(self.archive_dir, vectors, ids, self.archive_settings)
+        self._archive = Archive.build(self.archive_dir, vectors, ids, self.archive_settings,
+                                      map_function=self.map_shards)
         self._index = self._new_index("flat")
         self._id_order = None
         log.info("Index - switched to the archive index above %d vectors (%d rows)", self.exact_max, len(ids))
@@ -413,7 +418,8 @@ class VectorIndex:
         count = int(self._index.ntotal)
         if count > self.archive_settings.delta_max:
             log.info("Index - folding %d recent rows into the archive as a new shard", count)
-            self._archive = self._archive.extended(self._index.index.reconstruct_n(0, count), self._memory_ids())
+            self._archive = self._archive.extended(self._index.index.reconstruct_n(0, count), self._memory_ids(),
+                                                   map_function=self.map_shards)
             self._index = self._new_index("flat")
             self._id_order = None
         delta = f"{ARCHIVE_FOLDER}/{unique_name('delta')}.faiss"

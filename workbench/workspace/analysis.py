@@ -169,7 +169,8 @@ class Analysis(Concern):
         with timer("index"):
             scored = space.transform(vectors)
             del vectors
-            index_manifest = self.workspace.update_index(statements, scored, rebuild=rebuild_index)
+            index_manifest = self.workspace.update_index(statements, scored, rebuild=rebuild_index,
+                                                         engine=self.workspace.engine)
             # Grouping builds its own per-language indexes; the saved one is reloaded by the
             # first search. Holding it through grouping and export would only add to peak memory.
             self.workspace.index = None

@@ -163,14 +163,16 @@ class Workspace:
         return self.index
 
     def update_index(self, statements: list[Statement], vectors: np.ndarray, *, rebuild: bool,
-                     index: VectorIndex | None = None) -> dict[str, Any]:
-        """Extend the persisted index (or ``index``, already loaded) with statements it does not hold yet."""
+                     index: VectorIndex | None = None, engine: Engine | None = None) -> dict[str, Any]:
+        """Extend the persisted index (or ``index``, already loaded) with statements it does not hold
+        yet; an archive's shards are built by ``engine`` (an analysis's), else in this process."""
         directory = self.config.index_dir
         encoder = self.encoder
         if index is None and not rebuild:
             index = self.saved_index()
         if index is None:
             index = VectorIndex(encoder.dimension, **self.index_options())
+        index.map_shards = engine.index_shards if engine is not None else map
         vector_ids = self.store.vector_ids([s.statement_id for s in statements])
         ids = np.array([vector_ids[s.statement_id] for s in statements], dtype=np.int64)
         new = ~index.contains(ids)

@@ -115,7 +115,8 @@ class IncrementalAnalysis(Concern):
             change.keys = {sid: keys for sid, keys in self.stages.evidence_keys(
                 [s for s in again if self.workspace.eligible(s)], claims_again).items()}
         with timer("index"):
-            change.index_manifest = self.workspace.update_index(relabelled, scored_new, rebuild=False)
+            change.index_manifest = self.workspace.update_index(relabelled, scored_new, rebuild=False,
+                                                                engine=self.workspace.engine)
             index = self.workspace.index
         current = [by_id[s.statement_id] for s in statements]
         vector_ids = store.vector_ids([s.statement_id for s in current])
