@@ -27,8 +27,9 @@ What it measures (``benchmarks/out/cluster.json``, and printed):
   2-actor run scaled (its rate over twice the 1-actor rate), and what a backfill of 10 million
   statements would take.
 
-Run: ``nice python benchmarks/bench_cluster.py [--count 1000]`` (about 1 s per statement on
-2 shared cores, all four runs together).
+Run: ``nice python benchmarks/bench_cluster.py [--count 1000]`` (about 9 minutes on 2 shared
+cores with 1,000 statements, every run together). Needs the cluster extra and the NTREX-128
+mirror; ``make bench`` leaves it to run on its own.
 """
 
 from __future__ import annotations
