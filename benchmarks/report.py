@@ -694,6 +694,65 @@ def index_section(section: Section) -> str:
     return "\n".join(lines)
 
 
+def archive_index_section(section: Section) -> str:
+    lines = ["## Archive index: past `index.exact_max`", "", section.provenance("bench_archive_index.py")]
+    data = section.data
+    if data is None:
+        return "\n".join(lines)
+    search, built, drawn = data["search"], data["build"], data["synthetic"]
+    archive = built["archive"]
+    lines += ["", f"{data['statements']:,} statements: {data['real_statements']:,} real ones (the NTREX-128 news "
+              f"sentences in {data['languages']} languages, encoded by the workbench's encoder into its scoring space) "
+              f"and synthetic ones drawn around them (a real vector at random, plus Gaussian noise with the real "
+              f"vectors' covariance, scaled so the mean cosine to that seed, {drawn['mean_cosine_to_seed']}, is a real "
+              f"sentence's median cosine to its nearest other sentence in its language, {drawn['target_cosine']}; the "
+              f"seed's language). {data['queries']} queries: NTREX sentences in {', '.join(data['query_languages'])} "
+              "(languages the index does not hold), encoded as `Workbench.search` encodes them. The index is built as "
+              f"a workspace builds it (`VectorIndex.add`, then `save`): {archive['lists']:,} IVF lists, SQ8 codes, "
+              f"{built['shards']} shards, probe {archive['probe']}, {archive['rerank']} candidates per language "
+              "re-ranked against the float16 vectors. A fresh process opens it and searches one query at a time. "
+              f"Latency is the index call `Workbench.search` makes (`search_each`, {data['fetch']} nearest per language for "
+              "every language), alone and after the query's encoding; the store lookups of the hits are not in it. "
+              "Memory is the growth of the process's anonymous resident memory from before the index is opened to "
+              "after every search (the memory-mapped lists and vectors are file pages, shown apart).", ""]
+    each = search["recall_at_10_each_language"]
+    memory = search["memory_mb"]
+    lines.append(table(["figure", "measured", "target"], [
+        ["recall@10 against exact search", f"{search['recall_at_10']:.3f}", "at least 0.95"],
+        [f"recall@10 filtered to one language ({data['filter_language']}, {percent(data['filter_share'])} of the rows)",
+         f"{search['recall_at_10_filtered']:.3f}", "at least 0.95"],
+        [f"recall@10 of each of the {data['languages']} languages from one `search_each` (mean; worst)",
+         f"{each['mean']:.3f}; {each['min']:.3f} ({each['worst']})", "-"],
+        ["search latency with the query's encoding (median; p90)",
+         f"{search['with_encoding']['median_ms']:.1f} ms; {search['with_encoding']['p90_ms']:.1f} ms", "under 50 ms"],
+        ["the index call alone (median; p90)",
+         f"{search['index_call']['median_ms']:.1f} ms; {search['index_call']['p90_ms']:.1f} ms", "-"],
+        ["resident memory per million vectors, beyond the mapped files",
+         f"{search['resident_mb_per_million']:.0f} MB", "at most 300 MB"],
+        ["build, one shard worker (train, encode, merge, save)", seconds(built["seconds"]), "-"],
+    ]))
+    delta = search["with_full_delta"]
+    lines += ["", f"Encoding a query took {search['encoding']['median_ms']:.1f} ms (median). Opening the index took "
+              f"{search['open_ms']:.0f} ms; the first search {search['first_search_ms']:.0f} ms (it works out which "
+              f"language every row is in, once per set of statements). Mapped file pages touched: "
+              f"{memory['file_growth']:.0f} MB. With a full delta ({delta['rows']:,} recent statements searched "
+              f"exactly beside the archive) the index call took {delta['index_call']['median_ms']:.1f} ms (median). "
+              f"On disk: {built['disk_mb']['total']:,.0f} MB ({built['disk_mb']['lists']:,.0f} MB of merged lists, "
+              f"{built['disk_mb']['float16_vectors']:,.0f} MB of float16 vectors, {built['disk_mb']['shard_codes']:,.0f} MB "
+              "of shard codes kept for merging the next shard in).", "",
+              "The build's own log: " + "; ".join(f"\"{line}\"" for line in built["log"]) + ".", "",
+              f"`index.archive_probe` (lists scanned per query; {archive['lists']:,} lists):", "",
+              table(["probe", "recall@10", "recall@10 filtered", "each language (mean; worst)", "index call (median)"],
+                    [[row["probe"], f"{row['recall_at_10']:.3f}", f"{row['recall_at_10_filtered']:.3f}",
+                      f"{row['recall_at_10_each_language']['mean']:.3f}; {row['recall_at_10_each_language']['min']:.3f}",
+                      f"{row['index_call']['median_ms']:.1f} ms"] for row in search["probe_sweep"]])]
+    load = data.get("load_average")
+    if load and load[0] > (data["machine"]["cores"] or 1):
+        lines += ["", f"**The machine was busy with other work** (1-minute load average {load[0]:.1f} on "
+                  f"{data['machine']['cores']} cores at the end of the run): times are slower than on an idle machine."]
+    return "\n".join(lines)
+
+
 def _ratio(part: float, whole: float) -> str:
     return f"{part / whole:.2f}x" if whole else "-"
 
@@ -777,7 +836,7 @@ def write_report(status: dict[str, Any] | None = None) -> Path:
     scripts = (status or {}).get("scripts", {})
     sections = {name: Section(name, scripts.get(name), started)
                 for name in ("retrieval", "grouping", "search_quality", "news", "translation_search", "speed",
-                             "long_article", "stories_scale")}
+                             "long_article", "stories_scale", "archive_index")}
     speed = sections["speed"]
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -800,6 +859,7 @@ def write_report(status: dict[str, Any] | None = None) -> Path:
         stories_scale_section(sections["stories_scale"]),
         index_section(speed),
         search_section(speed),
+        archive_index_section(sections["archive_index"]),
         caveats_section(speed),
         scripts_section(status),
     ]

@@ -223,3 +223,40 @@ def dated_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "published": page.published, "outlet": page.outlet, "url": f"https://news.example/{page.stem}",
             }, ensure_ascii=False) + "\n")
     return path
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One local Ray instance for every Ray test of the session (started once: it takes seconds):
+    2 CPUs, no dashboard, no usage statistics. Skipped where Ray is not installed (it is an
+    optional extra; `make setup` installs it, so CI runs these tests)."""
+    import logging
+
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    ray = pytest.importorskip("ray", reason="Ray is not installed: the cluster extra (pip install '.[cluster]')")
+    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False,
+             namespace="workbench-tests")
+    yield ray
+    ray.shutdown()
+
+
+BLOCKER = """
+import sys
+
+class _Missing:
+    \"\"\"Makes these packages missing, as on a machine where they are not installed.\"\"\"
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {names!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+sys.meta_path.insert(0, _Missing())
+"""
+
+
+def without_packages(folder: Path, *names: str) -> dict[str, str]:
+    """An environment whose Python processes cannot import the packages ``names``, as on a machine
+    without them: a ``sitecustomize`` on PYTHONPATH (read at every start) refuses them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(BLOCKER.format(names=set(names)), encoding="utf-8")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}

@@ -104,7 +104,7 @@ def test_a_crash_during_analysis_loses_no_decision_and_no_result(analysed_copy, 
     def broken(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(analysis, "judge_groups", broken)
+    monkeypatch.setattr(analysis, "judge_groups_by_story", broken)
     with pytest.raises(RuntimeError):
         analysed_copy.analyze(full=True)  # the incremental run's crash: test_incremental.py
     monkeypatch.undo()
@@ -236,13 +236,13 @@ def test_a_decision_made_while_analysis_runs_is_applied_to_its_results(analysed_
             made[0] = reviewer.reject_link(french.statement_id, other, author="ana")
 
     if full:  # between reading the decisions and storing the groups
-        real_judge = analysis.judge_groups
+        real_judge = analysis.judge_groups_by_story
 
         def judge_after_a_decision(*args, **kwargs):
             decide_once()
             return real_judge(*args, **kwargs)
 
-        monkeypatch.setattr(analysis, "judge_groups", judge_after_a_decision)
+        monkeypatch.setattr(analysis, "judge_groups_by_story", judge_after_a_decision)
     else:  # while the new article's links are computed, before anything is stored
         real_links = increment.IncrementalAnalysis._links
 

@@ -216,7 +216,7 @@ def test_an_interrupted_incremental_run_leaves_the_previous_results_whole(analys
     def power_cut(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(review, "judge_groups", power_cut)
+    monkeypatch.setattr(review, "judge_groups_by_story", power_cut)
     with pytest.raises(RuntimeError):
         analysed_copy.analyze()
     monkeypatch.undo()

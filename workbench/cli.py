@@ -60,6 +60,27 @@ def common_options(command: Callable) -> Callable:
     return wrapper
 
 
+def engine_options(command: Callable) -> Callable:
+    """--engine and --address (the settings engine.backend and engine.address), applied to the
+    command's configuration; put below @common_options, which builds it."""
+
+    @click.option("--engine", type=click.Choice(["local", "ray"]), default=None,
+                  help="Where the analysis runs: in this process (local, the default) or on a Ray cluster (ray; "
+                       "needs pip install '.[cluster]'). Same results either way. Setting: engine.backend.")
+    @click.option("--address", default=None, metavar="auto|HOST:PORT|ray://HOST:PORT",
+                  help="With --engine ray, the Ray cluster to join (default: $RAY_ADDRESS, else a Ray instance on "
+                       "this machine). Setting: engine.address.")
+    @functools.wraps(command)
+    def wrapper(*args: Any, engine: str | None, address: str | None, config: Config, **kwargs: Any) -> Any:
+        chosen = {key: value for key, value in (("engine.backend", engine), ("engine.address", address)) if value}
+        config = config.with_values(chosen, origin="--engine/--address") if chosen else config
+        if address and config.engine.backend != "ray":
+            raise click.UsageError("--address names a Ray cluster to join: give --engine ray as well")
+        return command(*args, config=config, **kwargs)
+
+    return wrapper
+
+
 def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
@@ -163,6 +184,7 @@ def watch(feeds: tuple[str, ...], every: str, times: int | None, config: Config,
 @click.option("--full", is_flag=True,
               help="Analyse everything again, not only what changed since the last analysis.")
 @common_options
+@engine_options
 def analyze(paths: tuple[str, ...], out_dir: str | None, formats: str, rebuild_index: bool, full: bool,
             config: Config, quiet: bool) -> None:
     """Ingest PATHS (if any), then analyse: statements embedded, stories found, claims grouped across
@@ -322,13 +344,18 @@ def format_summary(workbench: Any) -> str:
 
 
 def _analysis_line(manifest: dict[str, Any]) -> str:
-    """What an analysis read: "full (why)" or "incremental; ...", from its manifest."""
+    """What an analysis read, and where it ran: "full (why)" or "incremental; ...", from its manifest,
+    then "ran on the Ray cluster at ..." when it ran on one."""
+    engine = manifest.get("engine", {})
+    where = (f"; ran on the Ray cluster at {engine.get('address')} ({engine.get('nodes')} node(s), "
+             f"{engine.get('cpus')} CPUs, {engine.get('encoder_actors')} encoder actor(s))"
+             if engine.get("backend") == "ray" else "")
     if manifest.get("mode") == "full":
-        return f"full ({manifest.get('full_because', '')})"
+        return f"full ({manifest.get('full_because', '')}){where}"
     stories = manifest.get("reanalysed_stories", {})
     return (f"incremental; {manifest.get('new_articles', 0)} new article(s), "
             f"{len(manifest.get('removed_articles', []))} removed, {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} "
-            "analysed again (run.json says which and why)")
+            f"analysed again (run.json says which and why){where}")
 
 
 def _clip(text: str, width: int) -> str:
@@ -582,6 +609,7 @@ def settings(reference: bool, config: Config, quiet: bool) -> None:
 
 @main.command()
 @common_options
+@engine_options
 def doctor(config: Config, quiet: bool) -> None:
     """Check the environment and the bundled resources; exit 1 if a required part is broken."""
     from .doctor import run_checks

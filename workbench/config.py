@@ -75,10 +75,17 @@ class EmbedConfig:
 
 @dataclass(frozen=True)
 class IndexConfig:
-    exact_max: int = 200_000  # above this many vectors an HNSW index replaces exact search (benchmarks/REPORT.md)
+    # above this many vectors the workspace's index becomes an archive index (workbench/archive.py) and
+    # grouping's per-language indexes an HNSW graph, in place of exact search (benchmarks/REPORT.md)
+    exact_max: int = 200_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 96
+    archive_lists: int = 0  # IVF lists of the archive; 0: a power of two near 2 x sqrt(statements)
+    archive_probe: int = 64  # lists each search scans: more finds more of the exact neighbours, slower
+    archive_rerank: int = 32  # per language and query, candidates re-scored against the stored vectors (at least k)
+    archive_shard_size: int = 250_000  # statements encoded per shard when the archive is built
+    archive_delta_max: int = 20_000  # statements searched exactly beside the archive before they join it
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,24 @@ class TranslateConfig:
 
 
 @dataclass(frozen=True)
+class EngineConfig:
+    """Where analysis runs (workbench.engine): in this process, or on a Ray cluster.
+
+    No setting here changes a result: either engine gives the same vectors and groups."""
+
+    backend: str = "local"  # local | ray (needs the optional extra: pip install '.[cluster]')
+    # ray only: "" starts a Ray instance on this machine (or joins $RAY_ADDRESS when set); "auto" joins
+    # the cluster `ray start` began here; "host:port" or "ray://host:port" joins that cluster
+    address: str = ""
+    actors: int = 0  # encoder actors; 0 = as many as the cluster's CPUs allow, one CPU left for Ray Data's reads
+    actor_cpus: int = 1  # CPUs (and threads) per encoder actor
+    batch_size: int = 64  # statements an encoder actor encodes at a time
+    shard_size: int = 1000  # statements per shard (one Ray Data block); its vectors are cached as it returns
+    connect_timeout: float = 30.0  # seconds to reach a cluster at engine.address before giving up
+    dashboard: bool = False  # Ray's dashboard (a web server) on a Ray instance the workbench starts
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run depends on. Build it with :meth:`Config.load`."""
 
@@ -165,6 +190,7 @@ class Config:
     verdict: VerdictConfig = field(default_factory=VerdictConfig)
     translate: TranslateConfig = field(default_factory=TranslateConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     # -- where things live ---------------------------------------------------------
     @property
@@ -324,6 +350,7 @@ CHOICES = {
     "group.link_filter": ("none", "article_best", "mutual"),
     "group.article_gate": ("shared_name", "none"),
     "translate.backend": ("none", "argos", "libretranslate"),
+    "engine.backend": ("local", "ray"),
 }
 
 
@@ -348,6 +375,11 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "index.hnsw_m": (2, 256, True),
     "index.hnsw_ef_construction": (1, 10**5, True),
     "index.hnsw_ef_search": (1, 10**5, True),
+    "index.archive_lists": (0, 2**20, True),
+    "index.archive_probe": (1, 2**20, True),
+    "index.archive_rerank": (1, 10**5, True),
+    "index.archive_shard_size": (1_000, 10**9, True),
+    "index.archive_delta_max": (0, 10**7, True),
     "ingest.max_file_mb": (0, 10**5, False),
     "ingest.max_row_mb": (0, 10**5, False),
     "ingest.url_timeout": (0, 600, False),
@@ -359,6 +391,11 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "segment.short_statement_chars": (0, 10**5, True),
     "segment.max_statement_chars": (100, 20_000, True),
     "language.min_share": (0, 1, True),
+    "engine.actors": (0, 100_000, True),
+    "engine.actor_cpus": (1, 1024, True),
+    "engine.batch_size": (1, 4096, True),
+    "engine.shard_size": (1, 10**7, True),
+    "engine.connect_timeout": (0, 3600, False),
 }
 
 
@@ -367,6 +404,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "publish.url": (r"https?://[^\s/]+\S*", "an http:// or https:// address"),
     "publish.review_url": (r"https?://[^\s/]+\S*", "an http:// or https:// address (with {group_id} where the id goes)"),
     "publish.language": (r"[a-z]{2,3}", "an ISO 639-1 code such as fr"),
+    "engine.address": (r"auto|(ray://)?[^\s:/]+:[0-9]{1,5}", "auto, host:port or ray://host:port"),
 }
 
 
@@ -408,12 +446,22 @@ MEANINGS: dict[str, str] = {
     "embed.batch_size": "texts encoded per batch",
     "embed.cache": "reuse vectors already computed, keyed by model and text (`cache/embeddings.db` under "
                    "`$WORKBENCH_HOME`)",
-    "index.exact_max": "up to this many statements search is exact; above it, an HNSW graph (measured in "
-                       "benchmarks/REPORT.md)",
+    "index.exact_max": "up to this many statements search is exact; above it, the workspace's index becomes an "
+                       "archive index (the archive settings below) and grouping's per-language indexes an HNSW "
+                       "graph (both measured in benchmarks/REPORT.md)",
     "index.hnsw_m": "HNSW: links per node (M)",
     "index.hnsw_ef_construction": "HNSW: candidates kept while building (efConstruction)",
     "index.hnsw_ef_search": "HNSW: candidates kept while searching (efSearch); more finds more of the exact "
                             "neighbours, slower",
+    "index.archive_lists": "archive: IVF lists (cells) the statements are split into; 0: a power of two near twice "
+                           "the square root of the statements (2,048 at a million). Takes effect when the index is "
+                           "built (`workbench analyze --rebuild-index`)",
+    "index.archive_probe": "archive: lists each search scans; more finds more of the exact neighbours, slower",
+    "index.archive_rerank": "archive: per language and query, candidates re-scored exactly against the stored "
+                            "vectors (never fewer than the results asked for)",
+    "index.archive_shard_size": "archive: statements encoded per shard when it is built (one worker's task)",
+    "index.archive_delta_max": "archive: statements added since it was built that are searched exactly beside it; "
+                               "past this many they are folded into it as a new shard",
     "group.method": "`stories`: articles into stories, then statements aligned inside each story (at most one "
                     "statement per article per claim); `corpus`: nearest neighbours across the whole corpus",
     "group.merge_margin": "two claims of a story merge only when the mean margin over all their cross pairs reaches "
@@ -461,6 +509,21 @@ MEANINGS: dict[str, str] = {
                          "with its language packages, offline); `libretranslate` (a server at `translate.url`)",
     "translate.url": "the LibreTranslate server, e.g. http://localhost:5000",
     "translate.api_key": "its API key, if it needs one; never written to a manifest",
+    "engine.backend": "where analysis runs: `local`, in this process; `ray`, embedding and each story's alignment "
+                      "and verdicts on a Ray cluster (`pip install '.[cluster]'`; docs/cluster.md). The same "
+                      "results either way",
+    "engine.address": "with `ray`: the cluster to join, `auto` (the one `ray start` began on this machine) or "
+                      "`host:port` / `ray://host:port`; empty: `$RAY_ADDRESS` if set, else a Ray instance started "
+                      "on this machine for the run",
+    "engine.actors": "with `ray`: encoder actors (each loads the model once); 0: as many as the cluster's CPUs "
+                     "allow, one CPU always left free for Ray Data's reads",
+    "engine.actor_cpus": "with `ray`: CPUs, and encoder threads, per encoder actor",
+    "engine.batch_size": "with `ray`: statements an encoder actor encodes at a time",
+    "engine.shard_size": "with `ray`: statements per shard; each shard's vectors are cached as it is done, so a "
+                         "killed run resumes without encoding it again",
+    "engine.connect_timeout": "with `ray`: seconds to reach the cluster at `engine.address` and hear from its "
+                              "workers before giving up with a message",
+    "engine.dashboard": "with `ray`: start Ray's dashboard (a web server) with the Ray instance the workbench starts",
 }
 
 
@@ -500,7 +563,7 @@ SECTION_TITLES = {
     "": "General", "ingest": "Reading files and pages", "segment": "Statements", "language": "Languages",
     "boilerplate": "Boilerplate", "embed": "Encoder", "index": "Search index", "group": "Grouping",
     "story": "Stories", "verdict": "Verdicts", "publish": "Publishing (ClaimReview)",
-    "translate": "Reading aid (translation)",
+    "translate": "Reading aid (translation)", "engine": "Where analysis runs",
 }
 
 

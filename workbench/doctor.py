@@ -35,6 +35,7 @@ def run_checks(config: Config) -> list[Check]:
         ("workspace", lambda: _writable(config), True),
         ("streamlit (browser UI)", lambda: _versions("streamlit"), True),
         ("sentence-transformers (optional extra: pip install .[models])", _sentence_transformers, False),
+        ("ray (optional extra for --engine ray: pip install '.[cluster]')", lambda: _ray(config), False),
         ("chromium (browser tests only)", _chromium, False),
     ]
     results = []
@@ -126,3 +127,9 @@ def _chromium() -> str:
     if not path:
         raise RuntimeError("not installed (apt-get install chromium)")
     return path
+
+
+def _ray(config: Config) -> str:
+    from .cluster import describe_target
+
+    return describe_target(config.engine)

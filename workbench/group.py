@@ -40,12 +40,13 @@ import logging
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 import numpy as np
 
 from .clean import CAPITALS
 from .config import GroupConfig, IndexConfig
+from .engine import LazyWorks, StoryMap, map_here
 from .model import Decision, Group, Link
 
 log = logging.getLogger(__name__)
@@ -624,9 +625,64 @@ def align_story(rows_of: dict[str, np.ndarray], space: np.ndarray, usual_of: dic
     return found
 
 
+@dataclass
+class StoryWork:
+    """One story's statements, cut out of the corpus: all that aligning its articles needs, so a
+    worker process can align it alone (:func:`align_story_work`). Rows run article by article,
+    in the corpus's order within each article."""
+
+    story: str
+    rows: np.ndarray  # the corpus rows (of the GroupingInput) these statements are
+    articles: list[str]
+    statement_ids: list[str]
+    languages: np.ndarray
+    space: np.ndarray  # the rows' vectors in the scoring space
+    vectors: np.ndarray  # their raw vectors (a link's cosine)
+    evidence: list[Evidence]
+    config: GroupConfig
+    thresholds: dict[str, float]
+
+
+@dataclass
+class StoryProposals:
+    """What aligning one story proposes, in corpus rows: the claim formation takes it from here."""
+
+    usual: dict[int, float]  # row -> its usual closeness in the story (see usual_in_story)
+    pairs: list[tuple[str, str]]  # the article pairs aligned
+    proposals: list[tuple[float, Link, int, int]]  # (score, link, row, row)
+
+
+def align_story_work(work: StoryWork) -> StoryProposals:
+    """The within-story alignment of one story: its statements' usual closeness, the article pairs
+    to align (:func:`article_pairs`, capped in a large story) and their mutual best statement pairs
+    that clear the suggested cut, as links."""
+    config = work.config
+    positions: dict[str, list[int]] = defaultdict(list)
+    for position, article in enumerate(work.articles):
+        positions[article].append(position)
+    rows_of = {article: np.array(found) for article, found in positions.items()}
+    story_usual = usual_in_story(rows_of, work.space, config.k, work.languages)
+    pairs = article_pairs(rows_of, work.space, config.story_neighbours)
+    proposals = []
+    for a, b, cosine, margin in align_story(rows_of, work.space, story_usual, config.k, pairs, work.evidence,
+                                            config.evidence_weight):
+        shared = shared_evidence(work.evidence[a], work.evidence[b])
+        score = margin + evidence_bonus(shared, config.evidence_weight)
+        if score < work.thresholds["suggested"]:
+            continue
+        source, target = sorted((work.statement_ids[a], work.statement_ids[b]))
+        link = Link(source_id=source, target_id=target, cosine=round(float(work.vectors[a] @ work.vectors[b]), 4),
+                    cosine_centered=round(cosine, 4), margin=round(margin, 4), rank=0, mutual=True,
+                    score=round(score, 4), tier=_tier(margin, score, work.thresholds),
+                    shared=("aligned:story",) + shared)
+        proposals.append((score, link, int(work.rows[a]), int(work.rows[b])))
+    return StoryProposals({int(work.rows[row]): value for row, value in story_usual.items()}, pairs, proposals)
+
+
 def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str, str], config: GroupConfig,
                       thresholds: dict[str, float], corpus_links: Sequence[Link] = (),
-                      corpus_usual: np.ndarray | None = None, seeds: Sequence[Link] = ()) -> Alignment:
+                      corpus_usual: np.ndarray | None = None, seeds: Sequence[Link] = (),
+                      map_stories: StoryMap = map_here) -> Alignment:
     """Claim links inside each story, plus the few across stories that clear a much stricter bar.
 
     Pairs are taken strongest first into claim groups that hold at most one statement per
@@ -640,38 +696,41 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
     ``seeds``: links an earlier analysis made between these statements (an incremental analysis
     aligns a story again when it gains an article): they are proposed again at their own scores,
     so a link whose margin a new article's statements lowered below the cut is not lost.
+
+    Each story is aligned on its own (:func:`align_story_work`), and its split lines looked for on
+    their own (:func:`split_story_work`), by ``map_stories``, largest story first: in this process,
+    or as one task per story on a cluster (:mod:`workbench.engine`). The claims are formed here,
+    from every story's proposals at once, so the links are the same either way.
     """
     rows_by_story: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for row, article in enumerate(data.article_ids):
         rows_by_story[story_of.get(article, article)][article].append(row)
     evidence = data.evidence or [Evidence()] * len(data.statement_ids)
+    languages = np.asarray(data.languages)
+    # Stories of two articles or more, largest first (a cluster then starts the longest work first).
+    story_rows = {story: np.array([row for article in sorted(rows_of) for row in rows_of[article]], dtype=np.int64)
+                  for story, rows_of in rows_by_story.items() if len(rows_of) > 1}
+    order = sorted(story_rows, key=lambda story: (-len(story_rows[story]), story))
+
+    def story_work(story: str) -> StoryWork:
+        rows = story_rows[story]
+        return StoryWork(story, rows, [data.article_ids[r] for r in rows], [data.statement_ids[r] for r in rows],
+                         languages[rows], space[rows], data.vectors[rows], [evidence[r] for r in rows], config,
+                         thresholds)
+
+    found = dict(zip(order, map_stories(align_story_work, LazyWorks(order, story_work))))
     proposals: list[tuple[float, Link, int, int]] = []
     aligned_with: dict[str, list[str]] = defaultdict(list)  # the articles each article is aligned with
     # Each row's usual closeness: to its story's other articles, else (a story of one article,
     # reached only by a cross-story link) to the whole corpus.
     usual = np.array(corpus_usual if corpus_usual is not None else np.ones(len(data.statement_ids)), dtype=np.float32)
-    for story in sorted(rows_by_story):
-        rows_of = {article: np.array(rows) for article, rows in rows_by_story[story].items()}
-        if len(rows_of) < 2:
-            continue
-        story_usual = usual_in_story(rows_of, space, config.k, np.asarray(data.languages))
-        usual[list(story_usual)] = list(story_usual.values())
-        pairs = article_pairs(rows_of, space, config.story_neighbours)
-        for article_a, article_b in pairs:
+    for story in sorted(found):
+        story_usual = found[story]
+        usual[list(story_usual.usual)] = list(story_usual.usual.values())
+        for article_a, article_b in story_usual.pairs:
             aligned_with[article_a].append(article_b)
             aligned_with[article_b].append(article_a)
-        for a, b, cosine, margin in align_story(rows_of, space, story_usual, config.k, pairs, evidence,
-                                                config.evidence_weight):
-            shared = shared_evidence(evidence[a], evidence[b])
-            score = margin + evidence_bonus(shared, config.evidence_weight)
-            if score < thresholds["suggested"]:
-                continue
-            source, target = sorted((data.statement_ids[a], data.statement_ids[b]))
-            link = Link(source_id=source, target_id=target, cosine=round(float(data.vectors[a] @ data.vectors[b]), 4),
-                        cosine_centered=round(cosine, 4), margin=round(margin, 4), rank=0, mutual=True,
-                        score=round(score, 4), tier=_tier(margin, score, thresholds),
-                        shared=("aligned:story",) + shared)
-            proposals.append((score, link, a, b))
+        proposals += story_usual.proposals
     row_of = {sid: row for row, sid in enumerate(data.statement_ids)}
     cross = 0
     for link in corpus_links:
@@ -730,8 +789,17 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
                 articles_in[root_a] |= articles_in.pop(root_b)
                 members[root_a] += members.pop(root_b)
             links.append(link)
-    split = split_line_links(data, space, usual, aligned_with, {r: members[root(r)] for r in range(len(parent))},
-                             config, thresholds, evidence) if config.split_lines else []
+    split = []
+    if config.split_lines and data.positions is not None:
+        claim_of = {r: members[root(r)] for r in range(len(parent))}
+        article_rows = {article: rows for rows_of in rows_by_story.values() for article, rows in rows_of.items()}
+
+        def split_work(story: str) -> SplitWork:
+            return split_work_of(data, space, usual, aligned_with, claim_of, evidence, story_rows[story],
+                                 article_rows, config, thresholds)
+
+        split = [link for links_of_story in map_stories(split_story_work, LazyWorks(order, split_work))
+                 for link in links_of_story]
     links += split
     links.sort(key=lambda link: link.key)
     stats = {"aligned_pairs": len(proposals) - cross, "cross_story_candidates": cross,
@@ -743,9 +811,48 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
 SPLIT_GAIN = 0.02  # how much closer two sentences read together must be to a claim than either alone
 
 
+@dataclass
+class SplitWork:
+    """What looking for one story's split lines needs (:func:`split_story_work`): its articles, and
+    every article holding a statement of a claim one of theirs is in, whole."""
+
+    data: GroupingInput
+    space: np.ndarray
+    usual: np.ndarray
+    aligned_with: dict[str, list[str]]
+    claim_of: dict[int, list[int]]  # the claim (rows) of each row of the story's articles
+    articles: frozenset[str]  # the story's articles: only their lines are looked at
+    config: GroupConfig
+    thresholds: dict[str, float]
+
+
+def split_work_of(data: GroupingInput, space: np.ndarray, usual: np.ndarray, aligned_with: dict[str, list[str]],
+                  claim_of: dict[int, list[int]], evidence: Sequence[Evidence], rows: np.ndarray,
+                  article_rows: dict[str, list[int]], config: GroupConfig, thresholds: dict[str, float]) -> SplitWork:
+    """One story's :class:`SplitWork`, its story's rows being ``rows`` of the corpus ``data``
+    (``article_rows``: each article's rows there)."""
+    articles = frozenset(data.article_ids[r] for r in rows.tolist())
+    reached = articles | {data.article_ids[m] for r in rows.tolist() for m in claim_of[r]}
+    kept = np.array(sorted(r for article in reached for r in article_rows[article]), dtype=np.int64)
+    local = {int(row): position for position, row in enumerate(kept)}
+    picked = kept.tolist()
+    subset = GroupingInput(
+        statement_ids=[data.statement_ids[r] for r in picked], article_ids=[data.article_ids[r] for r in picked],
+        languages=[data.languages[r] for r in picked], vectors=data.vectors[kept],
+        evidence=[evidence[r] for r in picked], positions=[data.positions[r] for r in picked])
+    return SplitWork(subset, space[kept], usual[kept], {a: aligned_with.get(a, []) for a in articles},
+                     {local[r]: [local[m] for m in claim_of[r]] for r in rows.tolist()}, articles, config, thresholds)
+
+
+def split_story_work(work: SplitWork) -> list[Link]:
+    """The split-line links of one story's articles."""
+    return split_line_links(work.data, work.space, work.usual, work.aligned_with, work.claim_of, work.config,
+                            work.thresholds, work.data.evidence, articles=work.articles)
+
+
 def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, aligned_with: dict[str, list[str]],
                      claim_of: dict[int, list[int]], config: GroupConfig, thresholds: dict[str, float],
-                     evidence: Sequence[Evidence]) -> list[Link]:
+                     evidence: Sequence[Evidence], articles: Collection[str] | None = None) -> list[Link]:
     """Links for a line that one version tells in two sentences (a 2-1 alignment, as in Bertalign).
 
     The one-statement-per-article rule leaves the second sentence of such a line out of its
@@ -761,7 +868,8 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
     - the claim is told by at least two other articles, each of which must agree.
 
     The versions are looked for in the articles each article was aligned with
-    (``aligned_with``). Each sentence left out is linked to the version closest to it.
+    (``aligned_with``). Each sentence left out is linked to the version closest to it. Only the
+    lines of ``articles`` are looked at, when given (one story's: :func:`split_story_work`).
     """
     if data.positions is None:
         return []
@@ -776,6 +884,8 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
     joined: set[int] = set()
     links = []
     for article, rows in rows_of_article.items():
+        if articles is not None and article not in articles:
+            continue
         elsewhere = np.array([r for other in sorted(aligned_with.get(article, ())) for r in rows_of_article[other]],
                              dtype=int)
         if not len(elsewhere):
@@ -1122,11 +1232,12 @@ def group_statements(
     all_statements: dict | None = None,
     all_vectors: dict[str, np.ndarray] | None = None,
     story_of: dict[str, str] | None = None,
+    map_stories: StoryMap = map_here,
 ) -> GroupingResult:
     """Links, tiers and groups for ``data``, with analyst decisions applied.
 
     ``story_of`` maps each article to its story (``group.method = "stories"``, the default):
-    claims are aligned inside stories first.
+    claims are aligned inside stories first, each story's work run by ``map_stories``.
     """
     alignment_stats: dict[str, int] = {}
     if data.statement_ids:
@@ -1135,7 +1246,8 @@ def group_statements(
             # links are kept, at group.cross_story.
             corpus, means, space, hubs, gated = candidate_links(data, config, index_config,
                                                                 {**thresholds, "suggested": config.cross_story})
-            alignment = story_claim_links(data, space, story_of or {}, config, thresholds, corpus, hubs)
+            alignment = story_claim_links(data, space, story_of or {}, config, thresholds, corpus, hubs,
+                                          map_stories=map_stories)
             candidates, alignment_stats = alignment.links, alignment.stats
         else:
             candidates, means, _, hubs, gated = candidate_links(data, config, index_config, thresholds)

@@ -1,12 +1,16 @@
 """The vector index: a thin wrapper around FAISS, inner product on normalised vectors.
 
-Small corpora get exact search (``IndexFlatIP``). Above ``exact_max`` vectors an
-HNSW graph (``IndexHNSWFlat``) replaces it; the benchmark reports its recall
-against exact search and the latency of both. Rows carry the statements'
-vector ids (``IndexIDMap2``), so adding articles appends to the index instead
-of rebuilding it. A persisted index has a ``manifest.json`` (model id,
-dimension, count, index type, created); opening it with another model is
-refused, never silently mixed.
+Small corpora get exact search (``IndexFlatIP``). Above ``exact_max`` vectors, an index
+given a folder (``archive_dir``, the workspace's index folder) becomes an **archive**
+(:mod:`workbench.archive`: IVF lists memory-mapped from disk, candidates re-ranked against
+float16 copies of the vectors), with an exact index beside it for the rows added since
+(the *delta*); one without a folder (grouping's per-language indexes) switches to an
+HNSW graph (``IndexHNSWFlat``) as before. benchmarks/REPORT.md reports the recall of
+both against exact search. Rows carry the statements' vector ids (``IndexIDMap2``), so
+adding articles appends to the index instead of rebuilding it. A persisted index has a
+``manifest.json`` (model id, dimension, count, index type and parameters, its files with
+their sizes); opening it with another model is refused, never silently mixed, and a file
+that is missing, truncated or unreadable is named with the command that rebuilds it.
 """
 
 from __future__ import annotations
@@ -14,19 +18,26 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .errors import IndexMismatchError, ScoringSpaceChangedError
+from .archive import FOLDER as ARCHIVE_FOLDER
+from .archive import (FEW_QUERIES, REBUILD, Archive, ArchiveSettings, MapFunction, RowGroups, best_per_segment, reading,
+                      unique_name)
+from .errors import IndexDamagedError, IndexMismatchError, ScoringSpaceChangedError
 
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "index.faiss"
-FEW_QUERIES = 16  # fewer queries than this are scored one at a time (see VectorIndex._all_scores)
 QUERY_BLOCK = 256  # queries scored together: a block's scores at 100,000 rows take 100 MB
+# Queries an archive scans together: each brings every row of its probed lists (about 30,000
+# at a million rows) into one range-search result.
+ARCHIVE_QUERY_BLOCK = 32
 MANIFEST_FILE = "manifest.json"
 
 
@@ -39,8 +50,20 @@ def _faiss():
     return faiss
 
 
+@dataclass
+class _Labelling:
+    """Which group every row is in (-1: none), for one set of groups; see ``VectorIndex._labelling``."""
+
+    groups: tuple[np.ndarray | None, ...]  # the arrays given, matched by identity
+    sorted_groups: list[np.ndarray | None]
+    archive: Archive
+    archive_groups: RowGroups
+    memory_count: int = -1
+    memory_labels: np.ndarray | None = None
+
+
 class VectorIndex:
-    """Exact or HNSW inner-product search over rows identified by int64 ids."""
+    """Exact, archive or HNSW inner-product search over rows identified by int64 ids."""
 
     def __init__(
         self,
@@ -51,15 +74,24 @@ class VectorIndex:
         ef_construction: int = 80,
         ef_search: int = 96,
         kind: str = "auto",
+        archive: ArchiveSettings | None = None,
+        archive_dir: Path | None = None,
     ):
         self.dimension = dimension
         self.exact_max = exact_max
         self.hnsw_m = hnsw_m
         self.ef_construction = ef_construction
         self.ef_search = ef_search
+        self.archive_settings = archive or ArchiveSettings()
+        self.archive_dir = archive_dir
         self._requested_kind = kind
-        self._index = self._new_index("hnsw" if kind == "hnsw" else "flat")
+        self._index = self._new_index("hnsw" if kind == "hnsw" else "flat")  # every row, or the archive's delta
+        self._archive: Archive | None = None
         self._id_order: tuple[int, np.ndarray, np.ndarray] | None = None  # (count, sorted ids, their rows)
+        self._labelling_cache: _Labelling | None = None
+        # Runs the archive's shard builds (archive.MapFunction): here, one after another, unless an
+        # analysis hands its engine's (a Ray cluster builds them in parallel: Engine.index_shards).
+        self.map_shards: MapFunction = map
 
     # -- construction ----------------------------------------------------------------------
     def _new_index(self, kind: str):
@@ -74,20 +106,37 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
+        if self._archive is not None:
+            return "archive"
         faiss = _faiss()
         inner = faiss.downcast_index(self._index.index)
         return f"hnsw{self.hnsw_m}" if isinstance(inner, faiss.IndexHNSWFlat) else "flat"
 
     def __len__(self) -> int:
-        return int(self._index.ntotal)
+        return int(self._index.ntotal) + (len(self._archive) if self._archive is not None else 0)
 
     @property
     def ids(self) -> np.ndarray:
+        if self._archive is not None:
+            return np.concatenate([self._archive.ids, self._memory_ids()])
+        return self._memory_ids()
+
+    def _memory_ids(self) -> np.ndarray:
+        """The ids of the rows held in memory: all of them, or the archive's delta."""
         faiss = _faiss()
         return faiss.vector_to_array(self._index.id_map).astype(np.int64)
 
+    def contains(self, ids: np.ndarray) -> np.ndarray:
+        """Whether the index holds each of ``ids`` (a boolean mask)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        present = self._where(ids)[1]
+        if self._archive is not None:
+            present |= self._archive.rows_of(ids)[1]
+        return present
+
     def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
-        """Append rows; switches from exact to HNSW when the index grows past ``exact_max``."""
+        """Append rows. Past ``exact_max`` rows an index with an ``archive_dir`` becomes an archive
+        there (rows added later go to its delta); one without switches from exact to HNSW."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         if vectors.ndim != 2 or vectors.shape[1] != self.dimension or len(vectors) != len(ids):
@@ -95,8 +144,22 @@ class VectorIndex:
         if len(vectors) == 0:
             return
         if self._requested_kind == "auto" and self.kind == "flat" and len(self) + len(vectors) > self.exact_max:
+            if self.archive_dir is not None:
+                self._convert_to_archive(vectors, ids)
+                return
             self._convert_to_hnsw()
         self._index.add_with_ids(vectors, ids)
+
+    def _convert_to_archive(self, vectors: np.ndarray, ids: np.ndarray) -> None:
+        held = self._memory_ids()
+        if len(held):
+            vectors = np.vstack([self._index.index.reconstruct_n(0, len(held)), vectors])
+            ids = np.concatenate([held, ids])
+        self._archive = Archive.build(self.archive_dir, vectors, ids, self.archive_settings,
+                                      map_function=self.map_shards)
+        self._index = self._new_index("flat")
+        self._id_order = None
+        log.info("Index - switched to the archive index above %d vectors (%d rows)", self.exact_max, len(ids))
 
     def _convert_to_hnsw(self) -> None:
         existing_ids = self.ids
@@ -107,11 +170,22 @@ class VectorIndex:
         log.info("Index - switched to HNSW (M=%d) above %d vectors", self.hnsw_m, self.exact_max)
 
     def vectors_for(self, ids: np.ndarray) -> np.ndarray:
-        """The stored vectors of ``ids`` (every one must be held), in their order."""
+        """The stored vectors of ``ids`` (every one must be held), in their order; an archive's are
+        float16-rounded."""
         ids = np.asarray(ids, dtype=np.int64)
+        if self._archive is None:
+            return self._memory_vectors(ids)
+        found = np.zeros((len(ids), self.dimension), dtype=np.float32)
+        rows, archived = self._archive.rows_of(ids)
+        found[archived] = self._archive.vectors_at(rows)
+        found[~archived] = self._memory_vectors(ids[~archived])
+        return found
+
+    def _memory_vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The vectors of ``ids`` held in memory (all rows, or the archive's delta), in their order."""
         if not len(ids):
             return np.zeros((0, self.dimension), np.float32)
-        if self.kind != "flat":
+        if self._archive is None and self.kind != "flat":
             return np.vstack([self._index.reconstruct(int(i)) for i in ids])
         # One gather from FAISS's own rows: reconstructing 100,000 vectors one call at a time took seconds.
         rows, found = self._rows_of(ids)
@@ -119,8 +193,9 @@ class VectorIndex:
             missing = sorted(set(ids.tolist()) - set(found.tolist()))[:5]
             raise KeyError(f"the index holds no vector for id(s) {missing}")
         faiss = _faiss()
+        count = int(self._index.ntotal)
         inner = faiss.downcast_index(self._index.index)
-        stored = faiss.rev_swig_ptr(inner.get_xb(), len(self) * self.dimension).reshape(len(self), self.dimension)
+        stored = faiss.rev_swig_ptr(inner.get_xb(), count * self.dimension).reshape(count, self.dimension)
         return stored[rows].copy()
 
     # -- search ------------------------------------------------------------------------------
@@ -130,8 +205,16 @@ class VectorIndex:
         :meth:`search` with ``allowed_ids`` gives them (search ranks every language's statements).
 
         An exact index scores every row once for all the groups, where a filtered search per
-        group scores them all once per group; an HNSW index searches each group with its filter.
+        group scores them all once per group; an archive scans its lists once for all the groups
+        too; an HNSW index searches each group with its filter.
+
+        Groups given as read-only arrays are matched by identity from one call to the next, so an
+        archive works out which group each of its rows is in once (Search passes them so).
         """
+        if self._archive is not None and len(self) and k > 0:
+            queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+            scores, found = self._archive_search(queries, k, list(groups.values()))
+            return {name: (scores[number], found[number]) for number, name in enumerate(groups)}
         if self.kind != "flat" or len(self) == 0 or k <= 0:
             return {name: self.search(queries, k, allowed_ids=ids) for name, ids in groups.items()}
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
@@ -156,9 +239,9 @@ class VectorIndex:
         return result
 
     def _all_scores(self, queries: np.ndarray) -> np.ndarray:
-        """``(len(queries), len(self))`` inner products with every stored row, in storage order."""
+        """``(len(queries), rows)`` inner products with every row held in memory, in storage order."""
         faiss = _faiss()
-        count = len(self)
+        count = int(self._index.ntotal)
         inner = faiss.downcast_index(self._index.index)
         # A view of FAISS's own rows, made anew for each call: an add may move them.
         stored = faiss.rev_swig_ptr(inner.get_xb(), count * self.dimension).reshape(count, self.dimension)
@@ -174,15 +257,81 @@ class VectorIndex:
         return scores
 
     def _rows_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The storage rows of those ``ids`` the index holds, and their ids."""
-        if self._id_order is None or self._id_order[0] != len(self):  # rows are only ever appended
-            stored = self.ids
+        """The storage rows of those ``ids`` the index holds in memory, and their ids."""
+        rows, present = self._where(ids)
+        return rows, ids[present]
+
+    def _where(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The storage rows of those ``ids`` held in memory, and a mask of which ``ids`` those are."""
+        count = int(self._index.ntotal)
+        if self._id_order is None or self._id_order[0] != count:  # rows are only ever appended
+            stored = self._memory_ids()
             order = np.argsort(stored, kind="stable")
-            self._id_order = (len(self), stored[order], order)
+            self._id_order = (count, stored[order], order)
         _, sorted_ids, order = self._id_order
         where = np.clip(np.searchsorted(sorted_ids, ids), 0, max(len(sorted_ids) - 1, 0))
         present = sorted_ids[where] == ids if len(sorted_ids) else np.zeros(len(ids), dtype=bool)
-        return order[where[present]], ids[present]
+        return order[where[present]], present
+
+    # -- the archive's search ----------------------------------------------------------------
+    def _archive_search(self, queries: np.ndarray, k: int, groups: Sequence[np.ndarray | None]
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """``(groups, queries, k)`` scores and ids: each group's ``k`` nearest rows (``None``: all
+        rows), from the archive's candidates and the delta's exact scores together."""
+        scores = np.full((len(groups), len(queries), k), -np.inf, dtype=np.float32)
+        found = np.full((len(groups), len(queries), k), -1, dtype=np.int64)
+        labelling = self._labelling(groups)
+        if labelling is None:  # overlapping groups: each searched on its own
+            for number, group in enumerate(groups):
+                scores[number], found[number] = self._archive_search(queries, k, [group])
+            return scores, found
+        depth = max(k, self.archive_settings.rerank)
+        memory_rows = np.flatnonzero(labelling.memory_labels >= 0)
+        memory_ids = self._memory_ids()[memory_rows]
+        for start in range(0, len(queries), ARCHIVE_QUERY_BLOCK):
+            block = queries[start:start + ARCHIVE_QUERY_BLOCK]
+            query_of, labels, block_scores, ids = self._archive.candidates(block, labelling.archive_groups, depth)
+            if len(memory_rows):
+                exact = self._all_scores(block)[:, memory_rows]
+                query_of = np.concatenate([query_of, np.repeat(np.arange(len(block)), len(memory_rows))])
+                labels = np.concatenate([labels, np.tile(labelling.memory_labels[memory_rows], len(block))])
+                block_scores = np.concatenate([block_scores, exact.ravel()])
+                ids = np.concatenate([ids, np.tile(memory_ids, len(block))])
+            chosen, rank = best_per_segment(query_of, labels, block_scores, ids, k)
+            scores[labels[chosen], start + query_of[chosen], rank] = block_scores[chosen]
+            found[labels[chosen], start + query_of[chosen], rank] = ids[chosen]
+        return scores, found
+
+    def _labelling(self, groups: Sequence[np.ndarray | None]) -> _Labelling | None:
+        """The group of every archive row and delta row, or ``None`` when groups overlap.
+
+        Finding a million rows' groups takes longer than a search, so it is kept for the next
+        call with the same read-only arrays (an array that can change is worked out anew)."""
+        cached = self._labelling_cache
+        same = (cached is not None and cached.archive is self._archive and len(cached.groups) == len(groups)
+                and all(a is b for a, b in zip(cached.groups, groups))
+                and all(group is None or not group.flags.writeable for group in groups))
+        if not same:
+            sorted_groups = [None if group is None else np.sort(np.asarray(group, dtype=np.int64)) for group in groups]
+            archive_labels = _labels_of(sorted_groups, len(self._archive),
+                                        lambda group: self._archive.rows_of(group)[0])
+            if archive_labels is None:
+                return None
+            cached = _Labelling(tuple(groups), sorted_groups, self._archive, RowGroups.of(archive_labels, len(groups)))
+            self._labelling_cache = cached
+        count = int(self._index.ntotal)
+        if cached.memory_count != count:
+            memory_ids = self._memory_ids()
+
+            def held(group: np.ndarray) -> np.ndarray:
+                where = np.clip(np.searchsorted(group, memory_ids), 0, max(len(group) - 1, 0))
+                return np.flatnonzero(group[where] == memory_ids) if len(group) else np.zeros(0, dtype=np.int64)
+
+            memory_labels = _labels_of(cached.sorted_groups, count, held)
+            if memory_labels is None:
+                return None
+            cached.memory_count, cached.memory_labels = count, memory_labels
+        return cached
 
     def search(self, queries: np.ndarray, k: int, *, allowed_ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(scores, ids)`` of the ``k`` nearest rows per query, best first; ids -1 where fewer exist."""
@@ -191,6 +340,9 @@ class VectorIndex:
         if len(self) == 0 or k <= 0:
             shape = (len(queries), max(k, 0))
             return np.full(shape, -np.inf, dtype=np.float32), np.full(shape, -1, dtype=np.int64)
+        if self._archive is not None:
+            scores, found = self._archive_search(queries, k, [allowed_ids])
+            return scores[0], found[0]
         k_eff = min(k, len(self))
         params = None
         if allowed_ids is not None:
@@ -213,13 +365,24 @@ class VectorIndex:
     def save(self, directory: Path, *, model_id: str, workspace_id: str, model: str = "",
              space: str = "identity") -> dict[str, Any]:
         """Write the index, then its manifest; ``model`` is the name the user gave (``--model``),
-        ``space`` the scoring space its vectors are in (:mod:`workbench.space`)."""
+        ``space`` the scoring space its vectors are in (:mod:`workbench.space`).
+
+        An archive's delta is written to a file of its own; past ``delta_max`` rows it is first
+        folded into the archive as a new shard. The manifest, written last, names the files
+        that make up the index; files it no longer names are removed after it."""
         faiss = _faiss()
         directory.mkdir(parents=True, exist_ok=True)
-        previous = read_manifest(directory)
-        temporary = directory / f".{INDEX_FILE}.partial"
-        faiss.write_index(self._index, str(temporary))
-        temporary.replace(directory / INDEX_FILE)
+        try:
+            previous = read_manifest(directory)
+        except IndexDamagedError:
+            previous = None  # a damaged index is being replaced
+        if self._archive is not None:
+            files = self._save_archive(directory)
+        else:
+            temporary = directory / f".{INDEX_FILE}.partial"
+            faiss.write_index(self._index, str(temporary))
+            temporary.replace(directory / INDEX_FILE)
+            files = [INDEX_FILE]
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         manifest = {
             "model_id": model_id,
@@ -234,19 +397,44 @@ class VectorIndex:
             "workspace_id": workspace_id,
             "faiss_version": faiss.__version__,
             "hnsw": {"m": self.hnsw_m, "ef_construction": self.ef_construction, "ef_search": self.ef_search},
+            "files": {name: (directory / name).stat().st_size for name in files},
         }
+        if self._archive is not None:
+            settings = self.archive_settings
+            manifest["archive"] = {**self._archive.description, "delta": files[-1], "delta_count": int(self._index.ntotal),
+                                   "probe": settings.probe, "rerank": settings.rerank,
+                                   "shard_size": settings.shard_size, "delta_max": settings.delta_max}
         manifest_temporary = directory / f".{MANIFEST_FILE}.partial"
         manifest_temporary.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         manifest_temporary.replace(directory / MANIFEST_FILE)
+        _remove_unlisted(directory, files)
         return manifest
+
+    def _save_archive(self, directory: Path) -> list[str]:
+        """Fold a delta grown past ``delta_max`` into the archive, write the delta; the files to list."""
+        faiss = _faiss()
+        if self._archive.directory != directory:
+            raise ValueError(f"an archive index lives in {self._archive.directory}; it cannot be saved to {directory}")
+        count = int(self._index.ntotal)
+        if count > self.archive_settings.delta_max:
+            log.info("Index - folding %d recent rows into the archive as a new shard", count)
+            self._archive = self._archive.extended(self._index.index.reconstruct_n(0, count), self._memory_ids(),
+                                                   map_function=self.map_shards)
+            self._index = self._new_index("flat")
+            self._id_order = None
+        delta = f"{ARCHIVE_FOLDER}/{unique_name('delta')}.faiss"
+        temporary = directory / ARCHIVE_FOLDER / ".delta.partial"
+        faiss.write_index(self._index, str(temporary))
+        temporary.replace(directory / delta)
+        return self._archive.files() + [delta]
 
     @staticmethod
     def check(directory: Path, *, model_id: str, workspace_id: str | None = None,
               space: str | None = None) -> dict[str, Any]:
         """The manifest of the index in ``directory``, if this model, workspace and scoring space may use it."""
         manifest = read_manifest(directory)
-        if manifest is None or not (directory / INDEX_FILE).exists():
-            raise FileNotFoundError(directory / INDEX_FILE)
+        if manifest is None:
+            raise FileNotFoundError(directory / MANIFEST_FILE)
         if manifest["model_id"] != model_id:
             built_with = manifest.get("model") or manifest["model_id"]
             raise IndexMismatchError(
@@ -265,6 +453,7 @@ class VectorIndex:
                 f"the index in {directory} belongs to another workspace with the same name; "
                 "give this workspace another name, or rebuild with `workbench analyze --rebuild-index`"
             )
+        _check_files(directory, manifest)
         return manifest
 
     @classmethod
@@ -274,10 +463,13 @@ class VectorIndex:
     ) -> "VectorIndex":
         """Open a persisted index; refuse one built with another model, for another workspace or in
         another scoring space."""
-        faiss = _faiss()
         manifest = cls.check(directory, model_id=model_id, workspace_id=workspace_id, space=space)
-        index = cls(int(manifest["dimension"]), **options)
-        index._index = faiss.read_index(str(directory / INDEX_FILE))
+        index = cls(int(manifest["dimension"]), **{**options, "archive_dir": directory})
+        if manifest.get("index_type") == "archive":
+            index._archive = Archive(directory, manifest["archive"], index.archive_settings)
+            index._index = _read_index(directory / manifest["archive"]["delta"])
+            return index
+        index._index = _read_index(directory / INDEX_FILE)
         hnsw = manifest.get("hnsw") or {}
         index.hnsw_m = int(hnsw.get("m", index.hnsw_m))
         if index.kind != "flat":
@@ -289,4 +481,54 @@ def read_manifest(directory: Path) -> dict[str, Any] | None:
     path = directory / MANIFEST_FILE
     if not path.exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexDamagedError(f"the index manifest {path} cannot be read ({exc}); "
+                                f"rebuild the index with `{REBUILD}`") from None
+    if not isinstance(manifest, dict) or "model_id" not in manifest:
+        raise IndexDamagedError(f"the index manifest {path} is not one this workbench wrote; "
+                                f"rebuild the index with `{REBUILD}`")
+    return manifest
+
+
+def _check_files(directory: Path, manifest: dict[str, Any]) -> None:
+    """Every file the manifest names is there, at the size it was written (a manifest from before
+    sizes were kept names only ``index.faiss``)."""
+    for name, size in (manifest.get("files") or {INDEX_FILE: None}).items():
+        path = directory / name
+        found = path.stat().st_size if path.exists() else None
+        if found is None or (size is not None and found != size):
+            state = "is missing" if found is None else f"holds {found:,} bytes where {size:,} were written"
+            raise IndexDamagedError(f"the index file {path} {state}; rebuild the index with `{REBUILD}`")
+
+
+def _read_index(path: Path) -> Any:
+    with reading(path):
+        return _faiss().read_index(str(path))
+
+
+def _labels_of(sorted_groups: Sequence[np.ndarray | None], count: int, rows_of) -> np.ndarray | None:
+    """For ``count`` rows, the number of the group each is in (-1: none), ``rows_of(group)``
+    giving a group's rows; ``None`` when a row is in two groups. A ``None`` group is every row."""
+    labels = np.full(count, -1, dtype=np.int32)
+    for number, group in enumerate(sorted_groups):
+        rows = np.arange(count) if group is None else rows_of(group)
+        if (labels[rows] >= 0).any():
+            return None
+        labels[rows] = number
+    return labels
+
+
+def _remove_unlisted(directory: Path, files: Sequence[str]) -> None:
+    """Remove the files of earlier versions of the index that ``files`` (the manifest's) no longer names."""
+    listed = {directory / name for name in files}
+    archive = directory / ARCHIVE_FOLDER
+    if (directory / INDEX_FILE) not in listed:
+        (directory / INDEX_FILE).unlink(missing_ok=True)
+    if not any(path.parent == archive for path in listed):
+        shutil.rmtree(archive, ignore_errors=True)
+        return
+    for path in archive.iterdir():
+        if path not in listed:
+            path.unlink(missing_ok=True)

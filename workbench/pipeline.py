@@ -60,6 +60,7 @@ class Workbench:
         return cls(Config.load(workspace=workspace, **load_options))
 
     def close(self) -> None:
+        self.workspace.close()
         self.store.close()
 
     def __enter__(self) -> "Workbench":

@@ -57,6 +57,7 @@ from typing import Mapping, Sequence
 
 from .attribution import sources_in_words, summarize_hedging
 from .dates import date_qualifier, day_of, with_qualifier
+from .engine import LazyWorks, StoryMap, map_here
 from .model import VERDICTS, Claims, Decision, Group, Quantity, Relation, Statement
 from .quantities import CALENDAR_KINDS, calendar_in_words
 from .words import ordinal
@@ -576,7 +577,78 @@ def judge_groups(
     ``article_dates`` (article id -> publication date): conflicting figures published more
     than ``apart_days`` apart give the group a qualifier (:func:`workbench.dates.date_qualifier`),
     said after its explanation; the verdict stays the figures'."""
+    return judge_with(groups, statements, claims, _analyst_verdicts(groups, decisions), tolerance, seniority,
+                      article_dates=article_dates, apart_days=apart_days)
+
+
+@dataclass
+class VerdictWork:
+    """One story's groups and all that judging them needs, so a worker process can judge them
+    alone (:func:`judge_story_work`)."""
+
+    groups: list[Group]
+    statements: dict[str, Statement]
+    claims: dict[str, Claims]
+    analyst: dict[str, Decision]  # group id -> the verdict an analyst set on it
+    tolerance: float
+    seniority: dict[str, int] | None
+    article_dates: dict[str, str] | None
+    apart_days: float
+
+
+def judge_story_work(work: VerdictWork) -> tuple[list[Group], list[Relation]]:
+    return judge_with(work.groups, work.statements, work.claims, work.analyst, work.tolerance, work.seniority,
+                      article_dates=work.article_dates, apart_days=work.apart_days)
+
+
+def judge_groups_by_story(
+    groups: Sequence[Group],
+    statements: dict[str, Statement],
+    claims: dict[str, Claims],
+    decisions: Sequence[Decision],
+    tolerance: float,
+    seniority: Mapping[str, int] | None = None,
+    *,
+    article_dates: Mapping[str, str] | None = None,
+    apart_days: float = 30.0,
+    map_stories: StoryMap = map_here,
+) -> tuple[list[Group], list[Relation]]:
+    """What :func:`judge_groups` gives, each story's groups (``Group.story_id``) judged on their
+    own by ``map_stories``, largest story first: a group's verdict depends on its own statements
+    only. Which group an analyst's verdict belongs to is decided here, over all groups."""
     analyst = _analyst_verdicts(groups, decisions)
+    by_story: dict[str, list[Group]] = {}
+    for group in groups:
+        by_story.setdefault(group.story_id, []).append(group)
+    order = sorted(by_story, key=lambda story: (-sum(len(g.statement_ids) for g in by_story[story]), story))
+
+    def work(story: str) -> VerdictWork:
+        members = [sid for group in by_story[story] for sid in group.statement_ids]
+        articles = {statements[sid].article_id for sid in members if sid in statements}
+        return VerdictWork(by_story[story], {sid: statements[sid] for sid in members if sid in statements},
+                           {sid: claims[sid] for sid in members if sid in claims},
+                           {g.group_id: analyst[g.group_id] for g in by_story[story] if g.group_id in analyst},
+                           tolerance, None if seniority is None else {sid: seniority[sid] for sid in members
+                                                                      if sid in seniority},
+                           None if article_dates is None else {a: article_dates[a] for a in articles
+                                                               if a in article_dates},
+                           apart_days)
+
+    judged: list[Group] = []
+    relations_of: dict[str, list[Relation]] = {}
+    for story_groups, story_relations in map_stories(judge_story_work, LazyWorks(order, work)):
+        judged += story_groups
+        for relation in story_relations:
+            relations_of.setdefault(relation.group_id, []).append(relation)
+    judged.sort(key=rank_key)
+    return judged, [relation for group in groups for relation in relations_of.get(group.group_id, [])]
+
+
+def judge_with(groups: Sequence[Group], statements: dict[str, Statement], claims: dict[str, Claims],
+               analyst: Mapping[str, Decision], tolerance: float, seniority: Mapping[str, int] | None = None,
+               *, article_dates: Mapping[str, str] | None = None,
+               apart_days: float = 30.0) -> tuple[list[Group], list[Relation]]:
+    """:func:`judge_groups`, the analysts' verdicts already matched to their groups (``analyst``)."""
     days = {sid: day_of((article_dates or {}).get(statement.article_id)) for sid, statement in statements.items()}
     judged, relations = [], []
     for group in groups:

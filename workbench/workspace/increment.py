@@ -100,7 +100,8 @@ class IncrementalAnalysis(Concern):
             change.fresh = len(relabelled)
             by_id.update((s.statement_id, s) for s in relabelled)
         with timer("embed"):
-            raw, change.encoded = self.workspace.embed([s.text for s in relabelled], progress)
+            raw, change.encoded = self.workspace.embed([s.text for s in relabelled], progress,
+                                                       engine=self.workspace.engine)
             scored_new = space.transform(raw) if len(relabelled) else np.zeros((0, self.workspace.encoder.dimension),
                                                                                 np.float32)
         with timer("boilerplate"):
@@ -114,7 +115,8 @@ class IncrementalAnalysis(Concern):
             change.keys = {sid: keys for sid, keys in self.stages.evidence_keys(
                 [s for s in again if self.workspace.eligible(s)], claims_again).items()}
         with timer("index"):
-            change.index_manifest = self.workspace.update_index(relabelled, scored_new, rebuild=False)
+            change.index_manifest = self.workspace.update_index(relabelled, scored_new, rebuild=False,
+                                                                engine=self.workspace.engine)
             index = self.workspace.index
         current = [by_id[s.statement_id] for s in statements]
         vector_ids = store.vector_ids([s.statement_id for s in current])
@@ -231,7 +233,7 @@ class IncrementalAnalysis(Concern):
         seeds = [link for link in self.store.links(change.touched)
                  if link.rank >= 0 and link.source_id in change.touched and link.target_id in change.touched]
         alignment = story_claim_links(_subset(data, rows), space[rows], story_of, config.group, thresholds, within,
-                                      hubs[rows], seeds=seeds)
+                                      hubs[rows], seeds=seeds, map_stories=self.workspace.engine.map)
         across = [replace(link, shared=("aligned:across_stories",) + link.shared) for link in corpus
                   if sum(inside(link)) == 1 and link.mutual and link.score >= config.group.cross_story
                   and story_of.get(data.article_ids[row_of[link.source_id]])

@@ -15,12 +15,13 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from ..engine import StoryMap, map_here
 from ..errors import WorkbenchError
 from ..group import constraints_from, describe_regrouping, keep_group_ids, member_rows, regroup
 from ..model import VERDICTS, Decision, Group, Link, Relation, Statement
 from ..store import ResultsChanged, utc_now
 from ..stories import assign_stories
-from ..verdicts import judge_groups, rank_key
+from ..verdicts import judge_groups_by_story, rank_key
 from .context import Concern, Workspace
 
 log = logging.getLogger(__name__)
@@ -166,14 +167,16 @@ class Review(Concern):
                              "`workbench analyze` or any other decision")
 
     def regroup_from(self, state: tuple[int, int], *, analysed_upto: int | None = None,
-                      around: set[str] | None = None) -> dict[str, Any]:
+                     around: set[str] | None = None, map_stories: StoryMap = map_here) -> dict[str, Any]:
+        """Regroup (around ``around``) and judge the changed groups, each story's by ``map_stories``
+        (an analysis's engine; a decision judges in this process)."""
         if not self.store.count("links") and not self.store.decisions():
             return {"groups": self.store.count("groups")}
         decisions = self.store.decisions()
         part = None if around is None else self._linked_part(around, decisions)
         previous = self.store.groups() if part is None else self.store.groups_holding(part.statement_ids)
         result, groups, by_id = self._regrouped(decisions, previous, analysed_upto, part)
-        groups, relations, unchanged = self._judge_changed(groups, by_id, decisions, previous)
+        groups, relations, unchanged = self._judge_changed(groups, by_id, decisions, previous, map_stories)
         decision_links = [link for link in result.candidates if link.rank < 0]
         members = member_rows(groups, result.links)
         if part is None:
@@ -264,7 +267,8 @@ class Review(Concern):
         return found
 
     def _judge_changed(self, groups: list[Group], by_id: dict[str, Statement], decisions: list[Decision],
-                       previous_groups: list[Group]) -> tuple[list[Group], list[Relation], set[str]]:
+                       previous_groups: list[Group], map_stories: StoryMap = map_here,
+                       ) -> tuple[list[Group], list[Relation], set[str]]:
         """Verdicts for the groups a decision changed, and the ids of the others, which keep
         their verdicts and stored relations.
 
@@ -283,11 +287,11 @@ class Review(Concern):
                 kept.append(replace(group, verdict=old.verdict, verdict_source=old.verdict_source,
                                     explanation=old.explanation, qualifier=old.qualifier))
         members = [sid for group in changed for sid in group.statement_ids]
-        judged, relations = judge_groups(changed, by_id, self.store.claims(members), decisions,
-                                         self.config.verdict.tolerance,
-                                         self.workspace.seniority(by_id[m] for m in members if m in by_id),
-                                         article_dates=self.store.article_dates(),
-                                         apart_days=self.config.verdict.apart_days)
+        judged, relations = judge_groups_by_story(changed, by_id, self.store.claims(members), decisions,
+                                                  self.config.verdict.tolerance,
+                                                  self.workspace.seniority(by_id[m] for m in members if m in by_id),
+                                                  article_dates=self.store.article_dates(),
+                                                  apart_days=self.config.verdict.apart_days, map_stories=map_stories)
         return sorted(judged + kept, key=rank_key), relations, {group.group_id for group in kept}
 
     def _grouping_basis(self, analysed_upto: int | None = None) -> tuple[list[Statement], list[str], dict[str, np.ndarray]]:

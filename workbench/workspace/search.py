@@ -154,9 +154,10 @@ class Search(Concern):
 
     def _extend_index(self, index: VectorIndex | None) -> None:
         statements = self.store.statements()
-        held = set(index.ids.tolist()) if index is not None else set()
         vector_ids = self.store.vector_ids([s.statement_id for s in statements])
-        missing = [s for s in statements if vector_ids[s.statement_id] not in held]
+        held = (index.contains(np.array([vector_ids[s.statement_id] for s in statements], dtype=np.int64))
+                if index is not None else np.zeros(len(statements), dtype=bool))
+        missing = [s for s, present in zip(statements, held) if not present]
         # A read-only workspace is searched as its saved index holds it: nothing is embedded or saved.
         self.unsearched = len(missing) if self.store.read_only and index is not None else 0
         if self.unsearched or (not missing and index is not None):
@@ -327,8 +328,8 @@ class Search(Concern):
             return {}
         by_id = {s.statement_id: s for s in self.store.statements(statement_ids=list(statement_ids))}
         vector_ids = self.store.vector_ids([sid for sid, s in by_id.items() if s.language != language])
-        present = set(index.ids.tolist())
-        asked = [(sid, vid) for sid, vid in vector_ids.items() if vid in present]
+        held = index.contains(np.array(list(vector_ids.values()), dtype=np.int64))
+        asked = [(sid, vid) for (sid, vid), present in zip(vector_ids.items(), held) if present]
         if not asked:
             return {}
         scores, found = index.search(index.vectors_for(np.array([vid for _, vid in asked], dtype=np.int64)),
@@ -360,6 +361,8 @@ class Search(Concern):
                 found = {name: np.array(sorted(ids), dtype=np.int64) for name, ids in sorted(buckets.items())}
             if language is not None:
                 found = {name: ids for name, ids in found.items() if name == language}
+            for ids in found.values():
+                ids.setflags(write=False)  # the index keeps its work on read-only groups for the next search
             self._searchable = (key, found)
         return self._searchable[1]
 
