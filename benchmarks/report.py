@@ -653,11 +653,18 @@ def archive_index_section(section: Section) -> str:
               "(languages the index does not hold), encoded as `Workbench.search` encodes them. The index is built as "
               f"a workspace builds it (`VectorIndex.add`, then `save`): {archive['lists']:,} IVF lists, SQ8 codes, "
               f"{built['shards']} shards, probe {archive['probe']}, {archive['rerank']} candidates per language "
-              "re-ranked against the float16 vectors. A fresh process opens it and searches one query at a time. "
+              "re-ranked against the float16 vectors. A fresh process opens it and searches one query at a time "
+              f"(OpenMP threads: {data.get('build_threads', '2')} for the build, "
+              f"{data.get('measure_threads', data.get('build_threads', '2'))} for the searches and the encoding). "
               f"Latency is the index call `Workbench.search` makes (`search_each`, {data['fetch']} nearest per language for "
               "every language), alone and after the query's encoding; the store lookups of the hits are not in it. "
               "Memory is the growth of the process's anonymous resident memory from before the index is opened to "
               "after every search (the memory-mapped lists and vectors are file pages, shown apart).", ""]
+    if not data.get("all_languages_encoded", True):
+        lines += [f"**Fewer real statements than planned:** this run used the {data['languages']} languages encoded "
+                  f"when it started ({', '.join(data['corpus_languages'])}), {data['real_statements']:,} real "
+                  "statements" + (" where the issue asks for at least 100,000" if data["real_statements"] < 100_000
+                                  else "") + f"; the rest of the {data['statements']:,} are synthetic.", ""]
     each = search["recall_at_10_each_language"]
     memory = search["memory_mb"]
     lines.append(table(["figure", "measured", "target"], [
@@ -689,10 +696,11 @@ def archive_index_section(section: Section) -> str:
                     [[row["probe"], f"{row['recall_at_10']:.3f}", f"{row['recall_at_10_filtered']:.3f}",
                       f"{row['recall_at_10_each_language']['mean']:.3f}; {row['recall_at_10_each_language']['min']:.3f}",
                       f"{row['index_call']['median_ms']:.1f} ms"] for row in search["probe_sweep"]])]
-    load = data.get("load_average")
-    if load and load[0] > (data["machine"]["cores"] or 1):
-        lines += ["", f"**The machine was busy with other work** (1-minute load average {load[0]:.1f} on "
-                  f"{data['machine']['cores']} cores at the end of the run): times are slower than on an idle machine."]
+    load, start_load = data.get("load_average"), data.get("load_average_at_start")
+    if load and max(load[0], (start_load or load)[0]) > (data["machine"]["cores"] or 1):
+        at_start = f"{start_load[0]:.1f} at the start of the run, " if start_load else ""
+        lines += ["", f"**The machine was busy with other work** (1-minute load average {at_start}{load[0]:.1f} at "
+                  f"its end, on {data['machine']['cores']} cores): times are slower than on an idle machine."]
     return "\n".join(lines)
 
 
