@@ -30,7 +30,8 @@ settings (one shard worker). Then a fresh process loads it as search does and me
   through ``search_each`` (the call ``Workbench.search`` makes, 50 per language);
 - latency of one query at a time: the index call ``Workbench.search`` makes
   (``search_each(vector, 50, ids by language)``), and that call with the query's encoding
-  before it. What ``Workbench.search`` adds around it (store lookups of the hits) is not in it;
+  before it. What ``Workbench.search`` adds around it (store lookups of the hits) is not in it.
+  Also the index call of a search filtered to one language (``Workbench.search(language=...)``);
 - resident memory per million vectors beyond the memory-mapped files: the growth of the
   process's anonymous resident memory (``RssAnon``) from before the index is opened to after
   every search, per million vectors; the file-backed pages it touched (``RssFile``) are shown apart;
@@ -410,6 +411,7 @@ def measure(size: int, hnsw: bool = False) -> dict[str, Any]:
     log.info("recall@10 %.3f, filtered %.3f; measuring latency", result["recall_at_10"],
              result["recall_at_10_filtered"])
     result.update(latency(index, groups))
+    result["filtered_index_call"] = latency(index, {filter_language: groups[filter_language]}, encode=False)["index_call"]
     after = memory()
     result["memory_mb"] = {"before_open": before, "after_searches": after,
                            "anon_growth": round(after["RssAnon"] - before["RssAnon"], 1),

@@ -677,6 +677,8 @@ def archive_index_section(section: Section) -> str:
          f"{search['with_encoding']['median_ms']:.1f} ms; {search['with_encoding']['p90_ms']:.1f} ms", "under 50 ms"],
         ["the index call alone (median; p90)",
          f"{search['index_call']['median_ms']:.1f} ms; {search['index_call']['p90_ms']:.1f} ms", "-"],
+        [f"the index call filtered to {data['filter_language']} alone (median; p90)",
+         f"{search['filtered_index_call']['median_ms']:.1f} ms; {search['filtered_index_call']['p90_ms']:.1f} ms", "-"],
         ["resident memory per million vectors, beyond the mapped files",
          f"{search['resident_mb_per_million']:.0f} MB", "at most 300 MB"],
         ["build, one shard worker (train, encode, merge, save)", seconds(built["seconds"]), "-"],
