@@ -596,6 +596,63 @@ def long_article_section(section: Section) -> str:
     return "\n".join(lines)
 
 
+def stories_scale_section(section: Section) -> str:
+    lines = ["## Stories at scale", "", section.provenance("bench_stories_scale.py")]
+    if section.data is None:
+        return "\n".join(lines)
+    runs = [run for run in section.data["runs"] if "failed" not in run]
+    failed = [run for run in section.data["runs"] + section.data["baseline"] if "failed" in run]
+    lines += ["", "`find_stories` on synthetic article vectors (`benchmarks/synthetic_stories.py`: stories of 1 to 50 "
+              "articles in topics of 20, six languages, about 12 statements an article in 384 dimensions, rare and "
+              "common names, dates), each size in a fresh process: wall-clock seconds of story finding and of its "
+              "phases (candidate pairs: nearest articles and shared names; shared statements measured on them; "
+              "linkage), peak resident memory above the corpus the process already held, and the process's whole "
+              "peak. The machine was shared: the load column is its 1-minute load average (2 cores) before and "
+              "after.", ""]
+    rows = []
+    for run in runs:
+        phases = run["phases_s"]
+        rows.append([f"{run['articles']:,}", f"{run['statements']:,}", f"{run['candidate_pairs']:,}",
+                     f"{run['stories_found']:,} ({run['true_stories']:,})",
+                     f"{run['pair_precision']:.3f} / {run['pair_recall']:.3f}", seconds(run["seconds"]),
+                     " / ".join(seconds(phases.get(name)) for name in
+                                ("candidate_pairs", "shared_statement_similarity", "weighted_average_linkage")),
+                     f"{run['peak_increase_mb']:,} MB", f"{run['process_peak_mb']:,} MB",
+                     f"{run['statement_vectors_mb']:,} MB", " / ".join(str(x) for x in run["load_average"])])
+    lines.append(table(["articles", "statements", "candidate pairs", "stories (true)", "pair precision / recall",
+                        "time", "candidates / measure / linkage", "peak above corpus", "process peak",
+                        "statement vectors", "load"], rows))
+    if len(runs) > 1:
+        first, last = runs[0], runs[-1]
+        growth = last["articles"] / first["articles"]
+        lines += ["", f"From {first['articles']:,} to {last['articles']:,} articles ({growth:.0f} times as many): time "
+                  f"{last['seconds'] / first['seconds']:.1f} times, peak above the corpus "
+                  f"{last['peak_increase_mb'] / max(first['peak_increase_mb'], 1):.1f} times."]
+    recall = next((run for run in runs if "nearest_recall" in run), None)
+    if recall:
+        lines += ["", f"At {recall['articles']:,} articles the inverted-file search (above "
+                  f"{recall['exact_search_up_to']:,} articles) found {percent(recall['nearest_recall'])} of each "
+                  "article's exact nearest articles."]
+    assigned = [run for run in runs if "assign" in run]
+    if assigned:
+        lines += ["", "Incremental: the last 20 articles taken out of the stories found and put back with "
+                  "`assign_articles`: " + "; ".join(
+                      f"{run['articles']:,} articles {seconds(run['assign']['seconds'])}, "
+                      f"{run['assign']['same_story_as_all_at_once']}/{run['assign']['new_articles']} in the story "
+                      "of one analysis" for run in assigned) + "."]
+    baseline = [run for run in section.data["baseline"] if "failed" not in run]
+    if baseline:
+        lines += ["", f"The dense code it replaced (`{section.data['baseline_ref']}`: n x n arrays), on the same corpora:", ""]
+        lines.append(table(["articles", "time", "peak above corpus", "bytes per article pair", "stories (true)"],
+                           [[f"{run['articles']:,}", seconds(run["seconds"]), f"{run['peak_increase_mb']:,} MB",
+                             f"{run['peak_increase_mb'] * 2**20 / run['articles'] ** 2:.0f}",
+                             f"{run['stories_found']:,} ({run['true_stories']:,})"] for run in baseline]))
+    for run in failed:
+        lines += ["", f"The {run['code']} run at {run['articles']:,} articles failed after "
+                  f"{seconds(run['seconds_until_failure'])}: `{run['failed'].strip().splitlines()[-1]}`"]
+    return "\n".join(lines)
+
+
 def index_section(section: Section) -> str:
     lines = ["## Index: exact vs HNSW", ""]
     index, missing = section.part("index", "bench_speed.py",
@@ -789,7 +846,7 @@ def write_report(status: dict[str, Any] | None = None) -> Path:
     scripts = (status or {}).get("scripts", {})
     sections = {name: Section(name, scripts.get(name), started)
                 for name in ("retrieval", "grouping", "search_quality", "news", "translation_search", "speed",
-                             "long_article", "archive_index")}
+                             "long_article", "stories_scale", "archive_index")}
     speed = sections["speed"]
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -809,6 +866,7 @@ def write_report(status: dict[str, Any] | None = None) -> Path:
         scaling_section(speed),
         memory_section(speed),
         long_article_section(sections["long_article"]),
+        stories_scale_section(sections["stories_scale"]),
         index_section(speed),
         search_section(speed),
         archive_index_section(sections["archive_index"]),

@@ -38,6 +38,7 @@ SCRIPTS: dict[str, tuple[str, list[str], list[str]]] = {
     "translation_search": ("bench_translation_search.py", [], ["--lines", "100"]),
     "speed": ("bench_speed.py", [], ["--quick"]),
     "long_article": ("bench_long_article.py", [], ["--statements", "1000"]),
+    "stories_scale": ("bench_stories_scale.py", [], ["--sizes", "20000"]),
 }
 # The same environment as `make bench` (Makefile) when run directly: 2 threads, offline models.
 ENVIRONMENT = {"OMP_NUM_THREADS": "2", "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1",

@@ -70,7 +70,8 @@ def test_an_article_that_repeats_known_facts_keeps_every_right_group_and_the_con
     assert manifest["mode"] == "incremental"
     story = analysed_copy.store.story_of_articles()[added.article_id]
     assert manifest["reanalysed_stories"] == {story: [f"gained article {added.article_id}"]}
-    assert "joined story" in manifest["assignments"][added.article_id]
+    placement = manifest["assignments"][added.article_id]
+    assert placement["joined"] and placement["story_id"] == story and "joined" in placement["reason"]
     after = grouped_pairs(analysed_copy)
     assert right <= after  # every right pair grouped before is grouped still
     among_old = {pair for pair in after - pairs if pair <= old_statements}
@@ -119,7 +120,8 @@ def test_an_unrelated_article_leaves_every_group_as_it_was(analysed_copy):
     manifest = analysed_copy.analyze()
     assert manifest["mode"] == "incremental"
     new = analysed_copy.articles()[-1].article_id
-    assert "started story" in manifest["assignments"][new]
+    placement = manifest["assignments"][new]
+    assert not placement["joined"] and placement["reason"].startswith("started story")
     assert results(analysed_copy) == before
 
 
@@ -155,6 +157,35 @@ def test_a_removed_article_leaves_its_groups_and_its_story_is_analysed_again(ana
     assert french.article_id not in analysed_copy.store.story_of_articles()
     with pytest.raises(Exception, match="no article"):
         analysed_copy.remove_articles(["a-no-such-article"])
+
+
+def test_a_file_ingested_again_in_changed_form_replaces_its_earlier_version_and_its_story_is_analysed_again(
+        analysed_copy, samples_dir, tmp_path):
+    text = (samples_dir / "002_20acd37116a2ee7f.txt").read_text(encoding="utf-8")
+    assert "plus d'un million de coquilles" in text
+    path = tmp_path / "reprise.txt"
+    path.write_text(text.replace("plus d'un million de coquilles", "plus de deux millions de coquilles"), encoding="utf-8")
+    first = analysed_copy.ingest([path]).added[0]
+    analysed_copy.analyze()
+    story = analysed_copy.store.story_of_articles()[first.article_id]
+    path.write_text(text.replace("plus d'un million de coquilles", "plus de trois millions de coquilles"), encoding="utf-8")
+    again = analysed_copy.ingest([path])
+    [second] = again.added
+    assert f"replaces its earlier version ({first.article_id})" in second.message
+    assert [a.article_id for a in analysed_copy.articles() if a.origin == str(path)] == [second.article_id]
+    manifest = analysed_copy.analyze()
+    assert manifest["mode"] == "incremental" and manifest["removed_articles"] == [first.article_id]
+    now = analysed_copy.store.story_of_articles()
+    assert first.article_id not in now and now[second.article_id] == story
+    assert set(manifest["reanalysed_stories"][story]) >= {f"lost article {first.article_id}",
+                                                         f"gained article {second.article_id}"}
+    rows = [path, path.with_name("rows.jsonl")]  # a row file's rows are never versions of one another
+    rows[1].write_text(json.dumps({"text": text.replace("coquilles", "obus")}, ensure_ascii=False) + "\n", encoding="utf-8")
+    kept = analysed_copy.ingest([rows[1]]).added[0]
+    rows[1].write_text(json.dumps({"text": text.replace("coquilles", "projectiles")}, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+    analysed_copy.ingest([rows[1]])
+    assert analysed_copy.store.article(kept.article_id) is not None
 
 
 def test_an_interrupted_incremental_run_leaves_the_previous_results_whole(analysed_copy, monkeypatch):

@@ -125,46 +125,161 @@ def test_a_corpus_of_one_story_in_one_language_says_so(make_workbench, tmp_path)
     assert len(workbench.stories()) == 1
 
 
-def test_many_articles_are_measured_against_their_likely_neighbours_only_with_the_same_stories(monkeypatch):
+def topic_articles(count: int = 60, topics: int = 6, statements: int = 4, dimension: int = 64, seed: int = 0):
+    """Statement vectors of ``count`` articles, each about one of ``topics`` topics (article i: topic i % topics)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(topics, dimension))
+    space = np.vstack([unit(centres[article % topics] + 0.4 * rng.normal(size=dimension))
+                       for article in range(count) for _ in range(statements)])
+    return space.astype(np.float32), np.full(count, statements, dtype=np.int64)
+
+
+def with_statements(space, counts, names=None, published=None) -> StoryInput:
+    from workbench.stories import document_vectors
+
+    count = len(counts)
+    return StoryInput(article_ids=[f"a{i:05d}" for i in range(count)], vectors=document_vectors(space, counts),
+                      names=[frozenset(n) for n in (names or [()] * count)], languages=["fr"] * count,
+                      titles=[f"title {i}" for i in range(count)], published=published or [""] * count,
+                      statements=space, statement_counts=counts, weights=[float(c) for c in counts])
+
+
+def shared_statements_of_one_pair(space, counts, a: int, b: int) -> float:
+    """The reference: every statement of both articles, its best cosine in the other, averaged."""
+    starts = np.cumsum(counts) - counts
+    cosines = space[starts[a]:starts[a] + counts[a]] @ space[starts[b]:starts[b] + counts[b]].T
+    return float((cosines.max(axis=1).sum() + cosines.max(axis=0).sum()) / (counts[a] + counts[b]))
+
+
+def test_only_likely_pairs_are_measured_and_each_exactly(monkeypatch) -> None:
     import workbench.stories as stories
 
-    rng = np.random.default_rng(0)
-    topics = rng.normal(size=(6, 16))
-    rows, articles = [], []
-    for article in range(60):
-        topic = topics[article % 6]
-        for _ in range(4):
-            rows.append(unit(topic + 0.4 * rng.normal(size=16)))
-            articles.append(f"a{article:02d}")
-    space = np.vstack(rows)
-    ids = sorted(set(articles))
-    dense = stories.shared_statement_similarity(articles, space, ids)
-    monkeypatch.setattr(stories, "DENSE_ARTICLES", 10)
+    space, counts = topic_articles()
+    data = with_statements(space, counts)
+    everything = [tuple(sorted(s.article_ids)) for s in find_stories(data, StoryConfig(threshold=0.6))]
     monkeypatch.setattr(stories, "CANDIDATE_ARTICLES", 15)
-    sparse = stories.shared_statement_similarity(articles, space, ids)
-    measured = sparse > 0
-    assert np.allclose(sparse[measured], dense[measured], atol=1e-5)
-    same_topic = np.array([[int(a[1:]) % 6 == int(b[1:]) % 6 for b in ids] for a in ids])
-    assert measured[same_topic].all()  # every pair of one topic is among the likely neighbours
+    first, second = stories.candidate_pairs(data.vectors, [frozenset()] * len(counts))
+    pairs = set(zip(first.tolist(), second.tolist()))
+    assert len(pairs) < 60 * 59 // 2 * 0.6  # far from every pair
+    assert all((a, b) in pairs for a in range(60) for b in range(a + 1, 60) if a % 6 == b % 6)  # each topic's
+    measured = stories.shared_statement_similarity(space, counts, first, second)
+    assert np.allclose(measured, [shared_statements_of_one_pair(space, counts, a, b) for a, b in zip(first, second)],
+                       atol=1e-5)
+    assert [tuple(sorted(s.article_ids)) for s in find_stories(data, StoryConfig(threshold=0.6))] == everything
+    assert len(everything) == 6
 
 
-def test_a_long_article_measured_in_slices_is_as_similar_as_measured_whole() -> None:
-    from workbench.stories import shared_statement_similarity
+def test_articles_sharing_a_rare_name_are_measured_however_far_apart_their_mean_vectors(monkeypatch) -> None:
+    import workbench.stories as stories
+
+    space, counts = topic_articles(count=12, topics=12)  # twelve unrelated articles
+    monkeypatch.setattr(stories, "CANDIDATE_ARTICLES", 1)
+    monkeypatch.setattr(stories, "NAME_CANDIDATE_ARTICLES", 3)
+    names = [set() for _ in range(12)]
+    names[2].add("pskv")
+    names[9].add("pskv")  # two articles name Peskov
+    for article in (0, 4, 7, 11):
+        names[article].add("rtrs")  # four name Reuters: more than NAME_CANDIDATE_ARTICLES
+    data = with_statements(space, counts, names=names)
+    first, second = stories.candidate_pairs(data.vectors, stories.rare_names(data.names))
+    pairs = set(zip(first.tolist(), second.tolist()))
+    assert (2, 9) in pairs
+    nearest = stories.nearest_articles(data.vectors, np.arange(12), 1)
+    by_vector = {tuple(sorted((a, int(b)))) for a, row in enumerate(nearest) for b in row if b >= 0 and a != b}
+    assert pairs == by_vector | {(2, 9)}  # Reuters proposes no pair of its own
+
+
+def naive_average_linkage(count, pairs, weights, threshold, anchored=()):
+    """The reference: merge the two clusters whose weighted mean similarity over all their
+    article pairs (0 where none is given) is highest, while it reaches the threshold."""
+    clusters = [{item} for item in range(count)]
+
+    def between(a, b):
+        total = sum(weights[i] * weights[j] * pairs.get((min(i, j), max(i, j)), 0.0) for i in a for j in b)
+        return total / (sum(weights[i] for i in a) * sum(weights[j] for j in b))
+
+    while True:
+        candidates = [(between(a, b), x, y) for x, a in enumerate(clusters) for y, b in enumerate(clusters)
+                      if x < y and not (a & set(anchored) and b & set(anchored))]
+        if not candidates:
+            break
+        value, x, y = max(candidates)
+        if value < threshold:
+            break
+        clusters[x] |= clusters.pop(y)
+    return sorted(sorted(c) for c in clusters)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sparse_average_linkage_merges_as_the_definition_says(seed) -> None:
+    from workbench.stories import weighted_average_linkage
+
+    rng = np.random.default_rng(seed)
+    count = 30
+    # three loose blocks of related items, 40% of pairs given, the rest count as 0
+    block = rng.integers(0, 3, size=count)
+    pairs = {}
+    for a in range(count):
+        for b in range(a + 1, count):
+            if rng.random() < 0.4:
+                pairs[(a, b)] = float(rng.uniform(0.3, 0.95) if block[a] == block[b] else rng.uniform(-0.15, 0.5))
+    weights = rng.integers(1, 12, size=count).astype(float)
+    anchored = sorted(rng.choice(count, size=4, replace=False).tolist()) if seed % 2 else []
+    first, second = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    flags = np.zeros(count, dtype=bool)
+    flags[anchored] = True
+    owner = weighted_average_linkage(count, first, second, np.array(list(pairs.values())), weights, 0.45,
+                                     anchored=flags if anchored else None)
+    clusters: dict[int, list[int]] = {}
+    for item, label in enumerate(owner.tolist()):
+        clusters.setdefault(label, []).append(item)
+    assert all(label == min(members) for label, members in clusters.items())  # named by the smallest item
+    assert sorted(clusters.values()) == naive_average_linkage(count, pairs, weights, 0.45, anchored)
+    assert any(len(members) > 2 for members in clusters.values())  # something was merged
+
+
+def test_the_inverted_file_search_of_many_articles_gives_the_stories_of_exact_search(monkeypatch) -> None:
+    import sys
+
+    import workbench.stories as stories
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    synthetic_stories = pytest.importorskip("synthetic_stories")
+    corpus = synthetic_stories.build(800, seed=3)
+    data = StoryInput(article_ids=corpus.article_ids,
+                      vectors=stories.document_vectors(corpus.statements, corpus.counts), names=corpus.names,
+                      languages=corpus.languages, titles=corpus.article_ids, published=corpus.published,
+                      statements=corpus.statements, statement_counts=corpus.counts,
+                      weights=corpus.counts.astype(float).tolist())
+    exact = find_stories(data, StoryConfig())
+    monkeypatch.setattr(stories, "EXACT_SEARCH_ARTICLES", 100)
+    assert [s.article_ids for s in find_stories(data, StoryConfig())] == [s.article_ids for s in exact]
+    assert 100 < len(exact) < 800
+
+
+def test_a_long_article_measured_in_slices_is_as_similar_as_measured_whole(monkeypatch) -> None:
+    import workbench.stories as stories
 
     rng = np.random.default_rng(1)
     space = rng.normal(size=(700, 16)).astype(np.float32)
     space /= np.linalg.norm(space, axis=1, keepdims=True)
-    articles = ["long"] * 500 + [f"a{row // 20:02d}" for row in range(200)]
-    ids = sorted(set(articles))
-    whole = shared_statement_similarity(articles, space, ids)
-    sliced = shared_statement_similarity(articles, space, ids, block_entries=len(space) * 7)  # 7 statements a slice
+    counts = np.array([500] + [20] * 10)  # the long article first
+    first, second = np.zeros(10, dtype=np.int64), np.arange(1, 11)
+    whole = stories.shared_statement_similarity(space, counts, first, second)
+    assert np.allclose(whole, [shared_statements_of_one_pair(space, counts, 0, b) for b in range(1, 11)], atol=1e-5)
+    sliced = stories.shared_statement_similarity(space, counts, first, second, block_entries=200 * 7)  # 7 a slice
     assert np.allclose(sliced, whole, rtol=1e-6)
-    assert np.array_equal(shared_statement_similarity(articles, space, ids, block_entries=len(space) * 500), whole)
+    monkeypatch.setattr(stories, "GATHER_ROWS", 30)  # the partners' statements copied a few at a time
+    assert np.allclose(stories.shared_statement_similarity(space, counts, second, first), whole, rtol=1e-6)
 
 
-# A generous ceiling, not the aim: slices of 64 MB; measured whole, a 20,000-statement article
+# Generous ceilings, not the aims: slices of 64 MB; measured whole, a 20,000-statement article
 # against all statements was one 1.6 GB block.
 STORY_MEMORY_CEILING_MB = 800
+# Story finding on 10,000 articles: about 30 MB measured; the dense matrices it replaced took
+# 1.7 GB (34 bytes per pair of articles).
+MANY_ARTICLES_MEMORY_CEILING_MB = 300
 
 
 def test_one_20000_statement_article_is_measured_in_bounded_memory() -> None:
@@ -174,12 +289,38 @@ def test_one_20000_statement_article_is_measured_in_bounded_memory() -> None:
 
         vectors = np.random.default_rng(7).standard_normal((20_600, 384)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        articles = ["long"] * 20_000 + [f"a{row // 10:02d}" for row in range(600)]
-        ids = sorted(set(articles))
-        shared_statement_similarity(articles[-100:], vectors[-100:], sorted(set(articles[-100:])))  # BLAS warm
+        counts = np.array([20_000] + [10] * 60)
+        first, second = np.zeros(60, dtype=np.int64), np.arange(1, 61)
+        shared_statement_similarity(vectors[-100:], counts[-10:], first[:9], second[:9])  # BLAS warm
     """
-    measured = "similarity = shared_statement_similarity(articles, vectors, ids)"
+    measured = "similarity = shared_statement_similarity(vectors, counts, first, second)"
     assert peak_memory_increase_mb(setup, measured) <= STORY_MEMORY_CEILING_MB
+
+
+def test_ten_thousand_articles_find_their_stories_without_an_article_by_article_matrix() -> None:
+    setup = """
+        import numpy as np
+        from workbench.config import StoryConfig
+        from workbench.stories import StoryInput, document_vectors, find_stories
+
+        rng = np.random.default_rng(5)
+        topics = rng.normal(size=(2_000, 128))
+        space = topics[np.repeat(np.arange(10_000) % 2_000, 3)] + 0.3 * rng.normal(size=(30_000, 128))
+        space = (space / np.linalg.norm(space, axis=1, keepdims=True)).astype(np.float32)
+        counts = np.full(10_000, 3)
+        ids = [f"a{i:05d}" for i in range(10_000)]
+        data = StoryInput(article_ids=ids, vectors=document_vectors(space, counts), names=[frozenset()] * 10_000,
+                          languages=["fr"] * 10_000, titles=ids, published=[""] * 10_000, statements=space,
+                          statement_counts=counts, weights=[3.0] * 10_000)
+        find_stories(StoryInput(article_ids=ids[:50], vectors=data.vectors[:50], names=data.names[:50],
+                                languages=data.languages[:50], titles=ids[:50], published=data.published[:50],
+                                statements=space[:150], statement_counts=counts[:50]), StoryConfig())  # warm
+    """
+    measured = """
+        stories = find_stories(data, StoryConfig())
+        assert len(stories) == 2_000, len(stories)
+    """
+    assert peak_memory_increase_mb(setup, measured) <= MANY_ARTICLES_MEMORY_CEILING_MB
 
 
 def claims_of(alignment, statement_ids) -> list[set[str]]:
@@ -378,3 +519,128 @@ def test_reprints_in_one_language_do_not_keep_a_line_apart_from_its_translations
     alignment = story_claim_links(data, data.vectors, story_of, GroupConfig(k=4), {"suggested": 0.5, "confirmed": 0.9})
     claims = claims_of(alignment, data.statement_ids)
     assert claims == [{f"{article}-{line}" for article in ("FR1", "FR2", "FR3", "BG", "RO", "UK")} for line in range(4)]
+
+
+# -- new articles joining the stories already found --------------------------------------------------
+
+def samples_story_input(workbench) -> StoryInput:
+    statements = workbench.statements()
+    scored = workbench.scoring_space.transform(workbench.embed([s.text for s in statements]))
+    return workbench._analysis.stages.story_input(statements, scored)
+
+
+def memberships(stories) -> list[tuple[str, ...]]:
+    return sorted(s.article_ids for s in stories)
+
+
+def test_the_samples_added_in_two_batches_make_the_stories_of_one_analysis(analysed_samples) -> None:
+    from workbench.stories import assign_articles
+
+    data = samples_story_input(analysed_samples)
+    config = analysed_samples.config.story
+    everything = find_stories(data, config)
+    assert any(len(s.article_ids) > 1 for s in everything)  # the samples tell stories of several articles
+    order = [article.article_id for article in analysed_samples.articles()]  # as ingested
+    for cut in range(1, len(order)):
+        before, _ = assign_articles([], data, order[:cut], config)
+        after, placements = assign_articles(before, data, order[cut:], config)
+        assert memberships(after) == memberships(everything), cut
+        story_of = {a: s.story_id for s in after for a in s.article_ids}
+        for story in before:  # no old article moves, and every old story keeps its id
+            assert {story_of[a] for a in story.article_ids} == {story.story_id}
+        assert set(placements) == set(order[cut:])
+        for article, placement in placements.items():
+            assert story_of[article] == placement.story_id
+            assert placement.joined == (placement.story_id in {s.story_id for s in before})
+            if placement.joined:
+                assert placement.reason.startswith(f"joined story {placement.story_id}")
+            if len(placements) == 1:  # one new article joins exactly when its average linkage reaches the threshold
+                assert placement.joined == (placement.similarity >= config.threshold)
+
+
+def test_a_story_keeps_its_id_when_an_article_with_a_smaller_id_joins_it(analysed_samples) -> None:
+    from workbench.stories import assign_articles, story_id_for
+
+    data = samples_story_input(analysed_samples)
+    config = analysed_samples.config.story
+    story = next(s for s in find_stories(data, config) if len(s.article_ids) > 1)
+    smallest, *later = story.article_ids
+    before, _ = assign_articles([], data, later, config)
+    kept = next(s for s in before if later[0] in s.article_ids)
+    after, placements = assign_articles(before, data, [smallest], config)
+    joined = next(s for s in after if smallest in s.article_ids)
+    assert joined.story_id == kept.story_id == story_id_for(later) != story_id_for(story.article_ids)
+    assert placements[smallest].joined and placements[smallest].story_id == kept.story_id
+
+
+def test_an_article_far_from_every_story_starts_its_own(analysed_samples) -> None:
+    from workbench.stories import assign_articles, document_vectors
+
+    data = samples_story_input(analysed_samples)
+    config = analysed_samples.config.story
+    before = find_stories(data, config)
+    rng = np.random.default_rng(11)
+    far = rng.normal(size=(6, data.statements.shape[1])).astype(np.float32)
+    far /= np.linalg.norm(far, axis=1, keepdims=True)
+    statements = np.vstack([data.statements, far])
+    counts = np.append(data.statement_counts, 6)
+    grown = StoryInput(article_ids=[*data.article_ids, "zfar"], vectors=document_vectors(statements, counts),
+                       names=[*data.names, frozenset({"qqq"})], languages=[*data.languages, "fr"],
+                       titles=[*data.titles, "Far away"], published=[*data.published, ""], statements=statements,
+                       statement_counts=counts, weights=[*data.weights, 6.0])
+    after, placements = assign_articles(before, grown, ["zfar"], config)
+    assert memberships(after) == sorted(memberships(before) + [("zfar",)])
+    assert [s for s in after if s.article_ids != ("zfar",)] == before  # the old stories untouched
+    placement = placements["zfar"]
+    assert not placement.joined and placement.reason.startswith(f"started story {placement.story_id}")
+    assert placement.similarity < config.threshold
+    with pytest.raises(ValueError, match="already in a story"):
+        assign_articles(after, grown, [data.article_ids[0]], config)
+    with pytest.raises(ValueError, match="not in the input"):
+        assign_articles(after, data, [], config)
+
+
+def synthetic_input(articles: int, seed: int):
+    import sys
+
+    from conftest import ROOT
+    from workbench.stories import document_vectors
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    synthetic_stories = pytest.importorskip("synthetic_stories")
+    corpus = synthetic_stories.build(articles, seed=seed)
+    data = StoryInput(article_ids=corpus.article_ids, vectors=document_vectors(corpus.statements, corpus.counts),
+                      names=corpus.names, languages=corpus.languages, titles=corpus.article_ids,
+                      published=corpus.published, statements=corpus.statements, statement_counts=corpus.counts,
+                      weights=corpus.counts.astype(float).tolist())
+    return data, corpus
+
+
+def test_one_batch_of_every_article_gives_the_stories_of_clustering_them_all() -> None:
+    from workbench.stories import assign_articles
+
+    data, corpus = synthetic_input(500, seed=4)
+    config = StoryConfig()
+    shuffled = list(np.random.default_rng(0).permutation(data.article_ids))  # the order does not matter
+    stories, placements = assign_articles([], data, shuffled, config)
+    everything = find_stories(data, config)
+    assert [(s.story_id, s.article_ids, s.label, s.cohesion) for s in stories] == \
+        [(s.story_id, s.article_ids, s.label, s.cohesion) for s in everything]
+    assert not any(p.joined for p in placements.values())
+
+
+def test_stories_of_synthetic_news_arriving_by_date_in_batches_are_those_of_one_analysis() -> None:
+    from workbench.stories import assign_articles
+
+    data, corpus = synthetic_input(600, seed=0)
+    config = StoryConfig()
+    by_date = sorted(data.article_ids, key=lambda a: (corpus.published[data.article_ids.index(a)] or "9", a))
+    stories = []
+    for start in range(0, len(by_date), 150):
+        earlier = {a: s.story_id for s in stories for a in s.article_ids}
+        stories, placements = assign_articles(stories, data, by_date[start:start + 150], config)
+        now = {a: s.story_id for s in stories for a in s.article_ids}
+        assert all(now[a] == story for a, story in earlier.items())  # nothing placed before moves
+    # Old stories never merge, where one analysis of everything may join two through a later
+    # article; on this corpus no later article does.
+    assert memberships(stories) == memberships(find_stories(data, config))

@@ -9,6 +9,7 @@ whitespace go; words and punctuation stay.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -106,6 +107,13 @@ def statement_id_for(article_id: str, text: str, occurrence: int) -> str:
 # run of them is one regex "word" however long, so it is cut into two-character pieces,
 # about the length of a word, so that "too short to group" means the same in every script.
 _UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+@functools.lru_cache(maxsize=262_144)
+def word_count(text: str) -> int:
+    """``len(words(text))``, remembered: an analysis asks it of every statement several times,
+    and at 20,000 statements the asking took 5 s of an incremental run."""
+    return len(words(text))
 
 
 def words(text: str) -> list[str]:

@@ -52,6 +52,7 @@ FORMATS = {
     ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
     ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv",
 }
+ROW_FORMATS = frozenset({"jsonl", "csv"})  # files holding one article per row
 ROW_FIELDS = {
     "text": "the article text (required)",
     "id": "your own id for the article (kept in its metadata)",
@@ -233,7 +234,7 @@ def read_documents(
         yield InputError(origin, "empty file", "nothing to ingest")
         return
     try:
-        if input_file.format in {"jsonl", "csv"}:
+        if input_file.format in ROW_FORMATS:
             yield from _read_rows(input_file, int(max_row_mb * 1024 * 1024))
             return
         if input_file.size > max_file_mb * 1024 * 1024:

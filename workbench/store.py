@@ -478,6 +478,11 @@ class Store:
             "SELECT COUNT(*) FROM articles WHERE origin = ? OR substr(origin, 1, ?) = ?",
             (path, len(path) + 1, path + ":")).fetchone()[0])
 
+    def articles_with_origin(self, origin: str) -> list[str]:
+        """The ids of the articles stored from exactly ``origin`` (a file's path), oldest first."""
+        return [row[0] for row in self._db.execute("SELECT article_id FROM articles WHERE origin = ? ORDER BY seq",
+                                                   (origin,))]
+
     def article_origin(self, article_id: str) -> str | None:
         row = self._db.execute("SELECT origin FROM articles WHERE article_id = ?", (article_id,)).fetchone()
         return None if row is None else row[0]

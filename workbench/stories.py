@@ -6,7 +6,13 @@ articles of one story (see :mod:`workbench.group`), never across the whole corpu
 
 How articles become stories:
 
-1. **Shared statements.** Two articles are as similar as their statements are to
+1. **Candidates.** Only likely pairs of articles are measured: each article's
+   ``CANDIDATE_ARTICLES`` nearest articles by mean statement vector (a FAISS search), and
+   the articles that share one of its rare names (an inverted index of names). Every other
+   pair counts as unrelated (similarity 0): far apart in the mean and sharing no rare
+   name, two articles share no statements. Memory and time follow the number of articles
+   times ``CANDIDATE_ARTICLES``; no article-by-article matrix is built at any size.
+2. **Shared statements.** Two articles are as similar as their statements are to
    each other's best match: for every content statement of either, its highest cosine
    (in the scoring space, language subspace removed, :mod:`workbench.space`) to a
    statement of the other article, averaged (BERTScore's matching, Zhang et al. 2020,
@@ -14,30 +20,36 @@ How articles become stories:
    four languages, 70% of lines kept): versions of one story score 0.44-0.77 (5th
    percentile 0.53), different stories a median of 0.26 (99.9th percentile 0.53); the
    mean statement vector, tried first, separated them far worse (different stories up
-   to 0.92, because every news text shares one direction).
-2. **Shared names.** The share of an article's rare names (people, places,
+   to 0.92, because every news text shares one direction), which is why it only
+   proposes candidates.
+3. **Shared names.** The share of an article's rare names (people, places,
    organisations; keyed across scripts, Песков = Peskov) that the other article names
    too, weighted by ``story.name_weight``. Names common to a fifth of the articles
    (Putin in a corpus about Russia) are not rare and count for nothing.
-3. **Dates.** Two articles published more than ``story.max_days`` apart lose
+4. **Dates.** Two articles published more than ``story.max_days`` apart lose
    ``story.date_penalty`` of their similarity; unknown dates cost nothing.
-4. **Average linkage, weighted by statements.** Articles are merged while the average
+5. **Average linkage, weighted by statements.** Articles are merged while the average
    similarity between two clusters stays at or above ``story.threshold``, each article
    weighing as many statements as it has: a two-line reprint of one paragraph does not
    pull its source article out of the story the way it would if it counted as much as a
    full report. Average linkage, unlike single linkage, does not chain a string of
    loosely related articles into one huge story; ties break by article id, so the same
    input gives the same stories.
+
+New articles of a stream join the stories already found one at a time
+(:func:`assign_articles`), as in news-stream clustering (Miranda et al. 2018): each joins
+the story it is most similar to on average, as average linkage measures it, or starts one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -47,119 +59,97 @@ from .model import Story
 log = logging.getLogger(__name__)
 
 COMMON_NAME_SHARE = 0.2  # a name in more than this share of the articles says nothing about which story
+CANDIDATE_ARTICLES = 50  # per article, the nearest by document vector whose statements are measured
+# A rare name shared by at most this many articles makes each pair of them a candidate. One held
+# by more (a running story's protagonist) still adds its bonus to pairs found otherwise, but all
+# its pairs would grow with the square of its articles.
+NAME_CANDIDATE_ARTICLES = 64
+# Up to this many articles searched among as many, the nearest ones are found exactly (about a
+# second at 10,000; a few new articles among 200,000 cost less); above, an inverted-file index
+# of 4 sqrt(n) lists probes the ``NEAREST_PROBES`` closest to each article. On the story benchmark's 50,000 articles 16 probes found 99.8% of the exact
+# neighbours; 2 sqrt(n) lists, unbalanced by the direction all news shares, needed 24 probes
+# for 99.3% and took ten times as long.
+EXACT_SEARCH_ARTICLES = 10_000
+NEAREST_PROBES = 16
+QUERY_BLOCK = 4096  # articles searched at once: their results, not the queries' copy, set the memory
+# Cosines held at once when one article's statements meet its candidates' (64 MB): a long
+# article is measured a slice of its statements at a time (one of 10,000 made a 400 MB block).
+BLOCK_ENTRIES = 1 << 24
+GATHER_ROWS = 1 << 15  # candidates' statements copied together for one product (48 MB at 384 dimensions)
+PAIR_BLOCK = 1 << 20  # pairs whose rare names are compared at once
 
 
 @dataclass
 class StoryInput:
-    """One row per article."""
+    """One row per article, and the vectors of its statements."""
 
     article_ids: list[str]
-    vectors: np.ndarray  # (n, d) document vectors, L2-normalised, in the scoring space (labels, cohesion)
+    vectors: np.ndarray  # (n, d) document vectors, L2-normalised, in the scoring space (candidates, labels, cohesion)
     names: list[frozenset[str]]
     languages: list[str]
     titles: list[str]
     published: list[str]
-    similarity: np.ndarray | None = None  # (n, n) shared-statement similarity; None: document cosine
+    # (m, d) statement vectors in the scoring space, each article's rows together and in the order
+    # of article_ids; None: each article is its document vector alone (similarity = document cosine)
+    statements: np.ndarray | None = None
+    statement_counts: np.ndarray | None = None  # (n,) how many rows of ``statements`` each article has
     weights: list[float] | None = None  # how much each article counts in a cluster's average (statements)
 
+    def __post_init__(self) -> None:
+        n = len(self.article_ids)
+        if len(set(self.article_ids)) != n:
+            raise ValueError("StoryInput: an article id is given twice")
+        if any(len(column) != n for column in (self.vectors, self.names, self.languages, self.titles,
+                                                self.published)):
+            raise ValueError("StoryInput: every column needs one row per article")
+        if (self.statements is None) != (self.statement_counts is None):
+            raise ValueError("StoryInput: statements and statement_counts go together")
+        if self.statement_counts is not None:
+            counts = np.asarray(self.statement_counts)
+            if len(counts) != n or (n and counts.min() < 1) or int(counts.sum()) != len(self.statements):
+                raise ValueError(f"StoryInput: statement_counts must give each of the {n} articles at least one "
+                                 f"of the {len(self.statements)} statement rows, all of them in all")
+        if self.weights is not None and len(self.weights) != n:
+            raise ValueError("StoryInput: weights need one value per article")
 
-def document_vectors(article_of_row: Sequence[str], space: np.ndarray) -> dict[str, np.ndarray]:
-    """Each article's normalised mean statement vector."""
-    rows: dict[str, list[int]] = defaultdict(list)
-    for row, article in enumerate(article_of_row):
-        rows[article].append(row)
-    result = {}
-    for article, members in rows.items():
-        mean = space[members].mean(axis=0)
-        norm = float(np.linalg.norm(mean))
-        result[article] = (mean / norm if norm else mean).astype(np.float32)
-    return result
+    def statement_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The statement vectors and each article's row count (an article's document vector
+        stands for it when no statements are given)."""
+        if self.statements is None:
+            return np.ascontiguousarray(self.vectors, dtype=np.float32), np.ones(len(self.article_ids), np.int64)
+        return self.statements, np.asarray(self.statement_counts, dtype=np.int64)
+
+    def weight_array(self) -> np.ndarray:
+        return np.asarray(self.weights if self.weights is not None else [1.0] * len(self.article_ids), np.float64)
 
 
-DENSE_ARTICLES = 1500  # up to this many articles every pair is measured; above, only likely pairs
-# Cosines held at once when one article is measured against every statement (64 MB): a long
-# article is measured a slice of its statements at a time (one of 10,000 made a 400 MB block).
-DENSE_BLOCK_ENTRIES = 1 << 24
-CANDIDATE_ARTICLES = 50  # per article, the nearest by document vector that are measured
+@dataclass(frozen=True)
+class Placement:
+    """Where :func:`assign_articles` put one new article, and why (for the run manifest)."""
+
+    story_id: str  # the story it is in
+    joined: bool  # True: it joined a story found before; False: it is in a story of its batch's new articles
+    # joined: its average similarity to the story's other articles; otherwise to the closest
+    # other story (0.0 when no other story's article was a candidate)
+    similarity: float
+    closest_story_id: str  # joined: the story joined; otherwise that closest other story ("" when none)
+    reason: str  # the same, in words
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def shared_statement_similarity(article_of_row: Sequence[str], space: np.ndarray, articles: Sequence[str],
-                                *, block_entries: int = DENSE_BLOCK_ENTRIES) -> np.ndarray:
-    """``(n, n)`` similarity of ``articles``: the mean, over the statements of both, of each
-    statement's best cosine to a statement of the other article.
-
-    Exact for every pair up to ``DENSE_ARTICLES`` articles (one article's statements against
-    all statements at a time, or a long article's in slices of about ``block_entries`` cosines,
-    so memory follows the statement count). Above that, the cost would grow with the square of the
-    statements (minutes at 100,000), so each article is measured against its
-    ``CANDIDATE_ARTICLES`` nearest articles by mean statement vector only, and every other
-    pair counts as unrelated (0): far apart in the mean, two articles share no statements.
-    """
-    position = {article: i for i, article in enumerate(articles)}
-    keys = np.array([position[a] for a in article_of_row])
-    order = np.argsort(keys, kind="stable")
-    ordered = np.ascontiguousarray(space[order], dtype=np.float32)
-    sorted_keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    counts = np.diff(np.r_[starts, len(ordered)])
-    n = len(articles)
-    sums = np.zeros((n, n), dtype=np.float32)  # sums[a, b]: over a's statements, best cosine in b
-    if n <= DENSE_ARTICLES:
-        rows_per_block = max(1, block_entries // len(ordered))
-        for a, (start, count) in enumerate(zip(starts, counts)):
-            for first in range(start, start + count, rows_per_block):
-                block = ordered[first:min(first + rows_per_block, start + count)] @ ordered.T
-                sums[a] += np.maximum.reduceat(block, starts, axis=1).sum(axis=0)
-        measured = np.ones((n, n), dtype=bool)
-    else:
-        means = np.add.reduceat(ordered, starts, axis=0)
-        means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
-        nearest = np.argsort(-(means @ means.T), axis=1)[:, :CANDIDATE_ARTICLES + 1]
-        measured = np.zeros((n, n), dtype=bool)
-        for a, (start, count) in enumerate(zip(starts, counts)):
-            for b in nearest[a]:
-                if measured[a, b]:
-                    continue
-                block = ordered[start:start + count] @ ordered[starts[b]:starts[b] + counts[b]].T
-                sums[a, b], sums[b, a] = block.max(axis=1).sum(), block.max(axis=0).sum()
-                measured[a, b] = measured[b, a] = True
-    similarity = np.where(measured, (sums + sums.T) / (counts[:, None] + counts[None, :]), 0.0)
-    np.fill_diagonal(similarity, 1.0)
-    return similarity.astype(np.float32)
+def document_vectors(statements: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each article's normalised mean statement vector (rows grouped as in :class:`StoryInput`)."""
+    if not len(counts):
+        return np.zeros((0, statements.shape[1]), np.float32)
+    means = np.add.reduceat(statements, np.r_[0, np.cumsum(counts)[:-1]], axis=0, dtype=np.float64)
+    norms = np.linalg.norm(means, axis=1, keepdims=True)
+    return (means / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def story_id_for(article_ids: Sequence[str]) -> str:
     return "s" + hashlib.sha1(min(article_ids).encode()).hexdigest()[:12]
-
-
-def similarity_matrix(data: StoryInput, config: StoryConfig) -> np.ndarray:
-    """Pairwise article similarity: document cosine, plus shared rare names, minus distant dates."""
-    n = len(data.article_ids)
-    sims = (data.similarity if data.similarity is not None else data.vectors @ data.vectors.T).astype(np.float32)
-    sims = sims.copy()
-    counts = Counter(name for names in data.names for name in names)
-    limit = max(2, int(COMMON_NAME_SHARE * n))
-    rare = [frozenset(name for name in names if counts[name] <= limit) for names in data.names]
-    if config.name_weight:
-        for i in range(n):
-            if not rare[i]:
-                continue
-            for j in range(i + 1, n):
-                if rare[j]:
-                    shared = len(rare[i] & rare[j])
-                    if shared:
-                        bonus = config.name_weight * shared / min(len(rare[i]), len(rare[j]))
-                        sims[i, j] += bonus
-                        sims[j, i] += bonus
-    days = [_day(value) for value in data.published]
-    if config.date_penalty and any(day is not None for day in days):
-        for i in range(n):
-            for j in range(i + 1, n):
-                if days[i] is not None and days[j] is not None and abs((days[i] - days[j]).days) > config.max_days:
-                    sims[i, j] -= config.date_penalty
-                    sims[j, i] -= config.date_penalty
-    np.fill_diagonal(sims, 1.0)
-    return sims
 
 
 def find_stories(data: StoryInput, config: StoryConfig) -> list[Story]:
@@ -167,73 +157,451 @@ def find_stories(data: StoryInput, config: StoryConfig) -> list[Story]:
     n = len(data.article_ids)
     if n == 0:
         return []
-    order = sorted(range(n), key=lambda i: data.article_ids[i])  # same input, same stories
+    order = np.array(sorted(range(n), key=lambda i: data.article_ids[i]), dtype=np.int64)  # same input, same stories
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
     if n == 1:
-        labels = np.zeros(1, dtype=int)
+        owner_of_rank = np.zeros(1, dtype=np.int64)
     else:
-        sims = similarity_matrix(data, config)
-        weights = np.asarray(data.weights if data.weights is not None else [1.0] * n, dtype=np.float64)
-        labels = np.empty(n, dtype=int)
-        labels[order] = weighted_average_linkage(sims[np.ix_(order, order)], weights[order], config.threshold)
+        first, second, similarity = similarity_graph(data, config)
+        owner_of_rank = weighted_average_linkage(n, rank[first], rank[second], similarity,
+                                                 data.weight_array()[order], config.threshold)
     members: dict[int, list[int]] = defaultdict(list)
-    for row in order:
-        members[int(labels[row])].append(row)
-    stories = []
-    for rows in members.values():
-        centre = data.vectors[rows].mean(axis=0)
-        closeness = data.vectors[rows] @ centre / max(float(np.linalg.norm(centre)), 1e-9)
-        central = rows[int(np.argmax(closeness))]
-        ids = tuple(sorted(data.article_ids[r] for r in rows))
-        stories.append(Story(
-            story_id=story_id_for(ids),
-            label=_label(data.titles[central]),
-            article_ids=ids,
-            languages=tuple(sorted({data.languages[r] for r in rows})),
-            cohesion=round(float(closeness.mean()), 4) if len(rows) > 1 else 1.0,
-        ))
-    stories.sort(key=lambda s: (-len(s.article_ids), -len(s.languages), s.story_id))
+    for row_rank, row in enumerate(order.tolist()):
+        members[int(owner_of_rank[row_rank])].append(row)
+    stories = [_story(data, rows, story_id_for([data.article_ids[r] for r in rows])) for rows in members.values()]
+    stories.sort(key=_story_order)
     log.info("Stories - %d article(s) in %d stor(y/ies), %d with more than one article", n, len(stories),
              sum(len(s.article_ids) > 1 for s in stories))
     return stories
 
 
-def weighted_average_linkage(similarity: np.ndarray, weights: np.ndarray, threshold: float) -> np.ndarray:
-    """Cluster labels: merge the two most similar clusters while their weighted average
-    similarity is at least ``threshold`` (ties: the lowest indices first).
+def assign_articles(stories: Sequence[Story], data: StoryInput, new_article_ids: Sequence[str],
+                    config: StoryConfig) -> tuple[list[Story], dict[str, Placement]]:
+    """Put new articles into the stories already found, or into new ones; no old article moves.
+
+    ``stories`` hold the articles already placed; ``data`` holds every article of ``stories``
+    and every new one (any other article in it is left out). The new articles are clustered
+    with the old stories as :func:`find_stories` clusters articles (average linkage on the
+    same candidate pairs, at ``story.threshold``), each old story entering as one cluster of
+    its articles, and two old stories never merging. So a new article joins the old story it
+    is most similar to on average (shared statements, plus shared rare names, less the date
+    penalty, over all the story's articles), new articles that tell one piece of news start a
+    story together, the order of the new articles does not matter, and a batch of every
+    article gives the stories of :func:`find_stories`. Old stories keep their ``story_id``,
+    even when a new article with a smaller id joins one.
+
+    Returns every story, largest first, and each new article's :class:`Placement`.
+    """
+    position = {article: row for row, article in enumerate(data.article_ids)}
+    story_of = _check_assignment(stories, position, new_article_ids)
+    if not new_article_ids:
+        return list(stories), {}
+    # The items clustered: the old stories (0 .. old - 1), then the new articles in id order.
+    old = len(stories)
+    new_rows = np.array(sorted((position[a] for a in new_article_ids), key=data.article_ids.__getitem__),
+                        dtype=np.int64)
+    weights = data.weight_array()
+    item_of = story_of.copy()
+    item_of[new_rows] = old + np.arange(len(new_rows))
+    item_weights = np.concatenate([np.bincount(story_of[story_of >= 0], weights=weights[story_of >= 0],
+                                               minlength=old), weights[new_rows]])
+    first, second, similarity = similarity_graph(data, config, queries=new_rows)
+    placed = (item_of[first] >= 0) & (item_of[second] >= 0)  # the input's other articles are left out
+    first, second, similarity = first[placed], second[placed], similarity[placed]
+    low, high, average = _item_pairs(item_of[first], item_of[second], similarity,
+                                     np.where(item_of[first] < old, weights[first], weights[second]), item_weights, old)
+    # Items ranked by their smallest article id: ties break as in find_stories.
+    smallest = [min(story.article_ids) for story in stories] + [data.article_ids[r] for r in new_rows]
+    order = np.array(sorted(range(len(smallest)), key=smallest.__getitem__), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    anchored = np.zeros(len(order), dtype=bool)
+    anchored[rank[:old]] = True
+    cluster_of_rank = weighted_average_linkage(len(order), rank[low], rank[high], average, item_weights[order],
+                                               config.threshold, anchored=anchored)
+    items_of: dict[int, list[int]] = defaultdict(list)
+    for item, cluster in enumerate(cluster_of_rank[rank].tolist()):
+        items_of[cluster].append(item)
+    result, story_id_of_row = list(stories), {}
+    for items in items_of.values():
+        rows = [int(new_rows[item - old]) for item in items if item >= old]
+        if not rows:
+            continue
+        if items[0] < old:  # an old story (at most one in a cluster), with what joined it
+            story_id = stories[items[0]].story_id
+            result[items[0]] = _story(data, [position[a] for a in stories[items[0]].article_ids] + rows, story_id)
+        else:
+            story_id = story_id_for([data.article_ids[r] for r in rows])
+            result.append(_story(data, rows, story_id))
+        story_id_of_row.update(dict.fromkeys(rows, story_id))
+    result.sort(key=_story_order)
+    placements = _placements(data, stories, story_of, story_id_of_row, first, second, similarity, config)
+    log.info("Stories - %d new article(s): %d joined a story found before, %d are in new stories; %d stor(y/ies) "
+             "in all", len(new_rows), sum(p.joined for p in placements.values()),
+             sum(not p.joined for p in placements.values()), len(result))
+    return result, placements
+
+
+def _check_assignment(stories: Sequence[Story], position: dict[str, int], new_article_ids: Sequence[str]) -> np.ndarray:
+    """Each input row's old story (-1: none), after checking that the input fits the call."""
+    missing = [a for story in stories for a in story.article_ids if a not in position]
+    if missing:
+        raise ValueError(f"assign_articles: {len(missing)} article(s) of the stories given are not in the input "
+                         f"(for example {missing[0]}); it needs every article of every story")
+    unknown = [a for a in new_article_ids if a not in position]
+    if unknown:
+        raise ValueError(f"assign_articles: new article {unknown[0]} is not in the input")
+    if len(set(new_article_ids)) != len(new_article_ids):
+        raise ValueError("assign_articles: a new article is given twice")
+    story_of = np.full(len(position), -1, dtype=np.int64)
+    for key, story in enumerate(stories):
+        rows = [position[a] for a in story.article_ids]
+        if (story_of[rows] >= 0).any():
+            raise ValueError(f"assign_articles: story {story.story_id} shares an article with another story")
+        story_of[rows] = key
+    placed = [a for a in new_article_ids if story_of[position[a]] >= 0]
+    if placed:
+        raise ValueError(f"assign_articles: new article {placed[0]} is already in a story")
+    return story_of
+
+
+def _item_pairs(a: np.ndarray, b: np.ndarray, similarity: np.ndarray, old_weight: np.ndarray,
+                item_weights: np.ndarray, old: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Article pairs as pairs of items (items below ``old`` are old stories): a new article's
+    similarity to an old story is its average over all the story's articles, weighted by
+    ``old_weight``, 0 where a pair is not a candidate, as average linkage measures a cluster."""
+    to_story = (a < old) | (b < old)
+    weighted = np.where(to_story, similarity * old_weight, similarity)
+    count = len(item_weights)
+    keys, where = np.unique(np.minimum(a, b) * count + np.maximum(a, b), return_inverse=True)
+    low, high = keys // count, keys % count
+    divisor = np.ones(len(keys))
+    divisor[low < old] = item_weights[low[low < old]]
+    return low, high, np.bincount(where.reshape(-1), weights=weighted) / divisor
+
+
+def _placements(data: StoryInput, stories: Sequence[Story], story_of: np.ndarray, placed: dict[int, str],
+                first: np.ndarray, second: np.ndarray, similarity: np.ndarray,
+                config: StoryConfig) -> dict[str, Placement]:
+    """Why each new article (row of ``placed``) is where it is: its average similarity to the
+    other articles of its story and to the closest story it is not in."""
+    weights = data.weight_array()
+    story_id_of_row = {row: stories[key].story_id for row, key in enumerate(story_of.tolist()) if key >= 0}
+    story_id_of_row.update(placed)
+    totals: dict[str, float] = defaultdict(float)
+    for row, story_id in story_id_of_row.items():
+        totals[story_id] += float(weights[row])
+    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for a, b, value in zip(first.tolist(), second.tolist(), similarity.tolist()):
+        if a in placed:
+            sums[a][story_id_of_row[b]] += weights[b] * value
+        if b in placed:
+            sums[b][story_id_of_row[a]] += weights[a] * value
+    old_ids = {story.story_id for story in stories}
+    companions = Counter(placed.values())
+    result = {}
+    for row, own in placed.items():
+        rest = totals[own] - weights[row]
+        inside = sums[row].get(own, 0.0) / rest if rest else 0.0
+        outside = {sid: value / totals[sid] for sid, value in sums[row].items() if sid != own}
+        closest = min(outside, key=lambda sid: (-outside[sid], sid)) if outside else ""
+        nearest = outside.get(closest, 0.0)
+        if closest:
+            elsewhere = (f"the closest other story, {closest}, is on average {nearest:.3f} similar, below the "
+                         f"threshold {config.threshold:g}")
+        else:
+            elsewhere = "no other story's articles are near it in statements or rare names"
+        if own in old_ids:
+            reason = f"joined story {own}: on average {inside:.3f} similar to its other articles"
+        elif companions[own] > 1:
+            reason = (f"started story {own} with {companions[own] - 1} other new article(s), on average {inside:.3f} "
+                      f"similar to them; {elsewhere}")
+        else:
+            reason = f"started story {own}: {elsewhere}"
+        joined = own in old_ids
+        result[data.article_ids[row]] = Placement(own, joined, round(inside if joined else nearest, 4),
+                                                  own if joined else closest, reason)
+    return result
+
+
+# -- the similarity graph ------------------------------------------------------------------------
+
+def similarity_graph(data: StoryInput, config: StoryConfig,
+                     queries: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(first, second, similarity)`` of the candidate pairs (``first < second``, sorted): shared
+    statements, plus shared rare names, minus distant dates. With ``queries``, only the pairs
+    that hold at least one of those rows."""
+    rare = rare_names(data.names)
+    first, second = candidate_pairs(data.vectors, rare, queries)
+    statements, counts = data.statement_rows()
+    similarity = shared_statement_similarity(statements, counts, first, second).astype(np.float64)
+    if config.name_weight:
+        similarity += config.name_weight * _name_share(rare, first, second)
+    if config.date_penalty:
+        days = np.array([np.nan if day is None else float(day.toordinal()) for day in map(_day, data.published)])
+        with np.errstate(invalid="ignore"):  # an unknown date (NaN) is never too far
+            apart = np.abs(days[first] - days[second]) > config.max_days
+        similarity -= config.date_penalty * apart
+    return first, second, similarity
+
+
+def rare_names(names: Sequence[frozenset[str]]) -> list[frozenset[str]]:
+    """Each article's names that at most a fifth of the articles (and at least two) hold."""
+    counts = Counter(name for held in names for name in held)
+    limit = max(2, int(COMMON_NAME_SHARE * len(names)))
+    return [frozenset(name for name in held if counts[name] <= limit) for held in names]
+
+
+def candidate_pairs(vectors: np.ndarray, rare: Sequence[frozenset[str]],
+                    queries: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The article pairs worth measuring, ``first < second``, sorted and unique: each (query)
+    article with its ``CANDIDATE_ARTICLES`` nearest by document vector, and every two articles
+    sharing a rare name held by at most ``NAME_CANDIDATE_ARTICLES`` articles."""
+    n = len(vectors)
+    rows = np.arange(n, dtype=np.int64) if queries is None else np.asarray(queries, dtype=np.int64)
+    nearest = nearest_articles(vectors, rows, CANDIDATE_ARTICLES)
+    near_first = np.repeat(rows, nearest.shape[1])
+    near_second = nearest.reshape(-1)
+    named_first, named_second = _name_pairs(rare, None if queries is None else rows)
+    first = np.concatenate([near_first, named_first])
+    second = np.concatenate([near_second, named_second])
+    valid = (second >= 0) & (first != second)
+    low, high = np.minimum(first[valid], second[valid]), np.maximum(first[valid], second[valid])
+    keys = np.unique(low * n + high)
+    return keys // n, keys % n
+
+
+def nearest_articles(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """``(len(queries), k + 1)`` rows of each query's nearest articles by inner product (its own
+    row among them; -1 pads a short list). Exact while queries times articles stay within
+    ``EXACT_SEARCH_ARTICLES`` squared; above, an inverted-file index trained on the vectors
+    themselves (FAISS's k-means has a fixed seed, so the same vectors give the same lists and
+    the same neighbours)."""
+    from .index import _faiss
+
+    faiss = _faiss()
+    data = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, dimension = data.shape
+    if len(queries) * n <= EXACT_SEARCH_ARTICLES ** 2:
+        index = faiss.IndexFlatIP(dimension)
+    else:
+        quantizer = faiss.IndexFlatIP(dimension)
+        lists = int(min(4 * np.sqrt(n), n / 39))  # FAISS's k-means warns below 39 points a list
+        index = faiss.IndexIVFFlat(quantizer, dimension, lists, faiss.METRIC_INNER_PRODUCT)
+        # The lists only need to keep neighbours together, not to be optimal: 10 rounds of
+        # k-means on a sample of 64 articles a list, whose cost (sample times lists, 1024 n)
+        # grows linearly with the articles.
+        index.cp.niter = 10
+        index.cp.max_points_per_centroid = 64
+        index.train(data)
+        index.nprobe = NEAREST_PROBES
+    index.add(data)
+    width = min(k + 1, n)
+    found = np.empty((len(queries), width), dtype=np.int64)
+    for start in range(0, len(queries), QUERY_BLOCK):
+        block = queries[start:start + QUERY_BLOCK]
+        found[start:start + len(block)] = index.search(data[block], width)[1]
+    return found
+
+
+def _name_pairs(rare: Sequence[frozenset[str]], queries: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Every two articles that share a rare name held by at most ``NAME_CANDIDATE_ARTICLES``
+    articles (with ``queries``: only the names those articles hold)."""
+    wanted = None if queries is None else {name for row in queries.tolist() for name in rare[row]}
+    postings: dict[str, list[int]] = defaultdict(list)
+    for row, held in enumerate(rare):
+        for name in held:
+            if wanted is None or name in wanted:
+                postings[name].append(row)
+    by_size: dict[int, list[list[int]]] = defaultdict(list)
+    for holders in postings.values():
+        if 2 <= len(holders) <= NAME_CANDIDATE_ARTICLES:
+            by_size[len(holders)].append(holders)
+    firsts, seconds = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for size, lists in sorted(by_size.items()):
+        holders = np.array(lists, dtype=np.int64)
+        left, right = np.triu_indices(size, 1)
+        firsts.append(holders[:, left].reshape(-1))
+        seconds.append(holders[:, right].reshape(-1))
+    first, second = np.concatenate(firsts), np.concatenate(seconds)
+    if queries is not None:
+        query = np.zeros(len(rare), dtype=bool)
+        query[queries] = True
+        keep = query[first] | query[second]
+        first, second = first[keep], second[keep]
+    return first, second
+
+
+def _name_share(rare: Sequence[frozenset[str]], first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Per pair, the share of the smaller rare-name set that the other article names too."""
+    from scipy.sparse import csr_matrix
+
+    codes: dict[str, int] = {}
+    columns = [codes.setdefault(name, len(codes)) for held in rare for name in sorted(held)]
+    sizes = np.array([len(held) for held in rare], dtype=np.int64)
+    held = csr_matrix((np.ones(len(columns), np.float32), columns, np.concatenate([[0], np.cumsum(sizes)])),
+                      shape=(len(rare), max(1, len(codes))))
+    share = np.zeros(len(first), dtype=np.float64)
+    for start in range(0, len(first), PAIR_BLOCK):  # the pairs' name rows, a block at a time
+        a, b = first[start:start + PAIR_BLOCK], second[start:start + PAIR_BLOCK]
+        shared = np.asarray(held[a].multiply(held[b]).sum(axis=1)).reshape(-1)
+        share[start:start + len(a)] = shared / np.maximum(np.minimum(sizes[a], sizes[b]), 1)
+    return share
+
+
+def shared_statement_similarity(statements: np.ndarray, counts: np.ndarray, first: np.ndarray, second: np.ndarray,
+                                *, block_entries: int = BLOCK_ENTRIES) -> np.ndarray:
+    """For each pair of articles ``(first[p], second[p])``: the mean, over the statements of
+    both, of each statement's best cosine to a statement of the other article.
+
+    ``statements`` hold each article's rows together (``counts`` of them, in article order).
+    Pairs are measured per article against all its partners at once, in products of at most
+    about ``block_entries`` cosines (a long article a slice of its statements at a time) and
+    ``GATHER_ROWS`` partner statements, so memory follows neither the article count nor the
+    longest article.
+    """
+    from threadpoolctl import threadpool_limits
+
+    counts = np.asarray(counts, dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    result = np.empty(len(first), dtype=np.float32)
+    order = np.argsort(first, kind="stable")
+    firsts, seconds = first[order], second[order]
+    bounds = np.flatnonzero(np.r_[True, firsts[1:] != firsts[:-1], True]) if len(first) else np.zeros(1, np.int64)
+    # Many small products: a second BLAS thread only makes each one wait for it (on a busy
+    # two-core machine a 12 x 600 product took 49 ms with two threads, 0.2 ms with one).
+    with threadpool_limits(limits=1, user_api="blas"):
+        for low, high in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            article = int(firsts[low])
+            own = statements[starts[article]:starts[article] + counts[article]]
+            result[order[low:high]] = _against(own, statements, starts, counts, seconds[low:high], block_entries)
+    return result
+
+
+def _against(own: np.ndarray, statements: np.ndarray, starts: np.ndarray, counts: np.ndarray, partners: np.ndarray,
+             block_entries: int) -> np.ndarray:
+    """The shared-statement similarity of the article whose statements are ``own`` to each partner."""
+    result = np.empty(len(partners), dtype=np.float32)
+    held = counts[partners]
+    ends = np.cumsum(held)
+    # consecutive partners whose statements add up to about GATHER_ROWS are measured together
+    chunk_of = (ends - held) // GATHER_ROWS
+    edges = [0, *(np.flatnonzero(chunk_of[1:] != chunk_of[:-1]) + 1).tolist(), len(partners)]
+    for a, b in zip(edges[:-1], edges[1:]):
+        sizes = held[a:b]
+        offsets = ends[a:b] - sizes - (ends[a] - sizes[0])
+        rows = np.repeat(starts[partners[a:b]] - offsets, sizes) + np.arange(int(offsets[-1] + sizes[-1]))
+        theirs = statements[rows]
+        own_best = np.zeros(b - a, dtype=np.float32)  # summed over own statements: best cosine in each partner
+        their_best = np.full(len(rows), -np.inf, dtype=np.float32)  # each partner statement's best in own
+        step = max(1, block_entries // len(rows))
+        for top in range(0, len(own), step):
+            block = own[top:top + step] @ theirs.T
+            own_best += np.maximum.reduceat(block, offsets, axis=1).sum(axis=0)
+            np.maximum(their_best, block.max(axis=0), out=their_best)
+        result[a:b] = (own_best + np.add.reduceat(their_best, offsets)) / (len(own) + sizes)
+    return result
+
+
+# -- average linkage on the sparse graph -------------------------------------------------------
+
+def weighted_average_linkage(count: int, first: np.ndarray, second: np.ndarray, similarity: np.ndarray,
+                             weights: np.ndarray, threshold: float, *, anchored: np.ndarray | None = None) -> np.ndarray:
+    """Each of ``count`` items' cluster, named by its smallest index: merge the two most similar
+    clusters while their weighted average similarity is at least ``threshold`` (ties: the lowest
+    indices first). Pairs not given count as similarity 0.
 
     The Lance-Williams update of average linkage with each cluster weighing the sum of its
-    members' weights; each row's best partner is cached, so a merge costs O(n) plus the
-    rows whose best partner it changed.
+    members' weights, on the pairs given only. Two clusters merge only through a pair at or above
+    the threshold (an average of smaller values is smaller, and ``threshold`` > 0), so clusters
+    never cross the connected components of those strong pairs: each component is clustered on
+    its own, with the pairs inside it. Two clusters that each hold an ``anchored`` item are never
+    merged (the stories already found, when new articles join them).
     """
-    n = len(similarity)
-    sims = similarity.astype(np.float64).copy()
-    np.fill_diagonal(sims, -np.inf)
-    weight = weights.astype(np.float64).copy()
-    alive = np.ones(n, dtype=bool)
-    owner = np.arange(n)
-    best = sims.argmax(axis=1)
-    while True:
-        rows = np.flatnonzero(alive)
-        if len(rows) < 2:
-            break
-        values = sims[rows, best[rows]]
-        pick = int(np.argmax(values))
-        if values[pick] < threshold:
-            break
-        a, b = sorted((int(rows[pick]), int(best[rows[pick]])))
-        merged = (weight[a] * sims[a] + weight[b] * sims[b]) / (weight[a] + weight[b])
-        sims[a], sims[:, a] = merged, merged
-        sims[a, a] = -np.inf
-        sims[b, :], sims[:, b] = -np.inf, -np.inf
-        weight[a] += weight[b]
-        alive[b] = False
-        owner[owner == b] = a
-        stale = np.flatnonzero(alive & ((best == a) | (best == b)))
-        best[stale] = sims[stale].argmax(axis=1)
-        better = alive & (sims[:, a] > sims[np.arange(n), best])
-        best[better] = a
-        best[a] = int(sims[a].argmax())
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    owner = np.arange(count, dtype=np.int64)
+    low, high = np.minimum(first, second), np.maximum(first, second)
+    strong = similarity >= threshold
+    if not strong.any():
+        return owner
+    ones = np.ones(int(strong.sum()), dtype=np.int8)
+    _, component = connected_components(coo_matrix((ones, (low[strong], high[strong])), shape=(count, count)),
+                                        directed=False)
+    inside = component[low] == component[high]
+    low, high, similarity = low[inside], high[inside], similarity[inside]
+    order = np.argsort(component[low], kind="stable")
+    low, high, similarity = low[order], high[order], similarity[order]
+    labels = component[low]
+    bounds = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1], True])
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        _link(low[start:end].tolist(), high[start:end].tolist(), similarity[start:end].tolist(), weights,
+              threshold, owner, anchored)
     return owner
+
+
+def _link(low: list[int], high: list[int], similarity: list[float], weights: np.ndarray, threshold: float,
+          owner: np.ndarray, anchored: np.ndarray | None) -> None:
+    """Average linkage of one component (its pairs ``low < high``), written into ``owner``."""
+    neighbours: dict[int, dict[int, float]] = defaultdict(dict)
+    heap = []
+    for a, b, value in zip(low, high, similarity):
+        neighbours[a][b] = neighbours[b][a] = value
+        if value >= threshold:
+            heap.append((-value, a, b))
+    heapq.heapify(heap)
+    weight = {item: float(weights[item]) for item in neighbours}
+    held = {item for item in neighbours if anchored is not None and anchored[item]}  # clusters holding an anchor
+    merged_into: dict[int, int] = {}
+    while heap:
+        value, a, b = heapq.heappop(heap)
+        if a in merged_into or b in merged_into or neighbours[a].get(b) != -value:
+            continue  # a cluster merged since, or the pair's similarity changed since it was queued
+        if a in held and b in held:
+            continue
+        left, right = neighbours.pop(a), neighbours.pop(b)
+        del left[b], right[a]
+        total = weight[a] + weight[b]
+        joined = {}
+        for other in left.keys() | right.keys():
+            average = (weight[a] * left.get(other, 0.0) + weight[b] * right.get(other, 0.0)) / total
+            joined[other] = average
+            theirs = neighbours[other]
+            theirs.pop(b, None)
+            theirs[a] = average
+            if average >= threshold:
+                heapq.heappush(heap, (-average, min(a, other), max(a, other)))
+        neighbours[a] = joined
+        weight[a] = total
+        merged_into[b] = a
+        if b in held:
+            held.add(a)
+    for item in merged_into:
+        root = item
+        while root in merged_into:
+            root = merged_into[root]
+        owner[item] = root
+
+
+# -- stories --------------------------------------------------------------------------------------
+
+def _story(data: StoryInput, rows: Sequence[int], story_id: str) -> Story:
+    centre = data.vectors[rows].mean(axis=0)
+    closeness = data.vectors[rows] @ centre / max(float(np.linalg.norm(centre)), 1e-9)
+    central = rows[int(np.argmax(closeness))]
+    return Story(
+        story_id=story_id,
+        label=_label(data.titles[central]),
+        article_ids=tuple(sorted(data.article_ids[r] for r in rows)),
+        languages=tuple(sorted({data.languages[r] for r in rows})),
+        cohesion=round(float(closeness.mean()), 4) if len(rows) > 1 else 1.0,
+    )
+
+
+def _story_order(story: Story) -> tuple:
+    return -len(story.article_ids), -len(story.languages), story.story_id
 
 
 def _label(title: str, limit: int = 120) -> str:
@@ -265,48 +633,3 @@ def assign_stories(groups: Sequence, story_of: dict[str, str]) -> list:
         story = min(counts, key=lambda s: (-counts[s], s)) if counts else ""
         result.append(replace(group, story_id=story))
     return result
-
-
-def assign_articles(stories: Sequence[Story], data: StoryInput, new_article_ids: Sequence[str],
-                    config: StoryConfig) -> tuple[list[Story], dict[str, str]]:
-    """``stories`` with each of ``new_article_ids`` (rows of ``data``, taken in order) in the story
-    it matches best - the weighted average similarity to that story's articles, as average
-    linkage measures it - if that reaches ``story.threshold``, else in a new story that later new
-    articles may join. Every other article keeps its story, and a story keeps its id. Returns the
-    stories, largest first, and for each new article where it went and why."""
-    position = {article: i for i, article in enumerate(data.article_ids)}
-    sims = similarity_matrix(data, config)
-    weights = np.asarray(data.weights if data.weights is not None else [1.0] * len(data.article_ids), dtype=np.float64)
-    members: dict[str, list[str]] = {story.story_id: list(story.article_ids) for story in stories}
-    old = {story.story_id: story for story in stories}
-    reasons: dict[str, str] = {}
-    for article in new_article_ids:
-        row = position[article]
-        best, best_score = None, -np.inf
-        for story_id, articles in sorted(members.items()):
-            rows = [position[a] for a in articles if a in position]
-            if not rows:
-                continue
-            score = float(np.average(sims[row, rows], weights=weights[rows]))
-            if score > best_score:
-                best, best_score = story_id, score
-        if best is not None and best_score >= config.threshold:
-            members[best].append(article)
-            reasons[article] = f"joined story {best} (similarity {best_score:.3f})"
-        else:
-            story_id = story_id_for([article])
-            members[story_id] = [article]
-            reasons[article] = (f"started story {story_id} (the closest, {best}, at {best_score:.3f}, is under "
-                                f"story.threshold {config.threshold})" if best is not None else f"started story {story_id}")
-    result = []
-    for story_id, articles in members.items():
-        rows = [position[a] for a in articles if a in position]
-        ids = tuple(sorted(articles))
-        centre = data.vectors[rows].mean(axis=0)
-        closeness = data.vectors[rows] @ centre / max(float(np.linalg.norm(centre)), 1e-9)
-        label = old[story_id].label if story_id in old else _label(data.titles[rows[int(np.argmax(closeness))]])
-        result.append(Story(story_id=story_id, label=label, article_ids=ids,
-                            languages=tuple(sorted({data.languages[r] for r in rows})),
-                            cohesion=round(float(closeness.mean()), 4) if len(rows) > 1 else 1.0))
-    result.sort(key=lambda s: (-len(s.article_ids), -len(s.languages), s.story_id))
-    return result, reasons

