@@ -279,7 +279,8 @@ def test_an_incremental_analysis_reads_an_archive_workspace_s_vectors(homes):
         manifest = workbench.analyze()
         assert manifest["mode"] == "incremental" and workbench.index().kind == "archive"
         assert 0 < read_manifest(config.index_dir)["archive"]["delta_count"] <= 5  # the reprint is in the delta
-        assert "joined story" in manifest["assignments"][added.article_id]
+        placement = manifest["assignments"][added.article_id]
+        assert placement["joined"] and placement["story_id"] == workbench.store.story_of_articles()[added.article_id]
         assert right and right <= grouped_pairs(workbench)
         grown = shells(workbench)
         assert grown.group_id == group.group_id and grown.verdict == "conflicts"
