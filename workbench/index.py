@@ -206,7 +206,9 @@ class VectorIndex:
 
         An exact index scores every row once for all the groups, where a filtered search per
         group scores them all once per group; an archive scans its lists once for all the groups
-        too; an HNSW index searches each group with its filter.
+        too (so a group that holds a small share of the rows keeps fewer of its exact neighbours
+        than a search filtered to it alone, which probes more lists: see
+        :meth:`workbench.archive.Archive.candidates`); an HNSW index searches each group with its filter.
 
         Groups given as read-only arrays are matched by identity from one call to the next, so an
         archive works out which group each of its rows is in once (Search passes them so).
