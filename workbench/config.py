@@ -82,7 +82,7 @@ class IndexConfig:
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 96
     archive_lists: int = 0  # IVF lists of the archive; 0: a power of two near 2 x sqrt(statements)
-    archive_probe: int = 64  # lists each search scans: more finds more of the exact neighbours, slower
+    archive_probe: int = 128  # lists each search scans: at 1M statements, 64 found 0.921 of the exact top 10, 128 0.955
     archive_rerank: int = 32  # per language and query, candidates re-scored against the stored vectors (at least k)
     archive_shard_size: int = 250_000  # statements encoded per shard when the archive is built
     archive_delta_max: int = 20_000  # statements searched exactly beside the archive before they join it
