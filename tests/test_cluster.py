@@ -219,8 +219,13 @@ class FailingEncoder:
 def cached(path: Path, model_id: str) -> int:
     if not path.exists():
         return 0
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+    # A plain connection, not mode=ro: a read-only one cannot take part in the write-ahead log's
+    # shared memory while the analysis writes, and failed with "disk I/O error" mid-run.
+    db = sqlite3.connect(path, timeout=60)
+    try:
         return db.execute("SELECT COUNT(*) FROM vectors WHERE model_id = ?", (model_id,)).fetchone()[0]
+    finally:
+        db.close()
 
 
 @pytest.fixture
@@ -284,13 +289,15 @@ def test_a_driver_killed_mid_run_leaves_the_results_whole_and_a_changed_setting_
         [sys.executable, "-m", "workbench", "analyze", "--workspace", str(workbench.config.workspace_dir), "--quiet",
          "--engine", "ray", "--address", address, "--set", "engine.shard_size=8", "--set", "engine.batch_size=8"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + HANG_GUARD_S
-    while cached(cache, model_id) == known:  # the first shard of the new article is in
-        assert process.poll() is None, process.stderr.read().decode()[-2000:]
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    try:
+        deadline = time.monotonic() + HANG_GUARD_S
+        while cached(cache, model_id) == known:  # the first shard of the new article is in
+            assert process.poll() is None, process.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:  # never left running to write into the cache the other tests share
+        process.send_signal(signal.SIGKILL)
+        process.wait()
     finished = cached(cache, model_id) - known
     with Workbench(Config.load(workspace=str(workbench.config.workspace_dir))) as reopened:
         assert results(reopened) == before  # the killed run wrote nothing of its results
