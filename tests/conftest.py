@@ -6,6 +6,7 @@ import json
 import os
 import pwd
 import shutil
+import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -73,6 +74,28 @@ def ingested_samples(tmp_path_factory: pytest.TempPathFactory):
     assert not report.errors
     yield workbench
     workbench.close()
+
+
+def copy_tree(source: Path, target: Path) -> Path:
+    """``shutil.copytree`` for folders holding SQLite databases that may be open in this process.
+
+    A database is copied through SQLite's backup API, never read as a file: closing any descriptor
+    of a database (or of its -wal/-shm) drops every POSIX lock this process holds on it, so the
+    next process to open it takes the shared memory index for unused and corrupts the database
+    the open connections still write (seen as 'database disk image is malformed' in the shared
+    embedding cache). The copy is a consistent snapshot with its write-ahead log folded in."""
+
+    def copy(source_file: str, target_file: str) -> None:
+        if not source_file.endswith(".db"):
+            shutil.copy2(source_file, target_file)
+            return
+        with sqlite3.connect(source_file) as origin, sqlite3.connect(target_file) as copied:
+            origin.backup(copied)
+        origin.close()
+        copied.close()
+
+    shutil.copytree(source, target, copy_function=copy, ignore=shutil.ignore_patterns("*.db-wal", "*.db-shm"))
+    return target
 
 
 def copy_samples(target: Path) -> Path:

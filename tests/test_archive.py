@@ -18,6 +18,7 @@ from workbench.archive import Archive, ArchiveSettings, RowGroups, lists_for, tr
 from workbench.errors import ConfigError, IndexDamagedError
 from workbench.index import VectorIndex, read_manifest
 
+from conftest import copy_tree
 from test_incremental import FRENCH_REPRINT, grouped_pairs, right_pairs, shells
 
 DIMENSION = 32
@@ -203,10 +204,10 @@ QUERIES = ("North Korea sent five million shells to Russia", "Кім Чен Ин
 
 def home_of(analysed, home: Path, *, with_index: bool) -> Path:
     """The analysed samples as workspace ``ws`` of ``home``, with their embedding cache (and index)."""
-    shutil.copytree(analysed.config.workspace_dir, home / "workspaces" / "ws")
-    shutil.copytree(analysed.config.cache_path.parent, home / "cache")
+    copy_tree(analysed.config.workspace_dir, home / "workspaces" / "ws")
+    copy_tree(analysed.config.cache_path.parent, home / "cache")
     if with_index:
-        shutil.copytree(analysed.config.index_dir, home / "indexes" / "ws")
+        copy_tree(analysed.config.index_dir, home / "indexes" / "ws")
     return home
 
 
@@ -225,7 +226,7 @@ def homes(analysed_samples, archived_home, tmp_path):
     """Private copies of the analysed samples: ``exact`` with their saved (flat) index, ``archive``
     with the archive index ``archived_home`` built."""
     archive = tmp_path / "archive"
-    shutil.copytree(archived_home, archive)
+    copy_tree(archived_home, archive)
     return {"exact": home_of(analysed_samples, tmp_path / "exact", with_index=True), "archive": archive}
 
 

@@ -9,7 +9,7 @@ from workbench.errors import WorkbenchError
 from workbench.export import decision_rows
 from workbench.model import Decision
 
-from conftest import HANG_GUARD_S, SAMPLES, sample_statement
+from conftest import HANG_GUARD_S, SAMPLES, copy_tree, sample_statement
 
 
 def shells_group(workbench):
@@ -345,10 +345,9 @@ def test_a_decision_after_new_articles_embeds_nothing_and_the_wait_is_said(analy
 def test_a_decision_on_a_copied_workspace_without_its_index_keeps_every_group(analysed_copy, tmp_path):
     """The index lives under WORKBENCH_HOME, keyed by the workspace's path: a copied folder has
     none. A decision there once left no statement with a vector, and every group vanished."""
-    import shutil
 
     copy = tmp_path / "copied"
-    shutil.copytree(analysed_copy.config.workspace_dir, copy)
+    copy_tree(analysed_copy.config.workspace_dir, copy)
     with Workbench(Config.load(workspace=str(copy))) as copied:
         assert not (copied.config.index_dir / "manifest.json").exists()
         groups_before = len(copied.groups())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from workbench import Config, Workbench
 from workbench.verdicts import key_relation
 
-from conftest import GOLD, sample_statement
+from conftest import GOLD, copy_tree, sample_statement
 
 UNRELATED = Path(__file__).parent / "data" / "unrelated"
 # A French outlet's report of Putin's visit that repeats the Bulgarian sample's five million shells.
@@ -193,7 +192,7 @@ def test_a_workspace_moved_to_another_folder_is_analysed_in_full_with_its_index_
     """The index lives in the home, under a name made from the workspace's path: a moved folder
     has none. An incremental run then read vectors the index did not hold (KeyError)."""
     moved = tmp_path / "moved"
-    shutil.copytree(analysed_copy.config.workspace_dir, moved)
+    copy_tree(analysed_copy.config.workspace_dir, moved)
     groups = results(analysed_copy)
     with Workbench(Config.load(workspace=str(moved), home=str(analysed_copy.config.home_dir))) as copy:
         assert "the search index is missing" in copy.full_analysis_because()

@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from workbench import Config, Workbench
 from workbench.errors import StoreError
 from workbench.store import Store
 
-from conftest import HANG_GUARD_S
+from conftest import HANG_GUARD_S, copy_tree
 
 
 def _digest(folder: Path) -> str:
@@ -41,7 +40,7 @@ def read_only_copy(source: Path, tmp_path: Path) -> Iterator[Path]:
     root (who may write anything) onto a tmpfs remounted read-only."""
     if os.geteuid() != 0:
         target = tmp_path / source.name
-        shutil.copytree(source, target)
+        copy_tree(source, target)
         for path in [target, *target.rglob("*")]:
             path.chmod(0o555 if path.is_dir() else 0o444)
         yield target
@@ -53,7 +52,7 @@ def read_only_copy(source: Path, tmp_path: Path) -> Iterator[Path]:
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True).returncode:
         pytest.skip("running as root without permission to mount a read-only file system")
     try:
-        shutil.copytree(source, mount / source.name)
+        copy_tree(source, mount / source.name)
         subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True, capture_output=True)
         yield mount / source.name
     finally:
@@ -112,8 +111,8 @@ def home_with_an_article_awaiting_analysis(analysed_samples, tmp_path) -> Path:
     """A home holding the analysed samples as workspace ``ws``, its saved index, and one article
     ingested since that analysis."""
     home = tmp_path / "home"
-    shutil.copytree(analysed_samples.config.workspace_dir, home / "workspaces" / "ws")
-    shutil.copytree(analysed_samples.config.index_dir, home / "indexes" / "ws")
+    copy_tree(analysed_samples.config.workspace_dir, home / "workspaces" / "ws")
+    copy_tree(analysed_samples.config.index_dir, home / "indexes" / "ws")
     with Workbench(Config.load(workspace="ws", home=str(home))) as workbench:
         assert workbench.ingest_text(CUGIR, title="Cugir").status == "added"
         assert len(workbench.awaiting_analysis()) == 1

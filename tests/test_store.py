@@ -82,3 +82,30 @@ def test_a_workspace_path_that_is_a_file_gets_a_clear_message(tmp_path):
         result = CliRunner().invoke(main, [*command, "--workspace", str(a_file)])
         assert result.exit_code == 1 and "is a file, not a workspace folder" in result.output, (command, result.output)
     assert a_file.read_text(encoding="utf-8") == "not a workspace"
+
+
+def test_copying_an_open_database_the_way_the_tests_do_leaves_it_whole(tmp_path):
+    """The tests copy workspaces and the embedding cache while this process holds them open.
+    A plain file copy drops this process's SQLite locks: the next process to open the database
+    resets its shared memory and the open connection's later writes corrupt it (2 test failures
+    with 'database disk image is malformed' once). ``copy_tree`` must copy without that."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import copy_tree
+
+    with Store(tmp_path / "ws" / "w.db") as store:
+        for round_ in range(6):
+            copy = copy_tree(tmp_path / "ws", tmp_path / f"copy{round_}")
+            with Store(copy / "w.db") as copied:
+                assert copied.workspace_id == store.workspace_id
+            other_process = ("import sqlite3, sys\n"
+                             "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                             "db.execute('CREATE TABLE IF NOT EXISTS filler (blob BLOB)')\n"
+                             "for _ in range(50): db.execute('INSERT INTO filler VALUES (randomblob(4000))')\n")
+            subprocess.run([sys.executable, "-c", other_process, str(store.path)], check=True, env=os.environ)
+            for _ in range(50):
+                store.add_decision(Decision(kind="note", statement_ids=("s1",), value="x" * 3000, author="ana"))
+    with sqlite3.connect(tmp_path / "ws" / "w.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import sys
 import time
 from dataclasses import replace
@@ -28,7 +27,7 @@ from workbench.store import Store
 from workbench.ui import UPLOAD_LIMIT_MB, app_path, data, render, streamlit_options
 from workbench.workspace.search import closeness
 
-from conftest import HANG_GUARD_S, sample_statement
+from conftest import HANG_GUARD_S, copy_tree, sample_statement
 
 PAGES = ["app_pages/groups.py", "app_pages/corpus.py", "app_pages/add_articles.py", "app_pages/search.py",
          "app_pages/export.py", "app_pages/settings.py"]
@@ -52,10 +51,10 @@ def analysed_template(tmp_path_factory: pytest.TempPathFactory, samples_dir: Pat
 def sample_workspace(analysed_template: Path, tmp_path: Path) -> Path:
     """A private copy of the analysed samples, search index included, for a test to change."""
     target = tmp_path / "samples"
-    shutil.copytree(analysed_template, target)
+    copy_tree(analysed_template, target)
     index = Config.load(workspace=str(analysed_template)).index_dir
     if index.exists():
-        shutil.copytree(index, Config.load(workspace=str(target)).index_dir)
+        copy_tree(index, Config.load(workspace=str(target)).index_dir)
     return target
 
 
