@@ -36,12 +36,8 @@ demo: setup
 	@echo "Evidence tables and run manifest: out/demo/"
 	$(BIN)/workbench ui --workspace demo
 
-# The Ray tests run in a pytest process of their own, with a workbench home of their own: a Ray
-# driver killed mid-write beside the rest of the suite's processes left the shared embedding
-# cache reading "disk I/O error" for every later test.
 test: setup browser-deps
-	$(BIN)/python -m pytest --ignore=tests/test_cluster.py
-	$(BIN)/python -m pytest tests/test_cluster.py
+	$(BIN)/python -m pytest
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
