@@ -4,8 +4,9 @@
 What it measures (``benchmarks/out/cluster.json``, and printed):
 
 * **statements/s** encoding the same real news statements (NTREX-128's newstest2019 references
-  in French, Romanian, Ukrainian and Bulgarian, the first ``--count``/4 lines of each), with
-  no embedding cache, so every statement is encoded:
+  in French, Romanian, Ukrainian and Bulgarian, the first ``--count``/4 lines of each; past
+  7,988 statements, more languages, the same number of lines from each), with no embedding
+  cache, so every statement is encoded:
   - the local engine with 1 encoder thread, and with 2;
   - the Ray engine with 1 encoder actor of 1 CPU, and with 2 actors of 1 CPU each, on a local
     Ray instance of (actors + 1) CPUs: one CPU is always left free for Ray Data's reads.
@@ -48,6 +49,8 @@ from common import HERE, OUT, machine
 
 NTREX = Path("/work/.mirror/MicrosoftTranslator+NTREX/repo")
 LANGUAGES = ("fra", "ron", "ukr", "bul")
+# Past 4 x 1,997 statements: more languages with a script or family of the study languages'.
+MORE_LANGUAGES = ("rus", "pol", "ces", "ita", "spa", "deu", "ell", "hun")
 BACKFILL = 10_000_000
 PROJECTED_NODES = (4, 16)
 CORES_PER_NODE = 16
@@ -56,15 +59,23 @@ RUNS = (("local", 1), ("ray", 1), ("local", 2), ("ray", 2))
 log = logging.getLogger("bench_cluster")
 
 
-def real_statements(count: int) -> list[str]:
-    """The first count/4 lines of each language's newstest2019 reference (NTREX-128)."""
-    each = count // len(LANGUAGES)
-    texts = []
-    for language in LANGUAGES:
-        text = subprocess.run(["git", "-C", str(NTREX), "show", f"HEAD:NTREX-128/newstest2019-ref.{language}.txt"],
-                              capture_output=True, text=True, check=True).stdout
-        texts += [line.strip() for line in text.splitlines() if line.strip()][:each]
-    return texts
+def reference_lines(language: str) -> list[str]:
+    text = subprocess.run(["git", "-C", str(NTREX), "show", f"HEAD:NTREX-128/newstest2019-ref.{language}.txt"],
+                          capture_output=True, text=True, check=True).stdout
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def real_statements(count: int) -> tuple[list[str], tuple[str, ...]]:
+    """``count`` lines of newstest2019's references (NTREX-128), the same number from each
+    language, and the languages: the four study languages, then as many more as ``count`` needs
+    (each language has 1,997 lines)."""
+    for used in range(len(LANGUAGES), len(LANGUAGES + MORE_LANGUAGES) + 1):
+        languages = (LANGUAGES + MORE_LANGUAGES)[:used]
+        each = -(-count // used)
+        lines = [reference_lines(language)[:each] for language in languages]
+        if sum(map(len, lines)) >= count:
+            return [line for part in lines for line in part][:count], languages
+    raise SystemExit(f"--count {count}: NTREX-128 holds fewer lines in {len(LANGUAGES + MORE_LANGUAGES)} languages")
 
 
 def measure(backend: str, cpus: int, texts_file: Path, vectors_file: Path) -> dict:
@@ -207,7 +218,7 @@ def main() -> None:
 
     index_runs = index_builds(arguments.index_rows, arguments.index_shard)
 
-    texts = real_statements(arguments.count)
+    texts, languages = real_statements(arguments.count)
     runs = []
     with tempfile.TemporaryDirectory() as folder:
         texts_file = Path(folder) / "texts.json"
@@ -235,7 +246,7 @@ def main() -> None:
     per_core = rate_of[("ray", 1)]
     efficiency = min(1.0, rate_of[("ray", 2)] / (2 * per_core))
     result = {"machine": machine(), "statements": len(texts), "source": "NTREX-128 newstest2019 references, "
-              + ", ".join(LANGUAGES), "runs": runs, "ray_time_over_local": overhead, "vectors_equal_1e-6": equal,
+              + ", ".join(languages), "runs": runs, "ray_time_over_local": overhead, "vectors_equal_1e-6": equal,
               "index_builds": index_runs, "per_core_per_second": per_core, "two_actor_efficiency": round(efficiency, 3),
               "projection": projection(per_core, efficiency)}
     for cpus, ratio in overhead.items():
