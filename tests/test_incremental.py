@@ -134,6 +134,22 @@ def test_a_changed_setting_calls_for_a_full_analysis_and_says_which(analysed_cop
     assert analysed_copy.analyze(full=True)["full_because"] == "asked for (--full)"
 
 
+def test_a_setting_added_since_the_last_analysis_calls_for_a_full_one_only_off_its_default(analysed_copy):
+    """An upgrade that adds settings (the archive index's) must not make the next analysis of a
+    large workspace a full one: the earlier run worked as the new setting's default does."""
+    with sqlite3.connect(analysed_copy.config.database_path) as db:
+        run_id, text = db.execute("SELECT run_id, manifest FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        manifest = json.loads(text)
+        del manifest["settings"]["index.archive_probe"], manifest["settings"]["group.merge_margin"]
+        db.execute("UPDATE runs SET manifest = ? WHERE run_id = ?", (json.dumps(manifest), run_id))
+    assert analysed_copy.full_analysis_because() == ""
+    config = Config.load(workspace=str(analysed_copy.config.workspace_dir), overrides={"group.merge_margin": "0.8"})
+    with Workbench(config) as changed:
+        assert "group.merge_margin 0.9 -> 0.8" in changed.full_analysis_because()
+    analysed_copy.ingest_text(FRENCH_REPRINT, title="Poutine en Corée du Nord")
+    assert analysed_copy.analyze()["mode"] == "incremental"
+
+
 def test_a_workspace_analysed_by_an_earlier_version_is_analysed_in_full_once(analysed_copy):
     with sqlite3.connect(analysed_copy.config.database_path) as db:
         run_id, text = db.execute("SELECT run_id, manifest FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()

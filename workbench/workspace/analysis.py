@@ -19,7 +19,7 @@ import logging
 from collections import Counter
 from typing import Any
 
-from ..config import SETTINGS_FILE
+from ..config import SETTINGS_FILE, Config
 from ..engine import StoryMap, map_here
 from ..errors import ScoringSpaceChangedError, WorkbenchError
 from ..group import GroupingResult, group_statements, keep_group_ids, member_rows
@@ -131,8 +131,13 @@ class Analysis(Concern):
         return ""
 
     def _settings_changed_since(self, manifest: dict[str, Any]) -> list[str]:
-        """The settings the results depend on that differ between the run of ``manifest`` and now."""
-        before, now = analysis_settings(manifest.get("settings", {})), analysis_settings(self.config.settings_dict())
+        """The settings the results depend on that differ between the run of ``manifest`` and now.
+
+        A setting the run's manifest lacks came with a later version of the workbench: that run
+        worked as its default does (a version whose new default changes results raises
+        ``ANALYSIS_FORMAT`` instead), so upgrading alone never calls for a full analysis."""
+        now = analysis_settings(self.config.settings_dict())
+        before = {**analysis_settings(Config().settings_dict()), **analysis_settings(manifest.get("settings", {}))}
         return [f"{key} {before.get(key)!r} -> {now.get(key)!r}" for key in sorted(set(before) | set(now))
                 if before.get(key) != now.get(key)]
 
