@@ -755,6 +755,28 @@ def archive_index_section(section: Section) -> str:
                     [[row["probe"], f"{row['recall_at_10']:.3f}", f"{row['recall_at_10_filtered']:.3f}",
                       f"{row['recall_at_10_each_language']['mean']:.3f}; {row['recall_at_10_each_language']['min']:.3f}",
                       f"{row['index_call']['median_ms']:.1f} ms"] for row in search["probe_sweep"]])]
+    if data.get("hnsw"):
+        hnsw, graph = data["hnsw"]["search"], data["hnsw"]["build"]
+        lines += ["", f"**HNSW on the same vectors** (M {graph['m']}, efConstruction {graph['ef_construction']}, "
+                  f"efSearch {graph['ef_search']}; what a workspace past `index.exact_max` used before), measured the "
+                  "same way:", "",
+                  table(["figure", "archive (IVF-SQ8)", "HNSW"], [
+                      ["recall@10", f"{search['recall_at_10']:.3f}", f"{hnsw['recall_at_10']:.3f}"],
+                      [f"recall@10 filtered to {data['filter_language']}", f"{search['recall_at_10_filtered']:.3f}",
+                       f"{hnsw['recall_at_10_filtered']:.3f}"],
+                      ["each language from one `search_each` (mean; worst)",
+                       f"{each['mean']:.3f}; {each['min']:.3f}",
+                       f"{hnsw['recall_at_10_each_language']['mean']:.3f}; {hnsw['recall_at_10_each_language']['min']:.3f}"],
+                      ["the index call (median)", f"{search['index_call']['median_ms']:.1f} ms",
+                       f"{hnsw['index_call']['median_ms']:.1f} ms"],
+                      ["with the query's encoding (median)", f"{search['with_encoding']['median_ms']:.1f} ms",
+                       f"{hnsw['with_encoding']['median_ms']:.1f} ms"],
+                      ["resident memory per million vectors", f"{search['resident_mb_per_million']:.0f} MB",
+                       f"{hnsw['resident_mb_per_million']:.0f} MB"],
+                      ["build", seconds(built["seconds"]), seconds(graph["seconds"])],
+                  ])]
+    if data.get("search_note"):
+        lines += ["", f"_Note: {data['search_note']}._"]
     load, start_load = data.get("load_average"), data.get("load_average_at_start")
     if load and max(load[0], (start_load or load)[0]) > (data["machine"]["cores"] or 1):
         at_start = f"{start_load[0]:.1f} at the start of the run, " if start_load else ""
