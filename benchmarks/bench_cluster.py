@@ -28,9 +28,10 @@ What it measures (``benchmarks/out/cluster.json``, and printed):
   2-actor run scaled (its rate over twice the 1-actor rate), and what a backfill of 10 million
   statements would take.
 
-Run: ``python benchmarks/bench_cluster.py`` (20,000 statements, as the issue asks: about 65
-minutes on 2 idle cores, every run together; ``--count 1000`` for a look in under 10 minutes). Needs the cluster extra and the NTREX-128
-mirror; ``make bench`` leaves it to run on its own.
+Run: ``NTREX_DIR=<a clone of MicrosoftTranslator/NTREX> python benchmarks/bench_cluster.py``
+(20,000 statements, as the issue asks: about 65 minutes on 2 idle cores, every run together;
+``--count 1000`` for a look in under 10 minutes). Needs the cluster extra; ``make bench`` leaves
+it to run on its own.
 """
 
 from __future__ import annotations
@@ -45,9 +46,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import HERE, OUT, machine
+from common import HERE, OUT, machine, ntrex_reference
 
-NTREX = Path("/work/.mirror/MicrosoftTranslator+NTREX/repo")
 LANGUAGES = ("fra", "ron", "ukr", "bul")
 # Past 4 x 1,997 statements: more languages with a script or family of the study languages'.
 MORE_LANGUAGES = ("rus", "pol", "ces", "ita", "spa", "deu", "ell", "hun")
@@ -59,12 +59,6 @@ RUNS = (("local", 1), ("ray", 1), ("local", 2), ("ray", 2))
 log = logging.getLogger("bench_cluster")
 
 
-def reference_lines(language: str) -> list[str]:
-    text = subprocess.run(["git", "-C", str(NTREX), "show", f"HEAD:NTREX-128/newstest2019-ref.{language}.txt"],
-                          capture_output=True, text=True, check=True).stdout
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
 def real_statements(count: int) -> tuple[list[str], tuple[str, ...]]:
     """``count`` lines of newstest2019's references (NTREX-128), the same number from each
     language, and the languages: the four study languages, then as many more as ``count`` needs
@@ -72,7 +66,7 @@ def real_statements(count: int) -> tuple[list[str], tuple[str, ...]]:
     for used in range(len(LANGUAGES), len(LANGUAGES + MORE_LANGUAGES) + 1):
         languages = (LANGUAGES + MORE_LANGUAGES)[:used]
         each = -(-count // used)
-        lines = [reference_lines(language)[:each] for language in languages]
+        lines = [ntrex_reference(language)[:each] for language in languages]
         if sum(map(len, lines)) >= count:
             return [line for part in lines for line in part][:count], languages
     raise SystemExit(f"--count {count}: NTREX-128 holds fewer lines in {len(LANGUAGES + MORE_LANGUAGES)} languages")

@@ -21,6 +21,29 @@ LANGUAGES = ("en", "ro", "uk", "bg", "fr", "ru")
 sys.path.insert(0, str(ROOT))
 
 
+def ntrex_reference(code: str) -> list[str]:
+    """The non-empty lines of NTREX-128's newstest2019 reference in language ``code`` (e.g.
+    "fra"): 1,997 news sentences, translations of one another across languages.
+
+    Read from a copy of https://github.com/MicrosoftTranslator/NTREX named by ``$NTREX_DIR``: a
+    clone (its ``NTREX-128/`` folder) or a bare mirror (read with ``git show``). The four study
+    languages' first stories are committed in ``data/ntrex/``; the whole set is not."""
+    folder = os.environ.get("NTREX_DIR", "")
+    if not folder or not Path(folder).is_dir():
+        raise SystemExit(f"NTREX_DIR={folder!r} is not a folder: clone https://github.com/MicrosoftTranslator/NTREX "
+                         "and set NTREX_DIR to the clone")
+    relative = f"NTREX-128/newstest2019-ref.{code}.txt"
+    checked_out = Path(folder) / relative
+    if checked_out.is_file():
+        text = checked_out.read_text(encoding="utf-8")
+    else:
+        shown = subprocess.run(["git", "-C", folder, "show", f"HEAD:{relative}"], capture_output=True, check=False)
+        if shown.returncode:
+            raise SystemExit(f"{folder}: no {relative} in it (a clone of MicrosoftTranslator/NTREX?)")
+        text = shown.stdout.decode("utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def cache_path() -> Path:
     """Benchmarks keep their own embedding cache so they never touch a user's."""
     return OUT / "cache" / "embeddings.db"
