@@ -39,8 +39,9 @@ settings (one shard worker). Then a fresh process loads it as search does and me
 - a sweep of ``index.archive_probe``.
 
 Run: ``NTREX_DIR=<a clone of MicrosoftTranslator/NTREX> python benchmarks/bench_archive_index.py``
-(after the encoding, about 15 minutes on two busy cores); ``--size`` for another corpus size. Not part of ``make bench`` (the first run
-encodes for hours); writes ``benchmarks/out/archive_index.json``, which the report reads.
+(after the encoding, about 15 minutes on two busy cores); ``--size`` for another corpus size. Not
+part of ``make bench`` (the first run encodes for hours); writes
+``benchmarks/out/archive_index.json``, which the report reads.
 """
 
 from __future__ import annotations

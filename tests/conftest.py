@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -89,10 +90,9 @@ def copy_tree(source: Path, target: Path) -> Path:
         if not source_file.endswith(".db"):
             shutil.copy2(source_file, target_file)
             return
-        with sqlite3.connect(source_file) as origin, sqlite3.connect(target_file) as copied:
+        with contextlib.closing(sqlite3.connect(source_file)) as origin, \
+                contextlib.closing(sqlite3.connect(target_file)) as copied:
             origin.backup(copied)
-        origin.close()
-        copied.close()
 
     shutil.copytree(source, target, copy_function=copy, ignore=shutil.ignore_patterns("*.db-wal", "*.db-shm"))
     return target

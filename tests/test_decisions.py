@@ -345,7 +345,6 @@ def test_a_decision_after_new_articles_embeds_nothing_and_the_wait_is_said(analy
 def test_a_decision_on_a_copied_workspace_without_its_index_keeps_every_group(analysed_copy, tmp_path):
     """The index lives under WORKBENCH_HOME, keyed by the workspace's path: a copied folder has
     none. A decision there once left no statement with a vector, and every group vanished."""
-
     copy = tmp_path / "copied"
     copy_tree(analysed_copy.config.workspace_dir, copy)
     with Workbench(Config.load(workspace=str(copy))) as copied:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
 from workbench.errors import StoreError
 from workbench.model import Decision
 from workbench.store import MIGRATIONS, Store
+
+from conftest import copy_tree
 
 
 def test_new_database_is_at_the_latest_schema(tmp_path):
@@ -89,12 +94,6 @@ def test_copying_an_open_database_the_way_the_tests_do_leaves_it_whole(tmp_path)
     A plain file copy drops this process's SQLite locks: the next process to open the database
     resets its shared memory and the open connection's later writes corrupt it (2 test failures
     with 'database disk image is malformed' once). ``copy_tree`` must copy without that."""
-    import os
-    import subprocess
-    import sys
-
-    from conftest import copy_tree
-
     with Store(tmp_path / "ws" / "w.db") as store:
         for round_ in range(6):
             copy = copy_tree(tmp_path / "ws", tmp_path / f"copy{round_}")
