@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from workbench.clean import word_count
 from workbench.errors import StoreError
 from workbench.model import Decision
 from workbench.store import MIGRATIONS, Store
@@ -40,6 +41,39 @@ def test_workspace_written_at_schema_1_upgrades_in_place_and_keeps_its_data(tmp_
         assert store.schema_version == len(MIGRATIONS)
         assert store.workspace_id == "old-id"
         assert [d.value for d in store.decisions()] == ["keep me"]
+
+
+def test_statements_stored_before_word_counts_are_counted_when_the_workspace_upgrades(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for migration in MIGRATIONS[:8]:
+        for statement in migration.split(";"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute("PRAGMA user_version = 8")
+    db.execute("INSERT INTO articles(article_id, seq, title, text, source, url, published, language, origin, encoding, "
+               "meta, added_at) VALUES ('a1', 1, '', 'x', '', '', '', 'fr', 'f.txt', 'utf-8', '{}', '2026-01-01')")
+    texts = ["Plus d'un million d'obus ont été envoyés en Russie.", "Et toi ?", "北朝鮮はロシアに砲弾を送った"]
+    for position, text in enumerate(texts):
+        db.execute("INSERT INTO statements(statement_id, article_id, position, start, \"end\", text, text_hash, "
+                   "language, language_source, structural_reason, is_title) VALUES (?, 'a1', ?, 0, 1, ?, 'h', 'fr', "
+                   "'detected', '', 0)", (f"s{position}", position, text))
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert [s.word_count for s in store.statements()] == [word_count(text) for text in texts] == [9, 2, 7]
+
+
+def test_ingested_statements_carry_their_word_count(tmp_path):
+    from workbench import Config, Workbench
+
+    source = tmp_path / "a.txt"
+    source.write_text("Titre\n\nLa Corée du Nord a envoyé plus d'un million d'obus. Et toi ?\n", encoding="utf-8")
+    with Workbench(Config.load(workspace=str(tmp_path / "ws"), home=str(tmp_path / "home"))) as workbench:
+        workbench.ingest([source])
+        statements = workbench.statements()
+    assert statements and all(s.word_count == word_count(s.text) for s in statements)
 
 
 def test_database_from_a_newer_workbench_is_refused(tmp_path):

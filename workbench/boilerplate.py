@@ -324,10 +324,11 @@ def _mark_tail(lines: Sequence[Line], reasons: dict[int, str], share: float = 0.
 COPY_SHARED_LINES = 3  # two articles sharing this many statements, and
 COPY_SHARED_SHARE = 0.3  # this share of the shorter one's, are one report reprinted
 REPEATED_WIDELY = 50  # a short line in more articles than this is page furniture, copies or not
+REPEATED_MAX_WORDS = 12  # a line repeated across articles is furniture only up to this many words
 
 
 def repeated_across_articles(
-    statements: Iterable[tuple[str, str, str]], max_words: int = 12
+    statements: Iterable[tuple[str, str, str]], max_words: int = REPEATED_MAX_WORDS
 ) -> set[str]:
     """Statement ids of short lines whose text appears in more than one article, unless every
     article holding it is a copy of every other (one wire report reprinted by several outlets).

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from .clean import word_count
+
 Tier = Literal["suggested", "confirmed"]
 RelationKind = Literal["corroborates", "conflicts", "underspecified", "related", "unrelated"]
 # Verdicts and pair relations, strongest first: a group takes the first that any of its pairs has.
@@ -56,6 +58,14 @@ class Statement:
     boilerplate: bool = False
     boilerplate_reason: str = ""  # machine-readable reason code(s), "" when content
     is_title: bool = False
+    # Its words as :func:`workbench.clean.word_count` counts them, stored at ingest: an analysis
+    # asks every statement whether it is long enough to group, and counting them all again took
+    # seconds of every incremental run at 100,000 statements. None: not counted yet.
+    word_count: int | None = None
+
+    def count_words(self) -> int:
+        """Its word count: the stored one, else counted now."""
+        return word_count(self.text) if self.word_count is None else self.word_count
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from .clean import word_count
 from .errors import StoreError
 from .model import Article, Attribution, Claims, Decision, Group, Hedge, Link, Quantity, Relation, Statement, Story
 
@@ -228,6 +229,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX statement_keys_key ON statement_keys(key);
     """,
+    # 9: each statement's word count, counted once at ingest (see Statement.word_count)
+    """
+    ALTER TABLE statements ADD COLUMN word_count INTEGER NOT NULL DEFAULT -1;
+    UPDATE statements SET word_count = workbench_word_count(text);
+    """,
 ]
 
 
@@ -331,6 +337,7 @@ class Store:
     @staticmethod
     def _configure(db: sqlite3.Connection) -> None:
         db.row_factory = sqlite3.Row
+        db.create_function("workbench_word_count", 1, word_count, deterministic=True)  # migration 9
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA busy_timeout = 10000")
 
@@ -508,11 +515,12 @@ class Store:
             self.add_keys(article.article_id, keys)
             db.executemany(
                 "INSERT INTO statements(statement_id, article_id, position, start, \"end\", text, text_hash,"
-                " language, language_source, structural_reason, is_title) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " language, language_source, structural_reason, is_title, word_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         s.statement_id, s.article_id, s.position, s.start, s.end, s.text, text_hash(s.text),
                         s.language, s.language_source, s.boilerplate_reason, int(s.is_title),
+                        word_count(s.text) if s.word_count is None else s.word_count,
                     )
                     for s in statements
                 ],
@@ -1204,4 +1212,5 @@ def _statement_from_row(row: sqlite3.Row) -> Statement:
         boilerplate=bool(reasons),
         boilerplate_reason=",".join(reasons),
         is_title=bool(row["is_title"]),
+        word_count=row["word_count"],
     )

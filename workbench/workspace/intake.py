@@ -19,7 +19,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import pandas as pd
 
 from .. import boilerplate, langid
-from ..clean import article_id_for, clean_statement, join_drop_cap, markup_share, statement_id_for, words
+from ..clean import article_id_for, clean_statement, join_drop_cap, markup_share, statement_id_for, word_count, words
 from ..config import Config
 from ..errors import InputError, StoreError
 from ..ingest import ROW_FORMATS, Document, InputFile, display_path, expand_paths, file_sha256, read_documents, \
@@ -137,6 +137,7 @@ def prepare_article(document: Document, config: Config) -> tuple[Article, list[S
                     boilerplate=bool(reason),
                     boilerplate_reason=reason,
                     is_title=is_title,
+                    word_count=word_count(cleaned),
                 )
             )
     article = Article(
