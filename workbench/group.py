@@ -40,7 +40,7 @@ import logging
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -48,6 +48,9 @@ from .clean import CAPITALS
 from .config import GroupConfig, IndexConfig
 from .engine import LazyWorks, StoryMap, map_here
 from .model import Decision, Group, Link
+
+if TYPE_CHECKING:
+    from .index import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +76,9 @@ class GroupingInput:
     article_ids: list[str]
     languages: list[str]
     vectors: np.ndarray  # raw, L2-normalised
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: Sequence[Evidence] = field(default_factory=list)
     # every name key of each statement (not only rare ones), for group.article_gate
-    names: list[frozenset[str]] | None = None
+    names: Sequence[frozenset[str]] | None = None
     # each statement's position in its article, for lines one version splits into two sentences
     positions: list[int] | None = None
 
@@ -132,9 +135,12 @@ LONG_ARTICLE = 1000  # statements in one language above which an article's rows 
 def neighbourhoods(
     space: np.ndarray, articles: Sequence[str], languages: Sequence[str], k: int, index_config: IndexConfig,
     *, block_entries: int = NEIGHBOUR_BLOCK_ENTRIES, queries: np.ndarray | None = None,
+    indexes: dict[str, VectorIndex] | None = None,
 ) -> Neighbourhoods:
     """Each row's ``k`` nearest rows of other articles, in every language, and their mean similarity
-    (only for the rows ``queries``, when given: the others' lists stay empty).
+    (only for the rows ``queries``, when given: the others' lists stay empty). ``indexes``: each
+    language's index of ``space``, kept there for the next call on the same rows (an incremental
+    analysis searches twice, and building them took a second at 100,000 statements).
 
     Each language's rows are searched with an over-fetch by the most statements one article holds
     there, and same-article rows are dropped. Memory stays proportional to the statement count,
@@ -158,11 +164,15 @@ def neighbourhoods(
     lists, means = {}, {}
     for language in sorted(set(languages.tolist())):
         members = np.flatnonzero(languages == language)
-        index = VectorIndex(
-            space.shape[1], exact_max=index_config.exact_max, hnsw_m=index_config.hnsw_m,
-            ef_construction=index_config.hnsw_ef_construction, ef_search=index_config.hnsw_ef_search,
-        )
-        index.add(space[members], members.astype(np.int64))
+        index = (indexes or {}).get(language)
+        if index is None:
+            index = VectorIndex(
+                space.shape[1], exact_max=index_config.exact_max, hnsw_m=index_config.hnsw_m,
+                ef_construction=index_config.hnsw_ef_construction, ef_search=index_config.hnsw_ef_search,
+            )
+            index.add(space[members], members.astype(np.int64))
+            if indexes is not None:
+                indexes[language] = index
         keep_rows = np.full((len(space), k), -1, dtype=np.int64)
         keep_sims = np.full((len(space), k), -np.inf, dtype=np.float32)
         held = np.bincount(article_codes[members], minlength=int(article_codes.max()) + 1)
@@ -312,31 +322,73 @@ def statement_keys(statements: Sequence, claims: dict, resolver) -> list[frozens
     return result
 
 
+def names_from_keys(keys: frozenset[str]) -> set[str]:
+    """The statement's :func:`name_keys` (of three consonants or more), read from its
+    :func:`statement_keys`: its ``gate:`` keys are every name key of its text down to two."""
+    return {key[5:] for key in keys if key.startswith("gate:") and len(key) >= 8}
+
+
 def evidence_from_keys(keys: Sequence[frozenset[str]], counts: Counter | None = None,
-                       total: int | None = None) -> tuple[list[Evidence], list[frozenset[str]]]:
+                       total: int | None = None, *, lazy: bool = False,
+                       ) -> tuple[Sequence[Evidence], Sequence[frozenset[str]]]:
     """Each statement's :class:`Evidence` (rare units and names only, its figures) and its names for
     ``group.article_gate``, from :func:`statement_keys`. A unit or name that occurs in more than 5%
     of the statements (Kim, Putin, "weapons") says nothing about which fact is told: ``counts`` and
     ``total`` are how often each key occurs among the workspace's statements (by default, among
-    these)."""
+    these).
+
+    ``lazy``: each row is worked out when first read (an incremental analysis reads a few thousand
+    rows of the workspace's 100,000; working them all out took a second and a half)."""
     if counts is None:
         counts = Counter(key for statement in keys for key in statement)
         total = len(keys)
-    limit = max(RARE_MAX_COUNT, int(RARE_MAX_SHARE * (total or 0)))
-    evidence, gates = [], []
-    for statement in keys:
-        units, names, figures, gate = set(), set(), set(), set()
-        for key in statement:
-            kind, _, value = key.partition(":")
-            if kind == "figure":
-                figures.add(value)
-            elif kind == "gate":
-                gate.add(value)
-            elif counts[key] <= limit:
-                (units if kind == "unit" else names).add(value)
-        evidence.append(Evidence(units=frozenset(units), names=frozenset(names), figures=frozenset(figures)))
-        gates.append(frozenset(gate))
-    return evidence, gates
+    rows = _RowEvidence(keys, counts, max(RARE_MAX_COUNT, int(RARE_MAX_SHARE * (total or 0))))
+    if lazy:
+        return rows, _RowGates(rows)
+    read = [rows.both(row) for row in range(len(keys))]
+    return [evidence for evidence, _ in read], [gate for _, gate in read]
+
+
+class _RowEvidence(Sequence):
+    """Each row's (:class:`Evidence`, article-gate names), worked out once, when first read."""
+
+    def __init__(self, keys: Sequence[frozenset[str]], counts: Counter, limit: int):
+        self._keys, self._counts, self._limit = keys, counts, limit
+        self._read: dict[int, tuple[Evidence, frozenset[str]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, row):  # type: ignore[override]
+        return self.both(row)[0]
+
+    def both(self, row: int) -> tuple[Evidence, frozenset[str]]:
+        if row not in self._read:
+            units, names, figures, gate = set(), set(), set(), set()
+            for key in self._keys[row]:
+                kind, _, value = key.partition(":")
+                if kind == "figure":
+                    figures.add(value)
+                elif kind == "gate":
+                    gate.add(value)
+                elif self._counts[key] <= self._limit:
+                    (units if kind == "unit" else names).add(value)
+            self._read[row] = (Evidence(units=frozenset(units), names=frozenset(names), figures=frozenset(figures)),
+                               frozenset(gate))
+        return self._read[row]
+
+
+class _RowGates(Sequence):
+    """The article-gate names of :class:`_RowEvidence`'s rows."""
+
+    def __init__(self, rows: _RowEvidence):
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, row):  # type: ignore[override]
+        return self._rows.both(row)[1]
 
 
 def statement_evidence(statements: Sequence, claims: dict, resolver) -> list[Evidence]:
@@ -426,12 +478,15 @@ def candidate_links(data: GroupingInput, config: GroupConfig, index_config: Inde
     means = language_means(raw, data.languages) if config.centering else {}
     space = center(raw, data.languages, means) if config.centering else raw
     queries = None
+    indexes: dict[str, VectorIndex] = {}
     if touched is not None:
         # Mutuality and both sides' usual similarity need the neighbours' own neighbourhoods too.
-        first = neighbourhoods(space, data.article_ids, data.languages, config.k, index_config, queries=touched)
+        first = neighbourhoods(space, data.article_ids, data.languages, config.k, index_config, queries=touched,
+                               indexes=indexes)
         found = np.concatenate([rows[touched].ravel() for rows, _ in first.lists.values()] or [np.zeros(0, np.int64)])
         queries = np.union1d(touched, found[found >= 0])
-    hoods = neighbourhoods(space, data.article_ids, data.languages, config.k, index_config, queries=queries)
+    hoods = neighbourhoods(space, data.article_ids, data.languages, config.k, index_config, queries=queries,
+                           indexes=indexes)
     languages = data.languages
     articles = data.article_ids
     wanted = None if touched is None else set(touched.tolist())
@@ -451,17 +506,22 @@ def candidate_links(data: GroupingInput, config: GroupConfig, index_config: Inde
     pairs = sorted({(min(a, b), max(a, b)) for a, b in rank_of if wanted is None or a in wanted or b in wanted})
     evidence = data.evidence or [Evidence()] * len(raw)
     names = data.names if config.article_gate == "shared_name" else None
+    rows_of_article: dict[str, list[int]] = defaultdict(list)
+    for row, article in enumerate(articles):
+        rows_of_article[article].append(row)
     article_names: dict[str, frozenset[str]] = {}
-    if names is not None:
-        collected: dict[str, set[str]] = defaultdict(set)
-        for article, keys in zip(articles, names):
-            collected[article].update(keys)
-        article_names = {article: frozenset(keys) for article, keys in collected.items()}
+
+    def names_of_article(article: str) -> frozenset[str]:
+        # Only the articles of the pairs scored: an incremental analysis scores a few of them.
+        if article not in article_names:
+            article_names[article] = frozenset().union(*(names[row] for row in rows_of_article[article]))
+        return article_names[article]
+
     links = []
     gated = 0
     for a, b in pairs:
-        if names is not None and not anchored(names[a], names[b], article_names[articles[a]],
-                                              article_names[articles[b]]):
+        if names is not None and not anchored(names[a], names[b], names_of_article(articles[a]),
+                                              names_of_article(articles[b])):
             gated += 1
             continue
         cosine = float(raw[a] @ raw[b])

@@ -1026,6 +1026,11 @@ class Store:
             for row in rows
         ]
 
+    def verdict_counts(self) -> dict[str, int]:
+        """Verdict -> how many groups have it (groups without one are left out), counted by SQLite."""
+        return {verdict: int(count) for verdict, count in self._db.execute(
+            "SELECT verdict, COUNT(*) FROM groups WHERE verdict != '' GROUP BY verdict ORDER BY verdict")}
+
     def stories(self) -> list[Story]:
         """Stories of the last analysis, largest first."""
         return [

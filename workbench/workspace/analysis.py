@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from typing import Any
 
 from ..config import SETTINGS_FILE, Config
@@ -86,7 +85,7 @@ class Analysis(Concern):
         with self.store.transaction():
             manifest["timings_s"] = timer.as_dict()
             manifest["counts"] = self.tables.counts()
-            manifest["verdicts"] = dict(Counter(g.verdict for g in self.store.groups() if g.verdict))
+            manifest["verdicts"] = self.store.verdict_counts()
             manifest["finished"] = utc_now()
             self.store.finish_run(run_id, manifest)
         return manifest
@@ -188,7 +187,7 @@ class Analysis(Concern):
             # first search. Holding it through grouping and export would only add to peak memory.
             self.workspace.index = None
         with timer("stories"):
-            stories = self.stages.find_stories(statements, scored)
+            stories = self.stages.find_stories(statements, scored, keys)
         with timer("group"):
             # The decision state is read before the decisions: one made meanwhile is replayed below.
             decisions_seen = self.store.results_state()[1]
@@ -313,7 +312,7 @@ class Analysis(Concern):
         claims = self.store.claims()
         scored = candidate.workspace.scoring_space.transform(vectors)
         keys = candidate.stages.evidence_keys([s for s in statements if candidate.workspace.eligible(s)], claims)
-        result = candidate._group(statements, scored, keys, candidate.stages.find_stories(statements, scored),
+        result = candidate._group(statements, scored, keys, candidate.stages.find_stories(statements, scored, keys),
                                   self.store.decisions())
         current_groups = self.store.groups()
         current = {frozenset(g.statement_ids) for g in current_groups}

@@ -122,11 +122,12 @@ class IncrementalAnalysis(Concern):
         vector_ids = store.vector_ids([s.statement_id for s in current])
         scored = index.vectors_for(np.array([vector_ids[s.statement_id] for s in current], dtype=np.int64))
         with timer("stories"):
-            change.stories, change.assignments = self._assign(current, scored, change)
+            keys = {**self.store.statement_keys(), **change.keys}
+            change.stories, change.assignments = self._assign(current, scored, keys, change)
         story_of = story_index(change.stories)
         with timer("group"):
             self._touched(change, current, changed, story_of)
-            self._links(change, current, scored, story_of)
+            self._links(change, current, scored, keys, story_of)
         return change
 
     def _boilerplate_again(self, statements: list[Statement], by_id: dict[str, Statement], fresh: list[Statement],
@@ -167,7 +168,7 @@ class IncrementalAnalysis(Concern):
                     changed.add(statement.statement_id)
         return changed
 
-    def _assign(self, statements: list[Statement], scored: np.ndarray,
+    def _assign(self, statements: list[Statement], scored: np.ndarray, keys: dict[str, frozenset[str]],
                 change: Increment) -> tuple[list[Story], dict[str, dict[str, Any]]]:
         """The stored stories without the removed articles, with each new article where it fits best."""
         stored = []
@@ -175,7 +176,7 @@ class IncrementalAnalysis(Concern):
             kept = tuple(a for a in story.article_ids if a not in change.removed_articles)
             if kept:
                 stored.append(Story(story.story_id, story.label, kept, story.languages, story.cohesion))
-        data = self.stages.story_input(statements, scored)
+        data = self.stages.story_input(statements, scored, keys)
         new_ids = [article.article_id for article in change.new_articles]
         stories, placements = assign_articles(stored, data, new_ids, self.config.story)
         return stories, {article: placement.to_dict() for article, placement in placements.items()}
@@ -204,7 +205,7 @@ class IncrementalAnalysis(Concern):
         change.stats["removed_statements"] = len(change.gone)
 
     def _links(self, change: Increment, statements: list[Statement], scored: np.ndarray,
-               story_of: dict[str, str]) -> None:
+               keys: dict[str, frozenset[str]], story_of: dict[str, str]) -> None:
         """Claim links again for the touched stories: aligned inside them, plus their links across
         stories (mutual, at ``group.cross_story``), with the hubness of their statements.
 
@@ -212,10 +213,9 @@ class IncrementalAnalysis(Concern):
         it takes part in their alignment (one statement per article in a claim), to an untouched
         story it stands on its own score, since that story's claims are not formed again."""
         config = self.config
-        keys = {**self.store.statement_keys(), **change.keys}
         eligible_ids = {s.statement_id for s in statements if self.workspace.eligible(s)}
         counts = Counter(key for sid, found in keys.items() if sid in eligible_ids for key in found)
-        data = self.stages.grouping_input(statements, scored, keys, counts, len(eligible_ids))
+        data = self.stages.grouping_input(statements, scored, keys, counts, len(eligible_ids), lazy=True)
         rows = np.array([i for i, sid in enumerate(data.statement_ids) if sid in change.touched], dtype=np.int64)
         change.stats.update({"eligible_statements": len(data.statement_ids), "touched_statements": len(rows),
                              "stories_reanalysed": len(change.reanalysed)})

@@ -17,7 +17,7 @@ import numpy as np
 from .. import boilerplate, langid
 from ..attribution import extract_attributions, extract_hedges
 from ..dates import day_of
-from ..group import GroupingInput, evidence_from_keys, name_keys, statement_keys
+from ..group import GroupingInput, evidence_from_keys, name_keys, names_from_keys, statement_keys
 from ..langid import UNDETERMINED
 from ..model import Claims, Statement, Story
 from ..quantities import extract_many
@@ -102,9 +102,12 @@ class Stages(Concern):
         keys = statement_keys(statements, claims, self.workspace.unit_resolver)
         return {statement.statement_id: found for statement, found in zip(statements, keys)}
 
-    def story_input(self, statements: list[Statement], scored: np.ndarray) -> StoryInput:
+    def story_input(self, statements: list[Statement], scored: np.ndarray,
+                    keys: dict[str, frozenset[str]] | None = None) -> StoryInput:
         """One row per article of ``statements``: its content statements in the scoring space speak
-        for it, and all of them when it has no statement fit for grouping."""
+        for it, and all of them when it has no statement fit for grouping. ``keys``: statements'
+        evidence keys (:meth:`evidence_keys`), whose names are then not read from the text again."""
+        keys = keys or {}
         content = [i for i, s in enumerate(statements) if self.workspace.eligible(s)]
         covered = {statements[i].article_id for i in content}
         rows = content + [i for i, s in enumerate(statements) if s.article_id not in covered]
@@ -115,7 +118,9 @@ class Stages(Concern):
         for i in rows:
             statement = statements[i]
             first_text.setdefault(statement.article_id, statement.text)
-            names.setdefault(statement.article_id, set()).update(name_keys(statement.text))
+            found = keys.get(statement.statement_id)
+            names.setdefault(statement.article_id, set()).update(
+                name_keys(statement.text) if found is None else names_from_keys(found))
         statement_counts = Counter(statements[i].article_id for i in rows)
         ids = sorted(statement_counts)
         counts = np.array([statement_counts[a] for a in ids], dtype=np.int64)
@@ -132,18 +137,21 @@ class Stages(Concern):
             weights=[float(c) for c in counts],
         )
 
-    def find_stories(self, statements: list[Statement], scored: np.ndarray) -> list[Story]:
+    def find_stories(self, statements: list[Statement], scored: np.ndarray,
+                     keys: dict[str, frozenset[str]] | None = None) -> list[Story]:
         """Articles grouped into stories, from their content statements in the scoring space."""
-        return find_stories(self.story_input(statements, scored), self.config.story)
+        return find_stories(self.story_input(statements, scored, keys), self.config.story)
 
     def grouping_input(self, statements: list[Statement], vectors: np.ndarray,
                        keys: dict[str, frozenset[str]], counts: Counter | None = None,
-                       total: int | None = None) -> GroupingInput:
+                       total: int | None = None, *, lazy: bool = False) -> GroupingInput:
         """The statements fit for grouping among ``statements`` (``vectors`` aligned with them), with
-        their evidence, rare by ``counts`` over ``total`` statements (by default among these)."""
+        their evidence, rare by ``counts`` over ``total`` statements (by default among these);
+        ``lazy``: worked out for a statement when first read (see :func:`evidence_from_keys`)."""
         eligible = [i for i, s in enumerate(statements) if self.workspace.eligible(s)]
         chosen = [statements[i] for i in eligible]
-        evidence, gates = evidence_from_keys([keys.get(s.statement_id, frozenset()) for s in chosen], counts, total)
+        evidence, gates = evidence_from_keys([keys.get(s.statement_id, frozenset()) for s in chosen], counts, total,
+                                             lazy=lazy)
         return GroupingInput(
             statement_ids=[s.statement_id for s in chosen],
             article_ids=[s.article_id for s in chosen],
