@@ -361,3 +361,34 @@ def test_one_10000_statement_article_is_searched_in_bounded_memory():
     """
     measured = "hoods = neighbourhoods(vectors, articles, languages, 4, IndexConfig())"
     assert peak_memory_increase_mb(setup, measured) <= NEIGHBOURHOODS_MEMORY_CEILING_MB
+
+
+def test_names_read_from_stored_keys_are_the_names_of_the_text(analysed_samples):
+    """Stories take each statement's names from its stored evidence keys (an incremental run does
+    not read every text again): they must be the names its text gives."""
+    from workbench.group import names_from_keys
+
+    keys = analysed_samples.store.statement_keys()
+    statements = [s for s in analysed_samples.statements() if s.statement_id in keys]
+    named = [s for s in statements if name_keys(s.text)]
+    assert len(statements) > 80 and len(named) > 40
+    for statement in statements:
+        assert names_from_keys(keys[statement.statement_id]) == name_keys(statement.text), statement.text
+
+
+def test_evidence_worked_out_when_read_is_the_evidence_worked_out_at_once(analysed_samples):
+    from workbench.group import evidence_from_keys
+
+    stored = analysed_samples.store.statement_keys()
+    keys = [stored[sid] for sid in sorted(stored)]
+    counts = Counter(key for found in keys for key in found)
+    eager, eager_gates = evidence_from_keys(keys, counts, len(keys))
+    lazy, lazy_gates = evidence_from_keys(keys, counts, len(keys), lazy=True)
+    assert len(lazy) == len(lazy_gates) == len(keys)
+    order = list(range(len(keys)))[::-1]  # read out of order, gates before evidence for half of them
+    for row in order:
+        if row % 2:
+            assert lazy_gates[row] == eager_gates[row]
+        assert lazy[row] == eager[row]
+        assert lazy_gates[row] == eager_gates[row]
+    assert any(e.names for e in eager) and any(e.figures for e in eager) and any(eager_gates)
