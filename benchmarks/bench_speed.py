@@ -25,7 +25,8 @@ What it measures (``benchmarks/out/speed.json``; ``run_all.py`` turns it into th
 
 Run: ``python benchmarks/bench_speed.py`` (first run on a machine about 1.5 h on 2 cores,
 most of it encoding 100k statements once into the benchmark cache; later runs about
-35 min), ``--quick`` for a smoke run on 300-1,000 statements (about 5 min).
+35 min), ``--quick`` for a smoke run on 300-1,000 statements (about 5 min), ``--ratio-only
+--repeat 1`` for part 1 alone (about 10 minutes).
 """
 
 from __future__ import annotations
@@ -560,6 +561,9 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=4 * 3600, help="stop an analyze run after this many seconds")
     parser.add_argument("--keep", action="store_true",
                         help="keep the workspaces (the largest analysed one, for profiling) instead of deleting them")
+    parser.add_argument("--ratio-only", action="store_true",
+                        help="only the pipeline/encoding ratio (part 1), written to out/speed_ratio.json: "
+                             "speed.json and its scaling runs are left as they are")
     parser.add_argument("--bare-encode", nargs=2, type=Path, metavar=("TEXTS", "RESULT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_encode:
@@ -581,6 +585,10 @@ def main() -> None:
         except RunFailed as error:
             speed["ratio_failed"] = error.record
             print(f"  {error}", flush=True)
+        if args.ratio_only:
+            speed["seconds"] = round(time.perf_counter() - started, 1)
+            print(f"wrote {write_result('speed_ratio', speed)}")
+            return
         print(f"scaling over {sizes}", flush=True)
         scaling = scaling_benchmark(sizes, work, pool, limits)
         speed["scaling"] = scaling.rows
