@@ -493,6 +493,17 @@ def test_fallback_never_makes_an_unknown_noun_of_a_lexicon_language_a_unit_of_ti
 
 
 @pytest.mark.parametrize(("text", "language"), [
+    ("він програв 19 з 29 своїх матчів у форболах", "uk"),
+    ("он проиграл 19 из 29 своих матчей", "ru"),
+])
+def test_a_reflexive_possessive_between_a_figure_and_its_noun_keeps_the_noun(text: str, language: str) -> None:
+    # "29 своїх матчів" (29 of its matches) read as an unnamed 29, and the Ukrainian version's
+    # other count of matches (seven in a row) was compared with the 29 of the others.
+    figures = {q.value: q.unit_key for q in extract_quantities(text, language)}
+    assert figures[29.0] == "match"
+
+
+@pytest.mark.parametrize(("text", "language"), [
     ("Троє чоловіків у віці 33, 34 і 39 років були заарештовані", "uk"),
     ("Trois hommes âgés de 33, 34 et 39 ans ont été arrêtés", "fr"),
     ("Trei bărbați, în vârstă de 33, 34 și 39 de ani, au fost arestați.", "ro"),
