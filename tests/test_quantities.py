@@ -261,6 +261,9 @@ def test_interval_is_consistent_with_the_approximator() -> None:
         ("відсотків", "uk", "percent"), ("la sută", "ro", "percent"), ("pour cent", "fr", "percent"),
         ("săptămâni", "ro", "week"), ("saptamani", "ro", "week"), ("fabrică", "ro", "factory"),
         ("снарядів", "xx", "shell"),
+        ("matchs", "fr", "match"), ("мача", "bg", "match"), ("ігор", "uk", "match"), ("meciuri", "ro", "match"),
+        ("матчей", "ru", "match"), ("trous", "fr", "hole"), ("дупки", "bg", "hole"), ("găuri", "ro", "hole"),
+        ("лунок", "uk", "hole"), ("médailles", "fr", "medal"), ("медалі", "uk", "medal"),
     ],
 )
 def test_lexicon_maps_inflections_to_one_key(noun: str, language: str, key: str) -> None:
@@ -475,16 +478,29 @@ def test_cli_refuses_a_language_the_parser_does_not_read():
 
 
 def test_fallback_never_makes_an_unknown_noun_of_a_lexicon_language_a_unit_of_time(e5_resolver: UnitResolver) -> None:
-    # "лунок" (golf holes) scores 0.916 against "month": 18 holes once read as 18 months
-    assert e5_resolver.scores("лунок")[0][0] == "month"
-    assert e5_resolver.resolve("лунок", "uk") != "month"
-    assert e5_resolver.kind_of(e5_resolver.resolve("лунок", "uk") or "unknown") == "count"
+    # "лунок" (golf holes) scored 0.916 against "month" before the lexicon named holes: 18 holes
+    # were once read as 18 months. "таймів" (halves of a match) is such a noun now.
+    assert e5_resolver.scores("лунок")[1][0] == "month" and e5_resolver.resolve("лунок", "uk") == "hole"
+    assert e5_resolver.scores("таймів")[0][0] == "week"
+    assert e5_resolver.resolve("таймів", "uk") != "week"
+    assert e5_resolver.kind_of(e5_resolver.resolve("таймів", "uk") or "unknown") == "count"
     assert e5_resolver.lookup("відсотками", "uk") == ""  # an inflection the lexicon misses...
     assert e5_resolver.resolve("відсотками", "uk") == "percent"  # ...still takes its unit
     assert e5_resolver.resolve("meses") == "month"  # a language without its own lexicon still gets one
     # one word is not an inflection of a two-word form: football points are not percentage points
     assert e5_resolver.resolve("puncte", "ro") != "percentage_point"
     assert e5_resolver.resolve("points", "fr") != "percentage_point"
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("він програв 19 з 29 своїх матчів у форболах", "uk"),
+    ("он проиграл 19 из 29 своих матчей", "ru"),
+])
+def test_a_reflexive_possessive_between_a_figure_and_its_noun_keeps_the_noun(text: str, language: str) -> None:
+    # "29 своїх матчів" (29 of its matches) read as an unnamed 29, and the Ukrainian version's
+    # other count of matches (seven in a row) was compared with the 29 of the others.
+    figures = {q.value: q.unit_key for q in extract_quantities(text, language)}
+    assert figures[29.0] == "match"
 
 
 @pytest.mark.parametrize(("text", "language"), [

@@ -402,6 +402,29 @@ def test_a_second_figure_for_one_counted_thing_joins_a_reprinted_claim() -> None
     assert claims([million, million, no_figure]) == [{"a1", "a2"}]  # the claim-level test still applies
 
 
+def test_two_figures_for_one_counted_thing_join_only_a_claim_of_one_version() -> None:
+    # X (two versions) and Y (two versions) are two lines of one golf story, "nine holes" and
+    # "two holes", whose closest statements happen to be each other's best match. The figures
+    # for one counted thing let a single version (or one text reprinted) join a claim it does
+    # not otherwise agree with, never pour two claims of several versions into one.
+    e = np.eye(8)
+    vectors = np.vstack([unit(e[0] + 0.05 * e[2] + 0.3 * e[6]), unit(e[0] + 0.05 * e[3]),
+                         unit(e[1] + 0.05 * e[4] + 0.3 * e[6]), unit(e[1] + 0.05 * e[5])])
+    nine = Evidence(units=frozenset({"hole"}), figures=frozenset({"9 hole"}))
+    two = Evidence(units=frozenset({"hole"}), figures=frozenset({"2 hole"}))
+    thresholds = {"suggested": 0.05, "confirmed": 0.9}
+
+    def claims(languages):
+        data = GroupingInput(statement_ids=["x1", "x2", "y1", "y2"], article_ids=["A1", "A2", "B1", "B2"],
+                             languages=languages, vectors=vectors, evidence=[nine, nine, two, two])
+        return claims_of(story_claim_links(data, vectors, {a: "s" for a in data.article_ids}, GroupConfig(k=2),
+                                           thresholds), data.statement_ids)
+
+    assert sorted(map(sorted, claims(["fr", "ro", "bg", "uk"]))) == [["x1", "x2"], ["y1", "y2"]]
+    # x2 a reprint of x1 (one French text): X is one version, and its figure joins Y's
+    assert claims(["fr", "fr", "bg", "uk"]) == [{"x1", "x2", "y1", "y2"}]
+
+
 def test_a_claims_own_versions_join_before_another_claim_merges_into_it() -> None:
     # x1-x3: one fact in three languages; x4: its fourth version, a little looser (a planted
     # figure); y1, y2: a related sentence of another report. The x-y pair is stronger than x4's,

@@ -267,10 +267,10 @@ def test_a_line_told_in_two_sentences_is_compared_as_one_version():
 
 
 def test_a_single_count_of_something_unnamed_is_compared_as_the_same_thing():
-    # "matchs" and "мача" are not in the unit lexicon: each statement's one such count is the same thing
-    french = view("Les Rangers ont perdu pour la deuxième fois en 18 matchs.", "fr", "a1")
-    planted = view("Рейнджърс загуби за втори път в 90 мача.", "bg", "a2")
-    same = view("Рейнджърс загуби за втори път в 18 мача.", "bg", "a3")
+    # "tournois" and "турнира" are not in the unit lexicon: each statement's one such count is the same thing
+    french = view("Les Rangers ont perdu pour la deuxième fois en 18 tournois.", "fr", "a1")
+    planted = view("Рейнджърс загуби за втори път в 90 турнира.", "bg", "a2")
+    same = view("Рейнджърс загуби за втори път в 18 турнира.", "bg", "a3")
     assert relate("g", french, planted, tolerance=0.10).relation == "conflicts"
     agreeing = relate("g", french, same, tolerance=0.10)
     assert agreeing.relation == "corroborates" and "only count" in agreeing.explanation
@@ -308,8 +308,8 @@ def test_a_small_count_in_words_of_the_parties_is_not_a_figure_to_compare():
         assert result.relation == "related", result.explanation  # ...but not compared
         assert f"gives a figure to compare («{span}»: small counts in words" in result.explanation
     # a count of an unnamed thing written in digits, or of ten or more, is still compared
-    played = relate("g", view("Echipa a jucat 18 meciuri în acest sezon.", "ro", "a1"),
-                    view("L'équipe a disputé 90 matchs cette saison.", "fr", "a2"), tolerance=0.10)
+    played = relate("g", view("Echipa a jucat 18 turnee în acest sezon.", "ro", "a1"),
+                    view("L'équipe a disputé 90 tournois cette saison.", "fr", "a2"), tolerance=0.10)
     assert played.relation == "conflicts"
     worded = relate("g", view("Au fost ucise douăzeci de oi.", "ro", "a1"), no_figure, tolerance=0.10)
     assert worded.relation == "underspecified"

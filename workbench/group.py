@@ -842,7 +842,9 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
                     blocked += 1  # would put two statements of one article into one claim
                     continue
                 if (not _claims_agree(members[root_a], members[root_b], space, usual, config.merge_margin)
-                        and not _counts_one_thing(link.shared, evidence[a].units)):
+                        and not (_counts_one_thing(link.shared, evidence[a].units)
+                                 and (_one_text(members[root_a], space, languages)
+                                      or _one_text(members[root_b], space, languages)))):
                     apart += 1
                     continue
                 parent[root_b] = root_a
@@ -998,13 +1000,24 @@ def _counts_one_thing(shared: Sequence[str], units: frozenset[str]) -> bool:
     figures for the same counted thing are what the verdict compares, and the claim-level test
     would keep them apart as soon as one side has been reprinted or retold (a French reprint of
     the one-million report made the two French statements a claim of their own, which the
-    Bulgarian five million could then not join, and the conflict went unseen).
+    Bulgarian five million could then not join, and the conflict went unseen). The caller lets
+    it join only a claim of one version to another (:func:`_one_text`): between two claims of
+    several versions each, "nine holes" and "two holes" of one golf story merged whole lines.
     """
     for item in shared:
         kind, _, value = item.partition(":")
         if (kind == "amount" and value in units) or (kind == "figure" and value.partition(" ")[2] in units):
             return True
     return False
+
+
+def _one_text(claim: Sequence[int], space: np.ndarray, languages: np.ndarray) -> bool:
+    """Whether a claim is one version: one statement, or one text reprinted (one language, every
+    two at ``COPY_COSINE`` or closer)."""
+    if len(claim) == 1:
+        return True
+    rows = np.asarray(claim)
+    return len(set(languages[rows].tolist())) == 1 and bool((space[rows] @ space[rows].T >= COPY_COSINE).all())
 
 
 def _claims_agree(claim_a: Sequence[int], claim_b: Sequence[int], space: np.ndarray, usual: np.ndarray,
