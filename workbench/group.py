@@ -478,7 +478,9 @@ def candidate_links(data: GroupingInput, config: GroupConfig, index_config: Inde
     means = language_means(raw, data.languages) if config.centering else {}
     space = center(raw, data.languages, means) if config.centering else raw
     queries = None
-    indexes: dict[str, VectorIndex] = {}
+    # Kept between the two searches of an incremental run only: a full run searches once, and
+    # holding every language's index at a time would add a copy of the vectors to its peak.
+    indexes: dict[str, VectorIndex] | None = {} if touched is not None else None
     if touched is not None:
         # Mutuality and both sides' usual similarity need the neighbours' own neighbourhoods too.
         first = neighbourhoods(space, data.article_ids, data.languages, config.k, index_config, queries=touched,
