@@ -625,7 +625,7 @@ def plot_scale(rows: list[dict[str, Any]]) -> Path:
 
 
 def scale_section(section: Section) -> str:
-    lines = ["## Scaling from 10k to 1M statements, every stage", "", section.provenance("bench_scale.py")]
+    lines = ["## Every stage from 10k statements up, on synthetic vectors", "", section.provenance("bench_scale.py")]
     if section.data is None:
         return "\n".join(lines)
     done = [row for row in section.data["rows"] if "failed" not in row]
@@ -635,7 +635,7 @@ def scale_section(section: Section) -> str:
               "beforehand: encoding is not in these times, every other stage runs for real. Peak memory is the "
               "process's whole peak over ingest and analysis.", ""]
     if done:
-        lines += [image(plot_scale(done), "time per stage and peak memory, 10k to 1M statements"), ""]
+        lines += [image(plot_scale(done), "time per stage and peak memory by corpus size"), ""]
         rows = [[f"{row['statements']:,}", seconds(row["ingest_s"]),
                  *(seconds(row["stages_s"].get(stage)) for stage in SCALE_STAGES[1:]),
                  f"**{seconds(row['ingest_s'] + row['analysis_s'])}**", f"{row['peak_rss_mb']:,} MB",
