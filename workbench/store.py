@@ -520,7 +520,7 @@ class Store:
                     (
                         s.statement_id, s.article_id, s.position, s.start, s.end, s.text, text_hash(s.text),
                         s.language, s.language_source, s.boilerplate_reason, int(s.is_title),
-                        word_count(s.text) if s.word_count is None else s.word_count,
+                        s.count_words(),
                     )
                     for s in statements
                 ],
