@@ -623,6 +623,56 @@ def test_an_article_far_from_every_story_starts_its_own(analysed_samples) -> Non
         assign_articles(after, data, [], config)
 
 
+def early_arrival_input() -> StoryInput:
+    """Three articles of story Y, three of story X and article A, X's version that arrives
+    first: A's statements are 0.6 similar to Y's (enough to join Y alone) and 0.8 to X's."""
+    from workbench.stories import document_vectors
+
+    basis = np.eye(16, dtype=np.float32)
+    x_lines, y_lines = basis[:4], basis[4:8]
+    ids, rows = [], []
+    for name, lines in (("x1", x_lines), ("x2", x_lines), ("x3", x_lines), ("y1", y_lines), ("y2", y_lines),
+                        ("y3", y_lines), ("a", 0.8 * x_lines + 0.6 * y_lines)):
+        ids.append(name)
+        rows.append(lines)
+    statements = np.vstack(rows).astype(np.float32)
+    counts = np.full(len(ids), 4)
+    return StoryInput(article_ids=ids, vectors=document_vectors(statements, counts), names=[frozenset()] * len(ids),
+                      languages=["bg", "fr", "ro", "bg", "fr", "ro", "uk"], titles=ids, published=[""] * len(ids),
+                      statements=statements, statement_counts=counts, weights=[4.0] * len(ids))
+
+
+def test_an_article_placed_before_its_story_arrived_moves_to_it_and_says_why() -> None:
+    from workbench.stories import MOVE_MARGIN, assign_articles
+
+    data = early_arrival_input()
+    config = StoryConfig(name_weight=0.0)
+    before, _ = assign_articles([], data, ["y1", "y2", "y3", "a"], config)
+    assert memberships(before) == [("a", "y1", "y2", "y3")]  # alone, A is close enough to Y
+    y_story = before[0].story_id
+    after, placements = assign_articles(before, data, ["x1", "x2", "x3"], config)
+    assert memberships(after) == memberships(find_stories(data, config)) == [("a", "x1", "x2", "x3"),
+                                                                             ("y1", "y2", "y3")]
+    story_of = {article: story.story_id for story in after for article in story.article_ids}
+    assert story_of["y1"] == y_story  # the story A left keeps its id
+    moved = placements["a"]
+    assert moved.moved_from == y_story and moved.story_id == story_of["a"] != y_story
+    assert moved.similarity == pytest.approx(0.8, abs=1e-4)
+    assert "moved from story" in moved.reason and "0.800" in moved.reason and "0.600" in moved.reason
+    assert all(not placements[x].moved_from for x in ("x1", "x2", "x3"))
+    # An analyst decided about A's statements in story Y: it stays there.
+    pinned, pinned_placements = assign_articles(before, data, ["x1", "x2", "x3"], config, pinned={"a"})
+    assert memberships(pinned) == [("a", "y1", "y2", "y3"), ("x1", "x2", "x3")] and "a" not in pinned_placements
+    # Only a clear gain moves an article: with the margin above what A gains, it stays.
+    closer = StoryInput(**{**data.__dict__, "statements": data.statements.copy()})
+    closer.statements[24:] = 0.7 * data.statements[:4] + 0.714 * data.statements[12:16]  # 0.70 to X, 0.714 to Y
+    closer.statements[24:] /= np.linalg.norm(closer.statements[24:], axis=1, keepdims=True)
+    assert 0.7 - 0.714 < MOVE_MARGIN
+    kept, _ = assign_articles(assign_articles([], closer, ["y1", "y2", "y3", "a"], config)[0], closer,
+                              ["x1", "x2", "x3"], config)
+    assert ("a", "y1", "y2", "y3") in memberships(kept)
+
+
 def synthetic_input(articles: int, seed: int):
     import sys
 

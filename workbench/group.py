@@ -826,10 +826,15 @@ def story_claim_links(data: GroupingInput, space: np.ndarray, story_of: dict[str
     # per article in a claim), or the claims it joins prove two facts once more of their versions
     # are known. Held unconditionally, links made while a story had two of its four versions
     # joined facts the later versions tell apart (real news in four batches: precision 0.84).
+    # A link to an article that has since moved to another story is not proposed again: across
+    # stories only the mutual links above group.cross_story join claims, and those are proposed anew.
     known = {item[1].key for item in proposals}
     for link in seeds:
         a, b = row_of.get(link.source_id), row_of.get(link.target_id)
-        if a is not None and b is not None and link.key not in known:  # else no longer grouped, or proposed anew
+        if a is None or b is None or link.key in known:  # no longer grouped, or proposed anew
+            continue
+        if story_of.get(data.article_ids[a], data.article_ids[a]) == story_of.get(data.article_ids[b],
+                                                                                  data.article_ids[b]):
             proposals.append((link.score, link, a, b))
             known.add(link.key)
     proposals.sort(key=lambda item: (-item[0], item[1].key))

@@ -9,7 +9,8 @@ An incremental run:
    repeat) and reads the new statements' claims;
 3. puts each new article into the story it matches best, or starts a new one
    (:func:`workbench.stories.assign_articles`, online assignment as in news-stream clustering);
-   every other article keeps its story;
+   an article placed before the rest of its story arrived moves to it when it is clearly more
+   similar to it, and every other article keeps its story;
 4. aligns claims again only inside the stories that gained or lost articles (or whose
    statements changed), with their links across stories;
 5. regroups the part of the link graph those stories' statements are in, replays the analyst's
@@ -59,7 +60,7 @@ class Increment:
     fresh: int = 0  # statements of the new articles
     stories: list[Story] = field(default_factory=list)
     reanalysed: dict[str, list[str]] = field(default_factory=dict)  # story id -> why
-    assignments: dict[str, dict[str, Any]] = field(default_factory=dict)  # new article -> its stories.Placement
+    assignments: dict[str, dict[str, Any]] = field(default_factory=dict)  # new or moved article -> its stories.Placement
     stats: dict[str, Any] = field(default_factory=dict)
     index_manifest: dict[str, Any] = field(default_factory=dict)
     encoded: int = 0
@@ -178,7 +179,11 @@ class IncrementalAnalysis(Concern):
                 stored.append(Story(story.story_id, story.label, kept, story.languages, story.cohesion))
         data = self.stages.story_input(statements, scored, keys)
         new_ids = [article.article_id for article in change.new_articles]
-        stories, placements = assign_articles(stored, data, new_ids, self.config.story)
+        # An article an analyst decided about stays in its story: the decision was made there.
+        article_of = {s.statement_id: s.article_id for s in statements}
+        pinned = {article_of[sid] for decision in self.store.decisions()
+                  for sid in (*decision.statement_ids, *decision.target_ids) if sid in article_of}
+        stories, placements = assign_articles(stored, data, new_ids, self.config.story, pinned=pinned)
         return stories, {article: placement.to_dict() for article, placement in placements.items()}
 
     def _touched(self, change: Increment, statements: list[Statement], changed: set[str],
@@ -190,6 +195,11 @@ class IncrementalAnalysis(Concern):
         reasons: dict[str, list[str]] = defaultdict(list)
         for article in change.new_articles:
             reasons[story_of.get(article.article_id, "")].append(f"gained article {article.article_id}")
+        for article, placement in sorted(change.assignments.items()):
+            if placement["moved_from"]:  # placed before the rest of its story arrived
+                reasons[placement["story_id"]].append(f"gained article {article} from story {placement['moved_from']}")
+                if placement["moved_from"] in kept:
+                    reasons[placement["moved_from"]].append(f"article {article} moved to story {placement['story_id']}")
         for article in sorted(change.removed_articles):
             if before.get(article) in kept:
                 reasons[before[article]].append(f"lost article {article}")
