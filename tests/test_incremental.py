@@ -158,6 +158,20 @@ def test_a_workspace_analysed_by_an_earlier_version_is_analysed_in_full_once(ana
         db.execute("UPDATE runs SET manifest = ? WHERE run_id = ?", (json.dumps(manifest), run_id))
     first = analysed_copy.analyze()
     assert first["mode"] == "full" and "earlier version" in first["full_because"]
+    assert "before analyses could be incremental" in first["full_because"]
+    assert analysed_copy.analyze()["mode"] == "incremental"
+
+
+def test_a_workspace_analysed_before_the_last_change_of_reading_is_analysed_in_full_and_says_what_changed(
+        analysed_copy):
+    from workbench.workspace.analysis import ANALYSIS_FORMAT, FORMAT_CHANGES
+
+    with sqlite3.connect(analysed_copy.config.database_path) as db:
+        run_id, text = db.execute("SELECT run_id, manifest FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        manifest = {**json.loads(text), "analysis_format": ANALYSIS_FORMAT - 1}
+        db.execute("UPDATE runs SET manifest = ? WHERE run_id = ?", (json.dumps(manifest), run_id))
+    first = analysed_copy.analyze()
+    assert first["mode"] == "full" and FORMAT_CHANGES[ANALYSIS_FORMAT] in first["full_because"]
     assert analysed_copy.analyze()["mode"] == "incremental"
 
 

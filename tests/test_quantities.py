@@ -544,3 +544,61 @@ def test_bulgarian_g_abbreviation_is_years_after_an_age_and_the_year_marker_afte
 def test_a_listed_number_does_not_take_a_scale_word_it_does_not_have() -> None:
     found = extract_quantities("Au fost livrate 3 și 5 milioane de obuze", "ro")
     assert [(q.value, q.unit_key) for q in found] == [(3, ""), (5_000_000, "shell")]
+
+
+# ------------------------------------------------------------------ lengths, weights and names
+
+
+def readings(text: str, language: str) -> list[tuple[str, str, float | None, str]]:
+    return [(q.text, q.kind, q.value, q.unit_key) for q in extract_quantities(text, language)]
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # NTREX line 268, a basketball player's height in four languages
+    ("1,98 m pour 98 kg, le joueur grandit à Baton-Rouge", "fr", [("1,98 m", "measure", 1.98, "m"),
+                                                                 ("98 kg", "measure", 98.0, "kg")]),
+    ("Форвард ростом 198 см виріс у Батон-Руж", "uk", [("198 см", "measure", 198.0, "cm")]),
+    ("Високият 6 фута и 6 инча играч е отраснал в Батън Руж", "bg", [("6 фута и 6 инча", "measure", 6.5, "foot")]),
+    ("Atacantul cu o înălțime de 1,98 m a crescut în Baton Rouge", "ro", [("1,98 m", "measure", 1.98, "m")]),
+    ("вълни с височина до шест метра (18 фута)", "bg", [("до шест метра", "measure", 6.0, "m"),
+                                                        ("18 фута", "measure", 18.0, "foot")]),
+    ("Колона пройшла 5 км 300 м", "uk", [("5 км 300 м", "measure", 5.3, "km")]),
+])
+def test_lengths_are_read_in_their_units_and_two_units_of_one_length_are_one_figure(text, language, expected):
+    assert readings(text, language) == expected
+
+
+def test_a_measure_in_its_base_unit():
+    from workbench.quantities import in_base_unit
+
+    centimetres, = extract_quantities("Форвард ростом 198 см", "uk")
+    feet, = extract_quantities("Високият 6 фута и 6 инча играч", "bg")
+    weeks, = extract_quantities("după 3 săptămâni", "ro")
+    assert (in_base_unit(centimetres).value, in_base_unit(centimetres).unit_key) == (1.98, "m")
+    assert in_base_unit(feet).value == pytest.approx(1.9812) and in_base_unit(feet).unit_key == "m"
+    assert in_base_unit(centimetres).text == "198 см"  # what the statement says stays as written
+    assert in_base_unit(weeks) == weeks  # only lengths and weights have a base unit
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # NTREX line 1119 and its planted Bulgarian version: a number in a name, neither a count nor a year
+    ("Les fans sont restés réveillés toute la nuit pour regarder Bellator 206.", "fr",
+     [("Bellator 206", "designation", 206.0, "name:bltr")]),
+    ("ММА фенове чакаха цяла нощ, за да гледат Bellator 1030, но", "bg",
+     [("Bellator 1030", "designation", 1030.0, "name:bltr")]),
+    ("Аварія літака Boeing 737 у Непалі", "uk", [("Boeing 737", "designation", 737.0, "name:bng")]),
+])
+def test_a_plain_number_after_a_name_is_part_of_the_name(text, language, expected):
+    assert readings(text, language) == expected
+
+
+@pytest.mark.parametrize("text, language, kinds", [
+    ("In 2019 the party won", "en", ["year"]),  # a capitalised first word is no name
+    ("Indonesia Tsunami Death Toll Rises To 832", "en", ["count"]),  # title case: every word is capitalised
+    ("Melrose 17, Ayr 38: Ayr reste invaincu", "fr", ["count", "count"]),  # results, not names
+    ("Ayr 38 - 17 Melrose", "fr", ["count", "count"]),  # a score
+    ("Les Rangers ont perdu 18 matchs", "fr", ["count"]),  # a counted noun after the number
+    ("Trump a réuni 5000 personnes", "fr", ["count"]),
+])
+def test_numbers_after_capitalised_words_that_are_no_names_keep_their_reading(text, language, kinds):
+    assert [kind for _, kind, _, _ in readings(text, language)] == kinds

@@ -423,3 +423,39 @@ def test_reprints_of_one_text_agreeing_with_each_other_confirm_nothing():
     assert relate("g", first, translation, tolerance=0.10).relation == "corroborates"
     altered = view("Au moins 1920 personnes sont mortes dans le séisme, selon l'agence.", "fr", "a5")
     assert relate("g", first, altered, tolerance=0.10).relation == "conflicts"
+
+
+def test_one_height_in_metres_centimetres_and_feet_corroborates_and_a_changed_one_conflicts():
+    # NTREX line 268 in four languages, and the Ukrainian with its figure multiplied by 5
+    french = view("1,98 m pour 98 kg, le joueur grandit à Baton-Rouge.", "fr", "a1")
+    ukrainian = view("Форвард ростом 198 см виріс у Батон-Руж.", "uk", "a2")
+    bulgarian = view("Високият 6 фута и 6 инча играч е отраснал в Батън Руж.", "bg", "a3")
+    planted = view("Форвард ростом 990 см виріс у Батон-Руж.", "uk", "a4")
+    for a, b in ((french, ukrainian), (ukrainian, bulgarian), (french, bulgarian)):
+        agreeing = relate("g", a, b, tolerance=0.10)
+        assert agreeing.relation == "corroborates", agreeing.explanation
+    conflict = relate("g", bulgarian, planted, tolerance=0.10)
+    assert conflict.relation == "conflicts"
+    assert "«990 см» (uk) reads 9.9 m" in conflict.explanation and "«6 фута и 6 инча» (bg) reads 1.98 m" in conflict.explanation
+
+
+def test_a_number_in_a_name_conflicts_when_it_differs_and_confirms_nothing_when_equal():
+    # NTREX line 1119 and its planted Bulgarian version
+    french = view("Les fans d’arts martiaux mixtes sont restés réveillés toute la nuit pour regarder Bellator 206.",
+                  "fr", "a1")
+    planted = view("ММА фенове чакаха цяла нощ, за да гледат Bellator 1030, но вместо това получиха Peppa Pig",
+                   "bg", "a2")
+    same = view("Fanii MMA au rămas treji toată noaptea ca să vadă Bellator 206, însă au primit desene animate",
+                "ro", "a3")
+    unnamed = view("Les fans sont restés réveillés toute la nuit.", "fr", "a4")
+    conflict = relate("g", french, planted, tolerance=0.10)
+    assert conflict.relation == "conflicts"
+    assert "«Bellator 206» against «Bellator 1030»" in conflict.explanation
+    assert "a number in the same name (Bellator)" in conflict.explanation
+    agreeing = relate("g", french, same, tolerance=0.10)
+    assert agreeing.relation == "related" and "no figure to corroborate" in agreeing.explanation
+    # naming the event the other statement does not name leaves no figure missing from it
+    assert relate("g", same, unnamed, tolerance=0.10).relation == "related"
+    with_count = view("Bellator 206 a réuni 5000 spectateurs, selon les organisateurs.", "fr", "a5")
+    assert relate("g", with_count, view("Bellator 206 зібрав 5000 глядачів.", "uk", "a6"),
+                  tolerance=0.10).relation == "corroborates"  # the figure speaks, not the name

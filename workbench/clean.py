@@ -132,3 +132,27 @@ def words(text: str) -> list[str]:
         if position < len(token):
             found.append(token[position:])
     return found
+
+
+_VOWELS = set("aeiouy")
+
+
+def name_key(token: str) -> str:
+    """Script-independent key of a proper name: transliterate, then keep up to four consonants.
+
+    Песков, Пєсков and Peskov all give ``pskv``; Пхенян and Phenian give ``fnn``.
+    """
+    from anyascii import anyascii
+
+    latin = anyascii(token).lower()
+    latin = re.sub(r"[^a-z]", "", latin)
+    for old, new in (("kh", "h"), ("ph", "f"), ("w", "v"), ("ck", "k"), ("q", "k"), ("x", "ks"), ("c", "k")):
+        latin = latin.replace(old, new)
+    skeleton = []
+    for char in latin:
+        if char in _VOWELS or char == "h" and skeleton and skeleton[-1] in "sczk":
+            continue
+        if skeleton and skeleton[-1] == char:
+            continue
+        skeleton.append(char)
+    return "".join(skeleton[:4])

@@ -44,10 +44,11 @@ from typing import TYPE_CHECKING, Collection, Iterable, Sequence
 
 import numpy as np
 
-from .clean import CAPITALS
+from .clean import CAPITALS, name_key
 from .config import GroupConfig, IndexConfig
 from .engine import LazyWorks, StoryMap, map_here
 from .model import Decision, Group, Link
+from .quantities import in_base_unit
 
 if TYPE_CHECKING:
     from .index import VectorIndex
@@ -215,30 +216,6 @@ def neighbourhoods(
 
 _NAME_TOKEN = re.compile(rf"(?<![\w'’])([{CAPITALS}][\w'’-]{{2,}})")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s+|[«„“\"(]\s*)$")
-_VOWELS = set("aeiouy")
-
-
-def name_key(token: str) -> str:
-    """Script-independent key of a proper name: transliterate, then keep up to four consonants.
-
-    Песков, Пєсков and Peskov all give ``pskv``; Пхенян and Phenian give ``fnn``.
-    """
-    from anyascii import anyascii
-
-    latin = anyascii(token).lower()
-    latin = re.sub(r"[^a-z]", "", latin)
-    for old, new in (("kh", "h"), ("ph", "f"), ("w", "v"), ("ck", "k"), ("q", "k"), ("x", "ks"), ("c", "k")):
-        latin = latin.replace(old, new)
-    skeleton = []
-    for char in latin:
-        if char in _VOWELS or char == "h" and skeleton and skeleton[-1] in "sczk":
-            continue
-        if skeleton and skeleton[-1] == char:
-            continue
-        skeleton.append(char)
-    return "".join(skeleton[:4])
-
-
 def name_keys(text: str, min_length: int = 3) -> set[str]:
     """Keys of capitalised words that are not sentence-initial (names, acronyms).
 
@@ -271,7 +248,7 @@ RARE_MAX_SHARE = 0.05  # a unit or name in more than this share of the statement
 RARE_MAX_COUNT = 2  # ... but a key in this few statements is rare in any workspace
 
 
-COMPARABLE_FIGURE_KINDS = {"count", "duration", "percent", "money", "measure"}
+COMPARABLE_FIGURE_KINDS = {"count", "duration", "percent", "money", "measure", "designation"}
 
 
 def _without_trailing_credits(text: str, found) -> str:
@@ -314,7 +291,7 @@ def statement_keys(statements: Sequence, claims: dict, resolver) -> list[frozens
                 keys.add(f"unit:{counted[cache_key]}")
         found = claims.get(statement.statement_id)
         keys.update(f"name:{name}" for name in name_keys(_without_trailing_credits(statement.text, found)))
-        for quantity in (found.quantities if found else []):
+        for quantity in (in_base_unit(q) for q in (found.quantities if found else [])):
             if quantity.kind in COMPARABLE_FIGURE_KINDS and quantity.value is not None and quantity.unit_key:
                 keys.add(f"figure:{quantity.value:g} {quantity.unit_key}")
         keys.update(f"gate:{name}" for name in name_keys(statement.text, min_length=2))

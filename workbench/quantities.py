@@ -107,7 +107,19 @@ Units and the unit lexicon
     the quantity's kind ("19 months" is a duration, never comparable with shells).
     When no known noun is found, ``unit`` is the first content word (extended over
     words with an adjective ending) and ``unit_key`` is "" unless the resolver's
-    embedding fallback names one.
+    embedding fallback names one. A measure may name its dimension and its size in
+    the dimension's base unit (:func:`in_base_unit`: "198 см" is 1.98 m), and a
+    larger unit followed by a smaller one of its dimension is one figure ("6 фута и
+    6 инча" reads 6.5 feet).
+
+Numbers in names
+    A plain number in digits right after a capitalised word that does not start its
+    sentence, with no counted noun after it ("Bellator 206", "Boeing 737", "Article
+    5"), is part of a name: kind ``designation``, ``unit`` the name as written and
+    ``unit_key`` ``name:`` and its script-independent key (clean.name_key), so
+    "Bellator 206" and "Bellator 1030" are one name with two numbers, never a count
+    or a year. A text in title case ("Death Toll Rises To 832") capitalises every
+    word and has no such names.
 
 Embedding fallback
     ``UnitResolver(encoder)`` takes any object with ``encode(texts) -> ndarray``
@@ -145,6 +157,7 @@ from typing import Any, Protocol
 import numpy as np
 import regex
 
+from workbench.clean import name_key
 from workbench.model import Quantity
 
 logger = logging.getLogger(__name__)
@@ -155,6 +168,10 @@ VAGUE_HIGH_FACTOR = 10.0
 UNIT_WINDOW = 3
 MAX_STEM_SUFFIX = 3
 YEAR_MIN, YEAR_MAX = 1000, 2100
+_SENTENCE_ENDS = frozenset({".", "!", "?", "…", ":", ";"})
+# A text whose longer words after the first are capitalised at least this often (four of them at
+# least) is a headline in title case ("Death Toll Rises To 832"), where capitals mark no names.
+TITLE_CASE_SHARE = 0.8
 EMBEDDING_THRESHOLD = 0.915
 EMBEDDING_MARGIN = 0.02
 RESOLVE_BATCH = 64  # unknown nouns encoded together by UnitResolver.resolve_many
@@ -1262,6 +1279,11 @@ class _Parser:
                 unit_surface = self.text[self.tokens[first].start : self.tokens[unit_end - 1].end]
                 if not unit_key and unit_surface[:1].islower():
                     counted_noun = unit_surface
+        name = "" if currency is not None or unit_key or counted_noun else self._name_before(atom)
+        if name:
+            figure = float(number.value or 0)
+            return self._quantity(atom.start - 1, end, figure, figure, figure, "", name, f"name:{name_key(name)}",
+                                  "designation"), end
         year_like = (
             not atom.is_range
             and number.plain
@@ -1306,6 +1328,37 @@ class _Parser:
         quantity = self._quantity(start, max(end, unit_end), value, low, high, approximator,
                                   unit_surface, unit_key, kind)
         return quantity, max(end, unit_end)
+
+    def _name_before(self, atom: _Atom) -> str:
+        """The name a plain number belongs to ("Bellator" in "à regarder Bellator 206"), or "" (see
+        the module's docstring: numbers in names)."""
+        if atom.is_range or atom.number is None or atom.number.end - atom.number.start != 1:
+            return ""
+        named = self._named_numbers
+        if len(named) != 1 or atom.start not in named or not named[atom.start]:
+            # Two capitalised words with numbers in one text are results ("Melrose 17, Ayr 38").
+            return ""
+        return self.tokens[atom.start - 1].surface
+
+    @functools.cached_property
+    def _named_numbers(self) -> dict[int, bool]:
+        """The tokens of plain numbers right after a capitalised word, in a text not in title case
+        and not as a score ("Ayr 38 - 17"), each with whether that word can be a name (it does
+        not start its sentence and is no month or year cue)."""
+        words = [t.surface for t in self.tokens if t.kind == "word" and len(t.surface) > 3][1:]
+        if len(words) >= 4 and sum(w[:1].isupper() for w in words) >= TITLE_CASE_SHARE * len(words):
+            return {}
+        found = {}
+        for k in range(1, self.n):
+            number, word = self.tokens[k], self.tokens[k - 1]
+            if (number.kind != "num" or not number.surface.isdigit() or not number.space_before
+                    or word.kind != "word" or len(word.surface) < 2 or not word.surface[:1].isupper()):
+                continue
+            if k + 2 < self.n and self.tokens[k + 1].kind == "dash" and self.tokens[k + 2].kind == "num":
+                continue
+            found[k] = not (k == 1 or word.line_start or self.tokens[k - 2].norm in _SENTENCE_ENDS
+                            or word.norm in self.tables.months or word.norm in self.tables.year_cues)
+        return found
 
     def _whole_count(self, atom: _Atom) -> _Atom:
         """The atom with "16,700" read as 16,700 where it counts people, shells or other whole
@@ -1566,6 +1619,55 @@ def _share_listed_units(text: str, quantities: list[Quantity]) -> list[Quantity]
     return result
 
 
+@functools.cache
+def _measures() -> dict[str, tuple[str, float]]:
+    """Each measure's unit key -> (the base unit key of its dimension, its size in that unit)."""
+    table = _read_table("units")
+    base = {entry["dimension"]: key for key, entry in table.items()
+            if entry.get("dimension") and float(entry["in_base"]) == 1.0}
+    return {key: (base[entry["dimension"]], float(entry["in_base"])) for key, entry in table.items()
+            if entry.get("dimension")}
+
+
+def in_base_unit(quantity: Quantity) -> Quantity:
+    """A measure in its dimension's base unit ("198 см" as 1.98 with unit key ``m``; "6 фута и 6
+    инча" as 1.98 m), so that versions giving one length or weight in different units compare;
+    any other quantity as it is."""
+    conversion = _measures().get(quantity.unit_key) if quantity.kind == "measure" else None
+    if conversion is None or conversion == (quantity.unit_key, 1.0):
+        return quantity
+    base, size = conversion
+    return replace(quantity, unit_key=base, **{name: None if getattr(quantity, name) is None
+                                               else _tidy(getattr(quantity, name) * size)
+                                               for name in ("value", "low", "high")})
+
+
+# "6 фута и 6 инча", "5 km 300 m": a measure and a smaller unit of its dimension after it, joined.
+_COMPOUND_GAP = regex.compile(r"\s*,?\s*(?:(?:and|et|și|şi|і|й|та|и)\s+)?", regex.IGNORECASE)
+
+
+def _join_compound_measures(text: str, quantities: list[Quantity]) -> list[Quantity]:
+    """One figure for a measure written in two units: "6 фута и 6 инча" reads 6.5 feet, not 6
+    feet and 6 inches (which a version giving "198 см" would meet as two figures)."""
+    measures = _measures()
+    result: list[Quantity] = []
+    for quantity in quantities:
+        whole = result[-1] if result else None
+        if (whole is not None and whole.value is not None and quantity.value is not None
+                and whole.unit_key in measures and quantity.unit_key in measures and not quantity.approximator
+                and whole.approximator in ("", "about", "nearly", "more_than", "at_least")
+                and measures[whole.unit_key][0] == measures[quantity.unit_key][0]
+                and quantity.value * measures[quantity.unit_key][1] < measures[whole.unit_key][1]
+                and _COMPOUND_GAP.fullmatch(text[whole.end:quantity.start])):
+            added = quantity.value * measures[quantity.unit_key][1] / measures[whole.unit_key][1]
+            result[-1] = replace(whole, text=text[whole.start:quantity.end], end=quantity.end,
+                                 **{name: None if getattr(whole, name) is None else _tidy(getattr(whole, name) + added)
+                                    for name in ("value", "low", "high")})
+            continue
+        result.append(quantity)
+    return result
+
+
 def extract_quantities(text: str, language: str, *, unit_resolver: UnitResolver | None = None) -> list[Quantity]:
     """Every quantity in ``text`` in order; offsets index ``text``. Never raises.
 
@@ -1576,7 +1678,8 @@ def extract_quantities(text: str, language: str, *, unit_resolver: UnitResolver 
         return []
     try:
         resolver = unit_resolver or _default_resolver()
-        return _share_listed_units(text, _Parser(text, language, _language_key(language), resolver).run())
+        found = _Parser(text, language, _language_key(language), resolver).run()
+        return _join_compound_measures(text, _share_listed_units(text, found))
     except Exception:  # one odd statement must not stop a 100,000-statement run
         logger.warning("quantity extraction failed for %r", text[:200], exc_info=True)
         return []
@@ -1605,5 +1708,6 @@ __all__ = [
     "extract_many",
     "calendar_in_words",
     "extract_quantities",
+    "in_base_unit",
     "reading_language",
 ]

@@ -18,7 +18,11 @@ group gets a verdict that summarises them. The rules, in order:
    ``verdict.tolerance``) -> ``corroborates``; otherwise -> ``conflicts``, even
    when one is only a bound ("more than 1 million" against "nearly 5 million":
    the intervals overlap, so the explanation adds that the bound is
-   technically met, but the reported figures are five times apart). A vague
+   technically met, but the reported figures are five times apart). Lengths and
+   weights are compared in their dimension's base unit ("198 см" against "1,98 m"
+   and "6 фута и 6 инча"). A number in a name ("Bellator 206" against "Bellator
+   1030") conflicts when it differs; when equal it confirms no figure -> ``related``.
+   A vague
    figure on either side ("thousands of containers", "millions of shells")
    -> ``underspecified``; so is a figure inside the other side's range ("between
    1 and 5 million" against "3 million": consistent, not confirmed), while a
@@ -59,10 +63,10 @@ from .attribution import sources_in_words, summarize_hedging
 from .dates import date_qualifier, day_of, with_qualifier
 from .engine import LazyWorks, StoryMap, map_here
 from .model import VERDICTS, Claims, Decision, Group, Quantity, Relation, Statement
-from .quantities import CALENDAR_KINDS, calendar_in_words
+from .quantities import CALENDAR_KINDS, calendar_in_words, in_base_unit
 from .words import ordinal
 
-COMPARABLE_KINDS = {"count", "money", "percent", "measure", "duration"}
+COMPARABLE_KINDS = {"count", "money", "percent", "measure", "duration", "designation"}
 ALL_PAIRS_UP_TO = 12
 RELATION_ORDER = VERDICTS
 # A relation as an adjective of the pairs that have it: "1 conflicting pair", "3 related pairs".
@@ -152,7 +156,7 @@ def _aside(quantities: Sequence[Quantity]) -> tuple[tuple[str, str], ...]:
 
 def _comparable(quantities: Sequence[Quantity]) -> list[tuple[int, Quantity]]:
     """The figures a verdict compares, each with its index in ``quantities`` (see :func:`view_of`)."""
-    comparable = [(i, q) for i, q in enumerate(quantities) if q.kind in COMPARABLE_KINDS and q.unit_key]
+    comparable = [(i, in_base_unit(q)) for i, q in enumerate(quantities) if q.kind in COMPARABLE_KINDS and q.unit_key]
     unnamed = [(i, q) for i, q in enumerate(quantities) if _unnamed_count(q)]
     if len(unnamed) == 1:
         comparable.append((unnamed[0][0], replace(unnamed[0][1], unit_key=UNNAMED_COUNT)))
@@ -206,6 +210,8 @@ def describe_quantity(quantity: Quantity) -> str:
         return calendar_in_words(quantity.kind, quantity.unit_key)
     if quantity.kind == "ordinal" and quantity.value is not None:
         return f"the {ordinal(int(quantity.value))}"
+    if quantity.kind == "designation":
+        return f"the name {quantity.unit} {format_figure(quantity.value)}"
     words = {
         "": "", "more_than": "more than ", "at_least": "at least ", "less_than": "less than ", "at_most": "at most ",
         "nearly": "nearly ", "about": "about ", "up_to": "up to ", "range": "between ", "vague": "an unspecified ",
@@ -232,6 +238,14 @@ def describe_quantity(quantity: Quantity) -> str:
 def compare_figures(a: Quantity, b: Quantity, tolerance: float) -> tuple[str, str, dict]:
     """Relation, explanation and details for two figures with the same unit key."""
     details = {"unit_key": a.unit_key, "a": a.to_dict(), "b": b.to_dict(), "tolerance": tolerance}
+    if a.kind == "designation":
+        # Bellator 206 and Bellator 207 are two events: a number in a name agrees only when equal,
+        # and agreeing on a name confirms no figure.
+        if a.value == b.value:
+            return "related", (f"both name {a.unit} {format_figure(a.value)}: a number in a name is no figure "
+                               "to corroborate"), details
+        return "conflicts", (f"the number in the name differs: «{a.text}» against «{b.text}»; a name's number "
+                             "is compared as it is, with no tolerance"), details
     if a.approximator == "vague" or b.approximator == "vague":
         vague = a if a.approximator == "vague" else b
         return "underspecified", f"«{vague.text}» gives no figure, only an order of magnitude", details
@@ -393,9 +407,11 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
     """The relation between two statements of one group (from different articles)."""
     a, b, readings = named_by_the_other(a, b)
     a, b = counted_alike(a, b)
-    keys_a = {q.unit_key for q in a.quantities}
-    keys_b = {q.unit_key for q in b.quantities}
-    shared = sorted(keys_a & keys_b)
+    shared = sorted({q.unit_key for q in a.quantities} & {q.unit_key for q in b.quantities})
+    # A number in a name ("Bellator 206") is compared with the same name's number only: one side
+    # naming an event the other does not name gives no figure the other lacks.
+    keys_a = {q.unit_key for q in a.quantities if q.kind != "designation"}
+    keys_b = {q.unit_key for q in b.quantities if q.kind != "designation"}
     details: dict = {
         "a": _side(a), "b": _side(b), "shared_units": shared,
     }
@@ -438,6 +454,8 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         elif key == UNNAMED_COUNTS:
             unit = ("each statement gives several counts of things the unit lexicon does not name, not as many, "
                     "each compared with its closest counterpart")
+        elif qa.kind == "designation":
+            unit = f"a number in the same name ({qa.unit})"
         elif key.startswith(UNNAMED_COUNT):
             unit = (f"each statement gives {key.rsplit(' of ', 1)[1].split()[0]} counts of things the unit lexicon "
                     "does not name, compared in order of size")
@@ -453,7 +471,7 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
     elif keys_a and not keys_b or keys_b and not keys_a:
         relation = "underspecified"
         with_figure, without = (a, b) if keys_a else (b, a)
-        quantity = with_figure.quantities[0]
+        quantity = next(q for q in with_figure.quantities if q.kind != "designation")
         if with_figure is a:
             speaker_a = own_view(a, quantity)
         else:

@@ -36,7 +36,13 @@ from .tables import Tables
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_FORMAT = 2  # manifests from 2 on record what an incremental run needs; earlier ones call for a full run
+# Manifests from 2 on record what an incremental run needs; earlier ones call for a full run. A
+# version that reads statements differently raises it, so that no increment mixes two readings.
+ANALYSIS_FORMAT = 3
+FORMAT_CHANGES = {
+    2: "before analyses could be incremental",
+    3: "before lengths and weights were compared across units and numbers in names (Bellator 206) were read",
+}
 
 
 class Analysis(Concern):
@@ -104,9 +110,10 @@ class Analysis(Concern):
             return interrupted
         if last is None:
             return "no analysis has finished in this workspace yet"
-        if last.get("analysis_format", 1) < ANALYSIS_FORMAT:
-            return ("the last analysis was made by an earlier version of the workbench, before analyses could be "
-                    "incremental")
+        made_by = int(last.get("analysis_format", 1))
+        if made_by < ANALYSIS_FORMAT:
+            return (f"the last analysis was made by an earlier version of the workbench, "
+                    f"{FORMAT_CHANGES[made_by + 1]}")
         saved = read_manifest(self.config.index_dir)
         if saved is None:
             return (f"the search index is missing from {self.config.index_dir} (a workspace copied or moved to another "

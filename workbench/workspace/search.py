@@ -20,7 +20,7 @@ from ..errors import WorkbenchError
 from ..group import COMPARABLE_FIGURE_KINDS, Evidence, describe_shared, evidence_bonus, shared_evidence
 from ..index import VectorIndex
 from ..model import Quantity
-from ..quantities import UnitResolver, extract_quantities
+from ..quantities import UnitResolver, extract_quantities, in_base_unit
 from ..space import space_for
 from ..words import ordinal
 from .context import Concern, Workspace
@@ -108,7 +108,7 @@ def statement_evidence(text: str, language: str, quantities: Sequence[Quantity],
             cache[word, language] = key if key and resolver.kind_of(key) == "count" else ""
         if cache[word, language]:
             units.add(cache[word, language])
-    figures = {f"{q.value:g} {q.unit_key}" for q in quantities
+    figures = {f"{q.value:g} {q.unit_key}" for q in map(in_base_unit, quantities)
                if q.kind in COMPARABLE_FIGURE_KINDS and q.value is not None and q.unit_key}
     return Evidence(units=frozenset(units), figures=frozenset(figures))
 
