@@ -673,6 +673,28 @@ def test_an_article_placed_before_its_story_arrived_moves_to_it_and_says_why() -
     assert ("a", "y1", "y2", "y3") in memberships(kept)
 
 
+def test_two_articles_placed_in_one_wrong_story_both_move_though_they_held_each_other_there() -> None:
+    from workbench.stories import assign_articles, document_vectors
+
+    data = early_arrival_input()
+    x_lines, y_lines = data.statements[:4], data.statements[12:16]
+    second = 0.7 * x_lines + 0.714 * y_lines  # 0.70 to X, 0.714 to Y, 0.99 to A
+    second /= np.linalg.norm(second, axis=1, keepdims=True)
+    statements = np.vstack([data.statements, second]).astype(np.float32)
+    counts = np.append(data.statement_counts, 4)
+    both = StoryInput(article_ids=[*data.article_ids, "b"], vectors=document_vectors(statements, counts),
+                      names=[*data.names, frozenset()], languages=[*data.languages, "ro"], titles=[*data.titles, "b"],
+                      published=[*data.published, ""], statements=statements, statement_counts=counts,
+                      weights=[*data.weights, 4.0])
+    config = StoryConfig(name_weight=0.0)
+    before, _ = assign_articles([], both, ["y1", "y2", "y3", "a", "b"], config)
+    assert memberships(before) == [("a", "b", "y1", "y2", "y3")]
+    after, placements = assign_articles(before, both, ["x1", "x2", "x3"], config)
+    # With A still beside it, B was closer to Y (0.78) than to X (0.70); once A has left, it is not.
+    assert memberships(after) == [("a", "b", "x1", "x2", "x3"), ("y1", "y2", "y3")]
+    assert placements["a"].moved_from == placements["b"].moved_from == before[0].story_id
+
+
 def synthetic_input(articles: int, seed: int):
     import sys
 

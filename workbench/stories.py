@@ -85,6 +85,7 @@ PAIR_BLOCK = 1 << 20  # pairs whose rare names are compared at once
 # benchmark in four batches, versions of one story score 0.44-0.77 against each other and the
 # articles of a story they were wrongly put in about 0.45-0.5.
 MOVE_MARGIN = 0.05
+MOVE_ROUNDS = 3
 
 
 @dataclass
@@ -260,10 +261,17 @@ def assign_articles(stories: Sequence[Story], data: StoryInput, new_article_ids:
     final = {row: stories[key].story_id for row, key in enumerate(story_of.tolist()) if key >= 0}
     final.update(story_id_of_row)
     near_new = np.unique(np.concatenate([first[item_of[first] < old], second[item_of[second] < old]]))
-    moves = _moves(data, final, near_new, {position[a] for a in pinned if a in position},
-                   set(story_id_of_row.values()), config)
+    staying = {position[a] for a in pinned if a in position}
+    moves: dict[int, Placement] = {}
+    # Two articles put in one wrong story hold each other there: once one has left, the other's
+    # own story is weaker, so moves are looked for again (each article moves at most once).
+    for _ in range(MOVE_ROUNDS):
+        found = _moves(data, final, near_new, staying | set(moves), set(story_id_of_row.values()), config)
+        if not found:
+            break
+        final.update((row, move.story_id) for row, move in found.items())
+        moves.update(found)
     if moves:
-        final.update((row, move.story_id) for row, move in moves.items())
         changed = {move.story_id for move in moves.values()} | {move.moved_from for move in moves.values()}
         rows_of: dict[str, list[int]] = defaultdict(list)
         for row, story_id in final.items():
