@@ -221,6 +221,27 @@ def test_group_figures_show_each_reading_once_and_count_the_rest_in_a_big_group(
     assert figures.count("100 shell") == 1
 
 
+def test_a_groups_figures_show_one_length_in_each_versions_own_unit():
+    from workbench.export import claim_fields, group_figures
+    from workbench.model import Group
+
+    texts = {"fr": "1,98 m pour 98 kg, le joueur grandit à Baton-Rouge.", "uk": "Форвард ростом 198 см виріс у Батон-Руж.",
+             "bg": "Високият 6 фута и 6 инча играч е отраснал в Батън Руж."}
+    statements, claims = {}, {}
+    for language, text in texts.items():
+        statements[language] = Statement(statement_id=language, article_id=f"a-{language}", position=0, start=0,
+                                         end=len(text), text=text, language=language)
+        claims[language] = Claims(quantities=extract_quantities(text, language))
+    relation = relate("g", view_of(statements["fr"], claims["fr"]), view_of(statements["uk"], claims["uk"]), 0.10)
+    compared = set(relation.details["shared_units"])
+    assert compared == {"m"}
+    group = Group(group_id="g", statement_ids=tuple(statements), label_statement_id="fr", tier="suggested",
+                  article_ids=tuple(s.article_id for s in statements.values()), languages=tuple(texts))
+    figures = group_figures(group, statements, claims, compared)
+    assert "1.98 m (fr" in figures and "198 cm (uk" in figures and "6.5 foot (bg" in figures
+    assert claim_fields(claims["fr"], compared)["quantity_text"] == "1,98 m"  # the length, not the weight
+
+
 def test_a_statement_with_two_figures_is_compared_by_its_closest_one():
     update = view("Спочатку йшлося про 1 000 000 снарядів, а тепер уже про 5 000 000 снарядів.", "uk", "a1")
     assert [q.value for q in update.quantities] == [1_000_000, 5_000_000]

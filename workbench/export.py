@@ -18,6 +18,7 @@ from .attribution import sources_in_words, summarize_hedging
 from .config import PublishConfig
 from .errors import WorkbenchError
 from .model import Claims
+from .quantities import in_base_unit
 from .store import Store
 from .verdicts import COMPARABLE_KINDS, RELATION_ORDER, describe_quantity
 
@@ -160,7 +161,7 @@ def claim_fields(claims: Claims | None, unit_keys: set[str] | None = None) -> di
     """The statement's main figure (preferring one for ``unit_keys``), first source and hedges."""
     claims = claims or Claims()
     comparable = [q for q in claims.quantities if q.kind in COMPARABLE_KINDS and q.unit_key]
-    preferred = [q for q in comparable if unit_keys and q.unit_key in unit_keys]
+    preferred = [q for q in comparable if unit_keys and in_base_unit(q).unit_key in unit_keys]
     quantity = (preferred or comparable or [None])[0]
     return {
         "quantity_text": quantity.text if quantity else "",
@@ -268,7 +269,8 @@ def group_figures(group, statements, claims, compared: set[str]) -> str:
         if not found:
             continue
         for quantity in found.quantities:
-            if quantity.unit_key in compared and quantity.kind in COMPARABLE_KINDS:
+            # compared in the base unit of their dimension: "198 см" is compared as metres
+            if in_base_unit(quantity).unit_key in compared and quantity.kind in COMPARABLE_KINDS:
                 language = statements[statement_id].language
                 # Who said it, with the statement's own doubts: a hedged figure is never shown as asserted.
                 who = (sources_in_words(found.attributions[:1], found.hedges, language) if found.attributions
