@@ -24,6 +24,13 @@ A benchmark corpus is built deterministically from a seed:
   as "44-годишната"): multiplying the day of a month makes no claim a fact-checker would
   compare. Lines with such a figure left as it is are the "agreeing figures".
 
+  Which figures those are is frozen in ``data/ntrex/shared_figures.json`` (line -> the figures
+  every version shares, as the quantity stage read them when the file was written): the corpus
+  must not change when the system it measures changes. Read afresh, a parser that learned
+  "Bellator 206" is a name stopped planting there, shifted every later random choice, and its
+  held-out figures measured another corpus. ``python benchmarks/news.py --freeze`` writes the
+  file again with the current parser (every figure measured before then is on the old corpus).
+
 Nothing about a line's story, language or position is given to the workbench: articles
 are JSON Lines rows with a text and a neutral id.
 
@@ -48,6 +55,7 @@ PLANT_SHARE = 0.35
 COPY_SHARE = 0.3  # of the stories without a single-article plant, those given a copied plant
 FACTOR = 5
 PARTS = {"tuning": DATA, "heldout": DATA / "heldout"}
+SHARED_FIGURES = DATA / "shared_figures.json"
 # A plain integer, not part of a decimal, a range or a thousands group.
 _INTEGER = re.compile(r"(?<![\d.,:/-])\d{1,6}(?![\d]|[.,:/]\d)")
 
@@ -64,6 +72,20 @@ def read_ntrex(part: str = "tuning") -> tuple[list[str], dict[str, list[str]]]:
 
 
 COMPARABLE = {"count", "money", "percent", "measure", "duration"}
+
+
+def shared_figures(part: str) -> dict[str, list[str]]:
+    """Line number -> the figures all four versions of the line share (see the module's docstring),
+    read by the current quantity stage."""
+    _, lines = read_ntrex(part)
+    shared = {}
+    for n in range(len(lines["bg"])):
+        common = set(figures(lines["bg"][n], "bg"))
+        for lang in ("ro", "uk", "fr"):
+            common &= set(figures(lines[lang][n], lang))
+        if common:
+            shared[str(n)] = sorted(common)
+    return shared
 
 
 def figures(line: str, language: str) -> list[str]:
@@ -102,6 +124,7 @@ def build(seed: int = 7, stories: int | None = None, *, part: str = "tuning", co
     """The benchmark corpus for ``seed`` (optionally only the first ``stories`` stories), with
     copied plants unless ``copies`` is false."""
     ids, lines = read_ntrex(part)
+    frozen = json.loads(SHARED_FIGURES.read_text(encoding="utf-8"))[part]
     by_story: dict[str, list[int]] = {}
     for number, story in enumerate(ids):
         by_story.setdefault(story, []).append(number)
@@ -119,12 +142,7 @@ def build(seed: int = 7, stories: int | None = None, *, part: str = "tuning", co
                 chosen = numbers[:2]
             kept[lang] = chosen
         # Figures all four versions of a line share: candidates for a planted conflict.
-        shared = []
-        for n in numbers:
-            common = set(figures(lines["bg"][n], "bg"))
-            for lang in ("ro", "uk", "fr"):
-                common &= set(figures(lines[lang][n], lang))
-            shared.extend((n, figure) for figure in sorted(common))
+        shared = [(n, figure) for n in numbers for figure in frozen.get(str(n), [])]
         plant = None
         if shared and rng.random() < PLANT_SHARE:
             for n, figure in rng.sample(shared, len(shared)):
@@ -187,3 +205,22 @@ def parallel_sentences(stories: int | None = None) -> dict[str, list[str]]:
     keep = set(list(dict.fromkeys(ids))[:stories]) if stories else set(ids)
     rows = [n for n, story in enumerate(ids) if story in keep]
     return {lang: [lines[lang][n] for n in rows] for lang in LANGUAGES}
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="The real-news benchmark corpus (see the module's docstring).")
+    parser.add_argument("--freeze", action="store_true",
+                        help=f"write {SHARED_FIGURES.name} again with the current quantity stage")
+    if parser.parse_args().freeze:
+        import subprocess
+
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=HERE).stdout.strip()
+        frozen = {"read_by": f"workbench.quantities at commit {commit}",
+                  **{part: shared_figures(part) for part in PARTS}}
+        SHARED_FIGURES.write_text(json.dumps(frozen, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"{SHARED_FIGURES}: " + ", ".join(f"{part} {len(frozen[part])} lines" for part in PARTS))
+    else:
+        parser.print_help()
