@@ -563,6 +563,7 @@ def readings(text: str, language: str) -> list[tuple[str, str, float | None, str
     ("вълни с височина до шест метра (18 фута)", "bg", [("до шест метра", "measure", 6.0, "m"),
                                                         ("18 фута", "measure", 18.0, "foot")]),
     ("Колона пройшла 5 км 300 м", "uk", [("5 км 300 м", "measure", 5.3, "km")]),
+    ("Младеж с ръст 6′6″, израснал в Батън Руж", "bg", [("6′6″", "measure", 6.5, "foot")]),  # NTREX 728
 ])
 def test_lengths_are_read_in_their_units_and_two_units_of_one_length_are_one_figure(text, language, expected):
     assert readings(text, language) == expected
