@@ -480,3 +480,21 @@ def test_a_number_in_a_name_conflicts_when_it_differs_and_confirms_nothing_when_
     with_count = view("Bellator 206 a réuni 5000 spectateurs, selon les organisateurs.", "fr", "a5")
     assert relate("g", with_count, view("Bellator 206 зібрав 5000 глядачів.", "uk", "a6"),
                   tolerance=0.10).relation == "corroborates"  # the figure speaks, not the name
+
+
+def test_a_lone_number_is_read_as_the_number_of_the_name_the_other_version_gives_it():
+    # NTREX line 779, with the Romanian flight number multiplied by 5
+    bulgarian = view("Той е останал на място, за да се увери, че Batik Air Flight 6321, който е бил на пистата, "
+                     "ще успее да излети безопасно.", "bg", "a1")
+    planted = view("Acesta a rămas pe loc pentru a se asigura că zborul 31605 al companiei Batik Air, care se afla "
+                   "pe pistă, poate decola în siguranță.", "ro", "a2")
+    same = view("Acesta a rămas pe loc pentru a se asigura că zborul 6321 al companiei Batik Air, care se afla "
+                "pe pistă, poate decola în siguranță.", "ro", "a3")
+    conflict = relate("g", bulgarian, planted, tolerance=0.10)
+    assert conflict.relation == "conflicts", conflict.explanation
+    assert "«31605» follows no name; it is read as the number in «Flight 6321»" in conflict.explanation
+    assert relate("g", bulgarian, same, tolerance=0.10).relation == "related"  # a name's number confirms nothing
+    # Another figure beside it: the lone number may count something else, so nothing is read into it.
+    counted = view("Zborul 6321 al companiei Batik Air a decolat cu 140 de pasageri și 7 membri ai echipajului.",
+                   "ro", "a4")
+    assert not any("follows no name" in r for r in relate("g", bulgarian, counted, 0.10).details.get("readings", []))

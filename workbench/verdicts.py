@@ -379,6 +379,33 @@ def named_by_the_other(a: StatementView, b: StatementView) -> tuple[StatementVie
     return a, b, notes
 
 
+def named_number_in_the_other(a: StatementView, b: StatementView) -> tuple[StatementView, StatementView, list[str]]:
+    """A lone number read as the number of a name the other version gives it: "zborul 31605 al
+    companiei Batik Air" against "Batik Air Flight 6321". A translator may put the name's number
+    after a common noun ("le vol 6321", "рейс 6321"), where nothing marks it as part of a name.
+    When one version names exactly one numbered thing the other does not, the other gives exactly
+    one unnamed count and no number of a name, and the first gives no unnamed count, that count
+    is read as the name's number. Returns both views and a note for the count so read."""
+    notes: list[str] = []
+    for first, second in ((a, b), (b, a)):
+        named = [q for q in second.quantities if q.kind == "designation"
+                 and not any(mine.unit_key == q.unit_key for mine in first.quantities)]
+        unnamed = [q for q in first.quantities if _unnamed(q)]
+        if (len(named) != 1 or len(unnamed) != 1 or any(q.kind == "designation" for q in first.quantities)
+                or any(_unnamed(q) for q in second.quantities)):
+            continue
+        name = named[0]
+        read = tuple(replace(q, kind="designation", unit=name.unit, unit_key=name.unit_key) if _unnamed(q) else q
+                     for q in first.quantities)
+        notes.append(f"«{unnamed[0].text}» follows no name; it is read as the number in «{name.text}», which the "
+                     f"{second.statement.language} statement names")
+        if first is a:
+            a = replace(a, quantities=read)
+        else:
+            b = replace(b, quantities=read)
+    return a, b, notes
+
+
 UNNAMED_COUNTS = "unnamed counts"
 
 
@@ -406,6 +433,8 @@ def counted_alike(a: StatementView, b: StatementView) -> tuple[StatementView, St
 def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) -> Relation:
     """The relation between two statements of one group (from different articles)."""
     a, b, readings = named_by_the_other(a, b)
+    a, b, numbered = named_number_in_the_other(a, b)
+    readings += numbered
     a, b = counted_alike(a, b)
     shared = sorted({q.unit_key for q in a.quantities} & {q.unit_key for q in b.quantities})
     # A number in a name ("Bellator 206") is compared with the same name's number only: one side
