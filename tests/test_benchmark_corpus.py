@@ -50,3 +50,16 @@ def test_pipeline_detects_the_language_each_article_was_written_in(pool, make_wo
     written = {row["title"]: row["id"].rsplit("-", 1)[1] for row in rows}
     agreeing = sum(detected[title] == language for title, language in written.items())
     assert agreeing >= 19, {title: (written[title], detected[title]) for title in written}
+
+
+def test_the_real_news_corpus_does_not_change_when_the_quantity_stage_does(monkeypatch) -> None:
+    import workbench.quantities
+
+    news = pytest.importorskip("news")
+    before = news.build(seed=7, stories=12, part="heldout")
+    # a parser that reads no figure at all: the corpus it is measured on stays the same
+    monkeypatch.setattr(workbench.quantities, "extract_quantities", lambda text, language, **_: [])
+    after = news.build(seed=7, stories=12, part="heldout")
+    assert [(a.article_id, a.text, a.planted) for a in after.articles] == \
+        [(a.article_id, a.text, a.planted) for a in before.articles]
+    assert any(a.planted for a in before.articles) and before.agreeing == after.agreeing
