@@ -36,7 +36,7 @@ import news
 
 from workbench import Config, Workbench
 
-TARGETS = {"pair_recall": 0.9, "pair_precision": 0.9, "planted_flagged": 0.9, "agreeing_flagged": 0.05,
+TARGETS = {"pair_recall": 0.9, "pair_precision": 0.9, "planted_flagged": 0.95, "agreeing_flagged": 0.05,
            "content_boilerplate": 0.005}
 
 
