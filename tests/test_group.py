@@ -327,6 +327,33 @@ def test_neighbourhoods_searched_in_blocks_are_those_of_one_search():
                                one_search_neighbourhoods(space, articles, languages, 4))
 
 
+def test_a_language_past_exact_max_keeps_its_neighbours_in_an_archive_index_removed_with_it():
+    """Grouping's index of one language past index.exact_max is an archive index (IVF, candidates
+    re-scored exactly) in a temporary folder, not an HNSW graph: on clustered vectors it finds
+    nearly every exact neighbour, and its folder goes with it."""
+    rng = np.random.default_rng(7)
+    topics = random_unit_vectors(400, seed=8)
+    space = topics[rng.integers(0, 400, 6_600)] + 0.08 * rng.standard_normal((6_600, 384)).astype(np.float32)
+    space /= np.linalg.norm(space, axis=1, keepdims=True)
+    articles = [f"a{row // 6:04d}" for row in range(len(space))]
+    languages = ["fr"] * 6_000 + ["bg"] * 600
+    indexes: dict = {}
+    found = neighbourhoods(space, articles, languages, 4, IndexConfig(exact_max=2_000), indexes=indexes)
+    assert indexes["fr"].kind == "archive" and indexes["bg"].kind == "flat"
+    folder = indexes["fr"].archive_dir
+    assert folder.is_dir() and any(folder.rglob("*.faiss"))
+    expected = one_search_neighbourhoods(space, articles, languages, 4)
+    rows, exact_rows = found.lists["fr"][0], expected.lists["fr"][0]
+    recall = np.mean([len(set(a) & set(b)) / 4 for a, b in zip(rows.tolist(), exact_rows.tolist())])
+    assert recall >= 0.95, recall
+    assert np.array_equal(found.lists["bg"][0], expected.lists["bg"][0])  # below exact_max: exact
+    del indexes
+    import gc
+
+    gc.collect()
+    assert not folder.exists()
+
+
 def test_a_long_article_finds_the_nearest_statements_of_the_other_articles():
     long = LONG_ARTICLE + 200
     space = random_unit_vectors(long + 600, seed=5)

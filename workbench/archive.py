@@ -83,6 +83,12 @@ class ArchiveSettings:
     shard_size: int = 250_000  # rows encoded per shard (one worker's task)
     delta_max: int = 20_000  # rows the exact delta may hold before it is folded in as a shard
 
+    @classmethod
+    def of(cls, options: Any) -> "ArchiveSettings":
+        """The settings of an ``IndexConfig`` (``index.archive_*``)."""
+        return cls(lists=options.archive_lists, probe=options.archive_probe, rerank=options.archive_rerank,
+                   shard_size=options.archive_shard_size, delta_max=options.archive_delta_max)
+
 
 @dataclass(frozen=True)
 class Shard:

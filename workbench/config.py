@@ -75,8 +75,8 @@ class EmbedConfig:
 
 @dataclass(frozen=True)
 class IndexConfig:
-    # above this many vectors the workspace's index becomes an archive index (workbench/archive.py) and
-    # grouping's per-language indexes an HNSW graph, in place of exact search (benchmarks/REPORT.md)
+    # above this many vectors the workspace's index, and grouping's index of one language, become an
+    # archive index (workbench/archive.py) in place of exact search (benchmarks/REPORT.md)
     exact_max: int = 200_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
@@ -446,9 +446,9 @@ MEANINGS: dict[str, str] = {
     "embed.batch_size": "texts encoded per batch",
     "embed.cache": "reuse vectors already computed, keyed by model and text (`cache/embeddings.db` under "
                    "`$WORKBENCH_HOME`)",
-    "index.exact_max": "up to this many statements search is exact; above it, the workspace's index becomes an "
-                       "archive index (the archive settings below) and grouping's per-language indexes an HNSW "
-                       "graph (both measured in benchmarks/REPORT.md)",
+    "index.exact_max": "up to this many statements search is exact; above it, the workspace's index and "
+                       "grouping's index of one language become archive indexes (the archive settings below, "
+                       "measured in benchmarks/REPORT.md)",
     "index.hnsw_m": "HNSW: links per node (M)",
     "index.hnsw_ef_construction": "HNSW: candidates kept while building (efConstruction)",
     "index.hnsw_ef_search": "HNSW: candidates kept while searching (efSearch); more finds more of the exact "

@@ -156,6 +156,7 @@ def neighbourhoods(
     """
     import faiss
 
+    from .archive import ArchiveSettings
     from .index import VectorIndex
 
     # Integer article codes: comparing the article-id strings of every fetched row cost 64 bytes an entry.
@@ -167,9 +168,12 @@ def neighbourhoods(
         members = np.flatnonzero(languages == language)
         index = (indexes or {}).get(language)
         if index is None:
+            # Past exact_max rows in one language: an archive index (IVF, candidates re-scored
+            # exactly) in a temporary folder, as search uses, not an HNSW graph that lost neighbours.
             index = VectorIndex(
                 space.shape[1], exact_max=index_config.exact_max, hnsw_m=index_config.hnsw_m,
                 ef_construction=index_config.hnsw_ef_construction, ef_search=index_config.hnsw_ef_search,
+                archive=ArchiveSettings.of(index_config), temporary_archive=True,
             )
             index.add(space[members], members.astype(np.int64))
             if indexes is not None:

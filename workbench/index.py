@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -76,6 +77,7 @@ class VectorIndex:
         kind: str = "auto",
         archive: ArchiveSettings | None = None,
         archive_dir: Path | None = None,
+        temporary_archive: bool = False,
     ):
         self.dimension = dimension
         self.exact_max = exact_max
@@ -84,6 +86,10 @@ class VectorIndex:
         self.ef_search = ef_search
         self.archive_settings = archive or ArchiveSettings()
         self.archive_dir = archive_dir
+        # An index that lives only for one analysis (grouping's per language) becomes an archive in
+        # a temporary folder, removed with the index, rather than an HNSW graph that loses neighbours.
+        self._temporary_archive = temporary_archive and archive_dir is None
+        self._scratch: tempfile.TemporaryDirectory | None = None
         self._requested_kind = kind
         self._index = self._new_index("hnsw" if kind == "hnsw" else "flat")  # every row, or the archive's delta
         self._archive: Archive | None = None
@@ -135,9 +141,9 @@ class VectorIndex:
         return present
 
     def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
-        """Append rows. Past ``exact_max`` rows an index with an ``archive_dir`` becomes an archive
-        there (rows added later go to its delta), from exact or HNSW; one without switches from
-        exact to HNSW."""
+        """Append rows. Past ``exact_max`` rows an index with an ``archive_dir`` (or a
+        ``temporary_archive``) becomes an archive there (rows added later go to its delta), from
+        exact or HNSW; one without switches from exact to HNSW."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         if vectors.ndim != 2 or vectors.shape[1] != self.dimension or len(vectors) != len(ids):
@@ -147,6 +153,9 @@ class VectorIndex:
         if self._requested_kind == "auto" and self.kind != "archive" and len(self) + len(vectors) > self.exact_max:
             # An HNSW index here was saved before the archive index existed: it loses neighbours
             # (most of them filtered to one language), so its rows move to an archive too.
+            if self._temporary_archive and self.archive_dir is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="workbench-neighbours-")
+                self.archive_dir = Path(self._scratch.name)
             if self.archive_dir is not None:
                 self._convert_to_archive(vectors, ids)
                 return

@@ -140,12 +140,9 @@ class Workspace:
     def index_options(self) -> dict[str, Any]:
         """The index settings; past ``exact_max`` statements the index becomes an archive in the index folder."""
         options = self.config.index
-        archive = ArchiveSettings(lists=options.archive_lists, probe=options.archive_probe,
-                                  rerank=options.archive_rerank, shard_size=options.archive_shard_size,
-                                  delta_max=options.archive_delta_max)
         return {"exact_max": options.exact_max, "hnsw_m": options.hnsw_m,
                 "ef_construction": options.hnsw_ef_construction, "ef_search": options.hnsw_ef_search,
-                "archive": archive, "archive_dir": self.config.index_dir}
+                "archive": ArchiveSettings.of(options), "archive_dir": self.config.index_dir}
 
     def saved_index(self) -> VectorIndex | None:
         """The persisted index, if there is one (refused if another model built it)."""
