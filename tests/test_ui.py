@@ -943,12 +943,16 @@ def test_search_hits_show_their_figures_sources_and_group_verdict(open_app, samp
     app.button(key="search-submit").click()
     run_and_check(app)
     hits = app.session_state["search_results"]["hits"]
-    assert "близо пет милиона" in hits[0]["text"]  # the five-million statement first: its cosine is the highest
+    # The five-million statement has the highest cosine. Ranked by CSLS, it and the French
+    # one-million statement are within 0.001 of each other (0.0740 and 0.0742 on one machine), so
+    # either may come first: what is checked here is what its card shows.
+    position = next(i for i, hit in enumerate(hits) if "близо пет милиона" in hit["text"])
+    assert position < 2 and hits[position]["score"] == max(hit["score"] for hit in hits)
     cards = [element.value for element in app.html if 'class="wb-card"' in element.value]
-    first = cards[0]
-    assert "<b>Figures:</b>" in first and "nearly 5,000,000 shell" in first
-    assert '<mark class="wb-figure"' in first and "CONFLICT" in first  # its group's verdict
-    assert "Said by:" in first
+    card = cards[position]
+    assert "<b>Figures:</b>" in card and "nearly 5,000,000 shell" in card
+    assert '<mark class="wb-figure"' in card and "CONFLICT" in card  # its group's verdict
+    assert "Said by:" in card
     # why each is where it is, in words: how close among its language's statements, whether it stands out
     assert all(re.search(r"the (\d+(st|nd|rd|th) )?closest (bg|fr|ro|uk) statement to the query \(cosine \d\.\d\d\); "
                          r"it (stands out|does not stand out)", card) for card in cards)
