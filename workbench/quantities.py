@@ -149,7 +149,7 @@ import logging
 import math
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any, Protocol
@@ -1637,9 +1637,13 @@ def in_base_unit(quantity: Quantity) -> Quantity:
     if conversion is None or conversion == (quantity.unit_key, 1.0):
         return quantity
     base, size = conversion
-    return replace(quantity, unit_key=base, **{name: None if getattr(quantity, name) is None
-                                               else _tidy(getattr(quantity, name) * size)
-                                               for name in ("value", "low", "high")})
+    return replace(quantity, unit_key=base, **_figures_mapped(quantity, lambda figure: figure * size))
+
+
+def _figures_mapped(quantity: Quantity, change: Callable[[float], float]) -> dict[str, float | None]:
+    """The quantity's value, low and high with ``change`` applied to each that is known."""
+    return {name: None if getattr(quantity, name) is None else _tidy(change(getattr(quantity, name)))
+            for name in ("value", "low", "high")}
 
 
 # "6 фута и 6 инча", "5 km 300 m": a measure and a smaller unit of its dimension after it, joined.
@@ -1661,8 +1665,7 @@ def _join_compound_measures(text: str, quantities: list[Quantity]) -> list[Quant
                 and _COMPOUND_GAP.fullmatch(text[whole.end:quantity.start])):
             added = quantity.value * measures[quantity.unit_key][1] / measures[whole.unit_key][1]
             result[-1] = replace(whole, text=text[whole.start:quantity.end], end=quantity.end,
-                                 **{name: None if getattr(whole, name) is None else _tidy(getattr(whole, name) + added)
-                                    for name in ("value", "low", "high")})
+                                 **_figures_mapped(whole, lambda figure: figure + added))
             continue
         result.append(quantity)
     return result

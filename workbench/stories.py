@@ -301,24 +301,12 @@ def _moves(data: StoryInput, final: dict[int, str], candidates: np.ndarray, pinn
     if not len(candidates) or not gained:
         return {}
     first, second, similarity = similarity_graph(data, config, queries=candidates)
-    weights = data.weight_array()
-    totals: dict[str, float] = defaultdict(float)
-    for row, story_id in final.items():
-        totals[story_id] += float(weights[row])
-    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    wanted = set(candidates.tolist())
-    for a, b, value in zip(first.tolist(), second.tolist(), similarity.tolist()):
-        if a in wanted and b in final:
-            sums[a][final[b]] += weights[b] * value
-        if b in wanted and a in final:
-            sums[b][final[a]] += weights[a] * value
     moves = {}
-    for row in sorted(wanted, key=data.article_ids.__getitem__):
+    for row, (inside, outside) in sorted(_affinities(data, final, candidates.tolist(), first, second,
+                                                     similarity).items(),
+                                         key=lambda item: data.article_ids[item[0]]):
         own = final[row]
-        rest = totals[own] - weights[row]
-        inside = sums[row].get(own, 0.0) / rest if rest else 0.0
-        offers = {story_id: value / totals[story_id] for story_id, value in sums[row].items()
-                  if story_id in gained and story_id != own}
+        offers = {story_id: value for story_id, value in outside.items() if story_id in gained}
         if not offers:
             continue
         best = min(offers, key=lambda story_id: (-offers[story_id], story_id))
@@ -367,30 +355,42 @@ def _item_pairs(a: np.ndarray, b: np.ndarray, similarity: np.ndarray, old_weight
     return low, high, np.bincount(where.reshape(-1), weights=weighted) / divisor
 
 
-def _placements(data: StoryInput, story_id_of_row: dict[int, str], placed: dict[int, str], old_ids: set[str],
+def _affinities(data: StoryInput, story_id_of_row: dict[int, str], rows: Sequence[int], first: np.ndarray,
+                second: np.ndarray, similarity: np.ndarray) -> dict[int, tuple[float, dict[str, float]]]:
+    """For each of ``rows``: its average similarity to the other articles of its own story, and to
+    each other story it has a candidate pair with, as average linkage weighs them (by statements;
+    a pair that is not a candidate counts 0). ``story_id_of_row``: every placed row's story."""
+    weights = data.weight_array()
+    totals: dict[str, float] = defaultdict(float)
+    for row, story_id in story_id_of_row.items():
+        totals[story_id] += float(weights[row])
+    wanted = set(rows)
+    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for a, b, value in zip(first.tolist(), second.tolist(), similarity.tolist()):
+        if a in wanted and b in story_id_of_row:
+            sums[a][story_id_of_row[b]] += weights[b] * value
+        if b in wanted and a in story_id_of_row:
+            sums[b][story_id_of_row[a]] += weights[a] * value
+    result = {}
+    for row in rows:
+        own = story_id_of_row[row]
+        rest = totals[own] - weights[row]
+        inside = sums[row].get(own, 0.0) / rest if rest else 0.0
+        result[row] = (inside, {sid: value / totals[sid] for sid, value in sums[row].items() if sid != own})
+    return result
+
+
+def _placements(data: StoryInput, story_id_of_row: dict[int, str], placed: Collection[int], old_ids: set[str],
                 first: np.ndarray, second: np.ndarray, similarity: np.ndarray,
                 config: StoryConfig) -> dict[str, Placement]:
     """Why each new article (row of ``placed``) is where it is: its average similarity to the
     other articles of its story and to the closest story it is not in. ``story_id_of_row``:
     every placed row's story at the end (old articles included); ``old_ids``: the stories found
     before."""
-    weights = data.weight_array()
-    placed = {row: story_id_of_row[row] for row in placed}
-    totals: dict[str, float] = defaultdict(float)
-    for row, story_id in story_id_of_row.items():
-        totals[story_id] += float(weights[row])
-    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for a, b, value in zip(first.tolist(), second.tolist(), similarity.tolist()):
-        if a in placed:
-            sums[a][story_id_of_row[b]] += weights[b] * value
-        if b in placed:
-            sums[b][story_id_of_row[a]] += weights[a] * value
-    companions = Counter(placed.values())
+    companions = Counter(story_id_of_row[row] for row in placed)
     result = {}
-    for row, own in placed.items():
-        rest = totals[own] - weights[row]
-        inside = sums[row].get(own, 0.0) / rest if rest else 0.0
-        outside = {sid: value / totals[sid] for sid, value in sums[row].items() if sid != own}
+    for row, (inside, outside) in _affinities(data, story_id_of_row, list(placed), first, second, similarity).items():
+        own = story_id_of_row[row]
         closest = min(outside, key=lambda sid: (-outside[sid], sid)) if outside else ""
         nearest = outside.get(closest, 0.0)
         if closest:
