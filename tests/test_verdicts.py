@@ -76,6 +76,21 @@ def test_unnamed_counts_not_as_many_are_compared_each_with_its_closest():
     assert agreeing.relation == "corroborates", agreeing.explanation
 
 
+def test_one_unnamed_count_against_several_is_compared_with_its_closest():
+    # NTREX: the Bulgarian names the money ("10 милиарда долара"), the Ukrainian does not ("10 мільярдів
+    # уже"), so one unnamed count met two; keyed apart (one count against ranks by size), 390 and a
+    # 1950 altered from it were never compared, and the group called the versions related.
+    bulgarian = view("В началото на 2018 г. групата цитира 390 ангажимента и съобщения, произтичащи от нейните "
+                     "действия, като от тях вече са изплатени или събрани поне 10 милиарда долара.", "bg", "a1")
+    ukrainian = ("На початку 2018 року група навела як приклад результатів своєї діяльності {count} фінансових "
+                 "зобов’язань і публічних заяв, причому щонайменше 10 мільярдів уже було зібрано й витрачено.")
+    altered = relate("g", bulgarian, view(ukrainian.format(count="1950"), "uk", "a2"), tolerance=0.10)
+    assert altered.relation == "conflicts", altered.explanation
+    assert "390" in altered.explanation and "1,950" in altered.explanation
+    agreeing = relate("g", bulgarian, view(ukrainian.format(count="390"), "uk", "a3"), tolerance=0.10)
+    assert agreeing.relation == "corroborates", agreeing.explanation
+
+
 def test_a_denial_conflicts_only_with_what_it_denies():
     """A denial shows that it denies the other side's claim only by repeating what that side
     counts; without it the pair is related, and the explanation asks the reader to check."""

@@ -410,21 +410,22 @@ UNNAMED_COUNTS = "unnamed counts"
 
 
 def counted_alike(a: StatementView, b: StatementView) -> tuple[StatementView, StatementView]:
-    """Several unnamed counts in each version, but not as many ("4-1 ... 18 matches ... eight
-    points" against "4–1 ... the 18th ... eight points", where one version's "18" reads as an
-    ordinal): ranks by size cannot be compared, so each count is compared with its closest
-    counterpart instead (the extra ones with none). Versions that agree pair their equal figures
-    first; a changed one ("20-1") meets what is left."""
-    def ranked(view: StatementView) -> list[Quantity]:
-        return [q for q in view.quantities if q.unit_key.startswith(f"{UNNAMED_COUNT}, no.")]
+    """Unnamed counts in each version, but not as many ("4-1 ... 18 matches ... eight points"
+    against "4–1 ... the 18th ... eight points", where one version's "18" reads as an ordinal;
+    "390 commitments ... 10 billion dollars" against "1950 commitments ... 10 billion already",
+    where the money went unnamed): ranks by size cannot be compared, so each count is compared
+    with its closest counterpart instead (the extra ones with none). Versions that agree pair
+    their equal figures first; a changed one ("20-1") meets what is left."""
+    def unnamed(view: StatementView) -> list[Quantity]:
+        return [q for q in view.quantities if q.unit_key.startswith(UNNAMED_COUNT)]
 
-    counts_a, counts_b = ranked(a), ranked(b)
-    if len(counts_a) < 2 or len(counts_b) < 2 or len(counts_a) == len(counts_b):
+    counts_a, counts_b = unnamed(a), unnamed(b)
+    if not counts_a or not counts_b or len(counts_a) == len(counts_b):
         return a, b
 
     def alike(view: StatementView) -> StatementView:
         return replace(view, quantities=tuple(replace(q, unit_key=UNNAMED_COUNTS)
-                                              if q.unit_key.startswith(f"{UNNAMED_COUNT}, no.") else q
+                                              if q.unit_key.startswith(UNNAMED_COUNT) else q
                                               for q in view.quantities))
 
     return alike(a), alike(b)
@@ -481,7 +482,7 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         if key == UNNAMED_COUNT:
             unit = "each statement's only count, of something the unit lexicon does not name"
         elif key == UNNAMED_COUNTS:
-            unit = ("each statement gives several counts of things the unit lexicon does not name, not as many, "
+            unit = ("the statements give counts of things the unit lexicon does not name, not as many, "
                     "each compared with its closest counterpart")
         elif qa.kind == "designation":
             unit = f"a number in the same name ({qa.unit})"
