@@ -92,6 +92,9 @@ def evaluate(corpus: news.Corpus, workbench: Workbench, origins: dict[str, news.
         outcome = []
         for ours_id in holders:
             members = [s for s in statements if s.article_id == ours_id and line_of[s.statement_id][1] == line]
+            # A line told in two sentences: the plant is in the one that carries the altered figure.
+            altered = news.figure_pattern(ours[ours_id].planted[2])
+            members = [s for s in members if altered.search(s.text)] or members
             group = next((group_of[s.statement_id] for s in members if s.statement_id in group_of), None)
             outcome.append((group, members))
         if all(group is not None and group.verdict == "conflicts" for group, _ in outcome):

@@ -120,6 +120,11 @@ class Corpus:
                        for a in self.articles)
 
 
+def figure_pattern(figure: str) -> re.Pattern:
+    """The figure as a whole number in a line: not part of a longer number, a date or a decimal."""
+    return re.compile(rf"(?<![\d.,:/-]){re.escape(figure)}(?![\d]|[.,:/]\d)")
+
+
 def build(seed: int = 7, stories: int | None = None, *, part: str = "tuning", copies: bool = True) -> Corpus:
     """The benchmark corpus for ``seed`` (optionally only the first ``stories`` stories), with
     copied plants unless ``copies`` is false."""
@@ -165,7 +170,7 @@ def build(seed: int = 7, stories: int | None = None, *, part: str = "tuning", co
                     n, figure, _ = plant
                     position = chosen.index(n)
                     new = str(int(figure) * FACTOR)
-                    texts[position] = re.sub(rf"(?<![\d.,:/-]){figure}(?![\d]|[.,:/]\d)", new, texts[position], count=1)
+                    texts[position] = figure_pattern(figure).sub(new, texts[position], count=1)
                     planted = (n, figure, new)
                 suffix = f"-copy{copy_number}" if copy_number else ""
                 articles.append(Article(article_id=f"news-{story_number:03d}-{lang}{suffix}", story=story,
