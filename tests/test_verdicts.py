@@ -475,6 +475,20 @@ def test_one_height_in_metres_centimetres_and_feet_corroborates_and_a_changed_on
     assert "«990 см» (uk) reads 9.9 m" in conflict.explanation and "«6 фута и 6 инча» (bg) reads 1.98 m" in conflict.explanation
 
 
+def test_one_area_in_hectares_and_square_kilometres_corroborates_and_a_changed_one_conflicts():
+    # NTREX (held-out): "76 000 гектарів" / "76 000 hectares" were counts of unknown things, so a
+    # French line alone could not join the Ukrainian reprints of the same line by its figure
+    french = view("Le NTS protège 76 000 hectares de terres à travers le pays.", "fr", "a1")
+    ukrainian = view("Трест опікується 76 000 гектарів землі в усій країні.", "uk", "a2")
+    square_kilometres = view("Trustul administrează 760 km² de teren în toată țara.", "ro", "a3")
+    altered = view("Тръстът стопанисва 380 000 хектара земя в цялата страна.", "bg", "a4")
+    for a, b in ((french, ukrainian), (ukrainian, square_kilometres)):
+        agreeing = relate("g", a, b, tolerance=0.10)
+        assert agreeing.relation == "corroborates", agreeing.explanation
+    conflict = relate("g", french, altered, tolerance=0.10)
+    assert conflict.relation == "conflicts" and "380,000 hectare" in conflict.explanation
+
+
 def test_a_number_in_a_name_conflicts_when_it_differs_and_confirms_nothing_when_equal():
     # NTREX line 1119 and its planted Bulgarian version
     french = view("Les fans d’arts martiaux mixtes sont restés réveillés toute la nuit pour regarder Bellator 206.",
