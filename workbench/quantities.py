@@ -1298,8 +1298,10 @@ class _Parser:
         # verb or noun and the noun it counts is a count. A year follows a preposition ("en
         # 2019", "în 2019 președintele"), a year word, or starts the sentence ("2019 fut une
         # année"); only English puts years before nouns ("the 2019 elections"). A connector that
-        # only joins counts to nouns (Romanian "de": "și 1500 de ratări") makes it a count anyway.
-        counts_a_noun = bool(counted_noun) and (bool(self.match("count_connector", end)) or (
+        # only joins counts to nouns (Romanian "de": "și 1500 de ratări") makes it a count anyway,
+        # and so does "up to" before it ("до 2000 самиць", up to 2,000 females), where "until" takes
+        # its year word ("до 2000 року").
+        counts_a_noun = bool(counted_noun) and (bool(self.match("count_connector", end)) or approximator == "up_to" or (
             not self.tables.year_before_noun and atom.start > 0
             and self.tokens[atom.start - 1].kind == "word" and self.norms[atom.start - 1] not in self.tables.year_cues
         ))
