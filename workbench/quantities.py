@@ -1612,13 +1612,25 @@ def _share_listed_units(text: str, quantities: list[Quantity]) -> list[Quantity]
         first = last
         while first > 0:
             bare = result[first - 1]
-            if (bare.unit or bare.unit_key or bare.kind != "count" or not bare.text.isdigit()
-                    or not _LIST_GAP.fullmatch(text[bare.end:result[first].start])):
+            gap = text[bare.end:result[first].start]
+            if not _listable(bare, unit, gap) or not _LIST_GAP.fullmatch(gap):
                 break
             first -= 1
         for position in range(first, last):
             result[position] = replace(result[position], unit=unit.unit, unit_key=unit.unit_key, kind=unit.kind)
     return result
+
+
+def _listable(bare: Quantity, unit: Quantity, gap: str) -> bool:
+    """Whether a bare number takes the unit of a figure listed after ``gap``: plain digits without
+    a unit, read as a count; or read as a year, joined by a conjunction to a figure that is no
+    year ("probele de 1000 și 400 de metri" is two races, where "1000" alone reads as a year;
+    "в 2018 й 2019 роках" two years, "En 2019, 400 personnes" a year and a count)."""
+    if bare.unit or not bare.text.isdigit():
+        return False
+    if bare.kind == "count":
+        return not bare.unit_key
+    return bare.kind == "year" and unit.kind != "year" and any(character.isalpha() for character in gap)
 
 
 @functools.cache
