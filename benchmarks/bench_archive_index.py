@@ -47,6 +47,7 @@ part of ``make bench`` (the first run encodes for hours); writes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -256,8 +257,7 @@ def build(vectors: np.ndarray, model_id: str, space: str) -> dict[str, Any]:
 
     shutil.rmtree(INDEX_DIR, ignore_errors=True)
     options = IndexConfig()
-    settings = ArchiveSettings(lists=options.archive_lists, probe=options.archive_probe, rerank=options.archive_rerank,
-                               shard_size=options.archive_shard_size, delta_max=options.archive_delta_max)
+    settings = ArchiveSettings.of(options)
     collected = Collected()
     logging.getLogger("workbench").addHandler(collected)
     logging.getLogger("workbench").setLevel(logging.INFO)
@@ -345,9 +345,7 @@ def measure(size: int, hnsw: bool = False) -> dict[str, Any]:
     options = IndexConfig()
 
     def settings(**changes: int) -> ArchiveSettings:
-        base = {"lists": options.archive_lists, "probe": options.archive_probe, "rerank": options.archive_rerank,
-                "shard_size": options.archive_shard_size, "delta_max": options.archive_delta_max}
-        return ArchiveSettings(**{**base, **changes})
+        return dataclasses.replace(ArchiveSettings.of(options), **changes)
 
     def open_index(**changes: int) -> VectorIndex:
         if hnsw:

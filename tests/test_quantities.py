@@ -596,7 +596,7 @@ def test_a_measure_in_its_base_unit():
     assert (in_base_unit(centimetres).value, in_base_unit(centimetres).unit_key) == (1.98, "m")
     assert in_base_unit(feet).value == pytest.approx(1.9812) and in_base_unit(feet).unit_key == "m"
     assert in_base_unit(centimetres).text == "198 см"  # what the statement says stays as written
-    assert in_base_unit(weeks) == weeks  # only lengths and weights have a base unit
+    assert in_base_unit(weeks) == weeks  # only measures (lengths, weights, areas) have a base unit
 
 
 @pytest.mark.parametrize("text, language, hectares", [

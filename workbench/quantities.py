@@ -1645,8 +1645,8 @@ def _measures() -> dict[str, tuple[str, float]]:
 
 def in_base_unit(quantity: Quantity) -> Quantity:
     """A measure in its dimension's base unit ("198 см" as 1.98 with unit key ``m``; "6 фута и 6
-    инча" as 1.98 m), so that versions giving one length or weight in different units compare;
-    any other quantity as it is."""
+    инча" as 1.98 m; "760 km²" as 76,000 ha), so that versions giving one length, weight or area
+    in different units compare; any other quantity as it is."""
     conversion = _measures().get(quantity.unit_key) if quantity.kind == "measure" else None
     if conversion is None or conversion == (quantity.unit_key, 1.0):
         return quantity
