@@ -98,6 +98,37 @@ def test_a_search_filtered_to_one_group_keeps_the_recall_of_an_unfiltered_search
     assert filtered >= max(unfiltered, 0.95) and shared <= filtered - 0.1
 
 
+def test_a_few_queries_scanned_in_threads_find_what_one_faiss_scan_finds(corpus, tmp_path, monkeypatch):
+    """Fewer than FEW_QUERIES queries have their lists split between threads; the rows, scores
+    and so the neighbours are those of FAISS's own range search, filtered or not."""
+    import workbench.archive as archive_module
+
+    vectors, ids, groups, queries = corpus
+    archive = archive_index(tmp_path)
+    archive.add(vectors, ids)
+    searches = {"each": lambda: archive.search_each(queries[:3], 10, groups),
+                "filtered": lambda: archive.search_each(queries[:1], 10, {"fr": groups["fr"]}),
+                "overall": lambda: {"all": archive.search(queries[:2], 10)}}
+    results = {}
+    for threads in (1, 3):
+        monkeypatch.setattr(archive_module, "SCAN_THREADS", threads)
+        results[threads] = {name: search() for name, search in searches.items()}
+    for name in searches:
+        for group, (scores, found) in results[1][name].items():
+            assert np.array_equal(results[3][name][group][1], found), (name, group)
+            assert np.array_equal(results[3][name][group][0], scores), (name, group)
+            assert (found >= 0).all()
+
+    scan = archive._archive
+    expected_lims, expected_scores, expected_rows = scan._ivf.range_search(queries[:2], archive_module.LOW_SCORE)
+    positions, scores, rows = scan._range_scan(queries[:2], scan._ivf.nprobe, None)
+    assert np.array_equal(np.bincount(positions, minlength=2), np.diff(expected_lims))
+    for query in range(2):
+        expected = dict(zip(expected_rows[expected_lims[query]:expected_lims[query + 1]].tolist(),
+                            expected_scores[expected_lims[query]:expected_lims[query + 1]].tolist()))
+        assert dict(zip(rows[positions == query].tolist(), scores[positions == query].tolist())) == expected
+
+
 def test_overlapping_groups_are_each_searched_on_their_own(corpus, tmp_path):
     vectors, ids, groups, queries = corpus
     archive = archive_index(tmp_path)
@@ -345,15 +376,18 @@ def test_archive_settings_out_of_range_are_refused(setting):
         Config.load(overrides={key: value})
 
 
-@pytest.mark.parametrize("count", [300, 20_000])
-def test_each_groups_best_entries_are_chosen_as_a_full_sort_would_choose_them(count):
-    """Many tied scores (rounded), so ties must fall to the lower id; 20,000 entries take the cut first."""
+@pytest.mark.parametrize("count, spread", [(300, 1.0), (20_000, 1.0), (20_000, 6.0)])
+def test_each_groups_best_entries_are_chosen_as_a_full_sort_would_choose_them(count, spread):
+    """Many tied scores (rounded), so ties must fall to the lower id; 20,000 entries take the cut
+    first (with ``spread`` 6, scores also lie outside the range of unit vectors' inner products);
+    at depth 1,000 some pairs have fewer entries than that and keep them all."""
     from workbench.archive import best_per_segment
 
     rng = np.random.default_rng(count)
     query_of, labels = rng.integers(0, 3, count), rng.integers(0, 7, count).astype(np.int32)
-    scores, ids = np.round(rng.random(count), 2).astype(np.float32), rng.permutation(10 * count)[:count]
-    for depth in (1, 10, 400):
+    scores = np.round(spread * (rng.random(count) - 0.5), 2).astype(np.float32)
+    ids = rng.permutation(10 * count)[:count]
+    for depth in (1, 10, 400, 1_000):
         chosen, ranks = best_per_segment(query_of, labels, scores, ids, depth)
         expected = {}
         for position in sorted(range(count), key=lambda p: (query_of[p], labels[p], -scores[p], ids[p])):

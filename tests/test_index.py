@@ -28,6 +28,29 @@ def test_hnsw_agrees_with_exact_search():
     assert exact.kind == "flat" and approximate.kind == "hnsw32"
 
 
+def test_a_few_queries_get_the_exact_scores_many_queries_get():
+    """Fewer than FEW_QUERIES queries are scored row by row (split between threads past
+    SPLIT_SCORING_ROWS rows), many with one matrix product: the same neighbours and cosines."""
+    from workbench.index import FEW_QUERIES, SPLIT_SCORING_ROWS
+
+    count = SPLIT_SCORING_ROWS + 4_321
+    vectors, ids = random_vectors(count), np.arange(count, dtype=np.int64)[::-1] * 3
+    index = VectorIndex(32, kind="flat", exact_max=count)
+    index.add(vectors, ids)
+    queries = random_vectors(FEW_QUERIES, seed=5)
+    many = index.search_each(queries, 10, {"all": np.sort(ids), "some": np.sort(ids[::7])})
+    for name, (scores, found) in many.items():
+        few_scores, few_found = index.search_each(queries[:2], 10, {"all": np.sort(ids), "some": np.sort(ids[::7])})[name]
+        assert np.array_equal(few_found, found[:2]), name
+        assert np.allclose(few_scores, scores[:2], atol=1e-5), name
+    expected = np.argsort(-(queries[:2] @ vectors.T), axis=1)[:, :10]
+    assert np.array_equal(index.search_each(queries[:2], 10, {"all": np.sort(ids)})["all"][1], ids[expected])
+    # rows at the ends of the parts find themselves first
+    edges = np.unique(np.concatenate([[0, count - 1], np.arange(1, 5) * count // np.arange(2, 6) - 1]))
+    found = index.search_each(vectors[edges], 1, {"all": np.sort(ids)})["all"][1]
+    assert np.array_equal(found[:, 0], ids[edges])
+
+
 def test_index_switches_to_hnsw_above_its_size_limit_and_keeps_ids():
     vectors = random_vectors(500)
     index = VectorIndex(32, exact_max=300)

@@ -39,6 +39,7 @@ are removed by the next save.
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import math
 import os
@@ -46,6 +47,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +66,9 @@ POINTS_PER_LIST = 50  # training sample per IVF list; faiss's k-means asks for a
 TRAIN_ITERATIONS = 10  # k-means rounds: cells only need to be coarse, each round costs a pass over the sample
 LOW_SCORE = -8.0  # below any inner product of two SQ8-decoded unit vectors: a range search keeps every row it scans
 FEW_QUERIES = 16  # fewer queries than this are searched on one thread (see one_thread_for)
+SCAN_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 SMALL_SELECTION = 4_096  # entries best_per_segment sorts outright
+MAX_SCORE_LEVELS = 1_024  # levels best_per_segment counts a pair's entries in
 # A filtered scan probes at most this many times ``probe`` lists: skipping a row by its number
 # still costs about a fifth of scoring it (1,000,000 rows, 2% of them a language's: 97 ms for
 # every list, 41 ms for half of them, against 18 ms for an unfiltered probe of 64).
@@ -187,6 +191,7 @@ class Archive:
         # million rows at probe 128; and a first search with the cache dropped took as long without
         # them (1.3-1.9 s, most of it working out the rows' languages).
         faiss.downcast_InvertedLists(self._ivf.invlists).prefetch_nthread = 0
+        self._float16 = faiss.IndexScalarQuantizer(self._ivf.d, faiss.ScalarQuantizer.QT_fp16)
         self._vectors, ids = [], []
         for shard in self.shards:
             with reading(folder / f"{shard.name}.vectors.npy") as path:
@@ -275,11 +280,14 @@ class Archive:
         order = np.argsort(rows, kind="stable")  # ascending reads from the memory maps
         ascending = rows[order]
         begins = np.append(np.searchsorted(ascending, self._starts), len(rows))
-        found = np.empty((len(rows), self._ivf.d), dtype=np.float32)
+        found = np.empty((len(rows), self._ivf.d), dtype=np.float16)
         for number, vectors in enumerate(self._vectors):
             shard = slice(begins[number], begins[number + 1])
             found[order[shard]] = vectors[ascending[shard] - self._starts[number]]
-        return found
+        if not len(rows):
+            return found.astype(np.float32)
+        # faiss widens float16 with the processor's own instructions, twice as fast as numpy's cast (same bits)
+        return self._float16.sa_decode(found.view(np.uint8))
 
     # -- search ------------------------------------------------------------------------------
     def candidates(self, queries: np.ndarray, groups: "RowGroups", depth: int
@@ -338,19 +346,56 @@ class Archive:
         """``(query number, group, SQ8 score, row)`` of every row of a scanned group in the
         ``probe`` lists nearest each query; one range search below any possible score returns
         every row of the lists it scans (only the rows ``selector`` holds, when given)."""
-        import faiss
-
-        params = faiss.SearchParametersIVF(nprobe=probe)
-        if selector is not None:
-            params.sel = selector
-        with one_thread_for(len(queries)):
-            lims, approximate, rows = self._ivf.range_search(queries, LOW_SCORE, params=params)
-        query_of = np.repeat(numbers, np.diff(lims).astype(np.int64))
+        positions, approximate, rows = self._range_scan(queries, probe, selector)
+        query_of = numbers[positions]
         labels = row_labels[rows]
         keep = np.append(scanned, False)[labels]  # a row in no group (-1) reads the False appended
         if keep.all():  # every group scanned, or a selector let through only the scanned groups' rows
             return query_of, labels, approximate, rows
         return query_of[keep], labels[keep], approximate[keep], rows[keep]
+
+    def _range_scan(self, queries: np.ndarray, probe: int, selector: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(query position, SQ8 score, row)`` of every row in the ``probe`` lists nearest each query.
+
+        A few queries have their probed lists split between threads of our own (one scan of a
+        million rows at probe 128: 10.4-11.2 ms in one thread, 6.5-7.0 ms in two). FAISS's own
+        way to split them, OpenMP, leaves its threads spinning after the scan, and that slowed
+        the next query's encoding (see ``one_thread_for``); idle threads of a pool sleep."""
+        import faiss
+
+        threads = min(SCAN_THREADS, probe)
+        if len(queries) >= FEW_QUERIES or threads < 2:
+            params = faiss.SearchParametersIVF(nprobe=probe)
+            if selector is not None:
+                params.sel = selector
+            with one_thread_for(len(queries)):
+                lims, approximate, rows = self._ivf.range_search(queries, LOW_SCORE, params=params)
+            return np.repeat(np.arange(len(queries)), np.diff(lims).astype(np.int64)), approximate, rows
+        with one_thread_for(len(queries)):
+            distances, lists = self._ivf.quantizer.search(queries, probe)
+        # every thread takes every threads-th list, so each gets near and far ones alike
+        parts = scan_pool().map(lambda part: self._scan_lists(queries, lists[:, part::threads],
+                                                              distances[:, part::threads], selector), range(threads))
+        positions, approximate, rows = (np.concatenate(column) for column in zip(*parts))
+        return positions, approximate, rows
+
+    def _scan_lists(self, queries: np.ndarray, lists: np.ndarray, distances: np.ndarray, selector: Any
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_range_scan` over the given lists of each query (as FAISS's quantizer chose them)."""
+        import faiss
+
+        params = faiss.SearchParametersIVF(nprobe=lists.shape[1])
+        if selector is not None:
+            params.sel = selector
+        lists, distances = np.ascontiguousarray(lists), np.ascontiguousarray(distances)
+        result = faiss.RangeSearchResult(len(queries))
+        # the Python wrapper of this call refuses search parameters, which carry the selector
+        self._ivf.range_search_preassigned_c(len(queries), faiss.swig_ptr(queries), LOW_SCORE, faiss.swig_ptr(lists),
+                                             faiss.swig_ptr(distances), result, False, params, None)
+        lims = faiss.rev_swig_ptr(result.lims, len(queries) + 1).astype(np.int64)
+        count = int(lims[-1])
+        return (np.repeat(np.arange(len(queries)), np.diff(lims)), faiss.rev_swig_ptr(result.distances, count).copy(),
+                faiss.rev_swig_ptr(result.labels, count).copy())
 
 
 @dataclass(frozen=True)
@@ -391,20 +436,23 @@ def best_per_segment(query_of: np.ndarray, labels: np.ndarray, scores: np.ndarra
     """Positions of the ``depth`` best entries of each (query, label) pair and their ranks in it
     (0 for the best; ties by id, as exact search orders them).
 
-    A scan brings 30,000 to 150,000 entries a query: they are first cut to those at least as
-    good as their pair's ``depth``-th best (one sort on a single key; sorting on three keys took
-    five times as long), and only those are sorted with the ties broken."""
+    A scan brings 30,000 to 150,000 entries a query: they are first cut to those in or above the
+    score level of their pair's ``depth``-th best (levels from one count per pair and level, so
+    no sort over all entries: a sort on one key took twice as long, on three keys ten times),
+    and only those are sorted with the ties broken."""
     segments = query_of * (int(labels.max(initial=0)) + 1) + labels
     candidates = np.arange(len(scores))
     if len(scores) > SMALL_SELECTION:
-        order = np.argsort(segments * 4.0 - scores)  # by pair, best first: scores of unit vectors lie within (-2, 2)
-        counts = np.bincount(segments)
-        full = np.flatnonzero(counts >= depth)
-        # a pair's entries start in ``order`` where the pairs before it end; its depth-th best is depth - 1 on
-        at_depth = order[(np.cumsum(counts) - counts)[full] + depth - 1]
-        cutoff = np.full(len(counts), -np.inf, dtype=np.float32)
-        cutoff[full] = scores[at_depth]
-        candidates = np.flatnonzero(scores >= cutoff[segments])
+        count = int(segments.max()) + 1
+        # about two counters an entry: fine enough that a level holds a handful of a pair's entries
+        levels = int(min(MAX_SCORE_LEVELS, max(16, 2 * len(scores) // count)))
+        # scores of unit vectors lie within (-2, 2); the clip keeps any other score in the end levels
+        level = np.clip(((scores + 2.0) * (levels / 4.0)).astype(np.int64), 0, levels - 1)
+        per_level = np.bincount(segments * levels + (levels - 1 - level), minlength=count * levels)
+        reached = np.cumsum(per_level.reshape(count, levels), axis=1) >= depth  # best level first
+        # a pair with fewer than depth entries keeps them all (level 0)
+        lowest_kept = np.where(reached[:, -1], levels - 1 - reached.argmax(axis=1), 0)
+        candidates = np.flatnonzero(level >= lowest_kept[segments])
     order = candidates[np.lexsort((ids[candidates], -scores[candidates], segments[candidates]))]
     ranks = _ranks(segments[order])
     kept = ranks < depth
@@ -425,7 +473,8 @@ def _ranks(segments: np.ndarray) -> np.ndarray:
 def one_thread_for(queries: int) -> Iterator[None]:
     """Run faiss on one thread for a few queries: OpenMP's threads keep spinning after a parallel
     region, and on two cores slowed the next query's encoding 3 to 4 times (see
-    ``VectorIndex._all_scores``); one query gains nothing from a second thread."""
+    ``VectorIndex._all_scores``). The archive splits a few queries' scan between threads of its
+    own instead (``scan_pool``)."""
     import faiss
 
     if queries >= FEW_QUERIES:
@@ -437,6 +486,16 @@ def one_thread_for(queries: int) -> Iterator[None]:
         yield
     finally:
         faiss.omp_set_num_threads(threads)
+
+
+@functools.cache
+def scan_pool() -> ThreadPoolExecutor:
+    """The threads an archive splits a few queries' scan between, each running FAISS on one
+    OpenMP thread (a thread's OpenMP setting is its own, so it is made in each)."""
+    import faiss
+
+    return ThreadPoolExecutor(SCAN_THREADS, thread_name_prefix="archive-scan",
+                              initializer=lambda: faiss.omp_set_num_threads(1))
 
 
 # -- files ---------------------------------------------------------------------------------------
