@@ -495,6 +495,31 @@ def test_a_line_told_in_two_sentences_joins_its_claim_as_both_and_a_neighbouring
     assert not any("a2" in claim and len(claim) > 1 for claim in claims_of(without, data.statement_ids))
 
 
+def test_a_line_told_in_two_sentences_beside_a_single_version_joins_it_only_with_evidence_in_common() -> None:
+    # NTREX: "Ross ... after spells at Dumbarton and 15 months with Hearts." is one Bulgarian line
+    # and two Ukrainian sentences, the second with the planted "75 місяців". With a single other
+    # version, only a left-out sentence that shares something with it (here the unit of its
+    # figure: 15 and 75 months) may join: a neighbouring sentence that merely fits would too.
+    e = np.eye(8)
+    vectors = np.vstack([
+        unit(e[0] + e[1]), unit(e[3] + 0.05 * e[5]),                # b1: the whole line; b2: the next
+        unit(e[0] + 0.3 * e[1]), unit(e[1]), unit(e[3]),            # a1, a2: the line in two sentences; a3
+    ])
+    story_of = {"A": "s", "B": "s"}
+    thresholds = {"suggested": 0.5, "confirmed": 0.9}
+
+    def claims(evidence: list[Evidence]) -> list[set[str]]:
+        data = GroupingInput(statement_ids=["b1", "b2", "a1", "a2", "a3"], article_ids=["B", "B", "A", "A", "A"],
+                             languages=["bg", "bg", "uk", "uk", "uk"], vectors=vectors, evidence=evidence,
+                             positions=[0, 1, 0, 1, 2])
+        return claims_of(story_claim_links(data, vectors, story_of, GroupConfig(k=2), thresholds), data.statement_ids)
+
+    months = [Evidence(figures=frozenset({"15 month"})), Evidence(), Evidence(), Evidence(figures=frozenset({"75 month"})),
+              Evidence()]
+    assert {"b1", "a1", "a2"} in claims(months)
+    assert {"b1", "a1"} in claims([Evidence()] * 5)
+
+
 def test_evidence_keys_meet_exactly_when_statements_share_evidence() -> None:
     # align_story looks only at pairs whose keys meet: no pair with shared evidence may be missed
     import itertools

@@ -958,10 +958,13 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
             placed = [r for r in (first, second) if r not in alone]
             claim = claim_of[placed[0]] if placed else claim_of[int(elsewhere[int((elsewhere_space @ together).argmax())])]
             versions = np.array([r for r in claim if data.article_ids[r] != article])
-            # Against a single version, a neighbouring sentence that happens to fit passes these
-            # tests as often as a true split (all 7 wrong joins on NTREX and the samples had one).
-            if len(versions) < 2 or len(claim) - len(versions) != len(placed):
+            if not len(versions) or len(claim) - len(versions) != len(placed):
                 continue  # the claim also holds another sentence of this article
+            # Against a single version, a neighbouring sentence that happens to fit passes these
+            # tests as often as a true split (all 7 wrong joins on NTREX and the samples had one),
+            # unless what it adds shares a counted unit, a rare name or a figure's unit with it.
+            if len(versions) == 1 and not all(shared_evidence(evidence[r], evidence[int(versions[0])]) for r in alone):
+                continue
             closeness = space[versions] @ together
             if closeness.mean() < max(float((space[versions] @ space[r]).mean()) for r in (first, second)) + SPLIT_GAIN:
                 continue
