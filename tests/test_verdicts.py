@@ -266,6 +266,19 @@ def test_a_statement_with_two_figures_is_compared_by_its_closest_one():
     assert differs.relation == "conflicts"
 
 
+def test_a_figure_is_compared_with_a_figure_before_an_order_of_magnitude_of_its_unit():
+    # NTREX: "a friend of many years ... her partner of 15 years", the Romanian 15 changed to 75;
+    # "mai mulți ani" (several years) was closer to 15 than 75 is, and hid the conflict.
+    planted = view("Prietena de mai mulți ani a lui Davies l-a pierdut pe Mark, partenerul de viață pe care îl "
+                   "avea de 75 ani.", "ro", "a1")
+    assert [q.approximator == "vague" for q in planted.quantities] == [True, False]
+    french = view("Une amie de longue date de Mme Davis a perdu Mark, son partenaire depuis 15 ans.", "fr", "a2")
+    conflict = relate("g", planted, french, 0.1)
+    assert conflict.relation == "conflicts" and "«75 ani»" in conflict.explanation, conflict.explanation
+    vague_only = view("Une amie de longue date de Mme Davis a perdu Mark, son partenaire depuis des années.", "fr", "a3")
+    assert relate("g", planted, vague_only, 0.1).relation == "underspecified"
+
+
 def test_versions_giving_as_many_figures_for_one_unit_compare_each_with_its_counterpart():
     # NTREX: three ages, one multiplied by 5 in the Bulgarian version; 34 = 34 must not hide 165 against 33
     ukrainian = view("Троє чоловіків у віці 33, 34 і 39 років були заарештовані.", "uk", "a1")

@@ -295,8 +295,14 @@ def matched_figures(a: Sequence[Quantity], b: Sequence[Quantity], *,
     first, so one changed figure is compared with the one it replaced. A statement giving more
     figures than the other ("first 1 million, now 5 million" against "5 million") may add a
     figure the other leaves out: only the two closest readings are compared, unless ``every``
-    (each figure of the shorter list is paired with its closest counterpart)."""
-    candidates = sorted(((i, j) for i in range(len(a)) for j in range(len(b))), key=lambda ij: _gap(a[ij[0]], b[ij[1]]))
+    (each figure of the shorter list is paired with its closest counterpart). Figures are
+    paired like with like first: "for years ... partner of 75 years" against "partner of 15
+    years" compares 75 with 15, not "years" (an order of magnitude) with 15."""
+    def like_and_gap(ij: tuple[int, int]) -> tuple[bool, float]:
+        first, second = a[ij[0]], b[ij[1]]
+        return (first.approximator == "vague") != (second.approximator == "vague"), _gap(first, second)
+
+    candidates = sorted(((i, j) for i in range(len(a)) for j in range(len(b))), key=like_and_gap)
     if len(a) != len(b) and not every:
         candidates = candidates[:1]
     pairs, used_a, used_b = [], set(), set()
