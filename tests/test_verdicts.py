@@ -63,6 +63,23 @@ def test_a_count_whose_noun_one_version_leaves_out_is_compared_with_the_one_the_
     assert relate("g", romanian, ukrainian, tolerance=0.10).relation == "conflicts"
 
 
+def test_a_bare_number_is_read_in_the_unit_the_other_version_gives_it():
+    # NTREX: "Tyler's brother, who was then 11" against the Bulgarian age altered to 55 years.
+    bare = view("У 2014 році брат Тайлера, якому тоді було 11, знайшов тіло свого брата.", "uk", "a1")
+    planted = view("През 2014 година братът на Тайлър, който тогава е бил на 55 години, намира брат си.", "bg", "a2")
+    conflict = relate("g", bare, planted, tolerance=0.10)
+    assert conflict.relation == "conflicts", conflict.explanation
+    assert "«11» names no unit; it is read as a figure in year (duration)" in conflict.explanation
+    same = view("En 2014, le frère de Tyler, alors âgé de 11 ans, a trouvé le corps de son frère.", "fr", "a3")
+    assert relate("g", bare, same, tolerance=0.10).relation == "corroborates"
+    # a count with a noun the lexicon does not know is no bare number: it stands for no age
+    counted = view("У 2014 році брат Тайлера знайшов 11 листів свого брата.", "uk", "a4")
+    assert relate("g", counted, planted, tolerance=0.10).relation == "unrelated"
+    # two units the bare number could stand for: it is read as neither
+    two = view("Братът на Тайлър, на 55 години, пътувал 3 часа до дома на брат си.", "bg", "a5")
+    assert relate("g", bare, two, tolerance=0.10).relation == "unrelated"
+
+
 def test_unnamed_counts_not_as_many_are_compared_each_with_its_closest():
     # NTREX: the Bulgarian version reads "18-те му мача" as an ordinal, so it gives three unnamed
     # counts (4, 1, eight points) where the French gives four (4, 1, 18 matches, eight points):

@@ -67,6 +67,8 @@ from .quantities import CALENDAR_KINDS, calendar_in_words, in_base_unit
 from .words import ordinal
 
 COMPARABLE_KINDS = {"count", "money", "percent", "measure", "duration", "designation"}
+# figures a bare number ("he was then 11") may stand for when the other version names the unit
+ELIDED_UNIT_KINDS = COMPARABLE_KINDS - {"designation"}
 ALL_PAIRS_UP_TO = 12
 RELATION_ORDER = VERDICTS
 # A relation as an adjective of the pairs that have it: "1 conflicting pair", "3 related pairs".
@@ -363,21 +365,33 @@ def named_by_the_other(a: StatementView, b: StatementView) -> tuple[StatementVie
     10,000) was compared, and 1,000 against 200 went unseen. When one version gives fewer
     counts of one thing than the other and exactly as many unnamed counts as it lacks (and
     the other has no unnamed count of its own), those are read as counts of that thing.
+
+    A number with no word after it at all leaves its unit to the reader, and may fill a gap of
+    any figure: "брат Тайлера, якому тоді було 11" (who was then 11) against "който тогава е бил
+    на 55 години" is an age in years on both sides.
     Returns both views and a note for each count so read."""
     notes: list[str] = []
     for first, second in ((a, b), (b, a)):
         unnamed = [q for q in first.quantities if _unnamed(q)]
         if not unnamed or any(_unnamed(q) for q in second.quantities):
             continue
-        theirs = Counter(q.unit_key for q in second.quantities if q.kind == "count")
-        ours = Counter(q.unit_key for q in first.quantities if q.kind == "count" and not _unnamed(q))
+        bare = all(not q.unit for q in unnamed)
+
+        def fills(quantity: Quantity) -> bool:
+            return quantity.kind == "count" or bare and quantity.kind in ELIDED_UNIT_KINDS
+
+        theirs = Counter(q.unit_key for q in second.quantities if fills(q))
+        ours = Counter(q.unit_key for q in first.quantities if fills(q) and not _unnamed(q))
         gaps = [unit for unit, count in theirs.items() if count > ours[unit]]
         if len(gaps) != 1 or theirs[gaps[0]] - ours[gaps[0]] != len(unnamed):
             continue
         unit = gaps[0]
-        named = tuple(replace(q, unit_key=unit) if _unnamed(q) else q for q in first.quantities)
-        notes += [f"«{q.text}» names no counted thing; it is read as a count of {unit}, which the "
-                  f"{second.statement.language} statement counts {theirs[unit]} times" for q in unnamed]
+        kind = next(q.kind for q in second.quantities if q.unit_key == unit)
+        named = tuple(replace(q, kind=kind, unit_key=unit) if _unnamed(q) else q for q in first.quantities)
+        thing = f"a count of {unit}" if kind == "count" else f"a figure in {unit} ({kind})"
+        times = "once" if theirs[unit] == 1 else f"{theirs[unit]} times"
+        notes += [f"«{q.text}» names no {'unit' if bare else 'counted thing'}; it is read as {thing}, which the "
+                  f"{second.statement.language} statement gives {times}" for q in unnamed]
         if first is a:
             a = replace(a, quantities=named)
         else:
