@@ -917,11 +917,14 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
     (the mean of their vectors, which stands in for encoding the two as one text):
 
     - they are closer to the claim's versions in the other articles than either sentence
-      alone, by ``SPLIT_GAIN`` in mean cosine;
+      alone, by ``SPLIT_GAIN`` in mean cosine (by any amount when each sentence left out *adds*
+      evidence: shares with every version a counted unit, a rare name or a figure's unit that
+      its neighbour does not);
     - every such version has them as its best match in their article, and each sentence left
       out has every version as its own best match in that version's article;
     - their mean margin over those versions clears ``group.merge_margin``;
-    - the claim is told by at least two other articles, each of which must agree.
+    - the claim is told by at least two other articles, each of which must agree, or by one
+      when each sentence left out adds evidence.
 
     The versions are looked for in the articles each article was aligned with
     (``aligned_with``). Each sentence left out is linked to the version closest to it. Only the
@@ -960,13 +963,19 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
             versions = np.array([r for r in claim if data.article_ids[r] != article])
             if not len(versions) or len(claim) - len(versions) != len(placed):
                 continue  # the claim also holds another sentence of this article
+            # What a sentence left out shares with every version (a counted unit, a rare name, a
+            # figure's unit) and its neighbour does not: the part of the line it carries.
+            adds = all(set(shared_evidence(evidence[row], evidence[version]))
+                       - set(shared_evidence(evidence[first + second - row], evidence[version]))
+                       for row in alone for version in versions)
             # Against a single version, a neighbouring sentence that happens to fit passes these
             # tests as often as a true split (all 7 wrong joins on NTREX and the samples had one),
-            # unless what it adds shares a counted unit, a rare name or a figure's unit with it.
-            if len(versions) == 1 and not all(shared_evidence(evidence[r], evidence[int(versions[0])]) for r in alone):
+            # unless it adds such evidence.
+            if len(versions) == 1 and not adds:
                 continue
             closeness = space[versions] @ together
-            if closeness.mean() < max(float((space[versions] @ space[r]).mean()) for r in (first, second)) + SPLIT_GAIN:
+            gain = 0.0 if adds else SPLIT_GAIN
+            if closeness.mean() <= max(float((space[versions] @ space[r]).mean()) for r in (first, second)) + gain:
                 continue
             if (closeness < (space[versions] @ space[arrays[article]].T).max(axis=1)).any():
                 continue
