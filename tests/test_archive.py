@@ -129,6 +129,28 @@ def test_a_few_queries_scanned_in_threads_find_what_one_faiss_scan_finds(corpus,
         assert dict(zip(rows[positions == query].tolist(), scores[positions == query].tolist())) == expected
 
 
+def _search_in_child(archive: VectorIndex, queries: np.ndarray, results) -> None:
+    results.put(archive.search(queries, 10)[1])
+
+
+def test_a_process_forked_after_a_search_searches_with_threads_of_its_own(corpus, tmp_path):
+    """A forked process has none of its parent's threads: searching on the parent's scan pool
+    would wait forever."""
+    vectors, ids, _, queries = corpus
+    archive = archive_index(tmp_path)
+    archive.add(vectors, ids)
+    expected = archive.search(queries[:1], 10)[1]  # the parent's pool is running now
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_search_in_child, args=(archive, queries[:1], results))
+    child.start()
+    child.join(120)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked process's search did not finish")
+    assert np.array_equal(results.get(timeout=10), expected)
+
+
 def test_overlapping_groups_are_each_searched_on_their_own(corpus, tmp_path):
     vectors, ids, groups, queries = corpus
     archive = archive_index(tmp_path)

@@ -498,6 +498,10 @@ def scan_pool() -> ThreadPoolExecutor:
                               initializer=lambda: faiss.omp_set_num_threads(1))
 
 
+# A forked process has none of its parent's threads: it makes a pool of its own.
+os.register_at_fork(after_in_child=scan_pool.cache_clear)
+
+
 # -- files ---------------------------------------------------------------------------------------
 
 
