@@ -120,13 +120,14 @@ def test_a_few_queries_scanned_in_threads_find_what_one_faiss_scan_finds(corpus,
             assert (found >= 0).all()
 
     scan = archive._archive
-    expected_lims, expected_scores, expected_rows = scan._ivf.range_search(queries[:2], archive_module.LOW_SCORE)
-    positions, scores, rows = scan._range_scan(queries[:2], scan._ivf.nprobe, None)
-    assert np.array_equal(np.bincount(positions, minlength=2), np.diff(expected_lims))
-    for query in range(2):
-        expected = dict(zip(expected_rows[expected_lims[query]:expected_lims[query + 1]].tolist(),
-                            expected_scores[expected_lims[query]:expected_lims[query + 1]].tolist()))
-        assert dict(zip(rows[positions == query].tolist(), scores[positions == query].tolist())) == expected
+    for count in (2, len(queries)):  # split between threads, and FAISS's own threads over many queries
+        expected_lims, expected_scores, expected_rows = scan._ivf.range_search(queries[:count], archive_module.LOW_SCORE)
+        positions, scores, rows = scan._range_scan(queries[:count], scan._ivf.nprobe, None)
+        assert np.array_equal(np.bincount(positions, minlength=count), np.diff(expected_lims))
+        for query in range(count):
+            expected = dict(zip(expected_rows[expected_lims[query]:expected_lims[query + 1]].tolist(),
+                                expected_scores[expected_lims[query]:expected_lims[query + 1]].tolist()))
+            assert dict(zip(rows[positions == query].tolist(), scores[positions == query].tolist())) == expected
 
 
 def _search_in_child(archive: VectorIndex, queries: np.ndarray, results) -> None:

@@ -361,27 +361,20 @@ class Archive:
         million rows at probe 128: 10.4-11.2 ms in one thread, 6.5-7.0 ms in two). FAISS's own
         way to split them, OpenMP, leaves its threads spinning after the scan, and that slowed
         the next query's encoding (see ``one_thread_for``); idle threads of a pool sleep."""
-        import faiss
-
-        threads = min(SCAN_THREADS, probe)
-        if len(queries) >= FEW_QUERIES or threads < 2:
-            params = faiss.SearchParametersIVF(nprobe=probe)
-            if selector is not None:
-                params.sel = selector
-            with one_thread_for(len(queries)):
-                lims, approximate, rows = self._ivf.range_search(queries, LOW_SCORE, params=params)
-            return np.repeat(np.arange(len(queries)), np.diff(lims).astype(np.int64)), approximate, rows
         with one_thread_for(len(queries)):
             distances, lists = self._ivf.quantizer.search(queries, probe)
+            threads = min(SCAN_THREADS, probe)
+            if len(queries) >= FEW_QUERIES or threads < 2:
+                return self._scan_lists(queries, lists, distances, selector)
         # every thread takes every threads-th list, so each gets near and far ones alike
         parts = scan_pool().map(lambda part: self._scan_lists(queries, lists[:, part::threads],
                                                               distances[:, part::threads], selector), range(threads))
-        positions, approximate, rows = (np.concatenate(column) for column in zip(*parts))
-        return positions, approximate, rows
+        return tuple(np.concatenate(column) for column in zip(*parts))
 
     def _scan_lists(self, queries: np.ndarray, lists: np.ndarray, distances: np.ndarray, selector: Any
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`_range_scan` over the given lists of each query (as FAISS's quantizer chose them)."""
+        """:meth:`_range_scan` over the given lists of each query (as FAISS's quantizer chose them;
+        what ``range_search`` does after choosing them)."""
         import faiss
 
         params = faiss.SearchParametersIVF(nprobe=lists.shape[1])
