@@ -600,6 +600,56 @@ def test_reprints_in_one_language_do_not_keep_a_line_apart_from_its_translations
     assert claims == [{f"{article}-{line}" for article in ("FR1", "FR2", "FR3", "BG", "RO", "UK")} for line in range(4)]
 
 
+def reprinted_versions_story():
+    """A French line's Bulgarian version printed by three Bulgarian outlets (the same sentences),
+    and its Romanian and Ukrainian versions: four lines, told once per article."""
+    e = np.eye(16)
+    ids, articles, languages, vectors = [], [], [], []
+    for article, language, offset in (("FR", "fr", 0.4 * e[10]), ("BG1", "bg", 0.4 * e[11]), ("BG2", "bg", 0.4 * e[11]),
+                                      ("BG3", "bg", 0.4 * e[11]), ("RO", "ro", 0.4 * e[12]), ("UK", "uk", 0.4 * e[13])):
+        for line in range(4):
+            ids.append(f"{article}-{line}")
+            articles.append(article)
+            languages.append(language)
+            vectors.append(unit(e[line] + offset))
+    data = GroupingInput(statement_ids=ids, article_ids=articles, languages=languages,
+                         vectors=np.vstack(vectors), evidence=[Evidence()] * len(ids), positions=[0, 2, 4, 6] * 6)
+    return data, {article: "s" for article in articles}
+
+
+def test_a_text_reprinted_by_several_outlets_counts_once_in_a_statements_usual_closeness(monkeypatch) -> None:
+    from workbench import group
+
+    data, _ = reprinted_versions_story()
+    rows_of = {article: np.flatnonzero(np.array(data.article_ids) == article) for article in dict.fromkeys(data.article_ids)}
+    languages = np.array(data.languages)
+    space = data.vectors
+    usual = group.usual_in_story(rows_of, space, k=4, languages=languages)
+    french = data.statement_ids.index("FR-0")
+    sims = space[french] @ space.T
+    bulgarian_text = max(sims[data.statement_ids.index(f"{a}-0")] for a in ("BG1", "BG2", "BG3"))
+    others = sorted([bulgarian_text, sims[data.statement_ids.index("RO-0")], sims[data.statement_ids.index("UK-0")]]
+                    + [sims[r] for r, sid in enumerate(data.statement_ids) if sid[-1] != "0" and not sid.startswith("FR")],
+                    reverse=True)
+    assert usual[french] == pytest.approx(np.mean(others[:4]))  # the Bulgarian text once, not three times
+    without_languages = group.usual_in_story(rows_of, space, k=4)
+    assert without_languages[french] == pytest.approx(bulgarian_text)  # its three copies and a version: all alike
+    assert without_languages[french] > usual[french] + 0.1
+    monkeypatch.setattr(group, "USUAL_BLOCK", 5)  # scored in blocks, reprints found in blocks: the same values
+    assert group.usual_in_story(rows_of, space, k=4, languages=languages) == pytest.approx(usual)
+
+
+def test_a_line_whose_version_several_outlets_reprinted_joins_its_versions() -> None:
+    # A French line's Bulgarian version was printed by three Bulgarian outlets: that one text was
+    # three of the French line's four nearest statements, so its usual closeness was its closeness
+    # to its versions and no margin to them reached the cut. The French line sat in no group in a
+    # full analysis (an analysis before the reprints arrived had linked it).
+    data, story_of = reprinted_versions_story()
+    alignment = story_claim_links(data, data.vectors, story_of, GroupConfig(k=4), {"suggested": 1.2, "confirmed": 1.5})
+    claims = claims_of(alignment, data.statement_ids)
+    assert claims == [{f"{article}-{line}" for article in ("FR", "BG1", "BG2", "BG3", "RO", "UK")} for line in range(4)]
+
+
 # -- new articles joining the stories already found --------------------------------------------------
 
 def samples_story_input(workbench) -> StoryInput:

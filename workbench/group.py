@@ -40,7 +40,7 @@ import logging
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -565,26 +565,33 @@ def usual_in_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int,
                    languages: np.ndarray | None = None) -> dict[int, float]:
     """Each statement's mean cosine to its ``k`` nearest statements in the story's other articles.
 
-    Its own reprints count last (a statement of the same language at ``COPY_COSINE`` or closer,
-    given ``languages``): one wire report reprinted by three French outlets made each French
-    statement look unusually close to everything (its two copies were two of its four
-    nearest), so the margins to its Bulgarian, Romanian and Ukrainian versions fell, and the
-    reprints formed a claim of their own, apart from the versions whose figure differed. Only
-    a statement with fewer than ``k`` other neighbours makes up the number from its reprints."""
+    Reprints count last, given ``languages`` (two statements of one language at ``COPY_COSINE``
+    or closer are one text reprinted):
+    - a statement's own reprints: one wire report reprinted by three French outlets made each
+      French statement look unusually close to everything (its two copies were two of its four
+      nearest), so the margins to its Bulgarian, Romanian and Ukrainian versions fell, and the
+      reprints formed a claim of their own, apart from the versions whose figure differed;
+    - the reprints among its neighbours, each text counted once: a French line whose Bulgarian
+      version three Bulgarian outlets printed had that one version as three of its four nearest,
+      so its usual closeness was its closeness to its versions, and no margin to them reached
+      the cut (in a full analysis; one run before the reprints arrived had linked them).
+    Only a statement with fewer than ``k`` other neighbours makes up the number from reprints."""
     articles = sorted(rows_of)
     story_rows = np.concatenate([rows_of[a] for a in articles])
     owners = np.concatenate([[i] * len(rows_of[a]) for i, a in enumerate(articles)])
     k_story = max(1, min(k, len(story_rows) - max(len(rows) for rows in rows_of.values())))
+    story_languages = None if languages is None else np.asarray(languages)[story_rows]
+    repeated = None if story_languages is None else _repeated_reprints(space[story_rows], story_languages)
     usual = np.empty(len(story_rows))
     for start in range(0, len(story_rows), USUAL_BLOCK):
         block = slice(start, start + USUAL_BLOCK)
         sims = space[story_rows[block]] @ space[story_rows].T
         sims[owners[block, None] == owners[None, :]] = -np.inf  # other articles only
-        if languages is None:
+        if story_languages is None:
             usual[block] = (-np.sort(-sims, axis=1)[:, :k_story]).mean(axis=1)
             continue
-        story_languages = languages[story_rows]
         copies = (sims >= COPY_COSINE) & (story_languages[block, None] == story_languages[None, :])
+        copies |= repeated(sims)
         others = _nearest(np.where(copies, -np.inf, sims), k_story)
         reprints = _nearest(np.where(copies, sims, -np.inf), k_story)
         # The k first of: the other neighbours, nearest first, then the reprints.
@@ -592,6 +599,43 @@ def usual_in_story(rows_of: dict[str, np.ndarray], space: np.ndarray, k: int,
         rank = np.concatenate([np.where(np.isfinite(others), 0, 2), np.where(np.isfinite(reprints), 1, 2)], axis=1)
         usual[block] = np.take_along_axis(values, np.argsort(rank, axis=1, kind="stable")[:, :k_story], axis=1).mean(axis=1)
     return dict(zip(story_rows.tolist(), usual.tolist()))
+
+
+def _repeated_reprints(space: np.ndarray, languages: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """For scores against these statements (a block of rows by all of them), a mask of the
+    columns that repeat a text another column of the row already counts: every reprint of a
+    text but its nearest one (the first, on a tie). A text's reprints are the statements of
+    its language at ``COPY_COSINE`` or closer to its first statement."""
+    text_of = np.arange(len(space))
+    for language in np.unique(languages):
+        rows = np.flatnonzero(languages == language)
+        for start in range(0, len(rows), USUAL_BLOCK):
+            block = rows[start:start + USUAL_BLOCK]
+            close = (space[block] @ space[rows].T) >= COPY_COSINE
+            text_of[block] = rows[close.argmax(axis=1)]  # the first statement it reprints (itself at worst)
+    order = np.argsort(text_of, kind="stable")
+    texts, starts, counts = np.unique(text_of[order], return_index=True, return_counts=True)
+    if (counts == 1).all():
+        return lambda sims: np.zeros(sims.shape, dtype=bool)
+    columns = order[np.isin(text_of[order], texts[counts > 1])]  # reprinted texts' statements, text by text
+    grouped = text_of[columns]
+    group_starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+
+    def repeated(sims: np.ndarray) -> np.ndarray:
+        scores = sims[:, columns]
+        best = np.repeat(np.maximum.reduceat(scores, group_starts, axis=1), np.diff(np.r_[group_starts, len(columns)]),
+                         axis=1)
+        at_best = scores == best
+        seen = np.cumsum(at_best, axis=1)
+        seen_before = np.repeat(np.concatenate([np.zeros((len(sims), 1), dtype=seen.dtype),
+                                                seen[:, group_starts[1:] - 1]], axis=1),
+                                np.diff(np.r_[group_starts, len(columns)]), axis=1)
+        kept = at_best & (seen - seen_before == 1) & np.isfinite(scores)
+        mask = np.zeros(sims.shape, dtype=bool)
+        mask[:, columns] = ~kept
+        return mask
+
+    return repeated
 
 
 def _nearest(sims: np.ndarray, k: int) -> np.ndarray:
