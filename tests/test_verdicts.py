@@ -80,6 +80,31 @@ def test_a_bare_number_is_read_in_the_unit_the_other_version_gives_it():
     assert relate("g", bare, two, tolerance=0.10).relation == "unrelated"
 
 
+def test_an_unnamed_count_that_alone_differs_is_read_as_what_the_other_version_counts_in_its_place():
+    # NTREX: the lexicon names the Romanian "meciuri" (matches) and not the Ukrainian "перемог"
+    # (wins); with 18 and 90 never compared, the versions read as agreeing on 20 losses.
+    ukrainian = view("На рахунку Мікельсона 18 перемог, 20 поразок і 7 нічийних результатів, однак Фурик сказав, "
+                     "що його присутність може відіграти вирішальну роль для команди.", "uk", "a1")
+    romanian = ("Mickelson are {wins} meciuri câștigate, 20 pierdute și șapte jumătăți, deși Furyk a declarat că "
+                "prezența lui a adus niște avantaje intangibile echipei.")
+    planted = relate("g", ukrainian, view(romanian.format(wins=90), "ro", "a2"), tolerance=0.10)
+    assert planted.relation == "conflicts", planted.explanation
+    assert "«18 перемог» names no counted thing; it is the one count of the two statements that differs" in planted.explanation
+    agreeing = relate("g", ukrainian, view(romanian.format(wins=18), "ro", "a2"), tolerance=0.10)
+    assert agreeing.relation == "corroborates", agreeing.explanation
+    # NTREX: "près de 3500 victimes" against "близо 700 души" (people), the magnitude 6.8 the same
+    french = view("2006 : Un séisme d’une magnitude de 6,8 a atteint le sud de Java, déclenchant un tsunami qui a "
+                  "fait près de 3500 victimes.", "fr", "a3")
+    bulgarian = view("2006: Трус с магнитуд 6,8 покоси Ява, като активира цунами, погубвайки близо 700 души.", "bg", "a4")
+    assert relate("g", french, bulgarian, tolerance=0.10).relation == "conflicts"
+    # more than one count differs: nothing shows which stands for which, so nothing is read
+    two_differ = view("2006: Трус с магнитуд 7,2 покоси Ява, като активира цунами, погубвайки близо 700 души.", "bg", "a5")
+    assert "it is the one count" not in relate("g", french, two_differ, tolerance=0.10).explanation
+    # as many counts are needed: a version with one more count may add the figure the other leaves out
+    more = view("2006: Трус с магнитуд 6,8 покоси Ява, погубвайки близо 700 души в 12 села.", "bg", "a6")
+    assert "it is the one count" not in relate("g", french, more, tolerance=0.10).explanation
+
+
 def test_unnamed_counts_not_as_many_are_compared_each_with_its_closest():
     # NTREX: the Bulgarian version reads "18-те му мача" as an ordinal, so it gives three unnamed
     # counts (4, 1, eight points) where the French gives four (4, 1, 18 matches, eight points):

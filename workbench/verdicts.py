@@ -93,7 +93,7 @@ class StatementView:
     holders: tuple[int, ...] = ()
     # The figures it gives that are not compared, each with why (see :func:`not_compared`), so an
     # explanation never says "no figure" beside a highlighted date.
-    aside: tuple[tuple[str, str], ...] = ()
+    aside: tuple[tuple[Quantity, str], ...] = ()
 
 
 UNNAMED_COUNT = "unnamed count"
@@ -152,21 +152,25 @@ def not_compared(quantity: Quantity) -> str:
     return "figures of unnamed things are not compared"
 
 
-def _aside(quantities: Sequence[Quantity]) -> tuple[tuple[str, str], ...]:
-    return tuple((q.text, why) for q in quantities if (why := not_compared(q)))
+def _aside(quantities: Sequence[Quantity]) -> tuple[tuple[Quantity, str], ...]:
+    return tuple((q, why) for q in quantities if (why := not_compared(q)))
 
 
 def _comparable(quantities: Sequence[Quantity]) -> list[tuple[int, Quantity]]:
     """The figures a verdict compares, each with its index in ``quantities`` (see :func:`view_of`)."""
     comparable = [(i, in_base_unit(q)) for i, q in enumerate(quantities) if q.kind in COMPARABLE_KINDS and q.unit_key]
     unnamed = [(i, q) for i, q in enumerate(quantities) if _unnamed_count(q)]
+    return comparable + _ranked_unnamed(unnamed)
+
+
+def _ranked_unnamed(unnamed: Sequence[tuple[int, Quantity]]) -> list[tuple[int, Quantity]]:
+    """A statement's unnamed counts, keyed to be compared: its one such count, or each by its
+    rank in size among them (see :func:`view_of`)."""
     if len(unnamed) == 1:
-        comparable.append((unnamed[0][0], replace(unnamed[0][1], unit_key=UNNAMED_COUNT)))
-    elif unnamed:
-        ranked = sorted(unnamed, key=lambda item: (item[1].value, item[1].start))
-        comparable += [(i, replace(q, unit_key=f"{UNNAMED_COUNT}, no. {rank} of {len(ranked)} by size"))
-                       for rank, (i, q) in enumerate(ranked, 1)]
-    return comparable
+        return [(unnamed[0][0], replace(unnamed[0][1], unit_key=UNNAMED_COUNT))]
+    ranked = sorted(unnamed, key=lambda item: (item[1].value, item[1].start))
+    return [(i, replace(q, unit_key=f"{UNNAMED_COUNT}, no. {rank} of {len(ranked)} by size"))
+            for rank, (i, q) in enumerate(ranked, 1)]
 
 
 def version_of(members: Sequence[Statement], claims: dict[str, Claims]) -> StatementView:
@@ -426,6 +430,51 @@ def named_number_in_the_other(a: StatementView, b: StatementView) -> tuple[State
     return a, b, notes
 
 
+def the_one_count_that_differs(a: StatementView, b: StatementView) -> tuple[StatementView, StatementView, list[str]]:
+    """An unnamed count read as the counted thing the other version names in its place, when it is
+    the one count of the two versions that differs.
+
+    "18 перемог, 20 поразок і 7 нічийних" (18 wins, 20 losses and 7 draws) against "90 meciuri
+    câștigate, 20 pierdute și șapte jumătăți" (90 matches won, 20 lost, seven halves): the
+    lexicon names the Romanian matches and not the Ukrainian wins, so 18 and 90 were never
+    compared and the two read as agreeing on 20. Versions giving as many counts, all the same
+    but one on each side, give that one for the same thing: when one side names it and the
+    other leaves it unnamed, the unnamed one is read as a count of that thing. Counts not
+    compared (a small count in words) still show which counts are the same. Returns both views
+    and a note for the count so read."""
+    def counts(view: StatementView) -> list[Quantity]:
+        given = [*view.quantities, *(q for q, _ in view.aside)]
+        return [q for q in given if q.kind == "count" and q.value is not None]
+
+    counts_a, counts_b = counts(a), counts(b)
+    if len(counts_a) != len(counts_b) or len(counts_a) < 2:
+        return a, b, []
+    left_b = list(counts_b)
+    left_a = []
+    for quantity in counts_a:
+        same = next((other for other in left_b if other.value == quantity.value), None)
+        if same is None:
+            left_a.append(quantity)
+        else:
+            left_b.remove(same)
+    if len(left_a) != 1:
+        return a, b, []
+    (first, second), = zip(left_a, left_b)
+    compared = {id(q) for q in (*a.quantities, *b.quantities)}
+    if id(first) not in compared or id(second) not in compared or _unnamed(first) == _unnamed(second):
+        return a, b, []
+    unnamed, named = (first, second) if _unnamed(first) else (second, first)
+    reader, namer = (a, b) if unnamed is first else (b, a)
+    read = [replace(q, unit_key=named.unit_key) if q is unnamed else q for q in reader.quantities]
+    others = [(i, q) for i, q in enumerate(reader.quantities) if _unnamed(q) and q is not unnamed]
+    for i, q in _ranked_unnamed(others) if others else ():
+        read[i] = q
+    note = (f"«{unnamed.text}» names no counted thing; it is the one count of the two statements that differs, "
+            f"every other count the same on both sides, so it is read as a count of {named.unit_key}, as "
+            f"«{named.text}» ({namer.statement.language}) is")
+    read_view = replace(reader, quantities=tuple(read))
+    return (read_view, b, [note]) if reader is a else (a, read_view, [note])
+
 UNNAMED_COUNTS = "unnamed counts"
 
 
@@ -456,6 +505,8 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
     a, b, readings = named_by_the_other(a, b)
     a, b, numbered = named_number_in_the_other(a, b)
     readings += numbered
+    a, b, differing = the_one_count_that_differs(a, b)
+    readings += differing
     a, b = counted_alike(a, b)
     shared = sorted({q.unit_key for q in a.quantities} & {q.unit_key for q in b.quantities})
     # A number in a name ("Bellator 206") is compared with the same name's number only: one side
@@ -561,8 +612,8 @@ def _set_aside(a: StatementView, b: StatementView) -> str:
     """The figures two statements give that are not compared, with why: ' («септември», «2019 г.»:
     dates are not compared)', or "" when they give none."""
     reasons: dict[str, list[str]] = {}
-    for text, why in (*a.aside, *b.aside):
-        reasons.setdefault(why, []).append(f"«{text}»")
+    for quantity, why in (*a.aside, *b.aside):
+        reasons.setdefault(why, []).append(f"«{quantity.text}»")
     if not reasons:
         return ""
     return " (" + "; ".join(f"{', '.join(dict.fromkeys(texts))}: {why}" for why, texts in reasons.items()) + ")"
