@@ -495,6 +495,34 @@ def test_a_line_told_in_two_sentences_joins_its_claim_as_both_and_a_neighbouring
     assert not any("a2" in claim and len(claim) > 1 for claim in claims_of(without, data.statement_ids))
 
 
+def test_a_line_told_in_two_sentences_and_reprinted_by_other_outlets_joins_its_claim() -> None:
+    # NTREX: the Ukrainian "Ross ... / ... 75 місяців провів у ..." (two sentences, one line in
+    # French, Bulgarian and Romanian), reprinted by three Ukrainian outlets. The second sentences
+    # formed a claim of their own, of one text reprinted, so the split line was never looked for
+    # and the planted figure sat in a group of its reprints only.
+    e = np.eye(10)
+    line, next_line = [unit(e[0] + e[1]), unit(e[0] + e[1] + 0.05 * e[9]), unit(e[0] + e[1] + 0.05 * e[8])], \
+        [unit(e[3] + 0.05 * e[6]), unit(e[3] + 0.05 * e[5]), unit(e[3] + 0.05 * e[7])]
+    ids, articles, languages, vectors, positions = [], [], [], [], []
+    for article, language, sentences in (("B", "bg", [line[0], next_line[0]]), ("C", "ro", [line[1], next_line[1]]),
+                                         ("D", "fr", [line[2], next_line[2]])) + tuple(
+            (f"A{copy}", "uk", [unit(e[0] + 0.3 * e[1]), unit(e[1]), unit(e[3])]) for copy in range(3)):
+        for position, vector in enumerate(sentences):
+            ids.append(f"{article.lower()}{position + 1}")
+            articles.append(article)
+            languages.append(language)
+            vectors.append(vector)
+            positions.append(position)
+    data = GroupingInput(statement_ids=ids, article_ids=articles, languages=languages, vectors=np.vstack(vectors),
+                         evidence=[Evidence()] * len(ids), positions=positions)
+    alignment = story_claim_links(data, data.vectors, {a: "s" for a in articles}, GroupConfig(k=2),
+                                  {"suggested": 0.5, "confirmed": 0.9})
+    claims = claims_of(alignment, data.statement_ids)
+    assert {"b1", "c1", "d1", "a01", "a02", "a11", "a12", "a21", "a22"} in claims
+    assert {"b2", "c2", "d2", "a03", "a13", "a23"} in claims
+    assert alignment.stats["split_lines_joined"] == 3
+
+
 def test_a_line_told_in_two_sentences_beside_a_single_version_joins_it_only_with_evidence_in_common() -> None:
     # NTREX: "Ross ... after spells at Dumbarton and 15 months with Hearts." is one Bulgarian or
     # French line and two Ukrainian sentences, the second with the planted "75 місяців". With a

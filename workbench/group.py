@@ -956,8 +956,10 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
     """Links for a line that one version tells in two sentences (a 2-1 alignment, as in Bertalign).
 
     The one-statement-per-article rule leaves the second sentence of such a line out of its
-    claim, or both out when neither alone is the best match. Two consecutive sentences of one
-    article, at least one of them in no claim, join a claim of their story when, read together
+    claim, or both out when neither alone is the best match; a sentence reprinted by other
+    outlets is then in a claim of its reprints only, which is no version of anything else.
+    Two consecutive sentences of one article, at least one of them in no claim or in its
+    reprints' only, join a claim of their story when, read together
     (the mean of their vectors, which stands in for encoding the two as one text):
 
     - they are closer to the claim's versions in the other articles than either sentence
@@ -984,6 +986,20 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
     def best_in(article: str, vector: np.ndarray) -> int:
         return int(arrays[article][int((space[arrays[article]] @ vector).argmax())])
 
+    languages = np.asarray(data.languages)
+
+    def reprints_of(row: int, rows: Sequence[int]) -> list[int]:
+        rows = np.asarray(rows, dtype=int)
+        same = (languages[rows] == languages[row]) & (space[rows] @ space[row] >= COPY_COSINE)
+        return rows[same].tolist()
+
+    def left_out(row: int) -> bool:
+        # its reprints in other articles only: three outlets reprinting a line told in two
+        # sentences made the second sentence's reprints a claim of their own
+        claim = claim_of[row]
+        return len(claim) == 1 or len({data.article_ids[r] for r in claim}) == len(claim) \
+            and len(reprints_of(row, claim)) == len(claim)
+
     joined: set[int] = set()
     links = []
     for article, rows in rows_of_article.items():
@@ -997,16 +1013,20 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
         for first, second in zip(rows, rows[1:]):
             if data.positions[second] != data.positions[first] + 1 or joined & {first, second}:
                 continue
-            alone = [r for r in (first, second) if len(claim_of[r]) == 1]
+            alone = [r for r in (first, second) if left_out(r)]
             if not alone:
                 continue
             together = space[first] + space[second]
             together /= max(float(np.linalg.norm(together)), 1e-9)
             placed = [r for r in (first, second) if r not in alone]
             claim = claim_of[placed[0]] if placed else claim_of[int(elsewhere[int((elsewhere_space @ together).argmax())])]
-            versions = np.array([r for r in claim if data.article_ids[r] != article])
-            if not len(versions) or len(claim) - len(versions) != len(placed):
+            if sum(data.article_ids[r] == article for r in claim) != len(placed):
                 continue  # the claim also holds another sentence of this article
+            # The reprints of either sentence tell the line split as this article does: no version.
+            split_alike = set(reprints_of(first, claim)) | set(reprints_of(second, claim))
+            versions = np.array([r for r in claim if data.article_ids[r] != article and r not in split_alike], dtype=int)
+            if not len(versions):
+                continue
             # What a sentence left out shares with every version (a counted unit, a rare name, a
             # figure's unit) and its neighbour does not: the part of the line it carries.
             adds = all(set(shared_evidence(evidence[row], evidence[version]))
