@@ -89,7 +89,7 @@ def test_an_unnamed_count_that_alone_differs_is_read_as_what_the_other_version_c
                 "prezența lui a adus niște avantaje intangibile echipei.")
     planted = relate("g", ukrainian, view(romanian.format(wins=90), "ro", "a2"), tolerance=0.10)
     assert planted.relation == "conflicts", planted.explanation
-    assert "«18 перемог» names no counted thing; it is the one count of the two statements that differs" in planted.explanation
+    assert "«18 перемог» names no counted thing; it is the one figure of the two statements that differs" in planted.explanation
     agreeing = relate("g", ukrainian, view(romanian.format(wins=18), "ro", "a2"), tolerance=0.10)
     assert agreeing.relation == "corroborates", agreeing.explanation
     # NTREX: "près de 3500 victimes" against "близо 700 души" (people), the magnitude 6.8 the same
@@ -99,10 +99,30 @@ def test_an_unnamed_count_that_alone_differs_is_read_as_what_the_other_version_c
     assert relate("g", french, bulgarian, tolerance=0.10).relation == "conflicts"
     # more than one count differs: nothing shows which stands for which, so nothing is read
     two_differ = view("2006: Трус с магнитуд 7,2 покоси Ява, като активира цунами, погубвайки близо 700 души.", "bg", "a5")
-    assert "it is the one count" not in relate("g", french, two_differ, tolerance=0.10).explanation
+    assert "it is the one figure" not in relate("g", french, two_differ, tolerance=0.10).explanation
     # as many counts are needed: a version with one more count may add the figure the other leaves out
     more = view("2006: Трус с магнитуд 6,8 покоси Ява, погубвайки близо 700 души в 12 села.", "bg", "a6")
-    assert "it is the one count" not in relate("g", french, more, tolerance=0.10).explanation
+    assert "it is the one figure" not in relate("g", french, more, tolerance=0.10).explanation
+
+
+def test_an_unnamed_count_that_alone_differs_is_read_as_the_number_of_the_name_in_its_place():
+    # NTREX: "... 13 lupte, inclusiv șase ... pe Channel 5" against "... 13 боїв, у тому числі шість
+    # ... на 25 каналі" (on channel 25): the Ukrainian gives two unnamed counts, so no lone number
+    # was read as the channel's, and the versions read as agreeing on 13 fights.
+    romanian = view("Programul evenimentului din San Jose conținea 13 lupte, inclusiv șase pe panoul principal, și "
+                    "trebuia să fie transmis live toată noaptea în Marea Britanie pe Channel 5.", "ro", "a1")
+    ukrainian = ("В афішах турніру, який проходив у Сан-Хосе, було вказано 13 боїв, у тому числі шість поєдинків "
+                 "основної програми, які транслювалися наживо в нічний час у Великобританії на {channel} каналі.")
+    planted = relate("g", romanian, view(ukrainian.format(channel=25), "uk", "a2"), tolerance=0.10)
+    assert planted.relation == "conflicts", planted.explanation
+    assert "it is read as the number in «Channel 5»" in planted.explanation
+    assert relate("g", romanian, view(ukrainian.format(channel=5), "uk", "a3"), tolerance=0.10).relation == "corroborates"
+    # two versions leaving all their counts unnamed: the one that differs is compared with the one
+    # that differs (ranked by size, 13 and 25 against 5 and 13 had compared 13 with 5)
+    between = relate("g", view(ukrainian.format(channel=25), "uk", "a2"), view(ukrainian.format(channel=5), "uk", "a3"),
+                     tolerance=0.10)
+    assert between.relation == "conflicts"
+    assert "«25 каналі» (uk) reads 25" in between.explanation and "«5 каналі» (uk) reads 5" in between.explanation
 
 
 def test_unnamed_counts_not_as_many_are_compared_each_with_its_closest():
@@ -376,7 +396,12 @@ def test_several_unnamed_counts_are_compared_by_size_only_with_a_version_giving_
     same = view("Еър 38-17 Мелроуз: Непобедимите Еър поведоха в класирането", "bg", "a3")
     conflict = relate("g", french, planted, tolerance=0.10)
     assert conflict.relation == "conflicts", conflict.explanation
-    assert "«190»" in conflict.explanation and "2 counts of things the unit lexicon does not name" in conflict.explanation
+    # the one figure that differs is compared with the one it replaced
+    assert "«38» (fr) reads 38" in conflict.explanation and "«190» (uk) reads 190" in conflict.explanation
+    assert "all the same but one on each side" in conflict.explanation
+    both = view("«Ейр» 190 - 85 «Мелроуз»: непереможені «Ейр» піднімаються вгору", "uk", "a6")  # both changed
+    ranked = relate("g", french, both, tolerance=0.10)
+    assert ranked.relation == "conflicts" and "2 counts of things the unit lexicon does not name" in ranked.explanation
     assert relate("g", french, same, tolerance=0.10).relation == "corroborates"
     reordered = view("Melrose 17, Ayr 38: Ayr reste invaincu", "fr", "a4")  # another order of words, same figures
     assert relate("g", same, reordered, tolerance=0.10).relation == "corroborates"

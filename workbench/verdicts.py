@@ -97,6 +97,8 @@ class StatementView:
 
 
 UNNAMED_COUNT = "unnamed count"
+DIFFERING_COUNT = f"{UNNAMED_COUNT}, the one that differs"  # see the_one_count_that_differs
+SAME_COUNT = f"{UNNAMED_COUNT}, the same on both sides:"
 
 
 def view_of(statement: Statement, claims: Claims | None) -> StatementView:
@@ -431,27 +433,28 @@ def named_number_in_the_other(a: StatementView, b: StatementView) -> tuple[State
 
 
 def the_one_count_that_differs(a: StatementView, b: StatementView) -> tuple[StatementView, StatementView, list[str]]:
-    """An unnamed count read as the counted thing the other version names in its place, when it is
-    the one count of the two versions that differs.
+    """An unnamed count read as what the other version counts or names in its place, when it is
+    the one figure of the two versions that differs.
 
     "18 перемог, 20 поразок і 7 нічийних" (18 wins, 20 losses and 7 draws) against "90 meciuri
     câștigate, 20 pierdute și șapte jumătăți" (90 matches won, 20 lost, seven halves): the
     lexicon names the Romanian matches and not the Ukrainian wins, so 18 and 90 were never
-    compared and the two read as agreeing on 20. Versions giving as many counts, all the same
-    but one on each side, give that one for the same thing: when one side names it and the
-    other leaves it unnamed, the unnamed one is read as a count of that thing. Counts not
-    compared (a small count in words) still show which counts are the same. Returns both views
-    and a note for the count so read."""
-    def counts(view: StatementView) -> list[Quantity]:
+    compared and the two read as agreeing on 20. Versions giving as many counts and numbers of
+    names, all the same but one on each side, give that one for the same thing: when one side
+    names it and the other leaves it unnamed, the unnamed one is read as a count of that thing,
+    or as the number of that name ("13 lupte ... pe Channel 5" against "13 боїв ... на 25
+    каналі", on channel 25). Counts not compared (a small count in words) still show which
+    figures are the same. Returns both views and a note for the count so read."""
+    def figures(view: StatementView) -> list[Quantity]:
         given = [*view.quantities, *(q for q, _ in view.aside)]
-        return [q for q in given if q.kind == "count" and q.value is not None]
+        return [q for q in given if q.kind in ("count", "designation") and q.value is not None]
 
-    counts_a, counts_b = counts(a), counts(b)
-    if len(counts_a) != len(counts_b) or len(counts_a) < 2:
+    figures_a, figures_b = figures(a), figures(b)
+    if len(figures_a) != len(figures_b) or len(figures_a) < 2:
         return a, b, []
-    left_b = list(counts_b)
+    left_b = list(figures_b)
     left_a = []
-    for quantity in counts_a:
+    for quantity in figures_a:
         same = next((other for other in left_b if other.value == quantity.value), None)
         if same is None:
             left_a.append(quantity)
@@ -461,17 +464,31 @@ def the_one_count_that_differs(a: StatementView, b: StatementView) -> tuple[Stat
         return a, b, []
     (first, second), = zip(left_a, left_b)
     compared = {id(q) for q in (*a.quantities, *b.quantities)}
-    if id(first) not in compared or id(second) not in compared or _unnamed(first) == _unnamed(second):
+    if id(first) not in compared or id(second) not in compared or not _unnamed(first) and not _unnamed(second):
         return a, b, []
+    if _unnamed(first) and _unnamed(second):
+        # Both unnamed: ranked by size, "13 ... 25" against "13 ... 5" compared 13 with 5. The
+        # figures the two share are compared with each other, and the one that differs with its own.
+        def keyed(view: StatementView, differing: Quantity) -> StatementView:
+            return replace(view, quantities=tuple(
+                replace(q, unit_key=DIFFERING_COUNT if q is differing
+                        else f"{SAME_COUNT} {format_figure(q.value)}") if _unnamed(q) else q
+                for q in view.quantities))
+        return keyed(a, first), keyed(b, second), []
     unnamed, named = (first, second) if _unnamed(first) else (second, first)
     reader, namer = (a, b) if unnamed is first else (b, a)
-    read = [replace(q, unit_key=named.unit_key) if q is unnamed else q for q in reader.quantities]
+    if named.kind == "designation":
+        read_as = replace(unnamed, kind="designation", unit=named.unit, unit_key=named.unit_key)
+        thing = f"the number in «{named.text}», which the {namer.statement.language} statement names"
+    else:
+        read_as = replace(unnamed, unit_key=named.unit_key)
+        thing = f"a count of {named.unit_key}, as «{named.text}» ({namer.statement.language}) is"
+    read = [read_as if q is unnamed else q for q in reader.quantities]
     others = [(i, q) for i, q in enumerate(reader.quantities) if _unnamed(q) and q is not unnamed]
     for i, q in _ranked_unnamed(others) if others else ():
         read[i] = q
-    note = (f"«{unnamed.text}» names no counted thing; it is the one count of the two statements that differs, "
-            f"every other count the same on both sides, so it is read as a count of {named.unit_key}, as "
-            f"«{named.text}» ({namer.statement.language}) is")
+    note = (f"«{unnamed.text}» names no counted thing; it is the one figure of the two statements that differs, "
+            f"every other count the same on both sides, so it is read as {thing}")
     read_view = replace(reader, quantities=tuple(read))
     return (read_view, b, [note]) if reader is a else (a, read_view, [note])
 
@@ -555,6 +572,9 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
         elif key == UNNAMED_COUNTS:
             unit = ("the statements give counts of things the unit lexicon does not name, not as many, "
                     "each compared with its closest counterpart")
+        elif key == DIFFERING_COUNT or key.startswith(SAME_COUNT):
+            unit = ("the statements give counts of things the unit lexicon does not name, all the same but one on each "
+                    "side, which are compared with each other")
         elif qa.kind == "designation":
             unit = f"a number in the same name ({qa.unit})"
         elif key.startswith(UNNAMED_COUNT):
