@@ -161,3 +161,12 @@ def test_a_huge_single_line_becomes_bounded_lines_and_statements():
     spans = [span for line in lines for span in split_statements(text, line, "bg", max_chars=1_200)]
     assert all(span.end - span.start <= 1_200 for span in spans)
     assert " ".join(text[span.start:span.end] for span in spans) == text
+
+
+def test_a_headline_over_a_short_article_of_one_line_paragraphs_is_not_reflowed():
+    # real news: a headline and two one-line paragraphs of alike widths looked hard-wrapped, and
+    # the headline joined the first paragraph (and its altered figure) as one statement
+    text = ("В Індонезії землетрус викликав цунами: загинули сотні людей\n"
+            "Щонайменше 384 особи загинуло після землетрусу на індонезійському острові Сулавесі в п’ятницю.\n"
+            "Землетрус стався неподалік від центру острова Сулавесі.")
+    assert sentences(text, "uk") == text.split("\n")

@@ -614,7 +614,7 @@ def _repeated_reprints(space: np.ndarray, languages: np.ndarray) -> Callable[[np
             close = (space[block] @ space[rows].T) >= COPY_COSINE
             text_of[block] = rows[close.argmax(axis=1)]  # the first statement it reprints (itself at worst)
     order = np.argsort(text_of, kind="stable")
-    texts, starts, counts = np.unique(text_of[order], return_index=True, return_counts=True)
+    texts, counts = np.unique(text_of[order], return_counts=True)
     if (counts == 1).all():
         return lambda sims: np.zeros(sims.shape, dtype=bool)
     columns = order[np.isin(text_of[order], texts[counts > 1])]  # reprinted texts' statements, text by text
@@ -994,11 +994,9 @@ def split_line_links(data: GroupingInput, space: np.ndarray, usual: np.ndarray, 
         return rows[same].tolist()
 
     def left_out(row: int) -> bool:
-        # its reprints in other articles only: three outlets reprinting a line told in two
+        # in no claim, or in its reprints' only: three outlets reprinting a line told in two
         # sentences made the second sentence's reprints a claim of their own
-        claim = claim_of[row]
-        return len(claim) == 1 or len({data.article_ids[r] for r in claim}) == len(claim) \
-            and len(reprints_of(row, claim)) == len(claim)
+        return len(reprints_of(row, claim_of[row])) == len(claim_of[row])
 
     joined: set[int] = set()
     links = []

@@ -162,7 +162,11 @@ def _raw_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _is_hard_wrapped(text: str, raw_lines: list[tuple[int, int]]) -> bool:
-    """Three or more lines of similar width that mostly stop mid-sentence: a wrapped paragraph."""
+    """Three or more lines of similar width that mostly stop mid-sentence, two at least: a wrapped
+    paragraph. One open-ended line is not enough: a headline over two paragraphs of a short
+    article, one line each, looked wrapped (its paragraphs' widths were alike, and half of the
+    lines above the last were open-ended: the headline), and the headline and the first
+    paragraph became one statement."""
     if len(raw_lines) < 3:
         return False
     body = raw_lines[:-1]
@@ -170,7 +174,7 @@ def _is_hard_wrapped(text: str, raw_lines: list[tuple[int, int]]) -> bool:
     if max(widths) > 120 or min(widths) < 0.6 * max(widths):
         return False
     open_ended = sum(not text[start:end].rstrip().endswith(_TERMINAL) for start, end in body)
-    return open_ended >= 0.5 * len(body)
+    return open_ended >= max(2, 0.5 * len(body))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
