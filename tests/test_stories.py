@@ -604,17 +604,24 @@ def copied_story(french_pull: float):
     translations, which a multilingual encoder shows even after the language subspace is
     removed."""
     e = np.eye(16)
+    return four_line_story([("FR1", "fr", e[10] * french_pull), ("FR2", "fr", e[10] * french_pull),
+                            ("FR3", "fr", e[10] * french_pull), ("BG", "bg", 0.4 * e[11]),
+                            ("RO", "ro", 0.4 * e[12]), ("UK", "uk", 0.4 * e[13])])
+
+
+def four_line_story(tellers: list[tuple[str, str, np.ndarray]]):
+    """One story of four lines, each told once by every ``(article, language, offset)``: line
+    ``i`` is the unit vector of ``e[i]`` plus the article's offset (its language's pull)."""
+    e = np.eye(16)
     ids, articles, languages, vectors = [], [], [], []
-    for article, language, offset in (("FR1", "fr", e[10] * french_pull), ("FR2", "fr", e[10] * french_pull),
-                                      ("FR3", "fr", e[10] * french_pull), ("BG", "bg", 0.4 * e[11]),
-                                      ("RO", "ro", 0.4 * e[12]), ("UK", "uk", 0.4 * e[13])):
+    for article, language, offset in tellers:
         for line in range(4):
             ids.append(f"{article}-{line}")
             articles.append(article)
             languages.append(language)
             vectors.append(unit(e[line] + offset))
-    data = GroupingInput(statement_ids=ids, article_ids=articles, languages=languages,
-                         vectors=np.vstack(vectors), evidence=[Evidence()] * len(ids), positions=[0, 2, 4, 6] * 6)
+    data = GroupingInput(statement_ids=ids, article_ids=articles, languages=languages, vectors=np.vstack(vectors),
+                         evidence=[Evidence()] * len(ids), positions=[0, 2, 4, 6] * len(tellers))
     return data, {article: "s" for article in articles}
 
 
@@ -632,17 +639,8 @@ def reprinted_versions_story():
     """A French line's Bulgarian version printed by three Bulgarian outlets (the same sentences),
     and its Romanian and Ukrainian versions: four lines, told once per article."""
     e = np.eye(16)
-    ids, articles, languages, vectors = [], [], [], []
-    for article, language, offset in (("FR", "fr", 0.4 * e[10]), ("BG1", "bg", 0.4 * e[11]), ("BG2", "bg", 0.4 * e[11]),
-                                      ("BG3", "bg", 0.4 * e[11]), ("RO", "ro", 0.4 * e[12]), ("UK", "uk", 0.4 * e[13])):
-        for line in range(4):
-            ids.append(f"{article}-{line}")
-            articles.append(article)
-            languages.append(language)
-            vectors.append(unit(e[line] + offset))
-    data = GroupingInput(statement_ids=ids, article_ids=articles, languages=languages,
-                         vectors=np.vstack(vectors), evidence=[Evidence()] * len(ids), positions=[0, 2, 4, 6] * 6)
-    return data, {article: "s" for article in articles}
+    return four_line_story([("FR", "fr", 0.4 * e[10]), ("BG1", "bg", 0.4 * e[11]), ("BG2", "bg", 0.4 * e[11]),
+                            ("BG3", "bg", 0.4 * e[11]), ("RO", "ro", 0.4 * e[12]), ("UK", "uk", 0.4 * e[13])])
 
 
 def test_a_text_reprinted_by_several_outlets_counts_once_in_a_statements_usual_closeness(monkeypatch) -> None:
