@@ -97,7 +97,7 @@ class StatementView:
 
 
 UNNAMED_COUNT = "unnamed count"
-DIFFERING_COUNT = f"{UNNAMED_COUNT}, the one that differs"  # see the_one_count_that_differs
+DIFFERING_COUNT = f"{UNNAMED_COUNT}, the one that differs"  # see the_one_figure_that_differs
 SAME_COUNT = f"{UNNAMED_COUNT}, the same on both sides:"
 
 
@@ -432,7 +432,7 @@ def named_number_in_the_other(a: StatementView, b: StatementView) -> tuple[State
     return a, b, notes
 
 
-def the_one_count_that_differs(a: StatementView, b: StatementView) -> tuple[StatementView, StatementView, list[str]]:
+def the_one_figure_that_differs(a: StatementView, b: StatementView) -> tuple[StatementView, StatementView, list[str]]:
     """An unnamed count read as what the other version counts or names in its place, when it is
     the one figure of the two versions that differs.
 
@@ -485,7 +485,7 @@ def the_one_count_that_differs(a: StatementView, b: StatementView) -> tuple[Stat
         thing = f"a count of {named.unit_key}, as «{named.text}» ({namer.statement.language}) is"
     read = [read_as if q is unnamed else q for q in reader.quantities]
     others = [(i, q) for i, q in enumerate(reader.quantities) if _unnamed(q) and q is not unnamed]
-    for i, q in _ranked_unnamed(others) if others else ():
+    for i, q in _ranked_unnamed(others):
         read[i] = q
     note = (f"«{unnamed.text}» names no counted thing; it is the one figure of the two statements that differs, "
             f"every other count the same on both sides, so it is read as {thing}")
@@ -522,7 +522,7 @@ def relate(group_id: str, a: StatementView, b: StatementView, tolerance: float) 
     a, b, readings = named_by_the_other(a, b)
     a, b, numbered = named_number_in_the_other(a, b)
     readings += numbered
-    a, b, differing = the_one_count_that_differs(a, b)
+    a, b, differing = the_one_figure_that_differs(a, b)
     readings += differing
     a, b = counted_alike(a, b)
     shared = sorted({q.unit_key for q in a.quantities} & {q.unit_key for q in b.quantities})
