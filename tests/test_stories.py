@@ -13,7 +13,7 @@ from workbench.cli import main
 from workbench.config import GroupConfig, StoryConfig
 from workbench.export import GROUP_COLUMNS, STATEMENT_COLUMNS
 from workbench.group import Evidence, GroupingInput, story_claim_links
-from workbench.stories import StoryInput, find_stories
+from workbench.stories import StoryInput, find_stories, sorted_unique
 
 from conftest import peak_memory_increase_mb, sample_statement
 
@@ -899,3 +899,9 @@ def test_moves_are_decided_on_the_pairs_that_can_decide_them_as_on_the_whole_gra
                         lambda data, config, queries=None, keep=None: whole_graph(data, config, queries))
     assert assigned() == pruned
     assert any(moved for _, placements in pruned for _, _, moved in placements)  # moves were decided
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 100_000])
+def test_sorted_unique_is_numpys_unique(size):
+    values = np.random.default_rng(size).integers(0, max(1, size // 3), size=size, dtype=np.int64)
+    assert np.array_equal(sorted_unique(values), np.unique(values))

@@ -188,8 +188,8 @@ def neighbourhoods(
         fetch = min(len(members), k + int(np.where(held > LONG_ARTICLE, 0, held).max()))
         asked = np.ones(len(space), dtype=bool) if queries is None else np.isin(np.arange(len(space)), queries)
         searched = np.flatnonzero(~in_long & asked)
-        # The rest joins the last block: FAISS chooses BLAS or a per-query loop by the size of a
-        # call, and the two may round the last bit differently.
+        # Blocks of whole FAISS query tiles, the rest joining the last one: each query is scored
+        # in the same BLAS tile as in one call, so to the same last bit.
         step = max(1, block_entries // fetch // tile) * tile
         blocks = max(1, len(searched) // step)
         for number in range(blocks):
