@@ -12,6 +12,10 @@ workspace, and call its stage methods::
 
 __version__ = "0.1.0"
 
+from .blas import choose_kernel_for_faiss  # noqa: E402
+
+choose_kernel_for_faiss()  # before anything loads faiss's OpenBLAS (see workbench/blas.py)
+
 from .config import Config  # noqa: E402
 from .errors import InputError, WorkbenchError  # noqa: E402
 from .model import Article, Attribution, Decision, Group, Hedge, Link, Quantity, Relation, Statement  # noqa: E402
