@@ -215,7 +215,7 @@ class VectorIndex:
         count = int(self._index.ntotal)
         inner = faiss.downcast_index(self._index.index)
         stored = faiss.rev_swig_ptr(inner.get_xb(), count * self.dimension).reshape(count, self.dimension)
-        return stored[rows].copy()
+        return stored[rows]  # an index array: numpy copies the rows out of FAISS's memory
 
     # -- search ------------------------------------------------------------------------------
     def search_each(self, queries: np.ndarray, k: int,

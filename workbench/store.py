@@ -628,20 +628,20 @@ class Store:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        return [_statement_from_row(row) for row in self._db.execute(sql, params)]
+        cursor = self._db.cursor()
+        cursor.row_factory = None  # plain tuples: sqlite3.Row objects took a third of the time at 100,000
+        return [_statement_from_values(*row) for row in cursor.execute(sql, params)]
 
     def count_statements(self, **filters: Any) -> int:
         sql, params = _statement_query(**filters)
         return int(self._db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0])
 
-    def vector_ids(self, statement_ids: Sequence[str]) -> dict[str, int]:
+    def vector_ids(self, statement_ids: Sequence[str] | None = None) -> dict[str, int]:
+        """Statement id -> its vector id, for ``statement_ids`` (None: every statement, in one scan,
+        not 112 lookups of 900 ids at 100,000 statements)."""
         found: dict[str, int] = {}
-        for chunk in _chunks(list(statement_ids), 900):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
-                f"SELECT statement_id, vector_id FROM statements WHERE statement_id IN ({marks})", chunk
-            ):
-                found[row[0]] = row[1]
+        for where, params in _where_in("statement_id", statement_ids):
+            found.update(self._db.execute(f"SELECT statement_id, vector_id FROM statements{where}", params))
         return found
 
     def structural_reasons(self) -> dict[str, str]:
@@ -1159,7 +1159,8 @@ def _statement_query(
     contains: str | None = None,
     statement_ids: Iterable[str] | None = None,
 ) -> tuple[str, list[Any]]:
-    sql = "SELECT s.* FROM statements s JOIN articles a ON a.article_id = s.article_id WHERE 1=1"
+    columns = ", ".join(f's."{field}"' for field in STATEMENT_FIELDS)
+    sql = f"SELECT {columns} FROM statements s JOIN articles a ON a.article_id = s.article_id WHERE 1=1"
     params: list[Any] = []
     if article_id:
         sql += " AND s.article_id = ?"
@@ -1203,19 +1204,30 @@ def _article_from_row(row: sqlite3.Row) -> Article:
     )
 
 
+# The columns a Statement is read from, in the order of _statement_from_values' parameters.
+STATEMENT_FIELDS = ("statement_id", "article_id", "position", "start", "end", "text", "language", "language_source",
+                    "structural_reason", "corpus_reason", "is_title", "word_count")
+
+
 def _statement_from_row(row: sqlite3.Row) -> Statement:
-    reasons = [r for r in (row["structural_reason"], row["corpus_reason"]) if r]
+    return _statement_from_values(*(row[field] for field in STATEMENT_FIELDS))
+
+
+def _statement_from_values(statement_id: str, article_id: str, position: int, start: int, end: int, text: str,
+                           language: str, language_source: str, structural_reason: str, corpus_reason: str,
+                           is_title: int, word_count: int) -> Statement:
+    reasons = [r for r in (structural_reason, corpus_reason) if r]
     return Statement(
-        statement_id=row["statement_id"],
-        article_id=row["article_id"],
-        position=row["position"],
-        start=row["start"],
-        end=row["end"],
-        text=row["text"],
-        language=row["language"],
-        language_source=row["language_source"],
+        statement_id=statement_id,
+        article_id=article_id,
+        position=position,
+        start=start,
+        end=end,
+        text=text,
+        language=language,
+        language_source=language_source,
         boilerplate=bool(reasons),
         boilerplate_reason=",".join(reasons),
-        is_title=bool(row["is_title"]),
-        word_count=row["word_count"],
+        is_title=bool(is_title),
+        word_count=word_count,
     )

@@ -120,7 +120,7 @@ class IncrementalAnalysis(Concern):
                                                                 engine=self.workspace.engine)
             index = self.workspace.index
         current = [by_id[s.statement_id] for s in statements]
-        vector_ids = store.vector_ids([s.statement_id for s in current])
+        vector_ids = store.vector_ids()
         scored = index.vectors_for(np.array([vector_ids[s.statement_id] for s in current], dtype=np.int64))
         with timer("stories"):
             keys = {**self.store.statement_keys(), **change.keys}
