@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from workbench.blas import cpu_flags, kernel_for
 from workbench.cli import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, main
 from workbench.export import STATEMENT_COLUMNS
 
@@ -102,6 +103,9 @@ def test_doctor_passes_here(run):
     result = run("doctor")
     assert result.exit_code == EXIT_OK, result.output
     assert "bundled encoder" in result.output
+    kernel = kernel_for(cpu_flags())
+    if kernel:  # the OpenBLAS bundled with faiss runs the processor's kernel (workbench/blas.py)
+        assert f"(BLAS kernel {kernel})" in result.output, result.output
 
 
 def test_python_dash_m_entry_point(tmp_path, samples_dir):
