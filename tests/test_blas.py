@@ -26,7 +26,7 @@ def test_flags_of_the_first_processor(tmp_path):
 
 
 FAISS_KERNEL = """
-import json, os, sys
+import json, os
 import workbench, faiss
 from threadpoolctl import threadpool_info
 print(json.dumps({"set": os.environ.get("OPENBLAS_CORETYPE"), "faiss": [
