@@ -80,17 +80,22 @@ def test_a_bare_number_is_read_in_the_unit_the_other_version_gives_it():
     assert relate("g", bare, two, tolerance=0.10).relation == "unrelated"
 
 
+def with_planted_and_original(version, template: str, language: str, *, planted: int, original: int):
+    """``version`` related to the other version, ``template``, given the planted figure and the original one."""
+    return tuple(relate("g", version, view(template.format(figure), language, article), tolerance=0.10)
+                 for figure, article in ((planted, "a2"), (original, "a3")))
+
+
 def test_an_unnamed_count_that_alone_differs_is_read_as_what_the_other_version_counts_in_its_place():
     # NTREX: the lexicon names the Romanian "meciuri" (matches) and not the Ukrainian "перемог"
     # (wins); with 18 and 90 never compared, the versions read as agreeing on 20 losses.
     ukrainian = view("На рахунку Мікельсона 18 перемог, 20 поразок і 7 нічийних результатів, однак Фурик сказав, "
                      "що його присутність може відіграти вирішальну роль для команди.", "uk", "a1")
-    romanian = ("Mickelson are {wins} meciuri câștigate, 20 pierdute și șapte jumătăți, deși Furyk a declarat că "
+    romanian = ("Mickelson are {} meciuri câștigate, 20 pierdute și șapte jumătăți, deși Furyk a declarat că "
                 "prezența lui a adus niște avantaje intangibile echipei.")
-    planted = relate("g", ukrainian, view(romanian.format(wins=90), "ro", "a2"), tolerance=0.10)
+    planted, agreeing = with_planted_and_original(ukrainian, romanian, "ro", planted=90, original=18)
     assert planted.relation == "conflicts", planted.explanation
     assert "«18 перемог» names no counted thing; it is the one figure of the two statements that differs" in planted.explanation
-    agreeing = relate("g", ukrainian, view(romanian.format(wins=18), "ro", "a2"), tolerance=0.10)
     assert agreeing.relation == "corroborates", agreeing.explanation
     # NTREX: "près de 3500 victimes" against "близо 700 души" (people), the magnitude 6.8 the same
     french = view("2006 : Un séisme d’une magnitude de 6,8 a atteint le sud de Java, déclenchant un tsunami qui a "
@@ -112,15 +117,14 @@ def test_an_unnamed_count_that_alone_differs_is_read_as_the_number_of_the_name_i
     romanian = view("Programul evenimentului din San Jose conținea 13 lupte, inclusiv șase pe panoul principal, și "
                     "trebuia să fie transmis live toată noaptea în Marea Britanie pe Channel 5.", "ro", "a1")
     ukrainian = ("В афішах турніру, який проходив у Сан-Хосе, було вказано 13 боїв, у тому числі шість поєдинків "
-                 "основної програми, які транслювалися наживо в нічний час у Великобританії на {channel} каналі.")
-    planted = relate("g", romanian, view(ukrainian.format(channel=25), "uk", "a2"), tolerance=0.10)
+                 "основної програми, які транслювалися наживо в нічний час у Великобританії на {} каналі.")
+    planted, agreeing = with_planted_and_original(romanian, ukrainian, "uk", planted=25, original=5)
     assert planted.relation == "conflicts", planted.explanation
     assert "it is read as the number in «Channel 5»" in planted.explanation
-    assert relate("g", romanian, view(ukrainian.format(channel=5), "uk", "a3"), tolerance=0.10).relation == "corroborates"
+    assert agreeing.relation == "corroborates"
     # two versions leaving all their counts unnamed: the one that differs is compared with the one
     # that differs (ranked by size, 13 and 25 against 5 and 13 had compared 13 with 5)
-    between = relate("g", view(ukrainian.format(channel=25), "uk", "a2"), view(ukrainian.format(channel=5), "uk", "a3"),
-                     tolerance=0.10)
+    between = relate("g", view(ukrainian.format(25), "uk", "a2"), view(ukrainian.format(5), "uk", "a3"), tolerance=0.10)
     assert between.relation == "conflicts"
     assert "«25 каналі» (uk) reads 25" in between.explanation and "«5 каналі» (uk) reads 5" in between.explanation
 
